@@ -1,0 +1,226 @@
+"""Normalised source tables → the property graph (:class:`GraphFrames`), independent of any store.
+
+Both stores load exactly these frames, so they hold the same graph.  People and companies that other
+sources mention but the register does not hold (an approver from the township, a contractor from outside
+the county) become nodes with ``registered = false``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import pandas as pd
+
+from graphaudit.ingest import ids
+from graphaudit.ingest.kinship import derive_kinship
+from graphaudit.ingest.source import Issue, is_person_id
+from graphaudit.model import MODEL, GraphFrames
+
+__all__ = ["build_graph", "norm_phone", "norm_address", "norm_account"]
+
+
+def norm_phone(v: object) -> str:
+    """Digits of a phone number without a +86/0086 prefix; '' when it has fewer than 7 digits."""
+    d = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(v or "")))
+    for prefix in ("0086", "86"):
+        if d.startswith(prefix) and len(d) - len(prefix) == 11:
+            d = d[len(prefix):]
+    return d if len(d) >= 7 else ""
+
+
+def norm_address(v: object) -> str:
+    """An address compared as written, without white space or full-width forms."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(v or "")))
+
+
+def norm_account(v: object) -> str:
+    """A bank account number as letters and digits only."""
+    return re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", str(v or ""))).upper()
+
+
+def _frame(label: str, rows: pd.DataFrame) -> pd.DataFrame:
+    cols = list(MODEL.nodes[label].properties)
+    out = pd.DataFrame({c: rows[c] if c in rows else None for c in cols}, index=rows.index)
+    out = out.drop_duplicates("id", keep="first").sort_values("id", kind="stable").reset_index(drop=True)
+    return out.astype(object).where(out.notna(), None)
+
+
+def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], **props: Iterable[object]) -> pd.DataFrame:
+    df = pd.DataFrame({"from": list(frm), "to": list(to), **{k: list(v) for k, v in props.items()}}, dtype=object)
+    df = df[(df["from"].notna()) & (df["from"] != "") & (df["to"].notna()) & (df["to"] != "")]
+    want = ["from", "to", *MODEL.rels[rtype].properties]
+    for c in want:
+        if c not in df:
+            df[c] = None
+    df = df[want].drop_duplicates().sort_values(want[:2], kind="stable").reset_index(drop=True)
+    return df.astype(object).where(df.notna(), None)
+
+
+def _empty(t: dict[str, pd.DataFrame], name: str, cols: list[str]) -> pd.DataFrame:
+    df = t.get(name)
+    return df if df is not None else pd.DataFrame(columns=cols)
+
+
+def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | None = None
+                ) -> tuple[GraphFrames, list[Issue]]:
+    """The whole graph from merged, normalised source tables (see ingest.pipeline)."""
+    org_names = org_names or {}
+    hh = _empty(tables, "households", ["person_key"])
+    rel = tables.get("relations")
+    cad = _empty(tables, "cadres", ["person_id", "org_code"])
+    com = _empty(tables, "companies", ["company_id"])
+    sha = _empty(tables, "shareholders", ["company_id", "holder_id"])
+    con = _empty(tables, "contracts", ["contract_id"])
+    sub = _empty(tables, "subsidies", ["payment_id"])
+    g = GraphFrames()
+    issues: list[Issue] = []
+
+    # People: the register first, then everyone else the sources name.
+    reg = hh.rename(columns={"person_key": "id_", "person_id_issue": "id_issue"}).copy()
+    reg["id"] = reg["id_"]
+    reg["registered"] = True
+    reg.loc[reg["person_id"] == "", "id_issue"] = "缺少证件号码 missing ID"
+    people = [reg]
+    mentioned: list[tuple[pd.Series, pd.Series | None]] = [
+        (cad["person_id"], cad.get("name")),
+        (sub["recipient_id"], sub.get("recipient_name")),
+        (con.loc[con["contractor_id"].map(is_person_id), "contractor_id"] if len(con) else con["contractor_id"],
+         con.loc[con["contractor_id"].map(is_person_id), "contractor_name"] if len(con) else None),
+        (sha.loc[sha["holder_id"].map(is_person_id), "holder_id"] if len(sha) else sha["holder_id"],
+         sha.loc[sha["holder_id"].map(is_person_id), "holder_name"] if len(sha) else None),
+        (com.get("legal_rep_id", pd.Series(dtype=object)), com.get("legal_rep_name")),
+        (con.get("approver_id", pd.Series(dtype=object)), None),
+        (sub.get("approver_id", pd.Series(dtype=object)), None),
+    ]
+    if rel is not None and len(rel):
+        mentioned += [(rel["person_id_a"], rel.get("name_a")), (rel["person_id_b"], rel.get("name_b"))]
+    for idcol, namecol in mentioned:
+        if idcol is None or not len(idcol):
+            continue
+        s = pd.DataFrame({"id": idcol.values, "name": namecol.values if namecol is not None else None})
+        s = s[s["id"].notna() & (s["id"] != "")]
+        people.append(s)
+    allp = pd.concat(people, ignore_index=True)
+    stub = ~allp["registered"].fillna(False).astype(bool)
+    allp.loc[stub, "registered"] = False
+    sid = allp.loc[stub, "id"]
+    allp.loc[stub, "birth_date"] = sid.map(ids.birth_date_from_id)
+    allp.loc[stub, "gender"] = sid.map(ids.gender_from_id)
+    allp.loc[stub, "id_issue"] = sid.map(lambda v: "" if v.startswith("~") else (ids.resident_id_problem(v) or ""))
+    # a stub mentioned with a name and without one: keep the first name given
+    allp["_named"] = allp["name"].notna() & (allp["name"] != "")
+    allp = allp.sort_values(["registered", "_named"], ascending=False, kind="stable")
+    g.nodes["Person"] = _frame("Person", allp)
+
+    # Households and organisations.
+    if len(hh):
+        hrows = hh.rename(columns={"household_id": "id"})
+        g.nodes["Household"] = _frame("Household", hrows.sort_values("address", na_position="last", kind="stable"))
+    else:
+        g.nodes["Household"] = _frame("Household", pd.DataFrame(columns=["id"]))
+    codes: dict[str, str] = {}
+    for c, n in zip(cad.get("org_code", []), cad.get("org_name", [])):
+        if c and n and c not in codes:
+            codes[c] = n
+    allcodes = set(codes)
+    for col in (hh.get("village_code"), con.get("org_code"), sub.get("village_code")):
+        if col is not None:
+            allcodes |= {c for c in col if isinstance(c, str) and c}
+    allcodes |= {c[:9] for c in allcodes if len(c) == 12}
+    orgs = pd.DataFrame({"id": sorted(allcodes)})
+    orgs["name"] = orgs["id"].map(lambda c: codes.get(c) or org_names.get(c) or c)
+    orgs["level"] = orgs["id"].map(lambda c: "village" if len(c) == 12 else "township")
+    g.nodes["Org"] = _frame("Org", orgs)
+    villages = [c for c in orgs["id"] if len(c) == 12]
+    g.rels[("PART_OF", "Org", "Org")] = _rel("PART_OF", villages, [c[:9] for c in villages])
+    if len(hh):
+        g.rels[("MEMBER_OF", "Person", "Household")] = _rel(
+            "MEMBER_OF", hh["person_key"], hh["household_id"], relation=hh["relation"])
+        g.rels[("LOCATED_IN", "Household", "Org")] = _rel("LOCATED_IN", g.nodes["Household"]["id"],
+                                                          g.nodes["Household"]["village_code"])
+        kin, kin_issues = derive_kinship(hh, rel)
+        issues += kin_issues
+        for rtype, df in kin.frames().items():
+            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], source=df["source"])
+    elif rel is not None and len(rel):
+        kin, _ = derive_kinship(pd.DataFrame(columns=["household_id", "person_key", "role", "_file", "_row"]), rel)
+        for rtype, df in kin.frames().items():
+            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], source=df["source"])
+    g.rels[("HOLDS", "Person", "Org")] = _rel("HOLDS", cad["person_id"], cad["org_code"], title=cad.get("title", []),
+                                              start_date=cad.get("start_date", []), end_date=cad.get("end_date", []))
+
+    # Companies, with stubs for those only named as shareholder or contractor.
+    cstubs = [com]
+    if len(sha):
+        cstubs.append(pd.DataFrame({"id": sha["company_id"]}))
+        held = sha[~sha["holder_id"].map(is_person_id)]
+        cstubs.append(pd.DataFrame({"id": held["holder_id"], "name": held["holder_name"]}))
+    if len(con):
+        cc = con[~con["contractor_id"].map(is_person_id)]
+        cstubs.append(pd.DataFrame({"id": cc["contractor_id"], "name": cc["contractor_name"]}))
+    comp = pd.concat([c.rename(columns={"company_id": "id", "company_id_issue": "id_issue"}) for c in cstubs],
+                     ignore_index=True)
+    if len(comp):
+        comp["id_issue"] = comp["id_issue"].where(comp["id_issue"].notna(),
+                                                  comp["id"].map(lambda v: ids.uscc_problem(v) or ""))
+    g.nodes["Company"] = _frame("Company", comp)
+    if len(com):
+        g.rels[("LEGAL_REP_OF", "Person", "Company")] = _rel("LEGAL_REP_OF", com["legal_rep_id"], com["company_id"])
+    if len(sha):
+        isp = sha["holder_id"].map(is_person_id)
+        for (a, cond) in (("Person", isp), ("Company", ~isp)):
+            s = sha[cond]
+            g.rels[("SHAREHOLDER_OF", a, "Company")] = _rel("SHAREHOLDER_OF", s["holder_id"], s["company_id"],
+                                                             share=s["share"])
+
+    # Contracts.
+    g.nodes["Contract"] = _frame("Contract", con.rename(columns={"contract_id": "id"}))
+    if len(con):
+        g.rels[("ISSUED", "Org", "Contract")] = _rel("ISSUED", con["org_code"], con["contract_id"])
+        isp = con["contractor_id"].map(is_person_id)
+        g.rels[("AWARDED_TO", "Contract", "Company")] = _rel("AWARDED_TO", con.loc[~isp, "contract_id"],
+                                                             con.loc[~isp, "contractor_id"])
+        g.rels[("AWARDED_TO", "Contract", "Person")] = _rel("AWARDED_TO", con.loc[isp, "contract_id"],
+                                                            con.loc[isp, "contractor_id"])
+
+    # Payments, programmes, accounts.
+    pay = sub.rename(columns={"payment_id": "id"}).copy()
+    if len(pay):
+        pay["bank_account"] = pay["bank_account"].map(norm_account)
+    g.nodes["Payment"] = _frame("Payment", pay)
+    g.nodes["Program"] = _frame("Program", pd.DataFrame({"id": sorted(set(sub.get("program", [])))}))
+    persons = g.nodes["Person"]
+    phones = [(persons["id"], persons["phone"].map(norm_phone))]
+    addrs = [(persons["id"], persons["address"].map(norm_address))]
+    accounts = []
+    if len(pay):
+        g.rels[("PAID_TO", "Payment", "Person")] = _rel("PAID_TO", pay["id"], pay["recipient_id"])
+        g.rels[("APPROVED", "Person", "Payment")] = _rel("APPROVED", pay["approver_id"], pay["id"])
+        g.rels[("UNDER", "Payment", "Program")] = _rel("UNDER", pay["id"], pay["program"])
+        g.rels[("IN_ORG", "Payment", "Org")] = _rel("IN_ORG", pay["id"], pay["village_code"])
+        g.rels[("PAID_INTO", "Payment", "BankAccount")] = _rel("PAID_INTO", pay["id"], pay["bank_account"])
+        accounts.append((pay["recipient_id"], pay["bank_account"]))
+    if len(con):
+        g.rels[("APPROVED", "Person", "Contract")] = _rel("APPROVED", con["approver_id"], con["contract_id"])
+    companies = g.nodes["Company"]
+    phones.append((companies["id"], companies["phone"].map(norm_phone)))
+    addrs.append((companies["id"], companies["address"].map(norm_address)))
+    accounts.append((companies["id"], companies["bank_account"].map(norm_account)))
+    for label, rtype, pairs, node in (("Person", "HAS_PHONE", phones[:1], "Phone"),
+                                      ("Company", "HAS_PHONE", phones[1:], "Phone"),
+                                      ("Person", "HAS_ADDRESS", addrs[:1], "Address"),
+                                      ("Company", "HAS_ADDRESS", addrs[1:], "Address"),
+                                      ("Person", "HAS_ACCOUNT", accounts[:-1], "BankAccount"),
+                                      ("Company", "HAS_ACCOUNT", accounts[-1:], "BankAccount")):
+        frm = pd.concat([a for a, _ in pairs]) if pairs else pd.Series(dtype=object)
+        to = pd.concat([b for _, b in pairs]) if pairs else pd.Series(dtype=object)
+        g.rels[(rtype, label, node)] = _rel(rtype, frm, to)
+    for node, rtype in (("Phone", "HAS_PHONE"), ("Address", "HAS_ADDRESS"), ("BankAccount", "HAS_ACCOUNT")):
+        vals = set()
+        for (t, _a, b), df in g.rels.items():
+            if b == node:
+                vals |= set(df["to"])
+        g.nodes[node] = _frame(node, pd.DataFrame({"id": sorted(vals)}))
+    return g, issues

@@ -1,0 +1,20 @@
+"""companies: enterprises (企业) with their USCC, legal representative and contact identifiers."""
+
+from __future__ import annotations
+
+from graphaudit.ingest.source import Column, SourceSpec
+
+SPEC = SourceSpec(
+    name="companies",
+    zh="企业",
+    key=("company_id",),
+    columns=(
+        Column("company_id", "uscc", ("统一社会信用代码", "信用代码"), required=True),
+        Column("name", "name", ("企业名称", "名称"), required=True),
+        Column("legal_rep_id", "pid", ("法定代表人证件号码", "法定代表人身份证号", "法人身份证号")),
+        Column("legal_rep_name", "name", ("法定代表人", "法人")),
+        Column("address", "text", ("住所", "地址", "注册地址")),
+        Column("phone", "text", ("联系电话", "电话")),
+        Column("bank_account", "ident", ("银行账号", "账号", "开户账号")),
+    ),
+)

@@ -1,0 +1,55 @@
+"""households: the household register (户籍), one row per registered person."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from graphaudit.ingest import ids
+from graphaudit.ingest.kinship import role_of
+from graphaudit.ingest.source import Column, Issue, SourceSpec
+
+STATUSES = {"正常": "正常", "死亡": "死亡", "迁出": "迁出", "注销": "死亡", "": "正常",
+            "normal": "正常", "dead": "死亡", "deceased": "死亡", "moved": "迁出", "moved_out": "迁出"}
+
+
+def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    valid = df["person_id_issue"].eq("") & df["person_id"].ne("")
+    derive = df["birth_date"].isna() & valid
+    df.loc[derive, "birth_date"] = df.loc[derive, "person_id"].map(ids.birth_date_from_id)
+    gderive = (df["gender"].isna() | df["gender"].eq("")) & valid
+    df.loc[gderive, "gender"] = df.loc[gderive, "person_id"].map(ids.gender_from_id)
+    df["role"] = df["relation"].map(role_of)
+    for i in df.index[df["role"].isna()]:
+        issues.append(Issue("households", df.at[i, "_file"], int(df.at[i, "_row"]), "relation", "warning",
+                            "无法识别的与户主关系，不推导亲属关系 unknown relation to head: no kinship derived",
+                            str(df.at[i, "relation"])))
+    df["role"] = df["role"].fillna("other")
+    status = df["status"].fillna("").map(lambda s: STATUSES.get(str(s).lower(), None))
+    for i in df.index[status.isna()]:
+        issues.append(Issue("households", df.at[i, "_file"], int(df.at[i, "_row"]), "status", "warning",
+                            "无法识别的户籍状态 unknown status, kept as written", str(df.at[i, "status"])))
+    df["status"] = status.fillna(df["status"])
+    died = df["death_date"].notna() & df["status"].eq("正常")
+    df.loc[died, "status"] = "死亡"
+    return df
+
+
+SPEC = SourceSpec(
+    name="households",
+    zh="户籍",
+    key=("person_key",),
+    columns=(
+        Column("household_id", "ident", ("户号", "户编号"), required=True),
+        Column("person_id", "pid", ("公民身份号码", "身份证号", "身份证号码", "证件号码"), required=True, lenient_id=True),
+        Column("name", "name", ("姓名",), required=True),
+        Column("relation", "text", ("与户主关系", "关系"), required=True),
+        Column("gender", "gender", ("性别",)),
+        Column("birth_date", "date", ("出生日期",)),
+        Column("village_code", "code", ("村代码", "行政区划代码", "村社区代码", "村（社区）代码"), required=True),
+        Column("address", "text", ("住址", "地址")),
+        Column("phone", "text", ("联系电话", "电话", "手机号码")),
+        Column("death_date", "date", ("死亡日期",)),
+        Column("status", "text", ("户籍状态", "状态")),
+    ),
+    post=_post,
+)

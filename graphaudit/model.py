@@ -1,0 +1,147 @@
+"""The graph model, loaded once from ``model.yaml`` and checked eagerly.
+
+Everything that depends on the schema (DDL, constraints, graph-frame validation, export headers, styling)
+is derived from :data:`MODEL`; nothing about the schema is written twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from graphaudit.errors import GraphAuditError
+
+__all__ = ["MODEL", "GraphFrames", "GraphModel", "NodeType", "RelType", "ModelError"]
+
+TYPES = {"string", "date", "double", "int64", "bool"}
+KEY = "id"
+
+
+class ModelError(GraphAuditError):
+    """model.yaml is inconsistent."""
+
+
+@dataclass(frozen=True)
+class NodeType:
+    name: str
+    zh: str
+    caption: str
+    color: str
+    properties: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RelType:
+    name: str
+    zh: str
+    pairs: tuple[tuple[str, str], ...]
+    properties: dict[str, str]
+    kin: bool = False
+
+
+@dataclass(frozen=True)
+class GraphModel:
+    nodes: dict[str, NodeType]
+    rels: dict[str, RelType]
+
+    @cached_property
+    def kin_types(self) -> tuple[str, ...]:
+        """Relationship types that are one kinship hop."""
+        return tuple(r.name for r in self.rels.values() if r.kin)
+
+    def ladybug_ddl(self) -> list[str]:
+        """CREATE statements for the embedded store."""
+        lb = {"string": "STRING", "date": "DATE", "double": "DOUBLE", "int64": "INT64", "bool": "BOOLEAN"}
+        out = []
+        for n in self.nodes.values():
+            cols = ", ".join(f"{p} {lb[t]}" for p, t in n.properties.items())
+            out.append(f"CREATE NODE TABLE {n.name}({cols}, PRIMARY KEY({KEY}))")
+        for r in self.rels.values():
+            pairs = ", ".join(f"FROM {a} TO {b}" for a, b in r.pairs)
+            props = "".join(f", {p} {lb[t]}" for p, t in r.properties.items())
+            out.append(f"CREATE REL TABLE {r.name}({pairs}{props})")
+        return out
+
+    def neo4j_schema(self) -> list[str]:
+        """Uniqueness constraints on every label's key, plus indexes on properties the checks filter on."""
+        out = [
+            f"CREATE CONSTRAINT {n.name.lower()}_{KEY} IF NOT EXISTS FOR (n:{n.name}) REQUIRE n.{KEY} IS UNIQUE"
+            for n in self.nodes.values()
+        ]
+        for label, prop in (("Person", "name"), ("Person", "household_id"), ("Company", "name"),
+                            ("Org", "name"), ("Payment", "pay_date"), ("Contract", "sign_date")):
+            out.append(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
+        return out
+
+
+def _load(path: Path) -> GraphModel:
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    nodes: dict[str, NodeType] = {}
+    for name, spec in raw["nodes"].items():
+        props = dict(spec["properties"])
+        if props.get(KEY) != "string":
+            raise ModelError(f"model.yaml: node {name} needs a string key property '{KEY}'")
+        bad = {p: t for p, t in props.items() if t not in TYPES}
+        if bad:
+            raise ModelError(f"model.yaml: node {name} has unknown types {bad}")
+        if spec["caption"] not in props:
+            raise ModelError(f"model.yaml: node {name} caption {spec['caption']!r} is not a property")
+        nodes[name] = NodeType(name, spec["zh"], spec["caption"], spec["color"], props)
+    rels: dict[str, RelType] = {}
+    for name, spec in raw["relationships"].items():
+        pairs = tuple((a, b) for a, b in spec["pairs"])
+        for a, b in pairs:
+            if a not in nodes or b not in nodes:
+                raise ModelError(f"model.yaml: relationship {name} joins unknown label {a} or {b}")
+        props = dict(spec.get("properties") or {})
+        bad = {p: t for p, t in props.items() if t not in TYPES}
+        if bad:
+            raise ModelError(f"model.yaml: relationship {name} has unknown types {bad}")
+        rels[name] = RelType(name, spec["zh"], pairs, props, bool(spec.get("kin", False)))
+    return GraphModel(nodes, rels)
+
+
+MODEL: GraphModel = _load(Path(__file__).with_name("model.yaml"))
+
+
+@dataclass
+class GraphFrames:
+    """A whole graph as tables: one frame per label (columns = the label's properties) and one per
+    (relationship type, from label, to label) with columns ``from``, ``to`` and the type's properties."""
+
+    nodes: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rels: dict[tuple[str, str, str], pd.DataFrame] = field(default_factory=dict)
+
+    def validate(self, model: GraphModel = MODEL) -> None:
+        """Fail loudly when a frame does not match the model, or a relationship points at a missing node."""
+        for label, df in self.nodes.items():
+            want = list(model.nodes[label].properties)
+            if list(df.columns) != want:
+                raise ModelError(f"graph frame {label}: columns {list(df.columns)} != model {want}")
+            if df[KEY].duplicated().any():
+                dup = df.loc[df[KEY].duplicated(), KEY].iloc[0]
+                raise ModelError(f"graph frame {label}: duplicate key {dup!r}")
+        keys = {label: set(df[KEY]) for label, df in self.nodes.items()}
+        for (rtype, a, b), df in self.rels.items():
+            rt = model.rels[rtype]
+            if (a, b) not in rt.pairs:
+                raise ModelError(f"graph frame {rtype}: pair {a}->{b} not in model")
+            want = ["from", "to", *rt.properties]
+            if list(df.columns) != want:
+                raise ModelError(f"graph frame {rtype}({a}->{b}): columns {list(df.columns)} != {want}")
+            for side, label in (("from", a), ("to", b)):
+                missing = set(df[side]) - keys.get(label, set())
+                if missing:
+                    raise ModelError(f"graph frame {rtype}: {side} {sorted(missing)[:3]} not among {label} nodes")
+
+    def counts(self) -> dict[str, int]:
+        """Node count per label and relationship count per type (zeros included)."""
+        out = {label: len(self.nodes.get(label, ())) for label in MODEL.nodes}
+        for rtype in MODEL.rels:
+            out[rtype] = sum(len(df) for (t, _, _), df in self.rels.items() if t == rtype)
+        return out

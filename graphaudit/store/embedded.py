@@ -1,0 +1,232 @@
+"""The embedded store: LadybugDB on disk, no server.
+
+Layout of the store folder (default ./graphaudit.db)::
+
+    CURRENT            name of the live generation
+    gen-000007/        one generation: the normalised source tables and the graph built from them
+        tables/*.parquet
+        graph.lbdb     the LadybugDB database file
+        manifest.json  counts and load time
+
+A load builds a new generation beside the live one (bulk COPY from Arrow tables, never row by row), then
+switches CURRENT with an atomic rename.  A failed load leaves the live generation untouched; readers that
+opened the old generation keep working.  The previous generation is kept until the next load, so a server
+that still holds it is not pulled from under it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import ladybug
+import networkx as nx
+import pandas as pd
+import pyarrow as pa
+
+from graphaudit.errors import StoreError
+from graphaudit.model import MODEL, GraphFrames
+from graphaudit.queries.catalog import load_query
+
+__all__ = ["LadybugStore"]
+
+ARROW = {"string": pa.string(), "date": pa.date32(), "double": pa.float64(), "int64": pa.int64(),
+         "bool": pa.bool_()}
+INTERNAL = ("_ID", "_LABEL", "_SRC", "_DST")
+
+
+class LadybugStore:
+    """GraphStore on LadybugDB.  ``max_db_size`` bounds the virtual memory LadybugDB reserves (tests that
+    open many stores should pass a small one)."""
+
+    dialect = "ladybug"
+
+    def __init__(self, path: Path, read_only: bool = False, max_db_size: int = 1 << 36) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.max_db_size = max_db_size
+        self._db: ladybug.Database | None = None
+        self._conn: ladybug.Connection | None = None
+        self._gen: str | None = None
+
+    # -- generations ---------------------------------------------------------------------------------
+    def _current(self) -> str | None:
+        cur = self.path / "CURRENT"
+        return cur.read_text().strip() if cur.exists() else None
+
+    def _connection(self) -> ladybug.Connection:
+        gen = self._current()
+        if gen is None:
+            raise StoreError(f"{self.path}: empty store — load data first with `graphaudit ingest DATASET_DIR`")
+        if self._conn is None or gen != self._gen:
+            self._close_db()
+            try:
+                self._db = ladybug.Database(str(self.path / gen / "graph.lbdb"), read_only=True,
+                                            max_db_size=self.max_db_size)
+            except RuntimeError as e:
+                raise StoreError(f"{self.path}: cannot open the graph ({e})") from e
+            self._conn = ladybug.Connection(self._db)
+            self._gen = gen
+        return self._conn
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as e:
+                raise StoreError(f"{self.path}: another load is writing to this store") from e
+            yield
+
+    # -- GraphStore --------------------------------------------------------------------------------------
+    def read_tables(self) -> dict[str, pd.DataFrame]:
+        gen = self._current()
+        if gen is None:
+            return {}
+        return {p.stem: pd.read_parquet(p) for p in sorted((self.path / gen / "tables").glob("*.parquet"))}
+
+    def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        graph.validate()
+        with self._write_lock():
+            old = self._current()
+            n = int(old.split("-")[1]) + 1 if old else 1
+            gen = f"gen-{n:06d}"
+            tmp = self.path / f".{gen}.tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            try:
+                (tmp / "tables").mkdir(parents=True)
+                for name, df in tables.items():
+                    df.to_parquet(tmp / "tables" / f"{name}.parquet", index=False)
+                self._build(tmp / "graph.lbdb", graph)
+                (tmp / "manifest.json").write_text(json.dumps(
+                    {"generation": gen, "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                     "counts": graph.counts()}, ensure_ascii=False, indent=1), encoding="utf-8")
+                os.rename(tmp, self.path / gen)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            pointer = self.path / ".CURRENT.tmp"
+            pointer.write_text(gen)
+            os.replace(pointer, self.path / "CURRENT")
+            for d in self.path.glob("gen-*"):
+                if d.name not in (gen, old):
+                    shutil.rmtree(d, ignore_errors=True)
+
+    def _build(self, file: Path, graph: GraphFrames) -> None:
+        db = ladybug.Database(str(file), max_db_size=self.max_db_size)
+        try:
+            conn = ladybug.Connection(db)
+            for stmt in MODEL.ladybug_ddl():
+                conn.execute(stmt)
+            for label, node in MODEL.nodes.items():
+                df = graph.nodes.get(label)
+                if df is not None and len(df):
+                    schema = pa.schema([(p, ARROW[t]) for p, t in node.properties.items()])
+                    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+                    conn.execute(f"COPY {label} FROM table")
+            for (rtype, a, b), df in graph.rels.items():
+                if len(df):
+                    props = MODEL.rels[rtype].properties
+                    schema = pa.schema([("from", pa.string()), ("to", pa.string()),
+                                        *[(p, ARROW[t]) for p, t in props.items()]])
+                    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+                    conn.execute(f"COPY {rtype} FROM table (from='{a}', to='{b}')")
+            conn.close()
+        finally:
+            db.close()
+
+    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        conn = self._connection()
+        try:
+            res = conn.execute(cypher, params or {})
+        except RuntimeError as e:
+            raise StoreError(f"query failed: {e}") from e
+        cols = res.get_column_names()
+        return [dict(zip(cols, row)) for row in res.get_all()]
+
+    def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self.run(load_query(name, self.dialect), params)
+
+    def subgraph(self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None,
+                 limit: int = 5000) -> nx.MultiDiGraph:
+        g = nx.MultiDiGraph()
+        rows = self.run("MATCH (n) WHERE n.id IN $ids RETURN n", {"ids": list(node_ids)})
+        frontier = {_add_node(g, r["n"]) for r in rows}
+        seen = set(frontier)
+        types = set(rel_types or MODEL.rels)
+        for _ in range(hops):
+            if not frontier or g.number_of_nodes() >= limit:
+                break
+            ids = sorted({g.nodes[k]["id"] for k in frontier})
+            nxt: set[str] = set()
+            for row in self.run("MATCH (a)-[r]-(b) WHERE a.id IN $ids RETURN a, r, b", {"ids": ids}):
+                if row["r"]["_LABEL"] not in types:
+                    continue
+                if _node_key(row["b"]) not in g and g.number_of_nodes() >= limit:
+                    continue
+                _add_node(g, row["a"])
+                kb = _add_node(g, row["b"])
+                _add_edge(g, row["r"], row["a"], row["b"])
+                if kb not in seen:
+                    seen.add(kb)
+                    nxt.add(kb)
+            frontier = nxt
+        return g
+
+    def stats(self) -> dict[str, int]:
+        if self._current() is None:
+            return {name: 0 for name in (*MODEL.nodes, *MODEL.rels)}
+        out = {}
+        for label in MODEL.nodes:
+            out[label] = self.run(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
+        for rtype in MODEL.rels:
+            out[rtype] = self.run(f"MATCH ()-[r:{rtype}]->() RETURN count(r) AS c")[0]["c"]
+        return out
+
+    def _close_db(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._db is not None:
+            self._db.close()
+        self._conn = self._db = None
+
+    def close(self) -> None:
+        self._close_db()
+
+    def __enter__(self) -> "LadybugStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _props(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k not in INTERNAL}
+
+
+def _node_key(d: dict[str, Any]) -> str:
+    return f"{d['_LABEL']}:{d['id']}"
+
+
+def _add_node(g: nx.MultiDiGraph, d: dict[str, Any]) -> str:
+    k = _node_key(d)
+    if k not in g:
+        g.add_node(k, label=d["_LABEL"], **_props(d))
+    return k
+
+
+def _add_edge(g: nx.MultiDiGraph, r: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> None:
+    # the pattern is undirected: orient the edge as stored, using the internal ids
+    src, dst = (a, b) if r["_SRC"] == a["_ID"] else (b, a)
+    u, v, t = _node_key(src), _node_key(dst), r["_LABEL"]
+    if not g.has_edge(u, v, key=t):
+        g.add_edge(u, v, key=t, type=t, **_props(r))
