@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,8 @@ from graphaudit.model import MODEL
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="graphaudit: cross-check county registers for grassroots micro-corruption.")
-console = Console()
+# Piped or captured output gets a wide table rather than rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 DbOpt = Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder [default: ./graphaudit.db].")]

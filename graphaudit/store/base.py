@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import networkx as nx
@@ -14,7 +15,7 @@ import pandas as pd
 
 from graphaudit.model import GraphFrames
 
-__all__ = ["GraphStore", "open_store", "DEFAULT_DB"]
+__all__ = ["GraphStore", "open_store", "walk_subgraph", "DEFAULT_DB"]
 
 DEFAULT_DB = Path("graphaudit.db")
 
@@ -63,3 +64,62 @@ def open_store(db: str | Path | None = None, neo4j: str | None = None, database:
     from graphaudit.store.embedded import LadybugStore
 
     return LadybugStore(Path(db) if db else DEFAULT_DB, read_only=read_only)
+
+
+# -- shared by the stores --------------------------------------------------------------------------------
+# Both stores return nodes and relationships from queries as dicts: the properties plus _LABEL and _ID,
+# and for relationships _SRC and _DST (the _ID of the start and end node).
+INTERNAL = ("_ID", "_LABEL", "_SRC", "_DST")
+
+
+def _node_key(d: dict[str, Any]) -> str:
+    return f"{d['_LABEL']}:{d['id']}"
+
+
+def _add_node(g: nx.MultiDiGraph, d: dict[str, Any]) -> str:
+    k = _node_key(d)
+    if k not in g:
+        g.add_node(k, label=d["_LABEL"], **{p: v for p, v in d.items() if p not in INTERNAL})
+    return k
+
+
+def _add_edge(g: nx.MultiDiGraph, r: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> None:
+    # the pattern is undirected: orient the edge as stored
+    src, dst = (a, b) if r["_SRC"] == a["_ID"] else (b, a)
+    u, v, t = _node_key(src), _node_key(dst), r["_LABEL"]
+    if not g.has_edge(u, v, key=t):
+        g.add_edge(u, v, key=t, type=t, **{p: val for p, val in r.items() if p not in INTERNAL})
+
+
+def walk_subgraph(run: Callable[[str, dict[str, Any]], list[dict[str, Any]]], node_query: str,
+                  neighbour_query: str, node_ids: list[str], hops: int, rel_types: list[str] | None,
+                  limit: int) -> nx.MultiDiGraph:
+    """Breadth-first walk out of ``node_ids``, one query per hop, stopping at ``limit`` nodes.
+    ``node_query`` returns ``n`` for ids in $ids; ``neighbour_query`` returns ``a, r, b`` for a.id in $ids."""
+    from graphaudit.model import MODEL
+
+    g = nx.MultiDiGraph()
+    frontier = {_add_node(g, r["n"]) for r in run(node_query, {"ids": list(node_ids)})}
+    seen = set(frontier)
+    types = set(rel_types or MODEL.rels)
+    for _ in range(hops):
+        if not frontier or g.number_of_nodes() >= limit:
+            break
+        ids = sorted({g.nodes[k]["id"] for k in frontier})
+        nxt: set[str] = set()
+        rows = sorted(run(neighbour_query, {"ids": ids}),
+                      key=lambda row: (_node_key(row["a"]), row["r"]["_LABEL"], _node_key(row["b"])))
+        for row in rows:
+            if row["r"]["_LABEL"] not in types:
+                continue
+            if _node_key(row["a"]) not in frontier:
+                continue
+            if _node_key(row["b"]) not in g and g.number_of_nodes() >= limit:
+                continue
+            kb = _add_node(g, row["b"])
+            _add_edge(g, row["r"], row["a"], row["b"])
+            if kb not in seen:
+                seen.add(kb)
+                nxt.add(kb)
+        frontier = nxt
+    return g

@@ -33,12 +33,12 @@ import pyarrow as pa
 from graphaudit.errors import StoreError
 from graphaudit.model import MODEL, GraphFrames
 from graphaudit.queries.catalog import load_query
+from graphaudit.store.base import walk_subgraph
 
 __all__ = ["LadybugStore"]
 
 ARROW = {"string": pa.string(), "date": pa.date32(), "double": pa.float64(), "int64": pa.int64(),
          "bool": pa.bool_()}
-INTERNAL = ("_ID", "_LABEL", "_SRC", "_DST")
 
 
 class LadybugStore:
@@ -63,7 +63,8 @@ class LadybugStore:
     def _connection(self) -> ladybug.Connection:
         gen = self._current()
         if gen is None:
-            raise StoreError(f"{self.path}: empty store — load data first with `graphaudit ingest DATASET_DIR`")
+            raise StoreError(f"{self.path}: empty store (no data loaded) — load data first with "
+                             "`graphaudit ingest DATASET_DIR`")
         if self._conn is None or gen != self._gen:
             self._close_db()
             try:
@@ -131,15 +132,15 @@ class LadybugStore:
                 df = graph.nodes.get(label)
                 if df is not None and len(df):
                     schema = pa.schema([(p, ARROW[t]) for p, t in node.properties.items()])
-                    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-                    conn.execute(f"COPY {label} FROM table")
+                    frame = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+                    conn.execute(f"COPY {label} FROM frame")
             for (rtype, a, b), df in graph.rels.items():
                 if len(df):
                     props = MODEL.rels[rtype].properties
                     schema = pa.schema([("from", pa.string()), ("to", pa.string()),
                                         *[(p, ARROW[t]) for p, t in props.items()]])
-                    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-                    conn.execute(f"COPY {rtype} FROM table (from='{a}', to='{b}')")
+                    frame = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+                    conn.execute(f"COPY {rtype} FROM frame (from='{a}', to='{b}')")
             conn.close()
         finally:
             db.close()
@@ -158,33 +159,11 @@ class LadybugStore:
 
     def subgraph(self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None,
                  limit: int = 5000) -> nx.MultiDiGraph:
-        g = nx.MultiDiGraph()
-        rows = self.run("MATCH (n) WHERE n.id IN $ids RETURN n", {"ids": list(node_ids)})
-        frontier = {_add_node(g, r["n"]) for r in rows}
-        seen = set(frontier)
-        types = set(rel_types or MODEL.rels)
-        for _ in range(hops):
-            if not frontier or g.number_of_nodes() >= limit:
-                break
-            ids = sorted({g.nodes[k]["id"] for k in frontier})
-            nxt: set[str] = set()
-            for row in self.run("MATCH (a)-[r]-(b) WHERE a.id IN $ids RETURN a, r, b", {"ids": ids}):
-                if row["r"]["_LABEL"] not in types:
-                    continue
-                if _node_key(row["b"]) not in g and g.number_of_nodes() >= limit:
-                    continue
-                _add_node(g, row["a"])
-                kb = _add_node(g, row["b"])
-                _add_edge(g, row["r"], row["a"], row["b"])
-                if kb not in seen:
-                    seen.add(kb)
-                    nxt.add(kb)
-            frontier = nxt
-        return g
+        return walk_subgraph(self.run, "MATCH (n) WHERE n.id IN $ids RETURN n",
+                             "MATCH (a)-[r]-(b) WHERE a.id IN $ids RETURN a, r, b", node_ids, hops, rel_types, limit)
 
     def stats(self) -> dict[str, int]:
-        if self._current() is None:
-            return {name: 0 for name in (*MODEL.nodes, *MODEL.rels)}
+        self._connection()  # a clear error for an empty or missing store
         out = {}
         for label in MODEL.nodes:
             out[label] = self.run(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
@@ -207,26 +186,3 @@ class LadybugStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _props(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if k not in INTERNAL}
-
-
-def _node_key(d: dict[str, Any]) -> str:
-    return f"{d['_LABEL']}:{d['id']}"
-
-
-def _add_node(g: nx.MultiDiGraph, d: dict[str, Any]) -> str:
-    k = _node_key(d)
-    if k not in g:
-        g.add_node(k, label=d["_LABEL"], **_props(d))
-    return k
-
-
-def _add_edge(g: nx.MultiDiGraph, r: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> None:
-    # the pattern is undirected: orient the edge as stored, using the internal ids
-    src, dst = (a, b) if r["_SRC"] == a["_ID"] else (b, a)
-    u, v, t = _node_key(src), _node_key(dst), r["_LABEL"]
-    if not g.has_edge(u, v, key=t):
-        g.add_edge(u, v, key=t, type=t, **_props(r))

@@ -1,0 +1,55 @@
+"""The command line as scripts use it (DATA_CONTRACT §3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from graphaudit.cli import app
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+runner = CliRunner()
+
+
+def test_ingest_then_info_json(tmp_path: Path) -> None:
+    db = tmp_path / "g.db"
+    res = runner.invoke(app, ["ingest", str(TINY), "--db", str(db), "--report", str(tmp_path / "r.csv")])
+    assert res.exit_code == 0, res.output
+    assert "households.csv" in res.output and "gbk" in res.output
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8-sig").count("\n") > 1
+    res = runner.invoke(app, ["info", "--db", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    counts = json.loads(res.output)
+    assert counts["nodes"]["Household"] == 5 and counts["nodes"]["Contract"] == 2
+    assert counts["relationships"]["SPOUSE_OF"] == 4 and counts["nodes"]["Payment"] == 3
+
+
+def test_ingest_json_summary(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["ingest", str(TINY), "--db", str(tmp_path / "g.db"), "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    assert summary["rejected"] == 1 and summary["counts"]["Person"] >= 13
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "g.db")])
+    assert res.exit_code == 1
+    assert "error:" in res.output and "Traceback" not in res.output
+    res = runner.invoke(app, ["info", "--db", str(tmp_path / "empty.db")])
+    assert res.exit_code == 1 and "empty store" in res.output
+
+
+def test_missing_column_names_file_and_column(tmp_path: Path) -> None:
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "cadres.csv").write_text("姓名,职务\n张伟,书记\n", encoding="gbk")
+    res = runner.invoke(app, ["ingest", str(d), "--db", str(tmp_path / "g.db")])
+    assert res.exit_code == 1
+    assert "cadres.csv" in res.output and "row 1" in res.output and "公民身份号码" in res.output
+
+
+def test_neo4j_bad_uri_is_one_line(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["info", "--neo4j", "http://localhost:7474"])
+    assert res.exit_code == 1 and "not a Neo4j URI" in res.output
