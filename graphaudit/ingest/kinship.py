@@ -95,8 +95,16 @@ def derive_kinship(households: pd.DataFrame, relations: pd.DataFrame | None,
     issues: list[Issue] = []
     cols = ["household_id", "person_key", "role", FILE, ROW]
     hh = households[cols].sort_values(["household_id", ROW], kind="stable")
-    for hid, g in hh.groupby("household_id", sort=True):
-        _household(str(hid), g, kin, issues)
+    members: list[tuple[str, str, str, int]] = []
+    current = None
+    for hid, key, role, f, r in hh.itertuples(index=False, name=None):
+        if hid != current and members:
+            _household(str(current), members, kin, issues)
+            members = []
+        current = hid
+        members.append((key, role, f, int(r)))
+    if members:
+        _household(str(current), members, kin, issues)
     if relations is not None and len(relations):
         for a, b, rel in relations[["person_id_a", "person_id_b", "relation"]].itertuples(index=False):
             kind, direction = RELATIONS[str(rel).lower()]
@@ -116,10 +124,10 @@ def derive_kinship(households: pd.DataFrame, relations: pd.DataFrame | None,
     return kin, issues
 
 
-def _household(hid: str, g: pd.DataFrame, kin: Kinship, issues: list[Issue]) -> None:
+def _household(hid: str, members: list[tuple[str, str, str, int]], kin: Kinship, issues: list[Issue]) -> None:
     by: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for _, key, role, f, r in g.itertuples(index=False):
-        by[role].append((key, f, int(r)))
+    for key, role, f, r in members:
+        by[role].append((key, f, r))
 
     def ambiguous(role: str, reason: str) -> None:
         for _key, f, r in by[role]:
@@ -131,8 +139,8 @@ def _household(hid: str, g: pd.DataFrame, kin: Kinship, issues: list[Issue]) -> 
     if len(heads) != 1:
         if len(heads) > 1:
             ambiguous("head", "户主不唯一")
-        elif len(g) > 1:
-            issues.append(Issue("households", g[FILE].iloc[0], int(g[ROW].iloc[0]), "relation", "warning",
+        elif len(members) > 1:
+            issues.append(Issue("households", members[0][2], members[0][3], "relation", "warning",
                                 f"户号{hid}: 无户主，未推导户内亲属关系 no head of household, no links derived"))
         return
     head = heads[0]

@@ -1,0 +1,118 @@
+"""Ingest speed and peak memory, per size and store, on the same synthetic data in the same run.
+
+    .venv/bin/python benchmarks/ingest.py                       # township and county, embedded store
+    .venv/bin/python benchmarks/ingest.py --neo4j               # + a throwaway local Neo4j, side by side
+    .venv/bin/python benchmarks/ingest.py --sizes township --seed 3
+
+Each measurement runs in its own process so that peak RSS (ru_maxrss) belongs to that load alone.
+Targets (issues 2 and 3): a county loads into the embedded store in < 30 s and into Neo4j in < 3 min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+
+
+def dataset(size: str, seed: int) -> Path:
+    """The synthetic dataset for size/seed, generated once and cached under benchmarks/out/."""
+    from graphaudit.synth import generate
+
+    path = OUT / f"{size}-seed{seed}"
+    if not (path / "truth.json").exists():
+        t0 = time.perf_counter()
+        generate(path, size=size, seed=seed, messy=False)
+        print(f"  synth {size}: {time.perf_counter() - t0:.1f} s", flush=True)
+    return path
+
+
+def input_rows(path: Path) -> int:
+    n = 0
+    for f in path.iterdir():
+        if f.suffix.lower() == ".csv":
+            with f.open("rb") as fh:
+                n += sum(1 for _ in fh) - 1
+    return n
+
+
+def worker(data: str, store: str, uri: str | None) -> None:
+    """Runs in a child process: one load, timed, then prints a JSON line."""
+    from graphaudit.ingest.pipeline import ingest
+    from graphaudit.model import MODEL
+    from graphaudit.store.embedded import LadybugStore
+    from graphaudit.store.neo4j_store import Neo4jStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        s = (Neo4jStore(uri, os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"]) if store == "neo4j"
+             else LadybugStore(Path(tmp) / "g.db"))
+        if store == "neo4j":
+            s._wipe()
+            s._write("MATCH (t:GraphauditTable) DETACH DELETE t")
+        t0 = time.perf_counter()
+        report = ingest(Path(data), s)
+        secs = time.perf_counter() - t0
+        stats = s.stats()
+        s.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": secs, "peak_mb": peak, "nodes": sum(stats[k] for k in MODEL.nodes),
+                      "rels": sum(stats[k] for k in MODEL.rels), "rejected": report.rejected(), "stats": stats}))
+
+
+def measure(data: Path, store: str, uri: str | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--worker", str(data), store] + ([uri] if uri else [])
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ.copy())
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", nargs="+", default=["township", "county"])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--neo4j", action="store_true", help="also load into a throwaway local Neo4j")
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    server = None
+    if args.neo4j:
+        from graphaudit.neo4j_server import LocalNeo4j, ensure_jars
+
+        ensure_jars()
+        server = LocalNeo4j(Path(tempfile.mkdtemp(prefix="ga-bench-neo4j-")), heap="2g")
+        server.start()
+        os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"] = server.user, server.password
+    results = []
+    try:
+        for size in args.sizes:
+            data = dataset(size, args.seed)
+            rows = input_rows(data)
+            for store in ["embedded"] + (["neo4j"] if server else []):
+                r = measure(data, store, server.uri if server and store == "neo4j" else None)
+                r.update(size=size, store=store, input_rows=rows, rows_per_s=rows / r["seconds"])
+                results.append(r)
+                print(f"{size:9s} {store:8s} {rows:>9,} rows  {r['seconds']:7.1f} s  "
+                      f"{r['rows_per_s']:>9,.0f} rows/s  peak {r['peak_mb']:7.0f} MB  "
+                      f"nodes {r['nodes']:,} rels {r['rels']:,}", flush=True)
+            if server:
+                e, n = (next(x for x in results if x["size"] == size and x["store"] == s) for s in ("embedded", "neo4j"))
+                same = "same graph" if e["stats"] == n["stats"] else "GRAPHS DIFFER"
+                print(f"{size:9s} neo4j/embedded time ratio {n['seconds'] / e['seconds']:.1f}x ({same})", flush=True)
+    finally:
+        if server:
+            server.stop()
+    (OUT / "ingest.json").write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+    else:
+        main()
