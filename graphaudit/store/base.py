@@ -72,6 +72,11 @@ def open_store(db: str | Path | None = None, neo4j: str | None = None, database:
 INTERNAL = ("_ID", "_LABEL", "_SRC", "_DST")
 
 
+def _props(d: dict[str, Any]) -> dict[str, Any]:
+    """Properties without internals and without nulls (Neo4j stores no nulls; both stores must agree)."""
+    return {p: v for p, v in d.items() if p not in INTERNAL and v is not None}
+
+
 def _node_key(d: dict[str, Any]) -> str:
     return f"{d['_LABEL']}:{d['id']}"
 
@@ -79,7 +84,7 @@ def _node_key(d: dict[str, Any]) -> str:
 def _add_node(g: nx.MultiDiGraph, d: dict[str, Any]) -> str:
     k = _node_key(d)
     if k not in g:
-        g.add_node(k, label=d["_LABEL"], **{p: v for p, v in d.items() if p not in INTERNAL})
+        g.add_node(k, label=d["_LABEL"], **_props(d))
     return k
 
 
@@ -88,7 +93,7 @@ def _add_edge(g: nx.MultiDiGraph, r: dict[str, Any], a: dict[str, Any], b: dict[
     src, dst = (a, b) if r["_SRC"] == a["_ID"] else (b, a)
     u, v, t = _node_key(src), _node_key(dst), r["_LABEL"]
     if not g.has_edge(u, v, key=t):
-        g.add_edge(u, v, key=t, type=t, **{p: val for p, val in r.items() if p not in INTERNAL})
+        g.add_edge(u, v, key=t, type=t, **_props(r))
 
 
 def walk_subgraph(run: Callable[[str, dict[str, Any]], list[dict[str, Any]]], node_query: str,

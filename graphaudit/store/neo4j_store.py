@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 import pandas as pd
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Query
+from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as nx4j
 from neo4j.graph import Node, Path, Relationship
 
@@ -66,7 +66,7 @@ class Neo4jStore:
     # -- sessions ----------------------------------------------------------------------------------------
     def _read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
-            res = tx.run(Query(cypher), params or {})
+            res = tx.run(cypher, params or {})
             return [{k: _plain(v) for k, v in rec.items()} for rec in res]
 
         try:
@@ -79,7 +79,7 @@ class Neo4jStore:
 
     def _write(self, cypher: str, rows: list[dict[str, Any]] | None = None, **params: Any) -> None:
         def work(tx: ManagedTransaction) -> None:
-            tx.run(Query(cypher), {"rows": rows, **params}).consume()
+            tx.run(cypher, {"rows": rows, **params}).consume()
 
         with self._driver.session(database=self.database) as s:
             s.execute_write(work)
