@@ -36,7 +36,7 @@ def _friendly() -> Iterator[None]:
     try:
         yield
     except GraphAuditError as e:
-        err.print(f"[bold red]error:[/bold red] {e}")
+        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
 
 

@@ -116,3 +116,25 @@ def test_wrong_database(neo4j_server) -> None:
     with pytest.raises(StoreError, match="no database 'nosuchdb'"):
         s = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password, database="nosuchdb")
         s.stats()
+
+
+def test_cli_on_neo4j_matches_embedded(neo4j_clean, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from graphaudit.cli import app
+
+    monkeypatch.setenv("NEO4J_USER", neo4j_clean.user)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_clean.password)
+    runner = CliRunner()
+    res = runner.invoke(app, ["ingest", str(TINY), "--neo4j", neo4j_clean.uri, "--report", str(tmp_path / "r.csv")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["ingest", str(TINY), "--db", str(tmp_path / "g.db")])
+    assert res.exit_code == 0, res.output
+    on_neo = json.loads(runner.invoke(app, ["info", "--neo4j", neo4j_clean.uri, "--json"]).output)
+    on_disk = json.loads(runner.invoke(app, ["info", "--db", str(tmp_path / "g.db"), "--json"]).output)
+    assert on_neo == on_disk and on_neo["nodes"]["Person"] > 0
+    monkeypatch.setenv("NEO4J_PASSWORD", "wrong")
+    res = runner.invoke(app, ["info", "--neo4j", neo4j_clean.uri])
+    assert res.exit_code == 1 and "wrong user or password" in res.output and "Traceback" not in res.output
