@@ -1,0 +1,101 @@
+"""Recall and precision of every check against the synthetic generator's planted cases, and check times.
+
+    .venv/bin/python benchmarks/detection.py                          # township + county, clean and messy
+    .venv/bin/python benchmarks/detection.py --sizes township --modes clean
+
+A finding matches a planted case of the same check when they share a record (payment or contract id); for
+checks about companies (hidden_link) a shared company id also counts.  Recall = planted cases matched /
+planted cases; precision = findings matching a case / findings.  Near-misses planted to test that a check
+does NOT fire count against precision when flagged.  Targets (issue 4): recall 1.0 and precision >= 0.95 on
+every check, clean and messy; all checks over a county in < 30 s on the embedded store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+
+
+def load(size: str, seed: int, messy: bool, workdir: Path) -> tuple[Any, dict[str, Any]]:
+    from graphaudit.ingest.pipeline import ingest
+    from graphaudit.store.embedded import LadybugStore
+    from graphaudit.synth import generate
+
+    data = OUT / f"{size}-seed{seed}{'-messy' if messy else ''}"
+    if not (data / "truth.json").exists():
+        generate(data, size=size, seed=seed, messy=messy)
+    store = LadybugStore(workdir / f"{data.name}.db")
+    t0 = time.perf_counter()
+    ingest(data, store)
+    print(f"  {data.name}: ingest {time.perf_counter() - t0:.1f} s", flush=True)
+    return store, json.loads((data / "truth.json").read_text(encoding="utf-8"))
+
+
+def _keys(item: dict[str, Any] | Any) -> set[str]:
+    get = item.get if isinstance(item, dict) else (lambda k, d=None: getattr(item, k, d))
+    keys = set(get("record_ids") or [])
+    keys |= {f"company:{c}" for c in get("company_ids") or []}
+    if not isinstance(item, dict):   # a finding: companies on its evidence path count too
+        for node in getattr(item, "path", {}).get("nodes", []) if isinstance(getattr(item, "path", None), dict) else []:
+            if node.get("label") == "Company":
+                keys.add(f"company:{node.get('id')}")
+    return keys
+
+
+def score(findings: list[Any], truth: dict[str, Any], check: str) -> dict[str, Any]:
+    cases = [c for c in truth["cases"] if c["check"] == check]
+    misses = [c for c in truth.get("near_misses", []) if c.get("would_be_check", c.get("check")) == check]
+    matched_cases = sum(1 for c in cases if any(_keys(c) & _keys(f) for f in findings))
+    good = sum(1 for f in findings if any(_keys(c) & _keys(f) for c in cases))
+    fired_on_miss = sum(1 for m in misses if any(_keys(m) & _keys(f) for f in findings))
+    return {"cases": len(cases), "findings": len(findings), "recall": matched_cases / len(cases) if cases else None,
+            "precision": good / len(findings) if findings else None, "near_misses": len(misses),
+            "near_misses_flagged": fired_on_miss}
+
+
+def main() -> None:
+    from graphaudit.queries import CHECKS
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", nargs="+", default=["township", "county"])
+    ap.add_argument("--modes", nargs="+", default=["clean", "messy"], choices=["clean", "messy"])
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            for mode in args.modes:
+                store, truth = load(size, args.seed, mode == "messy", Path(tmp))
+                total = 0.0
+                for name, chk in CHECKS.items():
+                    t0 = time.perf_counter()
+                    findings = chk.run(store, {})
+                    secs = time.perf_counter() - t0
+                    total += secs
+                    r = score(findings, truth, name)
+                    r.update(size=size, mode=mode, check=name, seconds=round(secs, 2))
+                    results.append(r)
+                    rec = "-" if r["recall"] is None else f"{r['recall']:.2f}"
+                    pre = "-" if r["precision"] is None else f"{r['precision']:.2f}"
+                    print(f"{size:9s} {mode:6s} {name:26s} cases {r['cases']:4d} findings {r['findings']:5d} "
+                          f"recall {rec:>5s} precision {pre:>5s} near-misses flagged "
+                          f"{r['near_misses_flagged']}/{r['near_misses']}  {secs:6.2f} s", flush=True)
+                print(f"{size:9s} {mode:6s} all checks: {total:.1f} s", flush=True)
+                store.close()
+    by = defaultdict(list)
+    for r in results:
+        by[r["check"]].append(r)
+    (OUT / "detection.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
