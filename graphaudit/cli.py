@@ -148,15 +148,30 @@ def demo(out: Annotated[Path, typer.Option(help="Folder for the demo's data and 
     console.print(f"Store: [bold]{db}[/bold]   data: [bold]{data}[/bold]   report: [bold]{out / 'load-report.csv'}[/bold]")
 
 
-def _mount_neo4j() -> None:
+def _mount() -> None:
+    """The commands that live in modules of their own: ``check`` (cli_check), ``export`` (cli_export),
+    ``serve`` and ``tokens`` (cli_serve), ``neo4j`` (cli_neo4j)."""
+    from graphaudit.cli_check import check
+    from graphaudit.cli_neo4j import app as neo4j_app
+
+    app.command()(check)
     try:
-        from graphaudit.cli_neo4j import app as neo4j_app
-    except ImportError:  # pragma: no cover
-        return
+        from graphaudit.cli_export import export
+    except ImportError:  # pragma: no cover - arrives with the exports work
+        pass
+    else:
+        app.command()(export)
+    try:
+        from graphaudit.cli_serve import serve, tokens_app
+    except ImportError:  # pragma: no cover - arrives with the API work
+        pass
+    else:
+        app.command()(serve)
+        app.add_typer(tokens_app, name="tokens", help="API tokens: create, list, revoke.")
     app.add_typer(neo4j_app, name="neo4j", help="A throwaway local Neo4j server (start, stop, status).")
 
 
-_mount_neo4j()
+_mount()
 
 if __name__ == "__main__":  # pragma: no cover
     app()
