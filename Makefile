@@ -7,7 +7,9 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 NEO4J_LIB := .cache/neo4j/lib/.complete
 
-.PHONY: demo test neo4j bench clean lint
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test neo4j browser bench clean lint
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,16 +23,24 @@ $(NEO4J_LIB): neo4j/pom.xml | $(STAMP)
 
 neo4j: $(NEO4J_LIB)
 
+# Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded by a test tool).
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
 demo: $(STAMP)
 	$(BIN)/graphaudit demo
 
 # The jars are optional locally (Neo4j tests skip without them) but required in CI (GRAPHAUDIT_REQUIRE_NEO4J=1).
 test: $(STAMP)
 	@$(MAKE) --no-print-directory neo4j || [ "$$GRAPHAUDIT_REQUIRE_NEO4J" != "1" ]
+	@$(MAKE) --no-print-directory browser
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/detection.py
 
 clean:
 	rm -rf $(VENV) .cache graphaudit-demo .pytest_cache

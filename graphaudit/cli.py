@@ -134,18 +134,24 @@ def synth(
 
 
 @app.command()
-def demo(out: Annotated[Path, typer.Option(help="Folder for the demo's data and store.")] = Path("graphaudit-demo"),
+def demo(out: Annotated[Path, typer.Option(help="Folder for the demo's data, store and report.")] = Path("graphaudit-demo"),
          size: Annotated[str, typer.Option(help="Synthetic size.")] = "township",
          seed: Annotated[int, typer.Option()] = 7) -> None:
-    """A synthetic township, end to end on the embedded store: synth → ingest → info."""
-    data, db = out / "data", out / "graphaudit.db"
-    console.rule("[bold]1/3 synth")
+    """A synthetic township, end to end on the embedded store: synth → ingest → info → check."""
+    from graphaudit.cli_check import check
+
+    data, db, findings = out / "data", out / "graphaudit.db", out / "findings.xlsx"
+    console.rule("[bold]1/4 synth")
     synth(data, size=size, seed=seed, messy=True)
-    console.rule("[bold]2/3 ingest")
+    console.rule("[bold]2/4 ingest")
     ingest(data, db=db, neo4j=None, database=None, report=out / "load-report.csv", json_out=False)
-    console.rule("[bold]3/3 info")
+    console.rule("[bold]3/4 info")
     info(db=db, neo4j=None, database=None, json_out=False)
-    console.print(f"Store: [bold]{db}[/bold]   data: [bold]{data}[/bold]   report: [bold]{out / 'load-report.csv'}[/bold]")
+    console.rule("[bold]4/4 check")
+    check(out=findings, db=db, neo4j=None, database=None, only=None, param=None, show_ids=False)
+    console.print(f"Store: [bold]{db}[/bold]   data: [bold]{data}[/bold]   load report: "
+                  f"[bold]{out / 'load-report.csv'}[/bold]\nFindings (most severe first): [bold]{findings}[/bold]   "
+                  f"planted truth: [bold]{data / 'truth.json'}[/bold]")
 
 
 def _mount() -> None:

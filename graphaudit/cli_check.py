@@ -22,6 +22,7 @@ __all__ = ["check", "parse_params"]
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 SUFFIXES = (".csv", ".json", ".xlsx")
+TOP = 5  # findings printed under the summary table
 
 
 def parse_params(items: list[str] | None) -> dict[str, str]:
@@ -95,3 +96,9 @@ def check(
         table.add_row(n, CHECKS[n].title, str(len(fs)), f"{sum(f.amount for f in fs):,.2f}",
                       str(max((f.severity for f in fs), default=0)), f"{seconds[n]:.2f}")
     console.print(table)
+    top = sorted(findings, key=lambda f: (-f.severity, f.check, f.finding_id))[:TOP]
+    if top:
+        console.print(f"[bold]最严重的{len(top)}条线索 Most severe[/bold]")
+        for f in top:
+            console.print(f"  [bold red]{f.severity:>3}[/bold red] {f.explanation}  [dim]{f.finding_id}[/dim]",
+                          highlight=False)

@@ -53,3 +53,27 @@ def test_missing_column_names_file_and_column(tmp_path: Path) -> None:
 def test_neo4j_bad_uri_is_one_line(tmp_path: Path) -> None:
     res = runner.invoke(app, ["info", "--neo4j", "http://localhost:7474"])
     assert res.exit_code == 1 and "not a Neo4j URI" in res.output
+
+
+def test_demo_runs_end_to_end_and_writes_findings(tmp_path: Path) -> None:
+    """`graphaudit demo` (village size here): synth → ingest → info → check; the report holds planted cases."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "demo"
+    res = runner.invoke(app, ["demo", "--out", str(out), "--size", "village", "--seed", "3"])
+    assert res.exit_code == 0, res.output
+    for step in ("1/4 synth", "2/4 ingest", "3/4 info", "4/4 check"):
+        assert step in res.output
+    wb = load_workbook(out / "findings.xlsx", read_only=True)
+    rows = list(wb["findings"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    checks = {r[header.index("check")] for r in body}
+    severities = [r[header.index("severity")] for r in body]
+    assert severities == sorted(severities, reverse=True)          # most severe first
+    truth = json.loads((out / "data" / "truth.json").read_text(encoding="utf-8"))
+    planted = {c["check"] for c in truth["cases"]}
+    assert planted and planted <= checks | {"collusive_cluster"}
+    assert "findings.xlsx" in res.output
+    # IDs masked by default in the written report
+    import re
+    assert not re.search(r"\b\d{17}[\dXx]\b", " ".join(str(v) for r in body for v in r if v))
