@@ -1,0 +1,124 @@
+"""How nodes, relationships and subgraphs are shown to a caller: masked unless the role may see identifiers,
+and addressed by a node reference (``ref``) the caller sends back to expand a node.
+
+A ref is ``Label:id`` when the id is not sensitive or the caller may see it; otherwise it is opaque,
+``Label#<hmac>``, a keyed hash the server resolves from the refs it has handed out (a restart forgets them:
+search again).  Properties holding resident IDs, bank accounts or phone numbers are masked with
+:func:`graphaudit.findings.mask_id`; ``extra`` (columns outside the contract, unknown content) is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from collections import OrderedDict, deque
+from typing import Any
+
+import networkx as nx
+
+from graphaudit.findings import MASKED_LABELS, mask_id
+from graphaudit.model import MODEL
+
+__all__ = ["NodeRefs", "mask_props", "node_view", "graph_view", "hop_order"]
+
+#: Property names whose values are masked as the given label's identifier.
+SENSITIVE = {"phone": "Phone", "bank_account": "BankAccount", "recipient_id": "Person", "approver_id": "Person",
+             "legal_rep_id": "Person", "contractor_id": "Person", "person_id": "Person"}
+
+
+class NodeRefs:
+    """Node references: plain for what the caller may see, keyed hashes for masked identifiers."""
+
+    def __init__(self, secret: bytes, capacity: int = 500_000) -> None:
+        self._secret = secret
+        self._known: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def ref(self, label: str, node_id: str, show_ids: bool) -> str:
+        """The reference for node (label, id) as shown to a caller who may (not) see identifiers."""
+        if show_ids or label not in MASKED_LABELS:
+            return f"{label}:{node_id}"
+        digest = hmac.new(self._secret, f"{label}:{node_id}".encode(), hashlib.sha256).hexdigest()[:24]
+        ref = f"{label}#{digest}"
+        with self._lock:
+            self._known[ref] = (label, node_id)
+            self._known.move_to_end(ref)
+            while len(self._known) > self._capacity:
+                self._known.popitem(last=False)
+        return ref
+
+    def resolve(self, ref: str, show_ids: bool) -> tuple[str, str] | None:
+        """(label, id) of a reference, or None when it is malformed, unknown, or names a masked identifier
+        in plain text for a caller who may not see it."""
+        if "#" in ref.split(":", 1)[0]:
+            with self._lock:
+                return self._known.get(ref)
+        label, sep, node_id = ref.partition(":")
+        if not sep or label not in MODEL.nodes or not node_id:
+            return None
+        if label in MASKED_LABELS and not show_ids:
+            return None
+        return label, node_id
+
+
+def mask_props(label: str, props: dict[str, Any]) -> dict[str, Any]:
+    """A node's or relationship's properties with identifiers masked and ``extra`` dropped."""
+    out: dict[str, Any] = {}
+    for k, v in props.items():
+        if k == "extra":
+            continue
+        if k == "id":
+            out[k] = mask_id(str(v), label)
+        elif k in SENSITIVE and isinstance(v, str):
+            out[k] = mask_id(v, SENSITIVE[k])
+        else:
+            out[k] = v
+    return out
+
+
+def _plain(v: Any) -> Any:
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+def node_view(label: str, props: dict[str, Any], refs: NodeRefs, show_ids: bool) -> dict[str, Any]:
+    """A node as the API shows it: ref, label (+ Chinese), id and caption (masked as needed), properties."""
+    nt = MODEL.nodes[label]
+    node_id = str(props.get("id", ""))
+    shown = {k: _plain(v) for k, v in props.items() if k != "label" and v is not None}
+    if not show_ids:
+        shown = mask_props(label, shown)
+    caption = props.get(nt.caption)
+    if nt.caption == "id" or not caption:
+        caption = shown.get("id", node_id)
+    return {"ref": refs.ref(label, node_id, show_ids), "label": label, "label_zh": nt.zh,
+            "id": shown.get("id", node_id), "caption": str(caption), "props": shown}
+
+
+def hop_order(g: nx.MultiDiGraph, start: list[str]) -> dict[str, int]:
+    """Hop distance of every node from the nearest start node, ignoring edge direction."""
+    dist = {k: 0 for k in start if k in g}
+    queue = deque(dist)
+    while queue:
+        k = queue.popleft()
+        for n in (*g.successors(k), *g.predecessors(k)):
+            if n not in dist:
+                dist[n] = dist[k] + 1
+                queue.append(n)
+    return dist
+
+
+def graph_view(g: nx.MultiDiGraph, refs: NodeRefs, show_ids: bool, keys: list[str] | None = None
+               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(nodes, edges) of ``g`` as the API shows them: nodes in ``keys`` order (default: all, sorted), edges
+    among them sorted by (from, type, to), each edge naming its endpoints by ref."""
+    order = keys if keys is not None else sorted(g.nodes)
+    views = {k: node_view(g.nodes[k]["label"], g.nodes[k], refs, show_ids) for k in order}
+    edges = []
+    for u, v, t, attrs in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1])):
+        if u in views and v in views:
+            props = {p: _plain(x) for p, x in attrs.items() if p != "type" and x is not None}
+            edges.append({"from": views[u]["ref"], "to": views[v]["ref"], "type": t, "type_zh": MODEL.rels[t].zh,
+                          "props": props if show_ids else mask_props(t, props)})
+    return [views[k] for k in order], edges

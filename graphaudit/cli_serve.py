@@ -1,0 +1,116 @@
+"""``graphaudit serve`` (API + web pages) and ``graphaudit tokens create|list|revoke``.
+
+Registered in graphaudit/cli.py as ``app.command()(serve)`` and ``app.add_typer(tokens_app, name="tokens")``.
+Tokens, findings, reviews and the audit log live in the state folder (graphaudit/api/state.py):
+``<db>/state/`` for the embedded store, ``./graphaudit-state/`` for Neo4j, or ``--state DIR``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from graphaudit.errors import GraphAuditError
+
+__all__ = ["serve", "tokens_app"]
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+tokens_app = typer.Typer(add_completion=False, no_args_is_help=True)
+
+DbOpt = Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder [default: ./graphaudit.db].")]
+Neo4jOpt = Annotated[Optional[str], typer.Option(
+    "--neo4j", help="bolt:// or neo4j:// URI of a Neo4j server or cluster; NEO4J_USER / NEO4J_PASSWORD.")]
+DatabaseOpt = Annotated[Optional[str], typer.Option("--database", help="Neo4j database name [default: home db].")]
+StateOpt = Annotated[Optional[Path], typer.Option(
+    "--state", help="State folder: tokens, findings, reviews, audit log [default: <db>/state, or "
+                    "./graphaudit-state with --neo4j].")]
+ROLES = "investigator, auditor, analyst or admin"
+
+
+@contextmanager
+def _friendly() -> Iterator[None]:
+    try:
+        yield
+    except GraphAuditError as e:
+        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _state(db: Path | None, neo4j: str | None, state: Path | None):  # type: ignore[no-untyped-def]
+    from graphaudit.api.state import State, state_dir
+
+    return State(state_dir(db, neo4j, state))
+
+
+def serve(db: DbOpt = None, neo4j: Neo4jOpt = None, database: DatabaseOpt = None, state: StateOpt = None,
+          host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
+    """Serve the API and the web pages over one store (tokens from `graphaudit tokens create`)."""
+    import uvicorn
+
+    from graphaudit.api.app import create_app
+    from graphaudit.api.state import state_dir
+    from graphaudit.store import open_store
+
+    with _friendly():
+        if not 0 < port < 65536:
+            raise GraphAuditError(f"--port {port}: must be between 1 and 65535")
+        folder = state_dir(db, neo4j, state)
+        store = open_store(db, neo4j, database, read_only=True)
+        try:
+            store.stats()  # fail now, with one line, if the store is empty or unreachable
+            app = create_app(store, folder)
+            if not app.state.services.tokens.list():
+                err.print("[yellow]no tokens yet:[/yellow] create one with "
+                          f"`graphaudit tokens create --role admin --name NAME{' --state ' + str(state) if state else ''}`")
+            console.print(f"graphaudit serving on [bold]http://{host}:{port}/[/bold]  (state: {folder})")
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+        finally:
+            store.close()
+
+
+@tokens_app.command("create")
+def create(role: Annotated[str, typer.Option(help=ROLES)],
+           name: Annotated[str, typer.Option(help="Who holds the token (shown in the audit log).")],
+           db: DbOpt = None, neo4j: Neo4jOpt = None, state: StateOpt = None) -> None:
+    """Create a token; it is printed once and stored only as its sha256."""
+    with _friendly():
+        token_id, token = _tokens(db, neo4j, state).create(name, role)
+    console.print(f"token {token_id} for {name} ({role}) — shown once, keep it safe:")
+    print(token)
+
+
+@tokens_app.command("list")
+def list_(db: DbOpt = None, neo4j: Neo4jOpt = None, state: StateOpt = None) -> None:
+    """List tokens (never their secrets)."""
+    with _friendly():
+        rows = _tokens(db, neo4j, state).list()
+    t = Table(title="访问令牌 Tokens", title_justify="left")
+    for c in ("id", "name", "role", "created", "revoked"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(str(r["id"]), str(r["name"]), str(r["role"]), str(r["created_at"]), str(r["revoked_at"] or ""))
+    console.print(t)
+
+
+@tokens_app.command("revoke")
+def revoke(token_id: Annotated[int, typer.Argument(help="The token's id (tokens list).")],
+           db: DbOpt = None, neo4j: Neo4jOpt = None, state: StateOpt = None) -> None:
+    """Revoke a token: it stops working at once."""
+    with _friendly():
+        _tokens(db, neo4j, state).revoke(token_id)
+    console.print(f"token {token_id} revoked")
+
+
+def _tokens(db: Path | None, neo4j: str | None, state: Path | None):  # type: ignore[no-untyped-def]
+    from graphaudit.api.tokens import TokenStore
+
+    return TokenStore(_state(db, neo4j, state))

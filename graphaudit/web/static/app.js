@@ -1,0 +1,25 @@
+// Shared helpers for the pages: API calls (the login cookie authenticates them), escaping, formatting.
+"use strict";
+const GA = {
+  model: JSON.parse(document.getElementById("ga-model").textContent),
+  me: JSON.parse(document.getElementById("ga-me").textContent),
+  async api(path, options = {}) {
+    const res = await fetch(path, Object.assign({ credentials: "same-origin",
+      headers: { "Content-Type": "application/json" } }, options));
+    if (res.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); return null; }
+    const body = res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text();
+    if (!res.ok) { throw new Error((body && body.detail) || res.statusText); }
+    return body;
+  },
+  esc(s) {
+    return String(s ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  },
+  yuan(x) { return Number(x || 0).toLocaleString("zh-CN", { maximumFractionDigits: 2 }); },
+  sevClass(s) { return s >= 70 ? "sev-hi" : s >= 50 ? "sev-mid" : "sev-lo"; },
+  props(node) {
+    const rows = Object.entries(node.props || {}).filter(([k]) => k !== "label")
+      .map(([k, v]) => `<dt>${GA.esc(k)}</dt><dd>${GA.esc(v)}</dd>`).join("");
+    return `<div><b>${GA.esc(node.caption)}</b> <span class="muted">${GA.esc(node.label_zh)}</span></div>
+            <dl class="props">${rows}</dl>`;
+  },
+};
