@@ -1,0 +1,30 @@
+"""JSON node-link (``networkx.node_link_data``, edges under ``"edges"``): every node and relationship with
+the attributes of :mod:`graphaudit.export.view` — ``findings`` as lists of finding ids — and, under
+``graph.findings``, the findings themselves (masked unless ``show_ids``) with the export keys of their
+evidence.  Read it back with ``networkx.node_link_graph(data, edges="edges")``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+
+from graphaudit.export.view import View
+
+__all__ = ["write", "SUFFIX", "data"]
+
+SUFFIX = ".json"
+
+
+def data(view: View) -> dict:  # type: ignore[type-arg]
+    """The node-link dict of ``view``."""
+    g = view.graph.copy()
+    g.graph.update(generator="graphaudit", ids_masked=not view.show_ids, findings=view.findings)
+    return nx.node_link_data(g, edges="edges")
+
+
+def write(view: View, out: Path) -> list[Path]:
+    """Write ``view`` as node-link JSON to ``out``; the files written."""
+    out.write_text(json.dumps(data(view), ensure_ascii=False, indent=1), encoding="utf-8")
+    return [out]
