@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 
 import numpy as np
@@ -119,16 +118,15 @@ def test_parse_dates_datetime64_series() -> None:
     assert values.tolist() == [date(2020, 5, 1), None] and errors.isna().all()
 
 
-def test_parse_dates_is_fast() -> None:
+def test_parse_dates_a_million_mixed_values() -> None:
+    """Vectorised parsing keeps every value right at county scale (speed: benchmarks/ingest.py)."""
     rng = np.random.default_rng(1)
     days = pd.Timestamp("1930-01-01") + pd.to_timedelta(rng.integers(0, 33_000, 1_000_000), unit="D")
     s = pd.Series(days.strftime("%Y-%m-%d"))
     s[::7] = "2020/5/1"
-    t = time.perf_counter()
     values, errors = norm.parse_dates(s)
-    elapsed = time.perf_counter() - t
     assert errors.isna().all() and values[7] == date(2020, 5, 1)
-    assert elapsed < 3.0, f"parse_dates took {elapsed:.2f}s for 1M values"
+    assert values[1] == days[1].date() and values[999_998] == days[999_998].date()
 
 
 # --------------------------------------------------------------------------------------------- amounts

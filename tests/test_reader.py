@@ -5,7 +5,6 @@ The encoding fixtures in tests/fixtures/encodings/ are real bytes made by make_f
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -239,14 +238,13 @@ def test_no_source_name_is_a_prefix_of_another() -> None:
 # ------------------------------------------------------------------------------------------ performance
 
 @pytest.mark.slow
-def test_300k_row_csv_reads_fast(tmp_path: Path) -> None:
+def test_300k_row_csv_reads_whole(tmp_path: Path) -> None:
+    """A county-sized register reads completely with its row numbers (speed: benchmarks/ingest.py)."""
     lines = ["户号,公民身份号码,姓名,与户主关系,性别,出生日期,村代码,住址,联系电话,户籍状态"]
     lines += [f"H{i // 4:07d},11010119900307777{i % 10},张三{i % 97},户主,男,1990-03-07,110101001001,"
               f"北京市东城区某街道{i % 100}号,1380013{i % 10000:04d},正常" for i in range(300_000)]
     p = tmp_path / "households.csv"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    t0 = time.perf_counter()
     t = read_table(p, "households")
-    elapsed = time.perf_counter() - t0
     assert t.frame.shape == (300_000, 10) and t.row_numbers[-1] == 300_001
-    assert elapsed < 4.0, f"read 300k rows in {elapsed:.2f}s"
+    assert t.frame.iloc[123_456, 2] == f"张三{123_456 % 97}"

@@ -8,6 +8,8 @@ data twice equals loading it once, and next month's ``subsidies_2022-01.csv`` ad
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -94,13 +96,18 @@ def _match_recipients(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
     if sub is None or not len(sub):
         return
     need = (sub["recipient_id"] == "") | (sub["recipient_id_issue"] != "")
+    by_hh: dict[tuple[str, str], list[str]] = defaultdict(list)
+    by_vil: dict[tuple[str, str], list[str]] = defaultdict(list)
+    home = None
     if hh is not None and len(hh):
-        by_hh = hh.groupby(["household_id", "name"])["person_key"].agg(list).to_dict()
-        by_vil = hh.groupby(["village_code", "name"])["person_key"].agg(list).to_dict()
+        names = set(sub.loc[need, "recipient_name"].tolist())
+        cand = hh[hh["name"].isin(names)] if names else hh.iloc[:0]
+        for key, hid, vil, name in zip(cand["person_key"].tolist(), cand["household_id"].tolist(),
+                                       cand["village_code"].tolist(), cand["name"].tolist()):
+            by_hh[(hid, name)].append(key)
+            by_vil[(vil, name)].append(key)
         home = hh.set_index("person_key")[["household_id", "village_code"]]
         home = home[~home.index.duplicated()]
-    else:
-        by_hh, by_vil, home = {}, {}, None
     for i in sub.index[need]:
         name, hid, vil = sub.at[i, "recipient_name"], sub.at[i, "household_id"], sub.at[i, "village_code"]
         cands = by_hh.get((hid, name)) or by_vil.get((vil, name)) or []

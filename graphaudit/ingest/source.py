@@ -156,32 +156,38 @@ def _plain(v: Any) -> Any:
     return str(v)
 
 
+def _map(src: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``src.map(fn)``, computed once per distinct value over a plain list (registers repeat village codes,
+    names and programmes; mapping an Arrow-backed column element by element is many times slower)."""
+    cache: dict[Any, Any] = {}
+    out = []
+    for v in src.to_numpy(dtype=object):
+        try:
+            out.append(cache[v])
+        except KeyError:
+            out.append(cache.setdefault(v, fn(v)))
+        except TypeError:  # an unhashable cell value
+            out.append(fn(v))
+    return pd.Series(out, index=src.index)
+
+
 def _normalise(col: Column, src: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     """Normalised values and, per row, an error text (None where fine)."""
     k = col.kind
     if k == "text":
-        return src.map(norm.normalize_text), None
+        return _map(src, norm.normalize_text), None
     if k == "name":
-        return src.map(norm.normalize_name), None
+        return _map(src, norm.normalize_name), None
     if k == "ident":
-        return src.map(idcheck.normalize_id), None
+        return _map(src, idcheck.normalize_id), None
     if k in ("pid", "uscc", "party", "code"):
-        vals = src.map(idcheck.normalize_id)
+        vals = _map(src, idcheck.normalize_id)
         if k == "code":
-            errs = vals.map(lambda v: None if v == "" or (v.isdigit() and len(v) in (9, 12))
-                            else "区划代码应为9或12位数字 code must be 9 or 12 digits")
+            errs = _map(vals, lambda v: None if v == "" or (v.isdigit() and len(v) in (9, 12))
+                        else "区划代码应为9或12位数字 code must be 9 or 12 digits")
             return vals, errs
         check = {"pid": idcheck.resident_id_problem, "uscc": idcheck.uscc_problem, "party": _party_problem}[k]
-        cache: dict[str, str | None] = {}
-
-        def problem(v: str) -> str | None:
-            if v == "":
-                return None
-            if v not in cache:
-                cache[v] = check(v)
-            return cache[v]
-
-        return vals, vals.map(problem)
+        return vals, _map(vals, lambda v: None if v == "" else check(v))
     if k == "date":
         return norm.parse_dates(src)
     if k == "amount":
