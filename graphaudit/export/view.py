@@ -98,6 +98,11 @@ def _mask_prop(label: str, prop: str, v: Any) -> Any:
     return scrub(v)
 
 
+def _order(raw: dict[str, Any], model_props: dict[str, str], skip: str) -> list[str]:
+    """Property names in the model's order, then any others sorted: the same whatever order a store gives."""
+    return [p for p in model_props if p in raw] + sorted(p for p in raw if p not in model_props and p != skip)
+
+
 def _keys(g: nx.MultiDiGraph, show_ids: bool) -> dict[str, str]:
     """Store key → export key (module docstring)."""
     out: dict[str, str] = {}
@@ -144,7 +149,8 @@ def make_view(g: nx.MultiDiGraph, findings: list[Finding], show_ids: bool = Fals
     for k in sorted(g, key=keys.__getitem__):
         raw = g.nodes[k]
         label = raw["label"]
-        props = {p: _plain(v) for p, v in raw.items() if p != "label" and _plain(v) is not None}
+        props = {p: _plain(raw[p]) for p in _order(raw, MODEL.nodes[label].properties, "label")
+                 if _plain(raw[p]) is not None}
         if not show_ids:
             props = {p: _mask_prop(label, p, v) for p, v in props.items()}
         flagged = node_flags.get(keys[k], [])
@@ -152,7 +158,8 @@ def make_view(g: nx.MultiDiGraph, findings: list[Finding], show_ids: bool = Fals
                      **props, findings=[f.finding_id for f in flagged],
                      checks=sorted({f.check for f in flagged}), severity=max((f.severity for f in flagged), default=0))
     for u, v, t, raw in sorted(g.edges(keys=True, data=True), key=lambda e: (keys[e[0]], e[2], keys[e[1]])):
-        props = {p: _plain(x) for p, x in raw.items() if p != "type" and _plain(x) is not None}
+        props = {p: _plain(raw[p]) for p in _order(raw, MODEL.rels[t].properties, "type")
+                 if _plain(raw[p]) is not None}
         if not show_ids:
             props = {p: _mask_prop(t, p, x) for p, x in props.items()}
         ku, kv = keys[u], keys[v]
