@@ -23,11 +23,13 @@ $(NEO4J_LIB): neo4j/pom.xml | $(STAMP)
 
 neo4j: $(NEO4J_LIB)
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded by a test tool).
+# Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded by a test tool),
+# and a CJK font so the screenshots the tests save show Chinese text rather than empty boxes.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	@test -x $(CHROMIUM) || { echo "installing Debian chromium for the browser tests"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	@test -x $(CHROMIUM) -a -f $(CJK_FONT) || { echo "installing Debian chromium and fonts-noto-cjk for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 demo: $(STAMP)
 	$(BIN)/graphaudit demo
