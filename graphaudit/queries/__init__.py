@@ -15,6 +15,7 @@ from graphaudit.findings import Finding
 from graphaudit.queries import (cadre_family_beneficiary, deceased_recipient, duplicate_payment, hidden_link,
                                 kin_approved_subsidy, kin_contract, reciprocal_approval, shared_account,
                                 split_contracts)
+from graphaudit.queries import collusive_cluster
 from graphaudit.queries.check import Check, CheckParamError, Param
 from graphaudit.store.base import GraphStore
 
@@ -30,6 +31,7 @@ CHECKS: dict[str, Check] = {c.name: c for c in (
     duplicate_payment.CHECK,
     split_contracts.CHECK,
     reciprocal_approval.CHECK,
+    collusive_cluster.CHECK,
 )}
 
 

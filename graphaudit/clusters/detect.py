@@ -1,0 +1,46 @@
+"""Community detection on the projection: igraph's Leiden, seeded, on sorted input — the same communities on
+every run and from every store.
+
+The objective is the constant Potts model (CPM) on the edge weights: a community is kept together while its
+internal weight exceeds ``resolution`` × the number of its node pairs, so communities stay the size of a
+family or a clan (no resolution limit, unlike modularity on a county-sized graph).  At ~1M edges Leiden takes
+about a second (networkx's Louvain about a minute).
+"""
+
+from __future__ import annotations
+
+import random
+
+import igraph as ig
+
+from graphaudit.clusters.projection import Projection
+
+__all__ = ["communities", "to_igraph", "RESOLUTION", "SEED"]
+
+RESOLUTION = 0.05
+SEED = 20240601
+
+
+def to_igraph(proj: Projection) -> ig.Graph:
+    """The projection as an igraph Graph: vertex i is ``proj.nodes[i]``, edge attribute ``weight``."""
+    edges = proj.edge_list()
+    g = ig.Graph(n=len(proj.nodes), edges=[(i, j) for i, j, _ in edges])
+    g.es["weight"] = [w for _, _, w in edges]
+    g.vs["name"] = proj.nodes
+    return g
+
+
+def communities(proj: Projection, resolution: float = RESOLUTION, seed: int = SEED,
+                graph: ig.Graph | None = None) -> list[int]:
+    """The community of each node (by index), numbered in the order of each community's first node."""
+    g = graph if graph is not None else to_igraph(proj)
+    if g.vcount() == 0:
+        return []
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        part = g.community_leiden(objective_function="CPM", weights="weight", resolution=resolution,
+                                  beta=0.01, n_iterations=2)
+    finally:
+        ig.set_random_number_generator(random)
+    renumber: dict[int, int] = {}
+    return [renumber.setdefault(m, len(renumber)) for m in part.membership]

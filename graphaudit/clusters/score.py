@@ -1,0 +1,173 @@
+"""Clusters and their score.
+
+A *cluster* is a Leiden community of the projection, or several joined by conflict links
+(:mod:`graphaudit.clusters.conflicts`): a link joins the communities of its approver or cadre, its party, the
+party's relative and (reciprocal links) the other approver.  Communities without a conflict link are ordinary
+kin groups and are never scored.  The cluster's *core* is the people and companies of its links.
+
+Severity (0–100) is a sum of documented factors, capped at 100::
+
+    severity = min(100, round(base + share + money + cadres + links + reciprocity + density))
+
+    base         30
+    share        20 × the share of the cluster's approved money that reaches kin of its approvers or cadres
+                 (conflicted money / money approved by members for members, conflicted records included)
+    money        conflicted yuan on findings.py's log scale: min(20, 5·log10(1 + amount/100))
+    cadres       4 per distinct approver or cadre with a conflict link, at most 12
+    links        2 per distinct conflict link (approver or cadre, party), at most 10
+    reciprocity  10 per pair of approvers favouring each other's kin, at most 20
+    density      how much denser the cluster's communities are than the county's (scope's) communities:
+                 min(8, 4·log2(density / median community density)), 0 when not denser
+
+A cluster becomes a finding when it has at least ``min_parties`` (3) distinct receiving parties (recipients,
+contractors) and ``min_records`` (3) conflicted records, and its severity reaches ``min_severity`` (50): an
+ordinary kin group, a cadre with one relative on 低保, or one approver paying another's relative once is not
+a finding.  *Brokers* are the approvers whose approvals inside the cluster reach the most distinct kin groups
+(communities), ties broken by betweenness centrality in the cluster's core.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import median
+
+import networkx as nx
+
+from graphaudit.clusters.conflicts import Conflict
+from graphaudit.clusters.projection import Projection
+from graphaudit.findings import money_points
+
+__all__ = ["Cluster", "build_clusters", "score", "baseline_density", "cluster_edges", "BASE_POINTS"]
+
+BASE_POINTS = 30.0
+
+
+@dataclass
+class Cluster:
+    """Communities joined by conflict links, with what the score needs."""
+
+    communities: list[int]
+    members: list[int]
+    conflicts: list[Conflict]
+    core: list[int] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)
+    conflicted: float = 0.0
+    approved: float = 0.0
+    parties: list[int] = field(default_factory=list)
+    deciders: list[int] = field(default_factory=list)
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+    density: float = 0.0
+    brokers: list[dict[str, object]] = field(default_factory=list)
+    factors: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> int:
+        return int(min(100, round(sum(self.factors.values()))))
+
+
+def _pairs(n: int) -> float:
+    return n * (n - 1) / 2
+
+
+def baseline_density(proj: Projection, membership: list[int]) -> float:
+    """Median weighted density (internal weight / node pairs) of the communities of 3 or more nodes."""
+    size: dict[int, int] = defaultdict(int)
+    for m in membership:
+        size[m] += 1
+    weight: dict[int, float] = defaultdict(float)
+    for (i, j), w in proj.weights.items():
+        if membership[i] == membership[j]:
+            weight[membership[i]] += w
+    dens = [weight[c] / _pairs(n) for c, n in size.items() if n >= 3]
+    return median(dens) if dens else 0.0
+
+
+def cluster_edges(proj: Projection, clusters: list[Cluster]) -> list[list[tuple[int, int, float]]]:
+    """Each cluster's internal edges (i, j, weight), in one pass over the projection."""
+    where = {n: k for k, cl in enumerate(clusters) for n in cl.members}
+    out: list[list[tuple[int, int, float]]] = [[] for _ in clusters]
+    for (i, j), w in sorted(proj.weights.items()):
+        k = where.get(i)
+        if k is not None and where.get(j) == k:
+            out[k].append((i, j, w))
+    return out
+
+
+def build_clusters(proj: Projection, membership: list[int], conflicts: list[Conflict]) -> list[Cluster]:
+    """Group conflict links by the communities they join (union-find), sorted by first member."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for c in conflicts:
+        comms = [membership[n] for n in (c.actor, c.kin_of, c.party, c.person)]
+        for x in comms[1:]:
+            ra, rb = find(comms[0]), find(x)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[Conflict]] = defaultdict(list)
+    for c in conflicts:
+        groups[find(membership[c.actor])].append(c)
+    by_comm: dict[int, list[int]] = defaultdict(list)
+    for i, m in enumerate(membership):
+        if m in parent:
+            by_comm[find(m)].append(i)
+    comms_of: dict[int, set[int]] = defaultdict(set)
+    for m in parent:
+        comms_of[find(m)].add(m)
+    return [Cluster(sorted(comms_of[root]), sorted(by_comm[root]), links)
+            for root, links in sorted(groups.items())]
+
+
+def score(proj: Projection, cl: Cluster, membership: list[int], baseline: float,
+          edges: list[tuple[int, int, float]], approved_ids: set[str]) -> Cluster:
+    """Fill in the cluster's facts and severity factors (module docstring); ``approved_ids`` are the records
+    approved by members for members."""
+    recs = proj.records
+    conflicted = sorted({r for c in cl.conflicts for r in c.records})
+    cl.records = conflicted
+    cl.conflicted = round(sum(recs[r].amount for r in conflicted), 2)
+    cl.approved = round(sum(recs[r].amount for r in approved_ids | set(conflicted)), 2)
+    cl.parties = sorted({c.party for c in cl.conflicts})
+    cl.deciders = sorted({c.actor for c in cl.conflicts})
+    cl.pairs = sorted({(min(c.actor, c.kin_of), max(c.actor, c.kin_of)) for c in cl.conflicts
+                       if c.kind == "reciprocal"})
+    n = len(cl.members)
+    cl.density = sum(w for _, _, w in edges) / _pairs(n) if n > 1 else 0.0
+    links = {(c.actor, c.party) for c in cl.conflicts}
+    ratio = cl.density / baseline if baseline > 0 else 1.0
+    cl.factors = {
+        "base": BASE_POINTS,
+        "share": round(20 * (cl.conflicted / cl.approved if cl.approved else 0.0), 2),
+        "money": round(money_points(cl.conflicted), 2),
+        "cadres": float(min(12, 4 * len(cl.deciders))),
+        "links": float(min(10, 2 * len(links))),
+        "reciprocity": float(min(20, 10 * len(cl.pairs))),
+        "density": round(min(8.0, 4 * math.log2(ratio)), 2) if ratio > 1 else 0.0,
+    }
+    cl.brokers = _brokers(proj, cl, membership, approved_ids | set(conflicted), edges)
+    return cl
+
+
+def _brokers(proj: Projection, cl: Cluster, membership: list[int], record_ids: set[str],
+             edges: list[tuple[int, int, float]]) -> list[dict[str, object]]:
+    idx = proj.index
+    reach: dict[int, set[int]] = defaultdict(set)
+    for rid in sorted(record_ids):
+        r = proj.records[rid]
+        reach[idx[r.approver]].add(membership[idx[r.party]])
+    core = nx.Graph()
+    core.add_nodes_from(cl.core or cl.members)
+    keep = set(core)
+    core.add_edges_from((i, j) for i, j, _ in edges if i in keep and j in keep)
+    between = nx.betweenness_centrality(core, normalized=True) if core.number_of_nodes() <= 2000 else {}
+    out = [{"node": a, "kin_groups": len(g), "betweenness": round(between.get(a, 0.0), 4)}
+           for a, g in reach.items()]
+    out.sort(key=lambda b: (-int(b["kin_groups"]), -float(b["betweenness"]), int(b["node"])))  # type: ignore[arg-type]
+    return out[:3]
