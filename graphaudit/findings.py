@@ -47,6 +47,7 @@ BASE: dict[str, float] = {
     "duplicate_payment": 30,
     "split_contracts": 35,
     "reciprocal_approval": 35,
+    "collusive_cluster": 30,    # its own factors: graphaudit/clusters/score.py
 }
 
 #: The data contract's fields, in export order.

@@ -34,7 +34,7 @@ __all__ = ["Projection", "Record", "Part", "build_projection", "approval_weight"
 
 #: weight of one kin, ownership or shared-identifier part of an edge
 WEIGHTS = {"kin": 1.0, "ownership": 1.0, "shared": 0.5}
-QUERIES = ("cluster_kin", "cluster_money", "cluster_ownership", "cluster_shared")
+QUERIES = ("cluster_kin", "collusive_cluster", "cluster_ownership", "cluster_shared")
 
 
 def key(label: str, node_id: str) -> str:
@@ -126,7 +126,7 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
     b = _Builder()
     records: dict[str, Record] = {}
     contractors: set[str] = set()
-    for r in sorted(run_query(store, "cluster_money", {"prefix": prefix}), key=lambda r: (r["record"], r["party"])):
+    for r in sorted(run_query(store, "collusive_cluster", {"prefix": prefix}), key=lambda r: (r["record"], r["party"])):
         if r["record"] in records:
             continue
         rec = Record(str(r["record"]), r["kind"], r["what"] or "", float(r["amount"] or 0), r["date"],

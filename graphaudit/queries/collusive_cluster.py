@@ -22,7 +22,7 @@ from graphaudit.store.base import GraphStore
 __all__ = ["CHECK", "find", "cluster_subgraph", "scope_prefix"]
 
 NAME = "collusive_cluster"
-QUERIES = ("cluster_money", "cluster_kin", "cluster_ownership", "cluster_shared", "cluster_posts", "cluster_people",
+QUERIES = ("collusive_cluster", "cluster_kin", "cluster_ownership", "cluster_shared", "cluster_posts", "cluster_people",
            "cluster_names")
 
 

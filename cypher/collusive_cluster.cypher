@@ -1,4 +1,4 @@
-// cluster_money — 审批资金流: the approval edges of the collusive-cluster projection (graphaudit.clusters).
+// collusive_cluster — 审批资金流: the approval edges of the collusive-cluster projection (graphaudit.clusters).
 // Returns one row per approved record in the scope: the approver, the record (a payment or a contract) and
 // the party it went to (the payment's recipient; the contract's contractor, a company or a person), with
 // the record's money, date, organisation and what it was for (programme or contract title).
