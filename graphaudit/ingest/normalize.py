@@ -29,6 +29,7 @@ __all__ = [
     "parse_amounts",
     "parse_gender",
     "parse_share",
+    "parse_each",
 ]
 
 _WS = re.compile(r"\s+")
@@ -197,13 +198,13 @@ def parse_date(v: Any) -> date | None:
     raise ValueError(_bad_date(v, type(v).__name__))
 
 
-def _vectorised(series: pd.Series, parse: Callable[[Any], Any]) -> tuple[pd.Series, pd.Series]:
-    """Apply a scalar parser once per distinct value; (values, error or None) per row, object dtype."""
-    arr = series.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+def parse_each(series: pd.Series, parse: Callable[[Any], Any]) -> tuple[pd.Series, pd.Series]:
+    """Apply a scalar parser (raising ValueError) once per distinct value of a column; (value or None, error
+    text or None) per row, object dtype.  Missing cells (None, NaN) give (None, None)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
     vals: list[Any] = []
     errs: list[str | None] = []
-    for u in uniques:
+    for u in uniques.tolist():
         try:
             vals.append(parse(u))
             errs.append(None)
@@ -225,7 +226,7 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         out = pd.Series([None if pd.isna(t) else t.date() for t in series], index=series.index, dtype=object)
         return out, pd.Series(None, index=series.index, dtype=object)
-    return _vectorised(series, parse_date)
+    return parse_each(series, parse_date)
 
 
 # -------------------------------------------------------------------------------------------------- amounts
@@ -282,7 +283,7 @@ def parse_amount(v: Any) -> float | None:
 
 def parse_amounts(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Vectorised :func:`parse_amount`: (float or None per row, error text or None per row), object dtype."""
-    return _vectorised(series, parse_amount)
+    return parse_each(series, parse_amount)
 
 
 # ------------------------------------------------------------------------------------------ gender and share

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphaudit.errors import InputError
+from graphaudit.ingest import columns as cols_mod
 from graphaudit.ingest import ids as idcheck
 from graphaudit.ingest import normalize as norm
 from graphaudit.ingest.issue import FILE, ROW, Issue
@@ -105,7 +108,7 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
             continue
         src = frame[original[col.name]]
         values, errors = _normalise(col, src)
-        empty = values.isna() | (values.astype(str) == "")
+        empty = _is_empty(values)
         if col.required:
             bad = empty & ~reject
             if col.lenient_id:
@@ -137,15 +140,31 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
 
 
 def _extra_json(frame: pd.DataFrame, cols: list[str]) -> pd.Series | str:
+    """Per row, the JSON object (keys sorted) of the row's non-empty values in ``cols``, "" when there are none.
+
+    Built column by column: each distinct cell value is rendered once as ``"header": value`` and the pieces of
+    a row are joined, which gives the text ``json.dumps(d, ensure_ascii=False, sort_keys=True)`` gives."""
     if not cols:
         return ""
-    sub = frame[cols]
+    pieces = []
+    for c in sorted(cols):
+        key = json.dumps(c, ensure_ascii=False)
+        rendered = cols_mod.map_unique(frame[c], lambda v, key=key: _json_piece(key, v))
+        pieces.append(pa.array(rendered.tolist(), pa.large_string()))
+    L = pa.large_string()
+    acc = pa.nulls(len(frame), L)
+    for piece in pieces:
+        joined = pc.binary_join_element_wise(acc, piece, pa.scalar(", ", L))
+        acc = pc.if_else(pc.is_null(acc), piece, pc.if_else(pc.is_null(piece), acc, joined))
+    braced = pc.binary_join_element_wise(pa.scalar("{", L), acc, pa.scalar("}", L), pa.scalar("", L))
+    text = pc.if_else(pc.is_null(acc), pa.scalar("", L), braced)
+    return cols_mod.to_str_series(text, frame.index)
 
-    def row_json(r: Any) -> str:
-        d = {c: _plain(v) for c, v in zip(cols, r) if v is not None and str(v).strip() != ""}
-        return json.dumps(d, ensure_ascii=False, sort_keys=True) if d else ""
 
-    return pd.Series([row_json(r) for r in sub.itertuples(index=False, name=None)], index=frame.index)
+def _json_piece(key: str, v: Any) -> str | None:
+    if v is None or str(v).strip() == "":
+        return None
+    return f"{key}: {json.dumps(_plain(v), ensure_ascii=False)}"
 
 
 def _plain(v: Any) -> Any:
@@ -156,53 +175,44 @@ def _plain(v: Any) -> Any:
     return str(v)
 
 
-def _map(src: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
-    """``src.map(fn)``, computed once per distinct value over a plain list (registers repeat village codes,
-    names and programmes; mapping an Arrow-backed column element by element is many times slower)."""
-    cache: dict[Any, Any] = {}
-    out = []
-    for v in src.to_numpy(dtype=object):
-        try:
-            out.append(cache[v])
-        except KeyError:
-            out.append(cache.setdefault(v, fn(v)))
-        except TypeError:  # an unhashable cell value
-            out.append(fn(v))
-    return pd.Series(out, index=src.index)
+def _is_empty(values: pd.Series) -> pd.Series:
+    """Per row: the value is missing or its text is ""."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.isna() | values.eq("")
+    return values.isna() | pd.Series(values.to_numpy(dtype=object) == "", index=values.index)
 
 
 def _normalise(col: Column, src: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     """Normalised values and, per row, an error text (None where fine)."""
     k = col.kind
     if k == "text":
-        return _map(src, norm.normalize_text), None
+        return cols_mod.map_column(src, norm.normalize_text, cols_mod.ASCII_NO_SPACE), None
     if k == "name":
-        return _map(src, norm.normalize_name), None
+        return cols_mod.map_column(src, norm.normalize_name, cols_mod.ASCII_NO_SPACE), None
     if k == "ident":
-        return _map(src, idcheck.normalize_id), None
+        return cols_mod.normalize_ids(src), None
     if k in ("pid", "uscc", "party", "code"):
-        vals = _map(src, idcheck.normalize_id)
+        vals = cols_mod.normalize_ids(src)
         if k == "code":
-            errs = _map(vals, lambda v: None if v == "" or (v.isdigit() and len(v) in (9, 12))
-                        else "区划代码应为9或12位数字 code must be 9 or 12 digits")
-            return vals, errs
-        check = {"pid": idcheck.resident_id_problem, "uscc": idcheck.uscc_problem, "party": _party_problem}[k]
-        return vals, _map(vals, lambda v: None if v == "" else check(v))
+            errs = cols_mod.map_unique(vals, lambda v: None if v == "" or (v.isdigit() and len(v) in (9, 12))
+                                       else "区划代码应为9或12位数字 code must be 9 or 12 digits")
+            return vals, pd.Series(errs.tolist(), index=src.index)
+        if k == "pid":
+            return vals, pd.Series(cols_mod.resident_id_problems(vals).tolist(), index=src.index)
+        check = idcheck.uscc_problem if k == "uscc" else _party_problem
+        errs = cols_mod.map_unique(vals, lambda v: None if v == "" else check(v))
+        return vals, pd.Series(errs.tolist(), index=src.index)
     if k == "date":
         return norm.parse_dates(src)
     if k == "amount":
         return norm.parse_amounts(src)
     if k in ("share", "gender"):
         fn = norm.parse_share if k == "share" else norm.parse_gender
-        vals, errs = [], []
-        for v in src:
-            try:
-                vals.append(fn(v))
-                errs.append(None)
-            except ValueError as e:
-                vals.append(None)
-                errs.append(str(e))
-        return pd.Series(vals, index=src.index, dtype=object), pd.Series(errs, index=src.index, dtype=object)
+        if src.dtype == object and bool in set(map(type, src.tolist())):
+            # a TRUE cell equals 1 to a hash table but is no gender or share: parse each cell on its own
+            return norm.parse_each(pd.Series(range(len(src)), index=src.index),
+                                   lambda i, cells=src.tolist(): fn(cells[i]))
+        return norm.parse_each(src, fn)
     raise ValueError(f"unknown column kind {k}")
 
 
