@@ -94,6 +94,7 @@ def graph_html(g: nx.MultiDiGraph, title: str = "关系图谱", findings: list[d
     data = vis_data(g)
     present = sorted({n["kind"] for n in data["nodes"]})
     payload = {**data, "findings": findings or [], "checks": check_titles or {},
+               "rels": {k: r.zh for k, r in MODEL.rels.items()},
                "labels": {k: {"zh": MODEL.nodes[k].zh if k in MODEL.nodes else k,
                               "color": LABEL_COLORS.get(k, _GREY)} for k in present}}
     blob = json.dumps(payload, ensure_ascii=False, default=str).replace("</", "<\\/")
@@ -125,7 +126,7 @@ header{background:#1f3b57;color:#fff;padding:10px 18px;display:flex;align-items:
 header h1{font-size:18px;margin:0;font-weight:600}header .sub{opacity:.85;font-size:13px}
 header .badge{margin-left:auto;font-size:12px;background:rgba(255,255,255,.15);border-radius:10px;padding:2px 10px}
 main{flex:1;display:grid;grid-template-columns:340px 1fr 320px;min-height:0}
-main.nofind{grid-template-columns:0 1fr 320px}main.nofind #list{display:none}
+main.nofind{grid-template-columns:1fr 320px}main.nofind #list{display:none}
 aside{background:#fff;overflow:auto;border-right:1px solid var(--line)}aside#info{border-right:0;border-left:1px solid var(--line);padding:12px 14px}
 #list h2,#info h2{font-size:13px;color:var(--muted);margin:12px 14px 6px;font-weight:600;letter-spacing:.05em}
 .card{margin:6px 10px;padding:9px 11px;border:1px solid var(--line);border-radius:8px;cursor:pointer;background:#fff}
@@ -174,7 +175,7 @@ function showNode(id){var n=byId[id];if(!n)return;info.innerHTML="<h2>节点</h2
 function showFinding(i){var f=D.findings[i];document.querySelectorAll(".card").forEach(function(c,j){c.classList.toggle("on",j===i);});
  var ids=f.nodes.filter(function(k){return byId[k];}),eids=f.edges.map(function(e){return e[0]+"|"+e[2]+"|"+e[1];}).filter(function(e){return edges.get(e);});
  dim(ids);net.setSelection({nodes:ids,edges:eids},{highlightEdges:false});net.fit({nodes:ids,animation:{duration:400}});
- var steps="";(f.path&&f.path.nodes||[]).forEach(function(n,j){steps+="<li>"+tag(n.label)+esc(n.caption)+(j<f.path.relationships.length?" "+(f.path.relationships[j].direction==="<-"?"←":"→")+" <code>"+esc(f.path.relationships[j].type)+"</code>":"")+"</li>";});
+ var steps="";(f.path&&f.path.nodes||[]).forEach(function(n,j){steps+="<li>"+tag(n.label)+esc(n.caption)+(j<f.path.relationships.length?" "+(f.path.relationships[j].direction==="<-"?"←":"→")+" "+esc(D.rels[f.path.relationships[j].type]||f.path.relationships[j].type):"")+"</li>";});
  var rows="";(f.record_ids||[]).forEach(function(r){D.nodes.forEach(function(n){if((n.kind==="Payment"||n.kind==="Contract")&&n.props.id===r)rows+="<div>"+tag(n.kind)+esc(r)+"</div>"+table(n.props);});});
  info.innerHTML="<h2>线索</h2><div><span class='sev' style='background:"+sevColor(f.severity)+"'>"+f.severity+"</span> "+esc(D.checks[f.check]||f.check)+"</div><p>"+esc(f.explanation)+"</p>"+
   "<table><tr><th>线索编号</th><td>"+esc(f.finding_id)+"</td></tr><tr><th>涉及金额（元）</th><td>"+Number(f.amount).toLocaleString("zh-CN")+"</td></tr><tr><th>单位代码</th><td>"+esc(f.org_code)+"</td></tr><tr><th>相关人员</th><td>"+esc((f.person_ids||[]).join("; "))+"</td></tr></table>"+
