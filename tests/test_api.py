@@ -19,10 +19,13 @@ from graphaudit.api.app import create_app
 from graphaudit.api.roles import Role
 from graphaudit.api.state import DB_FILE
 from graphaudit.ingest.pipeline import ingest
-from graphaudit.queries import run_checks
+from graphaudit.queries import CHECKS, run_checks
 from graphaudit.store.embedded import LadybugStore
 from tests.test_checks import world
 
+#: The checks the hand-built world() has a scenario for (tests/test_checks.py).
+WORLD_CHECKS = ["kin_approved_subsidy", "cadre_family_beneficiary", "kin_contract", "hidden_link", "shared_account",
+                "deceased_recipient", "duplicate_payment", "split_contracts", "reciprocal_approval"]
 RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
 
 
@@ -66,7 +69,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, world_dir: Path) -> Iterator[E
     store = LadybugStore(tmp / "g.db", max_db_size=1 << 30)
     ingest(world_dir, store)
     e = make_env(store, tmp / "g.db" / "state")
-    r = e.call("auditor", "POST", "/api/checks/run", json={})
+    r = e.call("auditor", "POST", "/api/checks/run", json={"checks": WORLD_CHECKS})
     assert r.status_code == 200, r.text
     yield e
     store.close()
@@ -218,7 +221,7 @@ def test_neighbourhood_and_search_errors(env: Env) -> None:
 
 # -- checks, findings, reviews ---------------------------------------------------------------------------------
 def test_run_checks_persists_the_same_findings_as_run_checks(env: Env) -> None:
-    direct = run_checks(env.store)
+    direct = run_checks(env.store, WORLD_CHECKS)
     want = sorted(((f.finding_id, f.severity) for fs in direct.values() for f in fs), key=lambda x: (-x[1], x[0]))
     listed = env.ok("investigator", "/api/findings", limit=500)
     assert listed["total"] == len(want) >= 8
@@ -226,7 +229,7 @@ def test_run_checks_persists_the_same_findings_as_run_checks(env: Env) -> None:
         sorted(want, key=lambda x: (-x[1], [f.check for fs in direct.values() for f in fs if f.finding_id == x[0]][0],
                                     x[0]))
     checks = env.ok("investigator", "/api/checks")
-    assert {c["name"] for c in checks} == set(direct) and all(c["title"] for c in checks)
+    assert {c["name"] for c in checks} == set(CHECKS) >= set(direct) and all(c["title"] for c in checks)
     assert env.call("auditor", "POST", "/api/checks/run", json={"checks": ["nope"]}).status_code == 422
     r = env.call("auditor", "POST", "/api/checks/run", json={"checks": ["kin_approved_subsidy"],
                                                                "params": {"kin_hops": 99}})
@@ -365,3 +368,34 @@ def test_openapi_is_documented_and_offline(env: Env) -> None:
     assert r.status_code == 200 and "vis" in r.text[:5000]
     assert env.get("investigator", "/static/vendor/..%2Fapi%2Fapp.py").status_code == 404
     assert env.get("investigator", "/static/static/nope.js").status_code == 404
+
+
+def test_search_ranks_exact_before_prefix_before_containing(env: Env) -> None:
+    items = env.ok("investigator", "/api/search", q="钱", limit=50)["items"]
+    names = [i["caption"] for i in items]
+    assert names[:2] == sorted(names[:2]) and all(n.startswith("钱") for n in names if "钱" in n[:1])
+    firsts = [n.startswith("钱") for n in names]
+    assert firsts == sorted(firsts, reverse=True)  # every name starting with 钱 before any merely containing it
+    exact = env.ok("investigator", "/api/search", q="钱弟")["items"]
+    assert exact[0]["caption"] == "钱弟"
+    pid = env.ok("auditor", "/api/search", q="钱弟")["items"][0]["id"]
+    by_prefix = env.ok("auditor", "/api/search", q=pid[:12], label="Person", limit=100)["items"]
+    assert by_prefix and all(i["id"].startswith(pid[:12]) for i in by_prefix)
+    assert [i["id"] for i in by_prefix] == sorted(i["id"] for i in by_prefix)
+
+
+def test_hubs_are_listed_but_not_walked_through(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphaudit.api import walk
+
+    ref = person_ref(env, "investigator", "赵书记")
+    before = env.ok("investigator", "/api/graph/neighbourhood", ref=ref, hops=2, limit=500)
+    monkeypatch.setattr(walk, "HUB", 6)  # the village (dozens of links) becomes a hub
+    after = env.ok("investigator", "/api/graph/neighbourhood", ref=ref, hops=2, limit=500)
+    village = next(n for n in after["nodes"] if n["label"] == "Org")
+    assert village["ref"] in after["hubs"] and after["total"] < before["total"]
+    assert not any(e["from"] == village["ref"] or e["to"] == village["ref"] for e in after["edges"]
+                   if {e["from"], e["to"]} & {n["ref"] for n in after["nodes"] if n["hop"] == 2})
+    # expanded as the centre, a hub is paged in a stable order: type, label, id
+    first = env.ok("investigator", "/api/graph/neighbourhood", ref=village["ref"], limit=5)
+    again = env.ok("investigator", "/api/graph/neighbourhood", ref=village["ref"], limit=5)
+    assert first == again and first["total"] > 6

@@ -11,7 +11,7 @@ import pytest
 
 from graphaudit.ingest.pipeline import ingest
 from graphaudit.store.neo4j_store import Neo4jStore
-from tests.test_api import Env, env, make_env, world_dir  # noqa: F401 - fixtures
+from tests.test_api import WORLD_CHECKS, Env, env, make_env, world_dir  # noqa: F401 - fixtures
 
 QUERIES = [("赵书记", None), ("公司", "Company"), ("A", "Household"), ("1401070011", "Org"), ("户主", None)]
 
@@ -46,11 +46,11 @@ def test_same_api_answers_on_neo4j(env: Env, world_dir: Path, neo4j_clean, tmp_p
     with Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password) as neo:
         ingest(world_dir, neo)
         other = make_env(neo, tmp_path / "neo4j-state")
-        r = other.call("auditor", "POST", "/api/checks/run", json={})
+        r = other.call("auditor", "POST", "/api/checks/run", json={"checks": WORLD_CHECKS})
         assert r.status_code == 200, r.text
         # the embedded env may have had its reviews changed by other tests: compare on a fresh state
         fresh = make_env(env.store, tmp_path / "embedded-state")
-        assert fresh.call("auditor", "POST", "/api/checks/run", json={}).status_code == 200
+        assert fresh.call("auditor", "POST", "/api/checks/run", json={"checks": WORLD_CHECKS}).status_code == 200
         for role in ("auditor", "investigator"):
             want, got = answers(fresh, role), answers(other, role)
             assert sum(len(s["items"]) for s in want["search"]) > 10

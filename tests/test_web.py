@@ -20,6 +20,7 @@ from graphaudit.api.app import create_app
 from graphaudit.api.roles import Role
 from graphaudit.ingest.pipeline import ingest
 from graphaudit.store.embedded import LadybugStore
+from tests.test_api import WORLD_CHECKS
 from tests.test_checks import world
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -110,7 +111,7 @@ def run_checks(site: Site) -> None:
         from graphaudit.queries import run_checks as run
 
         who = svc.tokens.verify(site.tokens["auditor"])
-        svc.findings.save_run(run(svc.store), {}, who, 0.0)
+        svc.findings.save_run(run(svc.store, WORLD_CHECKS), {}, who, 0.0)
 
 
 def canvas_painted(page: Any) -> int:

@@ -20,6 +20,7 @@ from fastapi import Request
 from graphaudit.api.auditlog import AuditLog
 from graphaudit.api.findingstore import FindingStore
 from graphaudit.api.reviews import ReviewStore
+from graphaudit.api.searchindex import SearchIndex
 from graphaudit.api.state import State
 from graphaudit.api.tokens import TokenStore
 from graphaudit.api.view import NodeRefs
@@ -78,6 +79,7 @@ class Services:
     reviews: ReviewStore = field(init=False)
     findings: FindingStore = field(init=False)
     refs: NodeRefs = field(init=False)
+    search: SearchIndex = field(init=False)
     run_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -86,6 +88,7 @@ class Services:
         self.reviews = ReviewStore(self.state)
         self.findings = FindingStore(self.state)
         self.refs = NodeRefs(self.state.secret())
+        self.search = SearchIndex(self.store)
 
 
 def services(request: Request) -> Services:

@@ -17,10 +17,11 @@ from fastapi.responses import Response
 
 from graphaudit.api.auth import Caller, require
 from graphaudit.api.findings import evidence_subgraph, load_finding
-from graphaudit.api.graph import resolve
+from graphaudit.api.graph import NODE_CAP, resolve
 from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import ExportRequest
 from graphaudit.api.view import node_view
+from graphaudit.api.walk import walk
 
 __all__ = ["router", "render", "FORMATS"]
 
@@ -78,8 +79,9 @@ def export_finding(finding_id: str, format: Fmt = "json",
              response_class=Response, responses={200: {"content": {m: {} for m, _ in FORMATS.values()}}})
 def export_selection(body: ExportRequest,
                      caller: Caller = Depends(require(Permission.export))) -> Response:
-    """所选节点及其 N 跳之内的邻居（最多 3000 个节点）。The selected nodes and their neighbours within N hops."""
+    """所选节点及其 N 跳之内的邻居（最多 3000 个节点）。The selected nodes and their neighbours within N hops
+    (at most 3000 nodes; hubs are not walked through)."""
     caller.log("export_selection", body.model_dump())
-    ids = sorted({resolve(caller, r)[1] for r in body.refs})
-    g = caller.svc.store.subgraph(ids, hops=body.hops, limit=3000)
+    starts = sorted({resolve(caller, r) for r in body.refs})
+    g = walk(caller.svc.store, starts, hops=body.hops, cap=NODE_CAP, through_hubs=True).graph
     return _download(render(g, body.format, caller), body.format, "selection")

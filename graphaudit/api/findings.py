@@ -14,7 +14,8 @@ from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import (Edge, FindingDetail, FindingPage, FindingSummary, Graph, Node, Review,
                                     ReviewChange, ReviewRequest)
 from graphaudit.api.view import graph_view
-from graphaudit.findings import Finding
+from graphaudit.api.walk import walk
+from graphaudit.findings import Finding, mask_id
 from graphaudit.model import MODEL
 from graphaudit.queries import CHECKS
 
@@ -46,10 +47,11 @@ def path_keys(f: Finding) -> list[str]:
 
 
 def evidence_subgraph(caller: Caller, f: Finding, context: int = CONTEXT) -> nx.MultiDiGraph:
-    """The path's nodes, every relationship among them and up to ``context`` neighbours (``store.subgraph``)."""
+    """The path's nodes, every relationship among them and up to ``context`` neighbours of its non-hub nodes
+    (graphaudit.api.walk: a labelled lookup per node, where ``store.subgraph`` would scan every table)."""
     keys = path_keys(f)
-    ids = sorted({k.split(":", 1)[1] for k in keys})
-    return caller.svc.store.subgraph(ids, hops=1, limit=len(keys) + max(1, context))
+    starts = [(k.split(":", 1)[0], k.split(":", 1)[1]) for k in keys]
+    return walk(caller.svc.store, starts, hops=1, cap=len(keys) + context).graph
 
 
 def evidence_graph(caller: Caller, f: Finding, context: int = CONTEXT) -> Graph:
@@ -74,11 +76,10 @@ def _path(caller: Caller, f: Finding) -> tuple[list[str], list[Edge]]:
     return refs, edges
 
 
-def summary(f: Finding, status: str, show_ids: bool) -> FindingSummary:
-    d = f.to_dict(show_ids)
-    return FindingSummary(finding_id=f.finding_id, check=f.check, check_title=title(f.check), severity=f.severity,
-                          amount=d["amount"], org_code=f.org_code, explanation=f.explanation,
-                          person_ids=d["person_ids"], record_ids=d["record_ids"], status=Status(status))
+def summary(row: dict[str, Any], show_ids: bool) -> FindingSummary:
+    people = row["person_ids"] if show_ids else [mask_id(p) for p in row["person_ids"]]
+    return FindingSummary(**{**row, "person_ids": people, "check_title": title(row["check"]),
+                             "amount": round(row["amount"], 2)})
 
 
 @router.get("", response_model=FindingPage, summary="线索列表 List findings")
@@ -104,7 +105,7 @@ def list_findings(
                                             max_severity=max_severity, status=status.value if status else None,
                                             sort=sort, offset=offset, limit=limit)
     return FindingPage(total=total, offset=offset, limit=limit,
-                       items=[summary(f, r["status"], caller.show_ids) for f, r in rows])
+                       items=[summary(r, caller.show_ids) for r in rows])
 
 
 @router.get("/{finding_id}", response_model=FindingDetail, response_model_by_alias=True,

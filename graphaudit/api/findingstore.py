@@ -47,8 +47,9 @@ class FindingStore:
                              json.dumps(params, ensure_ascii=False, default=str), json.dumps(counts)))
             run_id = int(cur.lastrowid or 0)
             c.executemany('DELETE FROM findings WHERE "check" = ?', [(k,) for k in results])
-            c.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          [(f.finding_id, f.check, f.severity, f.amount, f.org_code, run_id,
+            c.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          [(f.finding_id, f.check, f.severity, f.amount, f.org_code, run_id, f.explanation,
+                            json.dumps(f.person_ids), json.dumps(f.record_ids),
                             json.dumps(f.to_dict(show_ids=True), ensure_ascii=False))
                            for fs in results.values() for f in fs])
         return run_id
@@ -61,9 +62,10 @@ class FindingStore:
 
     def query(self, *, check: str | None = None, org: str | None = None, min_severity: int | None = None,
               max_severity: int | None = None, status: str | None = None, sort: str = "-severity",
-              offset: int = 0, limit: int = 50) -> tuple[int, list[tuple[Finding, dict[str, Any]]]]:
-        """(total matching, one page of (finding, review)), filtered; ``org`` matches a code prefix, so a
-        township's code also finds its villages' findings; status 新线索 includes never-reviewed findings."""
+              offset: int = 0, limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+        """(total matching, one page of summaries: the contract's fields but path, plus ``status``), filtered;
+        ``org`` matches a code prefix, so a township's code also finds its villages' findings; status
+        新线索 includes never-reviewed findings."""
         where, args = [], []
         if check:
             where.append('f."check" = ?')
@@ -84,10 +86,11 @@ class FindingStore:
         base = f"FROM findings f LEFT JOIN reviews r ON r.finding_id = f.finding_id {cond}"
         with self.state.connect() as c:
             total = c.execute(f"SELECT count(*) {base}", args).fetchone()[0]
-            rows = c.execute(f"SELECT f.data, COALESCE(r.status, '新线索') AS status, r.by_name, r.at {base} "
+            rows = c.execute(f'SELECT f.finding_id, f."check", f.severity, f.amount, f.org_code, f.explanation, '
+                             f"f.person_ids, f.record_ids, COALESCE(r.status, '新线索') AS status {base} "
                              f"ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
-        return int(total), [(Finding(**json.loads(r["data"])), {"status": r["status"], "by": r["by_name"],
-                                                                  "at": r["at"]}) for r in rows]
+        return int(total), [dict(r, person_ids=json.loads(r["person_ids"]), record_ids=json.loads(r["record_ids"]))
+                            for r in rows]
 
     def summary(self) -> dict[str, Any]:
         """Counts by check and by review status, and the last run."""

@@ -12,6 +12,7 @@ from graphaudit.api.auth import Caller, require
 from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import Edge, Neighbourhood, Node
 from graphaudit.api.view import graph_view, hop_order, node_view
+from graphaudit.api.walk import walk
 from graphaudit.model import MODEL
 
 __all__ = ["router", "neighbourhood", "resolve", "NODE_CAP", "RelType"]
@@ -42,7 +43,8 @@ def neighbourhood(caller: Caller, ref: str, hops: int, rel_types: list[str] | No
                   limit: int) -> Neighbourhood:
     """One page of the neighbourhood of node ``ref`` (see :class:`~graphaudit.api.schemas.Neighbourhood`)."""
     label, node_id = resolve(caller, ref)
-    g = caller.svc.store.subgraph([node_id], hops=hops, rel_types=rel_types, limit=NODE_CAP)
+    w = walk(caller.svc.store, [(label, node_id)], hops, rel_types, cap=NODE_CAP)
+    g = w.graph
     center = f"{label}:{node_id}"
     if center not in g:
         raise HTTPException(404, f"节点不存在 no {label} node with this id")
@@ -56,15 +58,18 @@ def neighbourhood(caller: Caller, ref: str, hops: int, rel_types: list[str] | No
              for k in shown]
     return Neighbourhood(center=views[0], nodes=views[1:], edges=_page_edges(g, upto, fresh, caller),
                          total=len(order), offset=offset, limit=limit,
-                         truncated=g.number_of_nodes() >= NODE_CAP)
+                         truncated=w.truncated, hubs=sorted(_ref(caller, g, k) for k in w.hubs if k != center))
+
+
+def _ref(caller: Caller, g: nx.MultiDiGraph, k: str) -> str:
+    return caller.svc.refs.ref(g.nodes[k]["label"], str(g.nodes[k]["id"]), caller.show_ids)
 
 
 def _page_edges(g: nx.MultiDiGraph, upto: set[str], new: set[str], caller: Caller) -> list[Edge]:
     """Edges among ``upto`` with at least one end in ``new``."""
     sub = g.subgraph(upto)
     _, edges = graph_view(sub, caller.svc.refs, caller.show_ids)
-    keys = {n: caller.svc.refs.ref(sub.nodes[n]["label"], str(sub.nodes[n]["id"]), caller.show_ids) for n in upto}
-    fresh = {keys[n] for n in new}
+    fresh = {_ref(caller, sub, n) for n in new}
     return [Edge(**e) for e in edges if e["from"] in fresh or e["to"] in fresh]
 
 
@@ -81,6 +86,8 @@ def neighbourhood_endpoint(
     """节点 N 跳之内的邻居，可按关系类型筛选，分页返回（村干部可能有数百条关系）。
     Nodes within N hops of a node, optionally only along some relationship types, a page at a time: nodes
     ordered by hops, label and caption; each page carries the edges that join its nodes to the centre and to
-    the nodes of earlier pages, so the pages add up to the whole neighbourhood."""
+    the nodes of earlier pages, so the pages add up to the whole neighbourhood. A node with more than 500
+    relationships (a village, a programme) is a hub: listed, not walked through (expand it to page through
+    its links); at most 3000 nodes per neighbourhood (``truncated``)."""
     types = [t.value for t in rel] if rel else None
     return neighbourhood(caller, ref, hops, types, offset, limit)

@@ -61,6 +61,8 @@ class Neighbourhood(BaseModel):
     offset: int
     limit: int
     truncated: bool = Field(description="邻域超过上限被截断 the walk stopped at its node cap")
+    hubs: list[str] = Field(default_factory=list, description="枢纽节点（关系超过500条，未穿越） refs of hubs "
+                                                              "met but not walked through")
 
 
 class Review(BaseModel):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from graphaudit.api.auth import Caller, require
 from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import Node, SearchPage
+from graphaudit.api.searchindex import Hit
 from graphaudit.api.view import node_view
 from graphaudit.model import MODEL
-from graphaudit.queries.check import run_query
 
 __all__ = ["router", "search", "SearchLabel"]
 
@@ -30,18 +30,17 @@ ORDER = {label.value: i for i, label in enumerate(SearchLabel)}
 
 
 def search(caller: Caller, q: str, labels: list[str], offset: int, limit: int) -> SearchPage:
-    """One page of matches for ``q`` among ``labels``, best first (rank, label, caption, id)."""
-    rows = run_query(caller.svc.store, "api_search", {"q": q, "labels": labels, "limit": offset + limit + 1})
-    rows.sort(key=lambda r: (r["rank"], ORDER[r["label"]], r["caption"] or "", r["id"]))
-    page = rows[offset:offset + limit]
-    items = [Node(**node_view(r["label"], _props(r), caller.svc.refs, caller.show_ids)) for r in page]
-    return SearchPage(q=q, items=items, offset=offset, limit=limit, has_more=len(rows) > offset + limit)
+    """One page of matches for ``q`` among ``labels``, best first (graphaudit.api.searchindex)."""
+    hits = caller.svc.search.search(q, labels, offset + limit + 1)
+    items = [Node(**node_view(h.label, _props(h), caller.svc.refs, caller.show_ids))
+             for h in hits[offset:offset + limit]]
+    return SearchPage(q=q, items=items, offset=offset, limit=limit, has_more=len(hits) > offset + limit)
 
 
-def _props(row: dict[str, Any]) -> dict[str, Any]:
-    """A search row as node properties: id, the label's caption property, and two hints (note, place)."""
-    props = {MODEL.nodes[row["label"]].caption: row["caption"], "note": row["note"], "place": row["place"]}
-    props["id"] = row["id"]
+def _props(h: Hit) -> dict[str, Any]:
+    """A hit as node properties: the label's caption property, two hints (note, place) and the id."""
+    props: dict[str, Any] = {MODEL.nodes[h.label].caption: h.caption, "note": h.note, "place": h.place}
+    props["id"] = h.id
     return props
 
 
@@ -53,8 +52,12 @@ def search_endpoint(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     caller: Caller = Depends(require(Permission.explore, "search")),
 ) -> SearchPage:
-    """人员按身份证号或姓名，户按户号，企业按统一社会信用代码或名称，单位按代码或名称。
+    """人员按身份证号或姓名，户按户号，企业按统一社会信用代码或名称，单位按代码或名称；完全相同者在前，其次开头相同，再次包含。
     People by resident ID or name, households by number, companies by USCC or name, organisations by code or
-    name. Identifiers are masked unless the role may see them."""
+    name: exact id, exact name, name prefix, id prefix, then name containing the text. Identifiers are masked
+    unless the role may see them."""
     labels = [x.value for x in (label or list(SearchLabel))]
-    return search(caller, q.strip() or q, labels, offset, limit)
+    text = q.strip()
+    if not text or any(ord(c) < 32 for c in text):
+        raise HTTPException(422, "参数错误 invalid q: empty or contains control characters")
+    return search(caller, text, labels, offset, limit)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS runs (
     by_token INTEGER, by_name TEXT, checks TEXT NOT NULL, params TEXT NOT NULL, counts TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS findings (
     finding_id TEXT PRIMARY KEY, "check" TEXT NOT NULL, severity INTEGER NOT NULL, amount REAL NOT NULL,
-    org_code TEXT NOT NULL, run_id INTEGER NOT NULL, data TEXT NOT NULL);
+    org_code TEXT NOT NULL, run_id INTEGER NOT NULL, explanation TEXT NOT NULL, person_ids TEXT NOT NULL,
+    record_ids TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS findings_order ON findings (severity DESC, "check", finding_id);
 CREATE TABLE IF NOT EXISTS reviews (
     finding_id TEXT PRIMARY KEY, status TEXT NOT NULL, comment TEXT NOT NULL, by_name TEXT NOT NULL,
@@ -65,10 +67,11 @@ def state_dir(db: str | Path | None = None, neo4j: str | None = None, state: str
 
 
 class State:
-    """The state database.  Each call opens its own short-lived connection, so threads never share one."""
+    """The state database.  Each thread has its own connection (sqlite3 connections are not shared)."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
+        self._local = threading.local()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with self.connect() as c:
@@ -83,15 +86,18 @@ class State:
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in a transaction: committed on success, rolled back on error, then closed."""
-        conn = sqlite3.connect(self.file, timeout=30)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=30000")
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+        """This thread's connection, in a transaction: committed on success, rolled back on error."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.file, timeout=30)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=30000")
+            # WAL with synchronous=NORMAL: a commit is safe against crashes of the server; only a power cut
+            # can lose the last commits (fsync at checkpoints), and the file is never corrupted.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        with conn:
+            yield conn
 
     def secret(self) -> bytes:
         """A random key made once per state folder (for opaque node references)."""

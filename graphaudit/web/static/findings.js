@@ -19,7 +19,7 @@
                    ["人员", (s.nodes.find((n) => n.name === "Person") || {}).count || 0]];
     document.getElementById("summary").innerHTML = cards.map(([k, v]) =>
       `<div class="stat"><b>${GA.esc(Number(v).toLocaleString("zh-CN"))}</b><span>${GA.esc(k)}</span></div>`).join("") +
-      (run ? `<div class="stat"><b>${GA.esc(run.started_at.slice(0, 16).replace("T", " "))}</b><span>最近运行（${GA.esc(run.by)}）</span></div>` : "");
+      (run ? `<div class="stat"><b class="small">${GA.esc(run.started_at.slice(0, 16).replace("T", " "))}</b><span>最近运行 · ${GA.esc(run.by)}</span></div>` : "");
   }
 
   async function load() {

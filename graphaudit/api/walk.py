@@ -1,0 +1,136 @@
+"""Neighbourhood walks that stay fast on a county: one primary-key lookup per node, hubs not walked through.
+
+``GraphStore.subgraph`` starts from ``n.id IN $ids`` over every label, which LadybugDB answers by scanning
+every node table (over a second per hop on a county).  The API knows each node's label, so it walks with
+one labelled lookup per node — ``MATCH (a:Label {id: $id})-[r]-(b)``, a few milliseconds — and builds the
+same kind of graph (keys "Label:id", node attributes = properties + ``label``, edge keys = types).
+
+Hubs: a node with more than :data:`HUB` relationships (a village, a subsidy programme, a busy approver) is
+shown, but a walk does not go *through* it to further hops; expanded as the centre, its relationships are
+taken in a stable order (type, label, id) up to the walk's cap and paged.  Labels in the query text come
+from ``MODEL`` only; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from graphaudit.model import MODEL
+from graphaudit.store.base import GraphStore
+
+__all__ = ["walk", "HUB", "Walk"]
+
+#: Relationship count above which a node is a hub (not walked through).
+HUB = 500
+
+_INTERNAL = ("_ID", "_LABEL", "_SRC", "_DST")
+
+
+def _dialect(store: GraphStore) -> tuple[str, str]:
+    return ("label(r)", "label(b)") if store.dialect == "ladybug" else ("type(r)", "labels(b)[0]")
+
+
+def _degree(store: GraphStore, label: str, node_id: str) -> int:
+    return int(store.run(f"MATCH (a:{_label(label)} {{id: $id}})-[r]-() RETURN count(r) AS c", {"id": node_id})[0]["c"])
+
+
+def _rows(store: GraphStore, label: str, node_id: str, types: list[str] | None,
+          limit: int | None) -> list[dict[str, Any]]:
+    """Rows ``r, b`` around one node; with ``limit``, the first rows by (type, label, id).  The limit is an
+    int written into the text: LadybugDB plans ``LIMIT $param`` three times slower."""
+    rtype, ltype = _dialect(store)
+    where = f" WHERE {rtype} IN $types" if types else ""
+    tail = f" ORDER BY {rtype}, {ltype}, b.id LIMIT {int(limit)}" if limit is not None else ""
+    params: dict[str, Any] = {"id": node_id, **({"types": types} if types else {})}
+    return store.run(f"MATCH (a:{_label(label)} {{id: $id}})-[r]-(b){where} RETURN r, b{tail}", params)
+
+
+def _label(label: str) -> str:
+    if label not in MODEL.nodes:
+        raise ValueError(f"unknown label {label!r}")
+    return label
+
+
+def _key(d: dict[str, Any]) -> str:
+    return f"{d['_LABEL']}:{d['id']}"
+
+
+def _props(d: dict[str, Any]) -> dict[str, Any]:
+    return {p: v for p, v in d.items() if p not in _INTERNAL and v is not None}
+
+
+class Walk:
+    """The result of :func:`walk`: the graph, whether the cap cut it, and the hubs met."""
+
+    def __init__(self) -> None:
+        self.graph = nx.MultiDiGraph()
+        self.truncated = False
+        self.hubs: set[str] = set()
+        self._internal: dict[str, Any] = {}  # node key -> the store's internal id (orients edges)
+
+    def add_node(self, d: dict[str, Any]) -> str:
+        k = _key(d)
+        if k not in self.graph:
+            self.graph.add_node(k, label=d["_LABEL"], **_props(d))
+            self._internal[k] = d["_ID"]
+        return k
+
+    def add_edge(self, r: dict[str, Any], ka: str, kb: str) -> None:
+        u, v = (ka, kb) if r["_SRC"] == self._internal[ka] else (kb, ka)
+        t = r["_LABEL"]
+        if not self.graph.has_edge(u, v, key=t):
+            self.graph.add_edge(u, v, key=t, type=t, **_props(r))
+
+
+def neighbours(store: GraphStore, label: str, node_id: str, types: list[str] | None, cap: int,
+               centre: bool) -> tuple[list[dict[str, Any]], bool]:
+    """(rows r, b sorted by type, label, id; whether the node is a hub).  A hub's rows are fetched in order
+    up to ``cap`` when it is the centre, and not at all otherwise."""
+    if _degree(store, label, node_id) <= HUB:
+        rows = _rows(store, label, node_id, None, None)
+        if types:
+            rows = [r for r in rows if r["r"]["_LABEL"] in types]
+        return sorted(rows, key=lambda x: (x["r"]["_LABEL"], x["b"]["_LABEL"], str(x["b"]["id"]))), False
+    if not centre:
+        return [], True
+    return _rows(store, label, node_id, types, cap), True
+
+
+def walk(store: GraphStore, starts: list[tuple[str, str]], hops: int, types: list[str] | None = None,
+         cap: int = 3000, through_hubs: bool = False) -> Walk:
+    """Nodes within ``hops`` of the start nodes (label, id), along ``types`` (all by default), at most ``cap``
+    nodes (then ``truncated``).  A single start that is a hub is expanded in a stable order up to ``cap``;
+    with several starts, hubs among them are only expanded when ``through_hubs`` (evidence graphs: there
+    they are context, their links are found from the other side)."""
+    w = Walk()
+    frontier: list[str] = []
+    for label, node_id in starts:
+        if label in MODEL.nodes:
+            frontier += [w.add_node(r["n"]) for r in store.run(f"MATCH (n:{label} {{id: $id}}) RETURN n",
+                                                              {"id": node_id})]
+    frontier = sorted(set(frontier))
+    seen = set(frontier)
+    for hop in range(hops):
+        nxt: list[str] = []
+        for k in frontier:
+            label, node_id = w.graph.nodes[k]["label"], str(w.graph.nodes[k]["id"])
+            centre = hop == 0 and (through_hubs or len(starts) == 1)
+            rows, hub = neighbours(store, label, node_id, types, cap, centre)
+            if hub:
+                w.hubs.add(k)
+            for row in rows:
+                kb = _key(row["b"])
+                if kb not in w.graph and w.graph.number_of_nodes() >= cap:
+                    w.truncated = True
+                    continue
+                w.add_node(row["b"])
+                w.add_edge(row["r"], k, kb)
+                if kb not in seen:
+                    seen.add(kb)
+                    nxt.append(kb)
+        frontier = sorted(nxt)
+        if not frontier:
+            break
+    return w
