@@ -126,7 +126,7 @@ class GraphFrames:
             if df[KEY].duplicated().any():
                 dup = df.loc[df[KEY].duplicated(), KEY].iloc[0]
                 raise ModelError(f"graph frame {label}: duplicate key {dup!r}")
-        keys = {label: set(df[KEY]) for label, df in self.nodes.items()}
+        keys = {label: pd.Index(df[KEY]) for label, df in self.nodes.items()}
         for (rtype, a, b), df in self.rels.items():
             rt = model.rels[rtype]
             if (a, b) not in rt.pairs:
@@ -135,9 +135,11 @@ class GraphFrames:
             if list(df.columns) != want:
                 raise ModelError(f"graph frame {rtype}({a}->{b}): columns {list(df.columns)} != {want}")
             for side, label in (("from", a), ("to", b)):
-                missing = set(df[side]) - keys.get(label, set())
-                if missing:
-                    raise ModelError(f"graph frame {rtype}: {side} {sorted(missing)[:3]} not among {label} nodes")
+                ends = df[side]
+                missing = ends[~ends.isin(keys.get(label, pd.Index([])))]
+                if len(missing):
+                    shown = sorted(set(missing.tolist()), key=str)[:3]
+                    raise ModelError(f"graph frame {rtype}: {side} {shown} not among {label} nodes")
 
     def counts(self) -> dict[str, int]:
         """Node count per label and relationship count per type (zeros included)."""

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphaudit.ingest import ids
+from graphaudit.ingest.columns import birth_dates, genders, map_unique, resident_id_problems, to_str_series
 from graphaudit.ingest.kinship import derive_kinship
 from graphaudit.ingest.source import Issue, is_person_id
 from graphaudit.model import MODEL, GraphFrames
 
-__all__ = ["build_graph", "norm_phone", "norm_address", "norm_account"]
+__all__ = ["build_graph", "norm_phone", "norm_address", "norm_account", "phones", "addresses", "accounts"]
 
 
 def norm_phone(v: object) -> str:
@@ -40,6 +44,56 @@ def norm_account(v: object) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", str(v or ""))).upper()
 
 
+def _text_column(values: pd.Series | list[object], fast: Callable[[pa.Array], pa.Array],
+                 fn: Callable[[object], str]) -> pd.Series:
+    """``fn`` of every cell as a "str" Series: ``fast`` computes it for the ASCII cells of the whole column at
+    once (NFKC leaves ASCII as it is), ``fn`` itself the rest, once per distinct value."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    try:
+        arr = pa.array(s.to_numpy(dtype=object) if s.dtype == object else s.array, pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # cells that are not text: the scalar function, per value
+        return pd.Series(map_unique(s, fn).tolist(), index=s.index, dtype="str")
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    slow = ~np.asarray(pc.string_is_ascii(arr).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    out = fast(arr.fill_null(""))
+    if slow.any():
+        rest = np.flatnonzero(slow)
+        fixed = map_unique(pd.Series(arr.take(pa.array(rest)).to_pylist(), dtype=object), fn)
+        out = pc.replace_with_mask(out, pa.array(slow), pa.array(fixed.tolist(), pa.large_string()))
+    return to_str_series(out, s.index)
+
+
+def _phones_fast(arr: pa.Array) -> pa.Array:
+    d = pc.replace_substring_regex(arr, r"[^0-9]", "")
+    n = pc.binary_length(d)
+    d = pc.if_else(pc.and_(pc.starts_with(d, "0086"), pc.equal(n, 15)), pc.utf8_slice_codeunits(d, 4),
+                   pc.if_else(pc.and_(pc.starts_with(d, "86"), pc.equal(n, 13)), pc.utf8_slice_codeunits(d, 2), d))
+    return pc.if_else(pc.greater_equal(pc.binary_length(d), 7), d, pa.scalar("", pa.large_string()))
+
+
+def phones(values: pd.Series) -> pd.Series:
+    """:func:`norm_phone` of every cell."""
+    return _text_column(values, _phones_fast, norm_phone)
+
+
+def addresses(values: pd.Series) -> pd.Series:
+    """:func:`norm_address` of every cell."""
+    return _text_column(values, lambda a: pc.replace_substring_regex(a, r"[\t\n\x0b\x0c\r\x1c-\x1f ]+", ""),
+                        norm_address)
+
+
+def accounts(values: pd.Series) -> pd.Series:
+    """:func:`norm_account` of every cell."""
+    return _text_column(values, lambda a: pc.utf8_upper(pc.replace_substring_regex(a, r"[^0-9A-Za-z]", "")),
+                        norm_account)
+
+
+def _person_ids(values: pd.Series) -> np.ndarray:
+    """:func:`is_person_id` of every cell, as a bool array."""
+    return map_unique(values, is_person_id).astype(bool)
+
+
 def _frame(label: str, rows: pd.DataFrame) -> pd.DataFrame:
     cols = list(MODEL.nodes[label].properties)
     out = pd.DataFrame({c: rows[c] if c in rows else None for c in cols}, index=rows.index)
@@ -47,9 +101,15 @@ def _frame(label: str, rows: pd.DataFrame) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None)
 
 
+def _positional(v: Iterable[object]) -> object:
+    """A column's values by position (a Series' index is ignored, as ``list(series)`` would)."""
+    return v.array if isinstance(v, pd.Series) else list(v)
+
+
 def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], **props: Iterable[object]) -> pd.DataFrame:
-    df = pd.DataFrame({"from": list(frm), "to": list(to), **{k: list(v) for k, v in props.items()}}, dtype=object)
-    df = df[(df["from"].notna()) & (df["from"] != "") & (df["to"].notna()) & (df["to"] != "")]
+    df = pd.DataFrame({"from": _positional(frm), "to": _positional(to),
+                       **{k: _positional(v) for k, v in props.items()}})
+    df = df[df["from"].notna() & df["from"].ne("") & df["to"].notna() & df["to"].ne("")]
     want = ["from", "to", *MODEL.rels[rtype].properties]
     for c in want:
         if c not in df:
@@ -86,10 +146,10 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     mentioned: list[tuple[pd.Series, pd.Series | None]] = [
         (cad["person_id"], cad.get("name")),
         (sub["recipient_id"], sub.get("recipient_name")),
-        (con.loc[con["contractor_id"].map(is_person_id), "contractor_id"] if len(con) else con["contractor_id"],
-         con.loc[con["contractor_id"].map(is_person_id), "contractor_name"] if len(con) else None),
-        (sha.loc[sha["holder_id"].map(is_person_id), "holder_id"] if len(sha) else sha["holder_id"],
-         sha.loc[sha["holder_id"].map(is_person_id), "holder_name"] if len(sha) else None),
+        (con.loc[_person_ids(con["contractor_id"]), "contractor_id"] if len(con) else con["contractor_id"],
+         con.loc[_person_ids(con["contractor_id"]), "contractor_name"] if len(con) else None),
+        (sha.loc[_person_ids(sha["holder_id"]), "holder_id"] if len(sha) else sha["holder_id"],
+         sha.loc[_person_ids(sha["holder_id"]), "holder_name"] if len(sha) else None),
         (com.get("legal_rep_id", pd.Series(dtype=object)), com.get("legal_rep_name")),
         (con.get("approver_id", pd.Series(dtype=object)), None),
         (sub.get("approver_id", pd.Series(dtype=object)), None),
@@ -106,9 +166,12 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     stub = ~allp["registered"].fillna(False).astype(bool)
     allp.loc[stub, "registered"] = False
     sid = allp.loc[stub, "id"]
-    allp.loc[stub, "birth_date"] = sid.map(ids.birth_date_from_id)
-    allp.loc[stub, "gender"] = sid.map(ids.gender_from_id)
-    allp.loc[stub, "id_issue"] = sid.map(lambda v: "" if v.startswith("~") else (ids.resident_id_problem(v) or ""))
+    allp.loc[stub, "birth_date"] = birth_dates(sid)
+    allp.loc[stub, "gender"] = genders(sid)
+    keyed = sid.str.startswith("~").to_numpy(dtype=bool)
+    problems = resident_id_problems(sid).to_numpy(dtype=object, copy=True)
+    problems[keyed] = None
+    allp.loc[stub, "id_issue"] = pd.Series(problems, index=sid.index).fillna("")
     # a stub mentioned with a name and without one: keep the first name given
     allp["_named"] = allp["name"].notna() & (allp["name"] != "")
     allp = allp.sort_values(["registered", "_named"], ascending=False, kind="stable")
@@ -127,7 +190,7 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     allcodes = set(codes)
     for col in (hh.get("village_code"), con.get("org_code"), sub.get("village_code")):
         if col is not None:
-            allcodes |= {c for c in col if isinstance(c, str) and c}
+            allcodes |= {c for c in col.dropna().unique().tolist() if isinstance(c, str) and c}
     allcodes |= {c[:9] for c in allcodes if len(c) == 12}
     orgs = pd.DataFrame({"id": sorted(allcodes)})
     orgs["name"] = orgs["id"].map(lambda c: codes.get(c) or org_names.get(c) or c)
@@ -155,10 +218,10 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     cstubs = [com]
     if len(sha):
         cstubs.append(pd.DataFrame({"id": sha["company_id"]}))
-        held = sha[~sha["holder_id"].map(is_person_id)]
+        held = sha[~_person_ids(sha["holder_id"])]
         cstubs.append(pd.DataFrame({"id": held["holder_id"], "name": held["holder_name"]}))
     if len(con):
-        cc = con[~con["contractor_id"].map(is_person_id)]
+        cc = con[~_person_ids(con["contractor_id"])]
         cstubs.append(pd.DataFrame({"id": cc["contractor_id"], "name": cc["contractor_name"]}))
     comp = pd.concat([c.rename(columns={"company_id": "id", "company_id_issue": "id_issue"}) for c in cstubs],
                      ignore_index=True)
@@ -169,7 +232,7 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     if len(com):
         g.rels[("LEGAL_REP_OF", "Person", "Company")] = _rel("LEGAL_REP_OF", com["legal_rep_id"], com["company_id"])
     if len(sha):
-        isp = sha["holder_id"].map(is_person_id)
+        isp = pd.Series(_person_ids(sha["holder_id"]), index=sha.index)
         for (a, cond) in (("Person", isp), ("Company", ~isp)):
             s = sha[cond]
             g.rels[("SHAREHOLDER_OF", a, "Company")] = _rel("SHAREHOLDER_OF", s["holder_id"], s["company_id"],
@@ -179,7 +242,7 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     g.nodes["Contract"] = _frame("Contract", con.rename(columns={"contract_id": "id"}))
     if len(con):
         g.rels[("ISSUED", "Org", "Contract")] = _rel("ISSUED", con["org_code"], con["contract_id"])
-        isp = con["contractor_id"].map(is_person_id)
+        isp = pd.Series(_person_ids(con["contractor_id"]), index=con.index)
         g.rels[("AWARDED_TO", "Contract", "Company")] = _rel("AWARDED_TO", con.loc[~isp, "contract_id"],
                                                              con.loc[~isp, "contractor_id"])
         g.rels[("AWARDED_TO", "Contract", "Person")] = _rel("AWARDED_TO", con.loc[isp, "contract_id"],
@@ -188,32 +251,32 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     # Payments, programmes, accounts.
     pay = sub.rename(columns={"payment_id": "id"}).copy()
     if len(pay):
-        pay["bank_account"] = pay["bank_account"].map(norm_account)
+        pay["bank_account"] = accounts(pay["bank_account"])
     g.nodes["Payment"] = _frame("Payment", pay)
     g.nodes["Program"] = _frame("Program", pd.DataFrame({"id": sorted(set(sub.get("program", [])))}))
     persons = g.nodes["Person"]
-    phones = [(persons["id"], persons["phone"].map(norm_phone))]
-    addrs = [(persons["id"], persons["address"].map(norm_address))]
-    accounts = []
+    phone_of = [(persons["id"], phones(persons["phone"]))]
+    addrs = [(persons["id"], addresses(persons["address"]))]
+    account_of = []
     if len(pay):
         g.rels[("PAID_TO", "Payment", "Person")] = _rel("PAID_TO", pay["id"], pay["recipient_id"])
         g.rels[("APPROVED", "Person", "Payment")] = _rel("APPROVED", pay["approver_id"], pay["id"])
         g.rels[("UNDER", "Payment", "Program")] = _rel("UNDER", pay["id"], pay["program"])
         g.rels[("IN_ORG", "Payment", "Org")] = _rel("IN_ORG", pay["id"], pay["village_code"])
         g.rels[("PAID_INTO", "Payment", "BankAccount")] = _rel("PAID_INTO", pay["id"], pay["bank_account"])
-        accounts.append((pay["recipient_id"], pay["bank_account"]))
+        account_of.append((pay["recipient_id"], pay["bank_account"]))
     if len(con):
         g.rels[("APPROVED", "Person", "Contract")] = _rel("APPROVED", con["approver_id"], con["contract_id"])
     companies = g.nodes["Company"]
-    phones.append((companies["id"], companies["phone"].map(norm_phone)))
-    addrs.append((companies["id"], companies["address"].map(norm_address)))
-    accounts.append((companies["id"], companies["bank_account"].map(norm_account)))
-    for label, rtype, pairs, node in (("Person", "HAS_PHONE", phones[:1], "Phone"),
-                                      ("Company", "HAS_PHONE", phones[1:], "Phone"),
+    phone_of.append((companies["id"], phones(companies["phone"])))
+    addrs.append((companies["id"], addresses(companies["address"])))
+    account_of.append((companies["id"], accounts(companies["bank_account"])))
+    for label, rtype, pairs, node in (("Person", "HAS_PHONE", phone_of[:1], "Phone"),
+                                      ("Company", "HAS_PHONE", phone_of[1:], "Phone"),
                                       ("Person", "HAS_ADDRESS", addrs[:1], "Address"),
                                       ("Company", "HAS_ADDRESS", addrs[1:], "Address"),
-                                      ("Person", "HAS_ACCOUNT", accounts[:-1], "BankAccount"),
-                                      ("Company", "HAS_ACCOUNT", accounts[-1:], "BankAccount")):
+                                      ("Person", "HAS_ACCOUNT", account_of[:-1], "BankAccount"),
+                                      ("Company", "HAS_ACCOUNT", account_of[-1:], "BankAccount")):
         frm = pd.concat([a for a, _ in pairs]) if pairs else pd.Series(dtype=object)
         to = pd.concat([b for _, b in pairs]) if pairs else pd.Series(dtype=object)
         g.rels[(rtype, label, node)] = _rel(rtype, frm, to)

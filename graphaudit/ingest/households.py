@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from graphaudit.ingest import ids
+from graphaudit.ingest.columns import birth_dates, genders, map_unique
 from graphaudit.ingest.kinship import role_of
 from graphaudit.ingest.source import Column, Issue, SourceSpec
 
@@ -15,16 +15,19 @@ STATUSES = {"正常": "正常", "死亡": "死亡", "迁出": "迁出", "注销"
 def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     valid = df["person_id_issue"].eq("") & df["person_id"].ne("")
     derive = df["birth_date"].isna() & valid
-    df.loc[derive, "birth_date"] = df.loc[derive, "person_id"].map(ids.birth_date_from_id)
+    if derive.any():
+        df.loc[derive, "birth_date"] = birth_dates(df.loc[derive, "person_id"])
     gderive = (df["gender"].isna() | df["gender"].eq("")) & valid
-    df.loc[gderive, "gender"] = df.loc[gderive, "person_id"].map(ids.gender_from_id)
-    df["role"] = df["relation"].map(role_of)
+    if gderive.any():
+        df.loc[gderive, "gender"] = genders(df.loc[gderive, "person_id"])
+    df["role"] = pd.Series(map_unique(df["relation"], role_of).tolist(), index=df.index)
     for i in df.index[df["role"].isna()]:
         issues.append(Issue("households", df.at[i, "_file"], int(df.at[i, "_row"]), "relation", "warning",
                             "无法识别的与户主关系，不推导亲属关系 unknown relation to head: no kinship derived",
                             str(df.at[i, "relation"])))
     df["role"] = df["role"].fillna("other")
-    status = df["status"].fillna("").map(lambda s: STATUSES.get(str(s).lower(), None))
+    status = pd.Series(map_unique(df["status"].fillna(""), lambda s: STATUSES.get(str(s).lower(), None)).tolist(),
+                       index=df.index)
     for i in df.index[status.isna()]:
         issues.append(Issue("households", df.at[i, "_file"], int(df.at[i, "_row"]), "status", "warning",
                             "无法识别的户籍状态 unknown status, kept as written", str(df.at[i, "status"])))

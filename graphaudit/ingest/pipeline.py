@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graphaudit.errors import InputError
@@ -95,32 +96,37 @@ def _match_recipients(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
     sub, hh = tables.get("subsidies"), tables.get("households")
     if sub is None or not len(sub):
         return
-    need = (sub["recipient_id"] == "") | (sub["recipient_id_issue"] != "")
+    need = ((sub["recipient_id"] == "") | (sub["recipient_id_issue"] != "")).to_numpy(dtype=bool)
     by_hh: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_vil: dict[tuple[str, str], list[str]] = defaultdict(list)
     home = None
     if hh is not None and len(hh):
-        names = set(sub.loc[need, "recipient_name"].tolist())
-        cand = hh[hh["name"].isin(names)] if names else hh.iloc[:0]
+        names = list(set(sub.loc[need, "recipient_name"].tolist()))
+        cand = hh[hh["name"].isin(pd.Index(names, dtype=object))] if names else hh.iloc[:0]
         for key, hid, vil, name in zip(cand["person_key"].tolist(), cand["household_id"].tolist(),
                                        cand["village_code"].tolist(), cand["name"].tolist()):
             by_hh[(hid, name)].append(key)
             by_vil[(vil, name)].append(key)
         home = hh.set_index("person_key")[["household_id", "village_code"]]
         home = home[~home.index.duplicated()]
-    for i in sub.index[need]:
-        name, hid, vil = sub.at[i, "recipient_name"], sub.at[i, "household_id"], sub.at[i, "village_code"]
-        cands = by_hh.get((hid, name)) or by_vil.get((vil, name)) or []
-        f, r = str(sub.at[i, FILE]), int(sub.at[i, ROW])
-        if len(cands) == 1:
-            issues.append(Issue("subsidies", f, r, "recipient_id", "repaired",
-                                f"领取人按姓名匹配到户籍人员 matched to the register by name ({name})",
-                                str(sub.at[i, "recipient_id"])))
-            sub.at[i, "recipient_id"] = cands[0]
-        elif sub.at[i, "recipient_id"] == "":
-            issues.append(Issue("subsidies", f, r, "recipient_id", "warning",
-                                f"领取人无证件号码且无法唯一匹配（{len(cands)}人同名）no unique match by name", name or ""))
-            sub.at[i, "recipient_id"] = f"~{hid or vil}:{name}"
+    rows = np.flatnonzero(need)
+    if len(rows):
+        part = sub.iloc[rows]
+        new_ids = []
+        for name, hid, vil, f, r, rid in zip(*(part[c].tolist() for c in ("recipient_name", "household_id",
+                                                                           "village_code", FILE, ROW, "recipient_id"))):
+            cands = by_hh.get((hid, name)) or by_vil.get((vil, name)) or []
+            if len(cands) == 1:
+                issues.append(Issue("subsidies", str(f), int(r), "recipient_id", "repaired",
+                                    f"领取人按姓名匹配到户籍人员 matched to the register by name ({name})", str(rid)))
+                rid = cands[0]
+            elif rid == "":
+                issues.append(Issue("subsidies", str(f), int(r), "recipient_id", "warning",
+                                    f"领取人无证件号码且无法唯一匹配（{len(cands)}人同名）no unique match by name",
+                                    name or ""))
+                rid = f"~{hid or vil}:{name}"
+            new_ids.append(rid)
+        sub.loc[sub.index[rows], "recipient_id"] = new_ids
     if home is not None:
         known = sub["recipient_id"].isin(home.index)
         for col in ("household_id", "village_code"):

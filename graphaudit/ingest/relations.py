@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from graphaudit.ingest.columns import map_unique
 from graphaudit.ingest.issue import Issue
 from graphaudit.ingest.kinship import RELATIONS
 from graphaudit.ingest.source import Column, SourceSpec
 
 def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
-    known = df["relation"].map(lambda r: str(r).lower() in RELATIONS)
+    known = pd.Series(map_unique(df["relation"], lambda r: str(r).lower() in RELATIONS).astype(bool), index=df.index)
     for i in df.index[~known]:
         issues.append(Issue("relations", df.at[i, "_file"], int(df.at[i, "_row"]), "relation", "rejected",
                             "无法识别的关系（可用：父母、子女、配偶、兄弟姐妹）unknown relation", str(df.at[i, "relation"])))
