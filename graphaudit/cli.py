@@ -24,10 +24,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
-DbOpt = Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder [default: ./graphaudit.db].")]
+DbOpt = Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder (default: ./graphaudit.db).")]
 Neo4jOpt = Annotated[Optional[str], typer.Option(
     "--neo4j", help="bolt:// or neo4j:// URI of a Neo4j server or cluster; NEO4J_USER / NEO4J_PASSWORD.")]
-DatabaseOpt = Annotated[Optional[str], typer.Option("--database", help="Neo4j database name [default: home db].")]
+DatabaseOpt = Annotated[Optional[str], typer.Option("--database", help="Neo4j database name (default: home db).")]
 
 
 @contextmanager

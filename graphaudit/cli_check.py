@@ -46,10 +46,10 @@ def _names(only: list[str] | None) -> list[str]:
 
 def check(
     out: Annotated[Path, typer.Option("--out", help="Findings file: .csv (UTF-8 with BOM), .json or .xlsx.")],
-    db: Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder [default: ./graphaudit.db].")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder (default: ./graphaudit.db).")] = None,
     neo4j: Annotated[Optional[str], typer.Option(
         "--neo4j", help="bolt:// or neo4j:// URI of a Neo4j server; NEO4J_USER / NEO4J_PASSWORD.")] = None,
-    database: Annotated[Optional[str], typer.Option("--database", help="Neo4j database name [default: home db].")] = None,
+    database: Annotated[Optional[str], typer.Option("--database", help="Neo4j database name (default: home db).")] = None,
     only: Annotated[Optional[list[str]], typer.Option(
         "--only", help="Run only this check (repeatable, or comma-separated).")] = None,
     param: Annotated[Optional[list[str]], typer.Option(

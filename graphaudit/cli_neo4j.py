@@ -33,7 +33,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 HomeOpt = Annotated[
     Path | None,
-    typer.Option("--home", help="Server home directory [default: .cache/neo4j/run/default]"),
+    typer.Option("--home", help="Server home directory (default: .cache/neo4j/run/default)"),
 ]
 
 
@@ -63,7 +63,7 @@ def fetch() -> None:
 @app.command()
 def start(
     home: HomeOpt = None,
-    port: Annotated[int | None, typer.Option("--port", help="Bolt port [default: a free port]")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Bolt port (default: a free port)")] = None,
     heap: Annotated[str, typer.Option("--heap", help="JVM max heap, e.g. 512m, 1g")] = "1g",
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for Bolt")] = 120.0,
 ) -> None:

@@ -178,6 +178,23 @@ def test_subgraph_of_a_cluster(store: LadybugStore) -> None:
     assert any(t == "APPROVED" for _, _, t in g.edges(keys=True))
 
 
+def test_self_approval_of_an_isolated_person_is_in_the_projection(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An approver whose only record is a payment to himself has no projection edge; he must still be a node
+    (the checks' world() has one, and it used to stop the whole check)."""
+    from graphaudit.clusters.projection import build_projection
+    from tests.test_checks import world
+
+    data = world().write(tmp_path_factory.mktemp("world"))
+    with LadybugStore(tmp_path_factory.mktemp("wdb") / "g.db", max_db_size=1 << 30) as st:
+        ingest(data, st)
+        proj = build_projection(st)
+        selfpaid = [r for r in proj.records.values() if r.approver == r.party]
+        assert selfpaid, "world() plants a self-approved payment"
+        assert all(r.approver in proj.index for r in selfpaid)
+        fs = CHECK.run(st, {})
+        assert all(f.check == "collusive_cluster" for f in fs)
+
+
 @pytest.mark.neo4j
 def test_same_answers_on_both_stores(store: LadybugStore, data: Path, neo4j_clean) -> None:  # type: ignore[no-untyped-def]
     from graphaudit.store.neo4j_store import Neo4jStore

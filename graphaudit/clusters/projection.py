@@ -150,7 +150,8 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
         owners[company].append((holder, r["rel"]))
         b.add(holder, company, Part("ownership", r["rel"], holder, "", WEIGHTS["ownership"]))
     _shared(b, run_query(store, "cluster_shared", {"max_holders": max_holders}), prefix, in_scope)
-    nodes = sorted({x for pair in b.parts for x in pair})
+    # every approver and party is a node, even one whose only record is a self-approval (no edge)
+    nodes = sorted({x for pair in b.parts for x in pair} | {k for r in records.values() for k in (r.approver, r.party)})
     idx = {k: i for i, k in enumerate(nodes)}
     edges: dict[tuple[int, int], list[Part]] = {}
     weights: dict[tuple[int, int], float] = {}
