@@ -5,20 +5,22 @@
 //   hops      default 2 (1–4): the number marked /*hops*/
 //   township  default 0: the number marked /*township*/ — 1 (township_cadres=true) also counts township
 //             cadres for the villages of their township
-//   $cadres   ids of everyone holding a post (query `roles`): the walks start there (`IN $cadres` in the
-//             same clause is ~100× faster in LadybugDB than walks from nodes bound earlier)
-MATCH kin = (c:Person)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(rc:Person)
-WHERE c.id IN $cadres
-MATCH (c)-[h:HOLDS]->(o:Org)<-[:PART_OF*0..0 /*township*/]-(v:Org)<-[:IN_ORG]-(pay:Payment)-[:PAID_TO]->(rc)
+// Shape (LadybugDB): the walks start from cadres bound by a first MATCH … WITH DISTINCT (an `id IN $list`
+// filter scans every person once per list element), and walk, payments and post are one comma-joined MATCH.
+MATCH (c:Person)-[:HOLDS]->(:Org)
+WITH DISTINCT c
+MATCH kin = (c)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(rc:Person),
+      (rc)<-[:PAID_TO]-(pay:Payment)-[:IN_ORG]->(v:Org)-[:PART_OF*0..0 /*township*/]->(o:Org)<-[h:HOLDS]-(c)
 WHERE h.start_date <= pay.pay_date AND (h.end_date IS NULL OR pay.pay_date <= h.end_date)
 RETURN c.id AS cadre_id, rc.id AS recipient_id, kin,
        collect({id: pay.id, program: pay.program, amount: pay.amount, pay_date: pay.pay_date, org_code: v.id,
                 org_name: v.name, approver_id: pay.approver_id, title: h.title, post_org: o.id}) AS payments
 UNION ALL
-MATCH kin = (c:Person)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(rc:Person)
-WHERE c.id IN $cadres AND c.id <> rc.id
-MATCH (c)-[h:HOLDS]->(o:Org)<-[:PART_OF*0..0 /*township*/]-(v:Org)<-[:IN_ORG]-(pay:Payment)-[:PAID_TO]->(rc)
-WHERE h.start_date <= pay.pay_date AND (h.end_date IS NULL OR pay.pay_date <= h.end_date)
+MATCH (c:Person)-[:HOLDS]->(:Org)
+WITH DISTINCT c
+MATCH kin = (c)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(rc:Person),
+      (rc)<-[:PAID_TO]-(pay:Payment)-[:IN_ORG]->(v:Org)-[:PART_OF*0..0 /*township*/]->(o:Org)<-[h:HOLDS]-(c)
+WHERE c.id <> rc.id AND h.start_date <= pay.pay_date AND (h.end_date IS NULL OR pay.pay_date <= h.end_date)
 RETURN c.id AS cadre_id, rc.id AS recipient_id, kin,
        collect({id: pay.id, program: pay.program, amount: pay.amount, pay_date: pay.pay_date, org_code: v.id,
                 org_name: v.name, approver_id: pay.approver_id, title: h.title, post_org: o.id}) AS payments

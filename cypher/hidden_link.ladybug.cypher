@@ -3,30 +3,33 @@
 // within `hops` kinship edges, counting the company's contracts signed while the cadre held a post.  The
 // company's own legal representative and shareholders are left out.
 // Parameters:
-//   hops     default 2 (1–3): the number marked /*hops*/ below (substituted by graphaudit)
-//   $cadres  ids of everyone holding a post (query `roles`): the walks start there (`IN $cadres` in the same
-//            clause is ~100× faster in LadybugDB than walks from nodes bound earlier); the WITH between the
-//            identifier and the contract patterns keeps the planner fast.
-MATCH kin = (c:Person)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(p:Person)
-WHERE c.id IN $cadres
-MATCH (p)-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]->(idn)<-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]-(co:Company)
-WHERE NOT EXISTS { MATCH (p)-[:LEGAL_REP_OF|SHAREHOLDER_OF]->(co) }
-WITH c, p, kin, idn, co
-MATCH (c)-[h:HOLDS]->(:Org)
-MATCH (ko:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(co)
+//   hops  default 2 (1–3): the number marked /*hops*/ below (substituted by graphaudit)
+// Shape (LadybugDB): the walks start from cadres bound by a first MATCH … WITH DISTINCT (an `id IN $list`
+// filter scans every person once per list element), and walk, shared identifier, post and contracts are
+// one comma-joined MATCH; the company's owners are dropped with OPTIONAL MATCH … IS NULL (NOT EXISTS is
+// planned slower).
+MATCH (c:Person)-[:HOLDS]->(:Org)
+WITH DISTINCT c
+MATCH kin = (c)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(p:Person),
+      (p)-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]->(idn)<-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]-(co:Company),
+      (c)-[h:HOLDS]->(:Org), (ko:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(co)
 WHERE h.start_date <= k.sign_date AND (h.end_date IS NULL OR k.sign_date <= h.end_date)
+OPTIONAL MATCH (p)-[owner:LEGAL_REP_OF|SHAREHOLDER_OF]->(co)
+WITH c, p, co, idn, kin, k, ko, h, owner
+WHERE owner IS NULL
 RETURN c.id AS cadre_id, p.id AS person_id, co AS company, idn AS shared, kin,
        collect({id: k.id, title: k.title, amount: k.amount, sign_date: k.sign_date, org_code: ko.id,
                 org_name: ko.name, post: h.title}) AS contracts
 UNION ALL
-MATCH kin = (c:Person)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(p:Person)
-WHERE c.id IN $cadres
-MATCH (p)-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]->(idn)<-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]-(co:Company)
-WHERE c.id <> p.id AND NOT EXISTS { MATCH (p)-[:LEGAL_REP_OF|SHAREHOLDER_OF]->(co) }
-WITH c, p, kin, idn, co
-MATCH (c)-[h:HOLDS]->(:Org)
-MATCH (ko:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(co)
-WHERE h.start_date <= k.sign_date AND (h.end_date IS NULL OR k.sign_date <= h.end_date)
+MATCH (c:Person)-[:HOLDS]->(:Org)
+WITH DISTINCT c
+MATCH kin = (c)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(p:Person),
+      (p)-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]->(idn)<-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]-(co:Company),
+      (c)-[h:HOLDS]->(:Org), (ko:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(co)
+WHERE c.id <> p.id AND h.start_date <= k.sign_date AND (h.end_date IS NULL OR k.sign_date <= h.end_date)
+OPTIONAL MATCH (p)-[owner:LEGAL_REP_OF|SHAREHOLDER_OF]->(co)
+WITH c, p, co, idn, kin, k, ko, h, owner
+WHERE owner IS NULL
 RETURN c.id AS cadre_id, p.id AS person_id, co AS company, idn AS shared, kin,
        collect({id: k.id, title: k.title, amount: k.amount, sign_date: k.sign_date, org_code: ko.id,
                 org_name: ko.name, post: h.title}) AS contracts

@@ -16,7 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphaudit.findings import Finding, closeness, post_rank
-from graphaudit.queries.check import Check, Param, make_finding, node, roles, run_query
+from graphaudit.queries.check import Check, Param, make_finding, node, run_query
 from graphaudit.queries.rows import best_title, kin_links, main_org, records_by_pair, total
 from graphaudit.queries.wording import payments_phrase, person, who
 from graphaudit.store.base import GraphStore
@@ -27,7 +27,7 @@ NAME = "cadre_family_beneficiary"
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
-    rows = run_query(store, NAME, roles(store),
+    rows = run_query(store, NAME,
                      bounds={"hops": params["hops"], "township": int(params["township_cadres"])})
     links = kin_links(rows, "cadre_id", "recipient_id")
     pays = records_by_pair(rows, "cadre_id", "recipient_id")
@@ -75,6 +75,6 @@ CHECK = Check(
                 "cadre serves, whoever approved it (needs 备案 registration).",
     params=(Param("hops", int, 2, "kinship hops between cadre and recipient", 1, 4),
             Param("township_cadres", bool, False, "also count township cadres for their township's villages")),
-    queries=(NAME, "roles"),
+    queries=(NAME,),
     find=find,
 )

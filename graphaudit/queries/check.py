@@ -16,7 +16,7 @@ from graphaudit.queries.catalog import load_query
 from graphaudit.queries.evidence import Link
 from graphaudit.store.base import GraphStore
 
-__all__ = ["Check", "Param", "CheckParamError", "run_query", "roles", "Post", "posts_of", "post_on",
+__all__ = ["Check", "Param", "CheckParamError", "run_query", "Post", "posts_of", "post_on",
            "make_finding", "node", "MASK_NAMES"]
 
 
@@ -139,14 +139,6 @@ def run_query(store: GraphStore, name: str, params: dict[str, Any] | None = None
     return store.run(text, params or {})
 
 
-def roles(store: GraphStore) -> dict[str, list[str]]:
-    """The walk starting points (query ``roles``): {"cadres", "approvers", "contractors"} → sorted ids."""
-    out: dict[str, set[str]] = {"cadres": set(), "approvers": set(), "contractors": set()}
-    for r in run_query(store, "roles"):
-        out[r["role"] + "s"].add(r["id"])
-    return {k: sorted(v) for k, v in out.items()}
-
-
 @dataclass(frozen=True)
 class Post:
     """A post held (HOLDS): title, organisation, dates (end None = still in office)."""
@@ -164,15 +156,18 @@ class Post:
 
 
 def posts_of(store: GraphStore, person_ids: Iterable[str]) -> dict[str, list[Post]]:
-    """Every post of the given people (query ``cadre_posts``), by person id."""
-    ids = sorted(set(person_ids))
+    """Every post of the given people, by person id.  Query ``cadre_posts`` returns every post (a few
+    thousand in a county); picking the people here avoids an `id IN $list` filter, which the embedded engine
+    answers by scanning every person once per list element."""
+    ids = set(person_ids)
     out: dict[str, list[Post]] = {}
     if not ids:
         return out
-    for r in run_query(store, "cadre_posts", {"ids": ids}):
-        out.setdefault(r["person_id"], []).append(Post(r["person_id"], r["title"] or "", r["org_id"],
-                                                       r["org_name"] or r["org_id"], r["start_date"],
-                                                       r["end_date"]))
+    for r in run_query(store, "cadre_posts"):
+        if r["person_id"] in ids:
+            out.setdefault(r["person_id"], []).append(Post(r["person_id"], r["title"] or "", r["org_id"],
+                                                           r["org_name"] or r["org_id"], r["start_date"],
+                                                           r["end_date"]))
     for v in out.values():
         v.sort(key=lambda p: (-post_rank(p.title), p.org_id, p.title))
     return out

@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphaudit.findings import Finding, closeness, post_rank
-from graphaudit.queries.check import Check, Param, make_finding, node, roles, run_query
+from graphaudit.queries.check import Check, Param, make_finding, node, run_query
 from graphaudit.queries.rows import best_title, by_date, kin_links, main_org, total
 from graphaudit.queries.wording import person, who, yuan
 from graphaudit.store.base import GraphStore
@@ -32,7 +32,7 @@ ORDER = list(KINDS)
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
-    rows = run_query(store, NAME, roles(store), bounds={"hops": params["hops"]})
+    rows = run_query(store, NAME, bounds={"hops": params["hops"]})
     links = kin_links(rows, "cadre_id", "person_id")
     by_company: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -86,6 +86,6 @@ CHECK = Check(
     description="A contractor company that shares a phone, address or bank account with a cadre, or a cadre's "
                 "relative within `hops` hops (its contracts signed while the cadre held a post).",
     params=(Param("hops", int, 2, "kinship hops between cadre and the person sharing the identifier", 1, 3),),
-    queries=(NAME, "roles"),
+    queries=(NAME,),
     find=find,
 )

@@ -15,7 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphaudit.findings import Finding, closeness, post_rank
-from graphaudit.queries.check import Check, Param, make_finding, node, post_on, posts_of, roles, run_query
+from graphaudit.queries.check import Check, Param, make_finding, node, post_on, posts_of, run_query
 from graphaudit.queries.evidence import Link
 from graphaudit.queries.rows import best_title, kin_links, main_org, records_by_pair, total
 from graphaudit.queries.wording import payments_phrase, person, who
@@ -33,7 +33,7 @@ def payment_evidence(kin: Link, pay: dict[str, Any]) -> Link:
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
-    rows = run_query(store, NAME, roles(store), bounds={"kin_hops": params["kin_hops"]})
+    rows = run_query(store, NAME, bounds={"kin_hops": params["kin_hops"]})
     links = kin_links(rows, "approver_id", "recipient_id")
     pays = records_by_pair(rows, "approver_id", "recipient_id")
     posts = posts_of(store, {a for a, _ in links})
@@ -75,6 +75,6 @@ CHECK = Check(
     description="A payment whose approver is the recipient or a relative of the recipient within kin_hops "
                 "kinship hops (spouse, parent–child, sibling edges).",
     params=(Param("kin_hops", int, 3, "kinship hops between approver and recipient", 1, 5),),
-    queries=(NAME, "roles", "cadre_posts"),
+    queries=(NAME, "cadre_posts"),
     find=find,
 )

@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphaudit.findings import Finding, closeness, post_rank
-from graphaudit.queries.check import Check, Param, make_finding, node, roles, run_query
+from graphaudit.queries.check import Check, Param, make_finding, node, run_query
 from graphaudit.queries.evidence import Link, canonical, link_from
 from graphaudit.queries.wording import person, who, yuan
 from graphaudit.store.base import GraphStore
@@ -26,6 +26,7 @@ from graphaudit.store.base import GraphStore
 __all__ = ["CHECK", "find", "owner_phrase"]
 
 NAME = "kin_contract"
+PERSONS = "kin_contract_persons"
 
 
 def owner_phrase(own: Link, holder: str) -> str:
@@ -39,14 +40,16 @@ def owner_phrase(own: Link, holder: str) -> str:
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
-    rows = run_query(store, NAME, roles(store),
-                     bounds={"kin_hops": params["kin_hops"], "company_levels": params["company_levels"]})
+    bounds = {"kin_hops": params["kin_hops"], "company_levels": params["company_levels"]}
+    rows = run_query(store, NAME, bounds=bounds) + run_query(store, PERSONS, bounds=bounds)
     kins: dict[tuple[str, str], list[Link]] = defaultdict(list)
     owns: dict[tuple[str, str], list[Link]] = defaultdict(list)
     by_contract: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         kins[(r["cadre_id"], r["person_id"])].append(link_from(r["kin"], r["cadre_id"]))
-        owns[(r["person_id"], r["contractor"]["id"])].append(link_from(r["own"], r["person_id"]))
+        # a person contractor (query kin_contract_persons) is their own ownership path, of length 0
+        own = link_from(r["own"], r["person_id"]) if "own" in r else Link.at(r["contractor"])
+        owns[(r["person_id"], r["contractor"]["id"])].append(own)
         by_contract[r["contract_id"]].append(r)
     kin = {k: canonical(v) for k, v in kins.items()}
     own = {k: canonical(v) for k, v in owns.items()}
@@ -90,6 +93,6 @@ CHECK = Check(
                 "issuing organisation in office on the signing date.",
     params=(Param("kin_hops", int, 3, "kinship hops between cadre and contractor's person", 1, 5),
             Param("company_levels", int, 2, "company levels between that person and the contractor", 1, 3)),
-    queries=(NAME, "roles"),
+    queries=(NAME, PERSONS),
     find=find,
 )

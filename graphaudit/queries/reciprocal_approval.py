@@ -17,7 +17,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphaudit.findings import Finding, closeness, post_rank
-from graphaudit.queries.check import Check, Param, make_finding, node, post_on, posts_of, roles, run_query
+from graphaudit.queries.check import Check, Param, make_finding, node, post_on, posts_of, run_query
 from graphaudit.queries.evidence import Link, link_from
 from graphaudit.queries.kin_contract import owner_phrase
 from graphaudit.queries.rows import best_title, by_date, main_org, total
@@ -63,13 +63,12 @@ def _deals(records: list[dict[str, Any]], whom: str, own: Link) -> str:
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
-    ids = roles(store)
     bounds = {"hops": params["hops"]}
     favours: dict[tuple[str, str], Favour] = defaultdict(Favour)
-    for r in run_query(store, NAME, ids, bounds):
+    for r in run_query(store, NAME, bounds=bounds):
         kin = link_from(r["kin"], r["other_id"])
         favours[(r["approver_id"], r["other_id"])].add(kin, Link.at(kin.end), r["records"])
-    for r in run_query(store, CONTRACTS, ids, bounds):
+    for r in run_query(store, CONTRACTS, bounds=bounds):
         kin = link_from(r["kin"], r["other_id"])
         favours[(r["approver_id"], r["other_id"])].add(kin, link_from(r["own"], r["recipient_id"]), r["records"])
     pairs = sorted({tuple(sorted(k)) for k in favours if (k[1], k[0]) in favours})
@@ -125,6 +124,6 @@ CHECK = Check(
     description="Approver A approves money (payments, contracts) for B or B's relatives within `hops` hops "
                 "while B approves money for A or A's relatives.",
     params=(Param("hops", int, 2, "kinship hops between an approver and the other's beneficiary", 1, 3),),
-    queries=(NAME, CONTRACTS, "roles", "cadre_posts"),
+    queries=(NAME, CONTRACTS, "cadre_posts"),
     find=find,
 )

@@ -28,15 +28,20 @@ def by_date(records: Iterable[Mapping[str, Any]], date_key: str = "pay_date") ->
 def records_by_pair(rows: Iterable[Mapping[str, Any]], a: str, b: str, col: str = "payments",
                     date_key: str = "pay_date") -> dict[tuple[str, str], list[dict[str, Any]]]:
     """The distinct records (list column ``col``, keyed by ``id``) per (row[a], row[b]) pair, oldest first.
-    Where one record comes with several posts (``title``), the most senior is kept."""
+    Where one record comes with several posts (``title``), the most senior is kept; between equally senior
+    posts, the greatest title string (whatever order the store returned the rows in)."""
     out: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in rows:
         seen = out[(r[a], r[b])]
         for p in r[col]:
             old = seen.get(p["id"])
-            if old is None or post_rank(p.get("title")) > post_rank(old.get("title")):
+            if old is None or _seniority(p.get("title")) > _seniority(old.get("title")):
                 seen[p["id"]] = dict(p)
     return {k: by_date(v.values(), date_key) for k, v in out.items()}
+
+
+def _seniority(title: str | None) -> tuple[int, str]:
+    return post_rank(title), title or ""
 
 
 def total(records: Iterable[Mapping[str, Any]]) -> float:
