@@ -28,8 +28,13 @@ HUB = 500
 _INTERNAL = ("_ID", "_LABEL", "_SRC", "_DST")
 
 
-def _dialect(store: GraphStore) -> tuple[str, str]:
-    return ("label(r)", "label(b)") if store.dialect == "ladybug" else ("type(r)", "labels(b)[0]")
+def _dialect(store: GraphStore) -> tuple[str, str, str]:
+    """The dialect's type of ``r``, label of ``b``, and what identifies ``a`` the way ``r``'s _SRC does:
+    LadybugDB's internal id; in Neo4j the node itself (the driver fills a relationship's start node only
+    when that node is in the result)."""
+    if store.dialect == "ladybug":
+        return "label(r)", "label(b)", "id(a)"
+    return "type(r)", "labels(b)[0]", "a"
 
 
 def _degree(store: GraphStore, label: str, node_id: str) -> int:
@@ -38,13 +43,19 @@ def _degree(store: GraphStore, label: str, node_id: str) -> int:
 
 def _rows(store: GraphStore, label: str, node_id: str, types: list[str] | None,
           limit: int | None) -> list[dict[str, Any]]:
-    """Rows ``r, b`` around one node; with ``limit``, the first rows by (type, label, id).  The limit is an
-    int written into the text: LadybugDB plans ``LIMIT $param`` three times slower."""
-    rtype, ltype = _dialect(store)
+    """Rows ``r, b, aid`` around one node (``aid``: the node's internal id, in the same transaction as ``r``'s
+    endpoints, to orient ``r``); with ``limit``, the first rows by (type, label, id).  The limit is an int
+    written into the text: LadybugDB plans ``LIMIT $param`` three times slower."""
+    rtype, ltype, aid = _dialect(store)
     where = f" WHERE {rtype} IN $types" if types else ""
     tail = f" ORDER BY {rtype}, {ltype}, b.id LIMIT {int(limit)}" if limit is not None else ""
     params: dict[str, Any] = {"id": node_id, **({"types": types} if types else {})}
-    return store.run(f"MATCH (a:{_label(label)} {{id: $id}})-[r]-(b){where} RETURN r, b{tail}", params)
+    rows = store.run(f"MATCH (a:{_label(label)} {{id: $id}})-[r]-(b){where} RETURN r, b, {aid} AS aid{tail}",
+                     params)
+    for row in rows:
+        if isinstance(row["aid"], dict) and "_ID" in row["aid"] and "_LABEL" in row["aid"]:
+            row["aid"] = row["aid"]["_ID"]
+    return rows
 
 
 def _label(label: str) -> str:
@@ -68,17 +79,16 @@ class Walk:
         self.graph = nx.MultiDiGraph()
         self.truncated = False
         self.hubs: set[str] = set()
-        self._internal: dict[str, Any] = {}  # node key -> the store's internal id (orients edges)
 
     def add_node(self, d: dict[str, Any]) -> str:
         k = _key(d)
         if k not in self.graph:
             self.graph.add_node(k, label=d["_LABEL"], **_props(d))
-            self._internal[k] = d["_ID"]
         return k
 
-    def add_edge(self, r: dict[str, Any], ka: str, kb: str) -> None:
-        u, v = (ka, kb) if r["_SRC"] == self._internal[ka] else (kb, ka)
+    def add_edge(self, r: dict[str, Any], ka: str, kb: str, aid: Any) -> None:
+        """Relationship ``r`` between node ``ka`` (internal id ``aid``) and ``kb``, oriented as stored."""
+        u, v = (ka, kb) if r["_SRC"] == aid else (kb, ka)
         t = r["_LABEL"]
         if not self.graph.has_edge(u, v, key=t):
             self.graph.add_edge(u, v, key=t, type=t, **_props(r))
@@ -126,7 +136,7 @@ def walk(store: GraphStore, starts: list[tuple[str, str]], hops: int, types: lis
                     w.truncated = True
                     continue
                 w.add_node(row["b"])
-                w.add_edge(row["r"], k, kb)
+                w.add_edge(row["r"], k, kb, row["aid"])
                 if kb not in seen:
                     seen.add(kb)
                     nxt.append(kb)
