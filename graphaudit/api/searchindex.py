@@ -25,7 +25,10 @@ from typing import Any
 from graphaudit.queries.check import run_query
 from graphaudit.store.base import GraphStore
 
-__all__ = ["SearchIndex", "Hit", "LABELS"]
+__all__ = ["SearchIndex", "Hit", "LABELS", "API_QUERIES"]
+
+#: The catalogue queries the API uses (cypher/api_*.cypher).
+API_QUERIES = ("api_search_index",)
 
 LABELS = ("Person", "Household", "Company", "Org")
 SEP = "\x00"
@@ -141,7 +144,7 @@ class SearchIndex:
             if not force and version == self._version and self._tables:
                 return
             rows: dict[str, list[tuple[str, str, str, str]]] = {label: [] for label in LABELS}
-            for r in run_query(self.store, "api_search_index"):
+            for r in run_query(self.store, API_QUERIES[0]):
                 rows[r["label"]].append((r["caption"] or "", str(r["id"]), r["note"] or "", r["place"] or ""))
             self._tables = {label: _Table.build(v) for label, v in rows.items()}
             self._version = version

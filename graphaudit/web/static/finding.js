@@ -30,7 +30,8 @@
   const chain = pathNodes.map((n, i) => {
     const r = d.path_edges[i];
     const node = `<span class="pn" title="${GA.esc((GA.model.nodes[n.label] || {}).zh || n.label)}">${GA.esc(n.caption)}</span>`;
-    return r ? node + `<span class="pr">—${GA.esc(r.type_zh)}→</span>` : node;
+    const back = (f.path.relationships[i] || {}).direction === "<-";
+    return r ? node + `<span class="pr">${back ? "←" : "—"}${GA.esc(r.type_zh)}${back ? "—" : "→"}</span>` : node;
   }).join("");
   head.innerHTML = `
     <div><span class="sev ${GA.sevClass(f.severity)}">${f.severity}</span>
