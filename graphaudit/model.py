@@ -126,7 +126,8 @@ class GraphFrames:
             if df[KEY].duplicated().any():
                 dup = df.loc[df[KEY].duplicated(), KEY].iloc[0]
                 raise ModelError(f"graph frame {label}: duplicate key {dup!r}")
-        keys = {label: pd.Index(df[KEY]) for label, df in self.nodes.items()}
+        # one hash table per label, reused by every relationship that ends there
+        keys = {label: set(df[KEY].to_numpy(dtype=object).tolist()) for label, df in self.nodes.items()}
         for (rtype, a, b), df in self.rels.items():
             rt = model.rels[rtype]
             if (a, b) not in rt.pairs:
@@ -135,10 +136,10 @@ class GraphFrames:
             if list(df.columns) != want:
                 raise ModelError(f"graph frame {rtype}({a}->{b}): columns {list(df.columns)} != {want}")
             for side, label in (("from", a), ("to", b)):
-                ends = df[side]
-                missing = ends[~ends.isin(keys.get(label, pd.Index([])))]
-                if len(missing):
-                    shown = sorted(set(missing.tolist()), key=str)[:3]
+                ends = df[side].to_numpy(dtype=object).tolist()
+                known = keys.get(label, set())
+                if not known.issuperset(ends):
+                    shown = sorted(set(ends) - known)[:3]
                     raise ModelError(f"graph frame {rtype}: {side} {shown} not among {label} nodes")
 
     def counts(self) -> dict[str, int]:

@@ -99,7 +99,6 @@ def _match_recipients(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
     need = ((sub["recipient_id"] == "") | (sub["recipient_id_issue"] != "")).to_numpy(dtype=bool)
     by_hh: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_vil: dict[tuple[str, str], list[str]] = defaultdict(list)
-    home = None
     if hh is not None and len(hh):
         names = list(set(sub.loc[need, "recipient_name"].tolist()))
         cand = hh[hh["name"].isin(pd.Index(names, dtype=object))] if names else hh.iloc[:0]
@@ -107,8 +106,6 @@ def _match_recipients(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
                                        cand["village_code"].tolist(), cand["name"].tolist()):
             by_hh[(hid, name)].append(key)
             by_vil[(vil, name)].append(key)
-        home = hh.set_index("person_key")[["household_id", "village_code"]]
-        home = home[~home.index.duplicated()]
     rows = np.flatnonzero(need)
     if len(rows):
         part = sub.iloc[rows]
@@ -127,17 +124,28 @@ def _match_recipients(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
                 rid = f"~{hid or vil}:{name}"
             new_ids.append(rid)
         sub.loc[sub.index[rows], "recipient_id"] = new_ids
-    if home is not None:
-        known = sub["recipient_id"].isin(home.index)
-        for col in ("household_id", "village_code"):
-            blank = sub[col].isna() | (sub[col] == "")
-            fill = blank & known
-            sub.loc[fill, col] = home.loc[sub.loc[fill, "recipient_id"], col].values
+    if hh is not None and len(hh):
+        _fill_home(sub, hh)
+
+
+def _fill_home(sub: pd.DataFrame, hh: pd.DataFrame) -> None:
+    """A payment without household or village takes the recipient's, from the register."""
+    blanks = {col: (sub[col].isna() | (sub[col] == "")).to_numpy(dtype=bool) for col in ("household_id", "village_code")}
+    if not any(b.any() for b in blanks.values()):
+        return
+    first = ~hh["person_key"].duplicated().to_numpy()
+    index = pd.Index(hh["person_key"].to_numpy(dtype=object)[first], dtype=object)
+    at = index.get_indexer(sub["recipient_id"].to_numpy(dtype=object))
+    for col, blank in blanks.items():
+        fill = np.flatnonzero(blank & (at >= 0))
+        if len(fill):
+            sub.loc[sub.index[fill], col] = hh[col].to_numpy(dtype=object)[first][at[fill]]
 
 
 def prepare(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None = None
             ) -> tuple[dict[str, pd.DataFrame], GraphFrames, LoadReport]:
-    """Read a dataset and compute the store's next tables and graph, without touching any store."""
+    """Read a dataset and compute the store's next tables and graph, without touching any store.  The graph is
+    validated by the store's ``replace``, before it writes anything."""
     t0 = time.perf_counter()
     new, report = read_dataset(dataset_dir, progress)
     if progress:
@@ -148,8 +156,7 @@ def prepare(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Pr
         progress("building graph")
     graph, kin_issues = build_graph(tables)
     report.issues += kin_issues
-    graph.validate()
-    report.counts = graph.counts()
+    report.counts = graph.counts()  # the store validates the graph before it writes anything
     report.seconds = time.perf_counter() - t0
     return tables, graph, report
 
