@@ -9,18 +9,21 @@ those of the companies holding shares in it (two company levels).  Three kinds o
                 (contracts) or 2 hops (payments) of a person of the party — whoever approved it
     reciprocal  approver A approved money for a person within 2 hops of approver B, and B for a person
                 within 2 hops of A: both directions are links (one-way favours are not)
+
+Distances are computed for all sources at once, breadth-first on integer arrays, into one table of
+(source, person, hops); the records are joined to it as tables, so Python runs only per conflict found.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-import igraph as ig
+import numpy as np
+import pandas as pd
 
-from graphaudit.clusters.projection import Projection, Record
+from graphaudit.clusters.projection import Projection
 from graphaudit.queries.check import Post
 
 __all__ = ["Conflict", "KinIndex", "find_conflicts", "party_people"]
@@ -44,38 +47,73 @@ class Conflict:
 
 
 class KinIndex:
-    """Kin distances (≤ 3 hops) from the approvers and cadres, and shortest kin paths, on the projection."""
+    """Kin distances (≤ 3 hops) from the approvers and cadres, and shortest kin paths, on the projection.
+
+    ``reach`` is a table (source, person, hops) of every person within 3 kin hops of a source (the source
+    itself at 0), sorted by source and person."""
 
     def __init__(self, proj: Projection, sources: list[int]) -> None:
-        kin = sorted(e for e, parts in proj.edges.items() if any(p.kind == "kin" for p in parts))
-        self.graph = ig.Graph(n=len(proj.nodes), edges=kin)
-        self.dist: dict[int, dict[int, int]] = {s: {s: 0} for s in sources}
-        for h in range(1, MAX_HOPS + 1):
-            for s, ring in zip(sources, self.graph.neighborhood(sources, order=h, mindist=h)):
-                for v in ring:
-                    self.dist[s].setdefault(v, h)
-        self.near: dict[int, list[tuple[int, int]]] = defaultdict(list)   # person → [(source, hops ≤ 2)]
-        for s in sources:
-            for v, h in self.dist[s].items():
-                if h <= 2:
-                    self.near[v].append((s, h))
+        n = len(proj.nodes)
+        kin = proj.pairs[proj.has_kind("kin")]
+        ends = np.concatenate([kin[:, 0], kin[:, 1]])
+        order = np.argsort(ends, kind="stable")
+        self._adj = np.concatenate([kin[:, 1], kin[:, 0]])[order]
+        self._ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ends, minlength=n), out=self._ptr[1:])
+        self.reach = _breadth_first(n, self._adj, self._ptr, np.asarray(sorted(sources), dtype=np.int64))
+        self._dist: dict[int, dict[int, int]] = {}
+
+    def neighbors(self, v: int) -> list[int]:
+        """v's kin."""
+        return self._adj[self._ptr[v]:self._ptr[v + 1]].tolist()  # type: ignore[no-any-return]
+
+    def dist(self, source: int) -> dict[int, int]:
+        """Person → kin hops from ``source`` (≤ 3); {} when ``source`` is no source."""
+        if source not in self._dist:
+            col = self.reach["source"].to_numpy()
+            lo, hi = np.searchsorted(col, source, "left"), np.searchsorted(col, source, "right")
+            rows = self.reach.iloc[lo:hi]
+            self._dist[source] = dict(zip(rows["person"].tolist(), rows["hops"].tolist()))
+        return self._dist[source]
 
     def hops(self, source: int, person: int) -> int | None:
-        return self.dist.get(source, {}).get(person)
+        return self.dist(source).get(person)
 
     def path(self, a: int, b: int) -> list[int]:
         """A shortest kin path a → b (node indices; the same on every run for the same projection)."""
-        dist = self.dist[a]
+        dist = self.dist(a)
         if b not in dist:
             return [a, b]
         path = [b]
         while path[-1] != a:   # step back to the lowest-numbered neighbour one hop closer to a
             here = dist[path[-1]]
-            path.append(min(v for v in self.graph.neighbors(path[-1]) if dist.get(v) == here - 1))
+            path.append(min(v for v in self.neighbors(path[-1]) if dist.get(v) == here - 1))
         return path[::-1]
 
 
-def party_people(proj: Projection, idx: Mapping[str, int], party: int) -> list[int]:
+def _breadth_first(n: int, adj: np.ndarray, ptr: np.ndarray, sources: np.ndarray) -> pd.DataFrame:
+    """(source, person, hops) for every person within MAX_HOPS of a source, all sources at once: each
+    ring is the unseen (source, neighbour) pairs of the last ring, pairs encoded as source · n + person."""
+    found = [sources * n + sources]
+    hops = [np.zeros(len(sources), dtype=np.int64)]
+    seen = found[0]
+    ring = found[0]
+    for h in range(1, MAX_HOPS + 1):
+        s, v = ring // n, ring % n
+        deg = ptr[v + 1] - ptr[v]
+        first = np.repeat(ptr[v] - (np.cumsum(deg) - deg), deg)     # adj index = first + running position
+        nxt = np.repeat(s, deg) * n + adj[first + np.arange(int(deg.sum()))]
+        ring = np.setdiff1d(nxt, seen, assume_unique=False)
+        seen = np.concatenate([seen, ring])
+        found.append(ring)
+        hops.append(np.full(len(ring), h, dtype=np.int64))
+    pairs, h_all = np.concatenate(found), np.concatenate(hops)
+    order = np.argsort(pairs, kind="stable")
+    pairs, h_all = pairs[order], h_all[order]
+    return pd.DataFrame({"source": pairs // n, "person": pairs % n, "hops": h_all})
+
+
+def party_people(proj: Projection, party: int) -> list[int]:
     """The people of a party: itself if a person, else the company's owners through two company levels."""
     k = proj.nodes[party]
     if k.startswith("Person:"):
@@ -83,71 +121,92 @@ def party_people(proj: Projection, idx: Mapping[str, int], party: int) -> list[i
     out: list[int] = []
     for holder, _rel in proj.owners.get(k, []):
         if holder.startswith("Person:"):
-            out.append(idx[holder])
+            out.append(_pos(proj, holder))
         else:
-            out += [idx[h] for h, _ in proj.owners.get(holder, []) if h.startswith("Person:")]
+            out += [_pos(proj, h) for h, _ in proj.owners.get(holder, []) if h.startswith("Person:")]
     return sorted(set(out))
+
+
+def _pos(proj: Projection, node_key: str) -> int:
+    k = proj.position(node_key)
+    if k is None:
+        raise KeyError(f"{node_key} is not a node of the projection")
+    return k
 
 
 def _in_office(posts: list[Post], org: str, day: date | None) -> bool:
     return any(p.org_id == org and (day is None or p.on(day)) for p in posts)
 
 
+LINK_COLUMNS = ["kind", "actor", "kin_of", "party", "person", "hops", "rec"]
+
+
 def find_conflicts(proj: Projection, posts: Mapping[str, list[Post]]) -> tuple[list[Conflict], KinIndex]:
     """Every conflict link of the projection (module docstring), sorted; ``posts`` by person id."""
-    idx = proj.index
-    approvers = sorted({idx[r.approver] for r in proj.records.values() if r.approver in idx})
-    cadres = sorted({idx[k] for pid in posts if (k := f"Person:{pid}") in idx})
-    by_org: dict[str, list[int]] = defaultdict(list)
-    for c in cadres:
-        for org in sorted({p.org_id for p in posts[proj.nodes[c].split(":", 1)[1]]}):
-            by_org[org].append(c)
-    kin = KinIndex(proj, sorted(set(approvers) | set(cadres)))
-    approving = set(approvers)
-    found: dict[tuple[str, int, int, int, int, int], list[str]] = defaultdict(list)
-    favours: dict[tuple[int, int], list[tuple[int, int, int, str]]] = defaultdict(list)
-    for rec in sorted(proj.records.values(), key=lambda r: r.id):
-        a, party = idx[rec.approver], idx[rec.party]
-        people = party_people(proj, idx, party)
-        _self_and_cadre(rec, a, party, people, kin, by_org, posts, proj, found)
-        for p in people:
-            for b, h in kin.near.get(p, []):
-                if b != a and b in approving:
-                    favours[(a, b)].append((party, p, h, rec.id))
-    for (a, b), items in sorted(favours.items()):
-        if (b, a) not in favours:
-            continue
-        for party, p, h, rid in items:
-            found[("reciprocal", a, b, party, p, h)].append(rid)
-    out = [Conflict(kind, actor, kin_of, party, person, hops, tuple(sorted(set(rids))))
-           for (kind, actor, kin_of, party, person, hops), rids in found.items()]
-    return _closest(out), kin
+    recs = proj.records.frame
+    approvers = np.unique(recs["approver"].to_numpy())
+    cadre_of = {k: pid for pid in posts if (k := proj.position(f"Person:{pid}")) is not None}
+    kin = KinIndex(proj, sorted(set(approvers.tolist()) | set(cadre_of)))
+    people = _record_people(proj, recs)
+    reach = kin.reach
+    own = people.merge(reach, left_on=["a", "p"], right_on=["source", "person"])
+    near = people.merge(reach, left_on="p", right_on="person")
+    near = near[near["source"] != near["a"]]
+    links = [own.assign(kind="self", actor=own["a"], kin_of=own["a"])[LINK_COLUMNS],
+             _cadre_links(near, recs, cadre_of, posts),
+             _reciprocal_links(near[near["hops"] <= 2], approvers)]
+    table = pd.concat(links, ignore_index=True)
+    table["record"] = recs["id"].to_numpy()[table["rec"].to_numpy(dtype=np.int64)]
+    return _closest(table), kin
 
 
-def _self_and_cadre(rec: Record, a: int, party: int, people: list[int], kin: KinIndex,
-                    by_org: Mapping[str, list[int]], posts: Mapping[str, list[Post]], proj: Projection,
-                    found: dict[tuple[str, int, int, int, int, int], list[str]]) -> None:
-    for p in people:
-        h = kin.hops(a, p)
-        if h is not None:
-            found[("self", a, a, party, p, h)].append(rec.id)
-    limit = MAX_HOPS if rec.kind == "Contract" else 2
-    for c in by_org.get(rec.org_code, []):
-        if c == a or not _in_office(posts[proj.nodes[c].split(":", 1)[1]], rec.org_code, rec.date):
-            continue
-        for p in people:
-            h = kin.hops(c, p)
-            if h is not None and h <= limit:
-                found[("cadre", c, c, party, p, h)].append(rec.id)
+def _record_people(proj: Projection, recs: pd.DataFrame) -> pd.DataFrame:
+    """(rec, a, party, p): each record (row of ``recs``) with its approver and each person of its party."""
+    party = recs["party"].to_numpy()
+    rows = np.arange(len(recs))
+    person = (recs["party_label"] == "Person").to_numpy()
+    rec, p = [rows[person]], [party[person]]
+    of = {c: party_people(proj, c) for c in set(party[~person].tolist())}
+    extra = [(r, q) for r in rows[~person].tolist() for q in of[int(party[r])]]
+    rec.append(np.array([r for r, _ in extra], dtype=np.int64))
+    p.append(np.array([q for _, q in extra], dtype=np.int64))
+    rec_all = np.concatenate(rec)
+    return pd.DataFrame({"rec": rec_all, "a": recs["approver"].to_numpy()[rec_all], "party": party[rec_all],
+                         "p": np.concatenate(p)})
 
 
-def _closest(links: list[Conflict]) -> list[Conflict]:
-    """For each (kind, actor, kin_of, party) only the closest person (fewest hops, then lowest index)."""
-    best: dict[tuple[str, int, int, int], Conflict] = {}
-    merged: dict[tuple[str, int, int, int], set[str]] = defaultdict(set)
-    for c in sorted(links, key=lambda c: (c.kind, c.actor, c.kin_of, c.party, c.hops, c.person)):
-        k = (c.kind, c.actor, c.kin_of, c.party)
-        best.setdefault(k, c)
-        merged[k] |= set(c.records)
-    return sorted((Conflict(c.kind, c.actor, c.kin_of, c.party, c.person, c.hops, tuple(sorted(merged[k])))
-                   for k, c in best.items()), key=lambda c: (c.kind, c.actor, c.kin_of, c.party))
+def _cadre_links(near: pd.DataFrame, recs: pd.DataFrame, cadre_of: Mapping[int, str],
+                 posts: Mapping[str, list[Post]]) -> pd.DataFrame:
+    """A cadre of the record's organisation, in office on its date, within 3 (contracts) or 2 (payments) kin
+    hops of a person of the party — whoever approved it."""
+    rec = near["rec"].to_numpy()
+    contract = (recs["kind"] == "Contract").to_numpy()[rec]
+    near = near[(near["hops"] <= np.where(contract, 3, 2)) & near["source"].isin(list(cadre_of))]
+    org, day = recs["org_code"].tolist(), recs["date"].tolist()
+    orgs = {c: {p.org_id for p in posts[pid]} for c, pid in cadre_of.items()}
+    keep = [org[r] in orgs[c] and _in_office(posts[cadre_of[c]], org[r], day[r])
+            for r, c in zip(near["rec"].tolist(), near["source"].tolist())]
+    near = near[np.asarray(keep, dtype=bool)]
+    return near.assign(kind="cadre", actor=near["source"], kin_of=near["source"])[LINK_COLUMNS]
+
+
+def _reciprocal_links(near: pd.DataFrame, approvers: np.ndarray) -> pd.DataFrame:
+    """Approver a paid a person within 2 hops of approver b, and b one within 2 hops of a: both directions."""
+    fav = near[near["source"].isin(approvers)]
+    pairs = set(zip(fav["a"].tolist(), fav["source"].tolist()))
+    back = np.array([(b, a) in pairs for a, b in zip(fav["a"].tolist(), fav["source"].tolist())], dtype=bool)
+    fav = fav[back]
+    return fav.assign(kind="reciprocal", actor=fav["a"], kin_of=fav["source"])[LINK_COLUMNS]
+
+
+def _closest(links: pd.DataFrame) -> list[Conflict]:
+    """One link per (kind, actor, kin_of, party): the closest person (fewest hops, then lowest index), with
+    the records of all its persons."""
+    group = ["kind", "actor", "kin_of", "party"]
+    links = links.sort_values([*group, "hops", "person"], kind="stable")
+    out: list[Conflict] = []
+    for k, rows in links.groupby(group, sort=True):
+        kind, actor, kin_of, party = k
+        out.append(Conflict(str(kind), int(actor), int(kin_of), int(party), int(rows["person"].iat[0]),
+                            int(rows["hops"].iat[0]), tuple(sorted(set(rows["record"].tolist())))))
+    return out

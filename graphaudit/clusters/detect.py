@@ -22,11 +22,10 @@ SEED = 20240601
 
 
 def to_igraph(proj: Projection) -> ig.Graph:
-    """The projection as an igraph Graph: vertex i is ``proj.nodes[i]``, edge attribute ``weight``."""
-    edges = proj.edge_list()
-    g = ig.Graph(n=len(proj.nodes), edges=[(i, j) for i, j, _ in edges])
-    g.es["weight"] = [w for _, _, w in edges]
-    g.vs["name"] = proj.nodes
+    """The projection as an igraph Graph: vertex i is ``proj.nodes[i]``, edges in the order of ``proj.pairs``
+    with attribute ``weight``."""
+    g = ig.Graph(n=len(proj.nodes), edges=proj.pairs.tolist())
+    g.es["weight"] = proj.weight.tolist()
     return g
 
 

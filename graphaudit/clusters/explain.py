@@ -67,7 +67,7 @@ def _kin_walk(det: Detection, kin: KinIndex, a: int, b: int, nodes: dict[str, di
     walk = Link.at(nodes[proj.nodes[path[0]]])
     for x, y in zip(path, path[1:]):
         i, j = min(x, y), max(x, y)
-        part = next(p for p in proj.edges[(i, j)] if p.kind == "kin")
+        part = next(p for p in proj.edge_parts(i, j) if p.kind == "kin")
         walk = walk.then(part.type, nodes[proj.nodes[y]], forward=part.src == proj.nodes[x])
     return walk
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from graphaudit.clusters.conflicts import KinIndex, find_conflicts
 from graphaudit.clusters.detect import RESOLUTION, SEED, communities, to_igraph
 from graphaudit.clusters.projection import Projection, build_projection
-from graphaudit.clusters.score import Cluster, baseline_density, build_clusters, cluster_edges, score
+from graphaudit.clusters.score import (Cluster, approved_within, baseline_density, build_clusters, cluster_edges,
+                                       score)
 from graphaudit.queries.check import Post, run_query
 from graphaudit.store.base import GraphStore
 
@@ -45,13 +46,7 @@ def detect_clusters(store: GraphStore, prefix: str = "", resolution: float = RES
             core |= {c.actor, c.party, *kin.path(c.kin_of, c.person)}
         cl.core = sorted(core)
     base = baseline_density(proj, membership)
-    where = {n: k for k, cl in enumerate(clusters) for n in cl.members}
-    approved: list[set[str]] = [set() for _ in clusters]
-    for r in proj.records.values():
-        k = where.get(proj.index[r.approver])
-        if k is not None and where.get(proj.index[r.party]) == k:
-            approved[k].add(r.id)
-    for cl, edges, ids in zip(clusters, cluster_edges(proj, clusters), approved):
+    for cl, edges, ids in zip(clusters, cluster_edges(proj, clusters), approved_within(proj, clusters)):
         score(proj, cl, membership, base, edges, ids)
     t.append(time.perf_counter())
     secs = {"projection": t[1] - t[0], "communities": t[2] - t[1], "scoring": t[3] - t[2]}

@@ -15,26 +15,37 @@ prefix; kin edges with one end registered there; shared identifiers with one hol
 of companies in scope (awarded a contract of the scope, holding shares in such a company, or held by a person
 registered there).  Every read is a catalogue query (``cypher/cluster_*.cypher``); rows are sorted before
 use, so both stores give the same projection.
+
+A county's projection has ~10⁶ parts, so it is kept as columns: node positions are integers, parts are rows
+of a table grouped by edge, and edge weights are one array (``pairs``/``weight``, sorted by edge).  Python
+objects (:class:`Part`, :class:`Record`) are made only for the few edges and records a finding shows.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import networkx as nx
+import numpy as np
+import pandas as pd
 
 from graphaudit.queries.check import run_query
 from graphaudit.store.base import GraphStore
 
-__all__ = ["Projection", "Record", "Part", "build_projection", "approval_weight", "WEIGHTS", "key", "split"]
+__all__ = ["Projection", "Record", "Records", "Part", "build_projection", "approval_weight", "WEIGHTS", "key",
+           "split"]
 
 #: weight of one kin, ownership or shared-identifier part of an edge
 WEIGHTS = {"kin": 1.0, "ownership": 1.0, "shared": 0.5}
 QUERIES = ("cluster_kin", "collusive_cluster", "cluster_ownership", "cluster_shared")
+PART_COLUMNS = ("i", "j", "kind", "type", "src", "detail", "weight")
 
 
 def key(label: str, node_id: str) -> str:
@@ -79,24 +90,99 @@ class Part(NamedTuple):
     weight: float
 
 
+class Records(Mapping[str, Record]):
+    """The projection's records by id (sorted), kept as a table; a :class:`Record` is made when one is read.
+
+    ``frame`` has one row per record, sorted by id: id, kind, what, amount, date, org_code, approver and
+    party (node positions) and party_label."""
+
+    def __init__(self, frame: pd.DataFrame, nodes: list[str]) -> None:
+        self.frame = frame.reset_index(drop=True)
+        self._nodes = nodes
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {r: k for k, r in enumerate(self.frame["id"].tolist())}
+
+    def __getitem__(self, rid: str) -> Record:
+        k = self._position[rid]
+        f = self.frame
+        return Record(rid, f["kind"].iat[k], f["what"].iat[k], float(f["amount"].iat[k]), f["date"].iat[k],
+                      f["org_code"].iat[k], self._nodes[int(f["approver"].iat[k])],
+                      self._nodes[int(f["party"].iat[k])])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.frame["id"].tolist())
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._position
+
+
 @dataclass
 class Projection:
-    """The weighted projection: sorted node keys, edges (i < j) with their weight and parts, the records."""
+    """The weighted projection: sorted node keys; edges (i < j) as ``pairs`` (an m × 2 array sorted by
+    (i, j)) with their ``weight``; every part as a row of ``parts`` (columns :data:`PART_COLUMNS`, grouped by
+    edge in the order of ``pairs``, ``starts`` the first row of each edge; ``src`` is a node position); the
+    records; each company's holders."""
 
     prefix: str
     nodes: list[str]
-    edges: dict[tuple[int, int], list[Part]]
-    weights: dict[tuple[int, int], float]
-    records: dict[str, Record]
+    pairs: np.ndarray
+    weight: np.ndarray
+    parts: pd.DataFrame
+    starts: np.ndarray
+    records: Records
     owners: dict[str, list[tuple[str, str]]] = field(default_factory=dict)   # company → [(holder, rel)]
-    index: dict[str, int] = field(default_factory=dict)                       # node key → position
 
-    def __post_init__(self) -> None:
-        self.index = {k: i for i, k in enumerate(self.nodes)}
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Node key → position."""
+        return {k: i for i, k in enumerate(self.nodes)}
+
+    def position(self, node_key: str) -> int | None:
+        """The position of one node key (binary search on the sorted keys), None if it is not a node."""
+        k = bisect_left(self.nodes, node_key)
+        return k if k < len(self.nodes) and self.nodes[k] == node_key else None
 
     def edge_list(self) -> list[tuple[int, int, float]]:
         """(i, j, weight), sorted."""
-        return [(i, j, self.weights[(i, j)]) for i, j in sorted(self.edges)]
+        return list(zip(self.pairs[:, 0].tolist(), self.pairs[:, 1].tolist(), self.weight.tolist()))
+
+    def edge_parts(self, i: int, j: int) -> list[Part]:
+        """The parts of edge (i, j), i < j, sorted; [] when there is no such edge."""
+        k = int(np.searchsorted(self._edge_keys, i * len(self.nodes) + j))
+        if k == len(self.pairs) or (int(self.pairs[k, 0]), int(self.pairs[k, 1])) != (i, j):
+            return []
+        return self._parts_of(k)
+
+    def has_kind(self, kind: str) -> np.ndarray:
+        """For each edge, whether it has a part of ``kind``."""
+        if not len(self.pairs):
+            return np.zeros(0, dtype=bool)
+        return np.logical_or.reduceat((self.parts["kind"] == kind).to_numpy(), self.starts)
+
+    @cached_property
+    def edges(self) -> dict[tuple[int, int], list[Part]]:
+        """Every edge's sorted parts, by (i, j): a view for small graphs (slow on a county)."""
+        return {(i, j): self._parts_of(k) for k, (i, j) in enumerate(self.pairs.tolist())}
+
+    @cached_property
+    def weights(self) -> dict[tuple[int, int], float]:
+        """Every edge's weight, by (i, j)."""
+        return {(i, j): w for i, j, w in self.edge_list()}
+
+    @cached_property
+    def _edge_keys(self) -> np.ndarray:
+        return self.pairs[:, 0] * len(self.nodes) + self.pairs[:, 1]
+
+    def _parts_of(self, k: int) -> list[Part]:
+        end = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.parts)
+        rows = self.parts.iloc[int(self.starts[k]):int(end)]
+        return sorted(Part(kd, t, self.nodes[int(s)], d, float(w)) for kd, t, s, d, w in
+                      zip(rows["kind"], rows["type"], rows["src"], rows["detail"], rows["weight"]))
 
     def to_networkx(self) -> nx.Graph:
         """The projection as a networkx Graph (the interchange format): node attributes label and id, edge
@@ -105,63 +191,140 @@ class Projection:
         for k in self.nodes:
             label, node_id = split(k)
             g.add_node(k, label=label, id=node_id)
-        for (i, j), parts in sorted(self.edges.items()):
+        for (i, j), parts in self.edges.items():
             g.add_edge(self.nodes[i], self.nodes[j], weight=self.weights[(i, j)],
                        kinds=sorted({p.kind for p in parts}),
                        records=sorted({p.detail for p in parts if p.kind == "approval"}))
         return g
 
 
-class _Builder:
-    def __init__(self) -> None:
-        self.parts: dict[tuple[str, str], list[Part]] = defaultdict(list)
+class _Parts:
+    """Parts collected as columns, endpoints as (label, id) until the node list is known."""
 
-    def add(self, a: str, b: str, part: Part) -> None:
-        if a != b:
-            self.parts[(a, b) if a < b else (b, a)].append(part)
+    def __init__(self) -> None:
+        self.cols: dict[str, list[Any]] = {c: [] for c in ("la", "a", "lb", "b", "kind", "type", "detail", "weight")}
+
+    def add(self, la: str | list[str], a: list[str], lb: str | list[str], b: list[str], kind: str,
+            types: str | list[str], details: str | list[str], weights: float | list[float]) -> None:
+        """Parts a[k] — b[k] (labels la, lb: one for all or one per part), stored direction a → b."""
+        n = len(a)
+        for col, v in (("la", la), ("lb", lb), ("kind", kind), ("type", types), ("detail", details),
+                       ("weight", weights)):
+            self.cols[col].append(v if isinstance(v, list) else [v] * n)
+        self.cols["a"].append(a)
+        self.cols["b"].append(b)
+
+    def column(self, name: str) -> list[Any]:
+        return [x for chunk in self.cols[name] for x in chunk]
+
+
+class _Positions:
+    """Node ids per label → positions in the sorted list of node keys."""
+
+    def __init__(self, ids: dict[str, set[str]]) -> None:
+        self.nodes: list[str] = []
+        self.index: dict[str, pd.Index] = {}
+        self.offset: dict[str, int] = {}
+        # every label sorts as a block ("Company:…" < "Person:…"), and within it keys sort as their ids
+        for label in sorted(ids):
+            self.offset[label] = len(self.nodes)
+            self.index[label] = pd.Index(sorted(ids[label]))
+            self.nodes += [f"{label}:{i}" for i in self.index[label]]
+
+    def of(self, labels: list[str] | np.ndarray, ids: list[str] | np.ndarray) -> np.ndarray:
+        """The positions of nodes (labels[k], ids[k])."""
+        out = np.empty(len(ids), dtype=np.int64)
+        lab = np.asarray(labels, dtype=object)
+        values = np.asarray(ids, dtype=object)
+        for label, index in self.index.items():
+            mask = lab == label
+            if mask.any():
+                out[mask] = index.get_indexer(values[mask]) + self.offset[label]
+        return out
 
 
 def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10) -> Projection:
     """The projection of ``store`` within ``prefix`` (module docstring), identical on every store."""
-    b = _Builder()
-    records: dict[str, Record] = {}
-    contractors: set[str] = set()
-    for r in sorted(run_query(store, "collusive_cluster", {"prefix": prefix}), key=lambda r: (r["record"], r["party"])):
-        if r["record"] in records:
-            continue
-        rec = Record(str(r["record"]), r["kind"], r["what"] or "", float(r["amount"] or 0), r["date"],
-                     r["org_code"] or "", key("Person", r["approver"]), key(r["party_label"], r["party"]))
-        records[rec.id] = rec
-        if rec.kind == "Contract" and r["party_label"] == "Company":
-            contractors.add(r["party"])
-        b.add(rec.approver, rec.party, Part("approval", rec.kind, rec.approver, rec.id, approval_weight(rec.amount)))
-    kin_w = WEIGHTS["kin"]
-    for r in run_query(store, "cluster_kin", {"prefix": prefix}):   # order-free: parts are sorted below
-        a, c = "Person:" + r["a"], "Person:" + r["b"]
-        b.add(a, c, Part("kin", r["rel"], a, "", kin_w))
+    recs = _records(run_query(store, "collusive_cluster", {"prefix": prefix}))
+    parts = _Parts()
+    parts.add("Person", recs["approver"].tolist(), recs["party_label"].tolist(), recs["party"].tolist(),
+              "approval", recs["kind"].tolist(), recs["id"].tolist(), recs["weight"].tolist())
+    kin = run_query(store, "cluster_kin", {"prefix": prefix})
+    parts.add("Person", [r["a"] for r in kin], "Person", [r["b"] for r in kin], "kin", [r["rel"] for r in kin], "",
+              WEIGHTS["kin"])
+    contractors = set(recs.loc[(recs["kind"] == "Contract") & (recs["party_label"] == "Company"), "party"])
     own_rows = sorted(run_query(store, "cluster_ownership"),
                       key=lambda r: (r["company"], r["holder_label"], r["holder"], r["rel"]))
     in_scope = _companies_in_scope(own_rows, contractors, prefix)
     owners: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for r in own_rows:
-        if r["company"] not in in_scope:
-            continue
-        holder, company = key(r["holder_label"], r["holder"]), key("Company", r["company"])
-        owners[company].append((holder, r["rel"]))
-        b.add(holder, company, Part("ownership", r["rel"], holder, "", WEIGHTS["ownership"]))
-    _shared(b, run_query(store, "cluster_shared", {"max_holders": max_holders}), prefix, in_scope)
-    # every approver and party is a node, even one whose only record is a self-approval (no edge)
-    nodes = sorted({x for pair in b.parts for x in pair} | {k for r in records.values() for k in (r.approver, r.party)})
-    idx = {k: i for i, k in enumerate(nodes)}
-    edges: dict[tuple[int, int], list[Part]] = {}
-    weights: dict[tuple[int, int], float] = {}
-    for (x, y), parts in b.parts.items():
-        i, j = idx[x], idx[y]          # x < y, so i < j
-        if len(parts) > 1:
-            parts.sort()
-        edges[(i, j)] = parts
-        weights[(i, j)] = round(math.fsum(p.weight for p in parts), 9)
-    return Projection(prefix, nodes, edges, weights, records, dict(owners))
+    own = [r for r in own_rows if r["company"] in in_scope]
+    for r in own:
+        owners[key("Company", r["company"])].append((key(r["holder_label"], r["holder"]), r["rel"]))
+    for label in ("Company", "Person"):
+        mine = [r for r in own if r["holder_label"] == label]
+        parts.add(label, [r["holder"] for r in mine], "Company", [r["company"] for r in mine], "ownership",
+                  [r["rel"] for r in mine], "", WEIGHTS["ownership"])
+    _shared(parts, run_query(store, "cluster_shared", {"max_holders": max_holders}), prefix, in_scope)
+    return _assemble(prefix, parts, recs, dict(owners))
+
+
+def _records(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per record (the first by (record, party) when a record has several), sorted by id, with the
+    weight of its approval part."""
+    cols = ("record", "kind", "what", "amount", "date", "org_code", "approver", "party_label", "party")
+    f = pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=list(cols))
+    f = f.sort_values(["record", "party"], kind="stable").drop_duplicates("record", keep="first")
+    f = f.rename(columns={"record": "id"})
+    f["id"] = f["id"].astype(str)
+    f["what"] = [w or "" for w in f["what"]]
+    f["org_code"] = [o or "" for o in f["org_code"]]
+    f["amount"] = np.array([float(a or 0) for a in f["amount"]], dtype=np.float64)
+    weight = {a: approval_weight(a) for a in set(f["amount"].tolist())}
+    f["weight"] = [weight[a] for a in f["amount"].tolist()]
+    return f.reset_index(drop=True)
+
+
+def _assemble(prefix: str, parts: _Parts, recs: pd.DataFrame, owners: dict[str, list[tuple[str, str]]]) -> Projection:
+    """Positions, parts grouped by edge, exact edge weights (``math.fsum`` rounded to 9 places)."""
+    la, a, lb, b, kind = (np.asarray(parts.column(c), dtype=object) for c in ("la", "a", "lb", "b", "kind"))
+    # a node is an end of a part joining two nodes, or an approver or party: even one whose only record
+    # is to himself (that part is no edge)
+    keep = (a != b) | (la != lb) | (kind == "approval")
+    ids: dict[str, set[str]] = defaultdict(set)
+    for labels, values in ((la[keep], a[keep]), (lb[keep], b[keep])):
+        for label in set(labels.tolist()):
+            ids[label].update(values[labels == label].tolist())
+    pos = _Positions(ids)
+    pa, pb = pos.of(la, a), pos.of(lb, b)
+    table = pd.DataFrame({"i": np.minimum(pa, pb), "j": np.maximum(pa, pb), "kind": kind,
+                          "type": parts.column("type"), "src": pa, "detail": parts.column("detail"),
+                          "weight": np.asarray(parts.column("weight"), dtype=np.float64)})
+    table = table[table["i"] != table["j"]]
+    n = len(pos.nodes)
+    edge_key = table["i"].to_numpy() * n + table["j"].to_numpy()
+    order = np.argsort(edge_key, kind="stable")
+    table = table.iloc[order].reset_index(drop=True)
+    edge_key = edge_key[order]
+    uniq, starts, counts = np.unique(edge_key, return_index=True, return_counts=True)
+    weight = _edge_weights(table, starts, counts)
+    pairs = np.stack([uniq // n, uniq % n], axis=1) if len(uniq) else np.zeros((0, 2), dtype=np.int64)
+    recs = recs.assign(approver=pos.of(["Person"] * len(recs), recs["approver"].tolist()),
+                       party=pos.of(recs["party_label"].tolist(), recs["party"].tolist()))
+    return Projection(prefix, pos.nodes, pairs, weight, table, starts, Records(recs, pos.nodes), owners)
+
+
+def _edge_weights(table: pd.DataFrame, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Sum of each edge's part weights, as ``round(math.fsum(parts), 9)``: kin, ownership and shared weights
+    are multiples of 0.5 and add exactly; edges with an approval part are summed and rounded in Python."""
+    if not len(starts):
+        return np.zeros(0, dtype=np.float64)
+    w = table["weight"].to_numpy()
+    out = np.add.reduceat(w, starts)
+    approval = np.logical_or.reduceat((table["kind"] == "approval").to_numpy(), starts)
+    for k in np.flatnonzero(approval).tolist():
+        s, c = int(starts[k]), int(counts[k])
+        out[k] = round(math.fsum(w[s:s + c].tolist()) if c > 1 else float(w[s]), 9)
+    return out
 
 
 def _companies_in_scope(rows: list[dict[str, Any]], contractors: set[str], prefix: str) -> set[str]:
@@ -175,14 +338,18 @@ def _companies_in_scope(rows: list[dict[str, Any]], contractors: set[str], prefi
     return scope
 
 
-def _shared(b: _Builder, rows: list[dict[str, Any]], prefix: str, companies: set[str]) -> None:
-    groups: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
+def _shared(parts: _Parts, rows: list[dict[str, Any]], prefix: str, companies: set[str]) -> None:
+    """Pairs of holders of one identifier from different households, one of them in scope (0.5 each)."""
+    groups: dict[tuple[str, str], set[tuple[str, str, str, bool]]] = defaultdict(set)
     for r in rows:
         inside = (str(r["village_code"]).startswith(prefix) if r["label"] == "Person" else r["id"] in companies)
-        groups[(r["kind"], r["ident"])].append((key(r["label"], r["id"]), str(r["household"]), inside))
+        groups[(r["kind"], r["ident"])].add((r["label"], r["id"], str(r["household"]), inside))
+    cols: dict[str, list[str]] = {c: [] for c in ("la", "a", "lb", "b", "kind", "ident")}
     for (kind, ident), holders in sorted(groups.items()):
-        holders = sorted(set(holders))
-        for i, (x, hx, ix) in enumerate(holders):
-            for y, hy, iy in holders[i + 1:]:
+        ordered = sorted(holders, key=lambda h: (key(h[0], h[1]), h[2], h[3]))
+        for i, (lx, x, hx, ix) in enumerate(ordered):
+            for ly, y, hy, iy in ordered[i + 1:]:
                 if hx != hy and (ix or iy):
-                    b.add(x, y, Part("shared", kind, x, ident, WEIGHTS["shared"]))
+                    for c, v in (("la", lx), ("a", x), ("lb", ly), ("b", y), ("kind", kind), ("ident", ident)):
+                        cols[c].append(v)
+    parts.add(cols["la"], cols["a"], cols["lb"], cols["b"], "shared", cols["kind"], cols["ident"], WEIGHTS["shared"])

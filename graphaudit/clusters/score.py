@@ -34,12 +34,14 @@ from dataclasses import dataclass, field
 from statistics import median
 
 import networkx as nx
+import numpy as np
 
 from graphaudit.clusters.conflicts import Conflict
 from graphaudit.clusters.projection import Projection
 from graphaudit.findings import money_points
 
-__all__ = ["Cluster", "build_clusters", "score", "baseline_density", "cluster_edges", "BASE_POINTS"]
+__all__ = ["Cluster", "build_clusters", "score", "baseline_density", "cluster_edges", "approved_within",
+           "BASE_POINTS"]
 
 BASE_POINTS = 30.0
 
@@ -73,26 +75,47 @@ def _pairs(n: int) -> float:
 
 def baseline_density(proj: Projection, membership: list[int]) -> float:
     """Median weighted density (internal weight / node pairs) of the communities of 3 or more nodes."""
-    size: dict[int, int] = defaultdict(int)
-    for m in membership:
-        size[m] += 1
-    weight: dict[int, float] = defaultdict(float)
-    for (i, j), w in proj.weights.items():
-        if membership[i] == membership[j]:
-            weight[membership[i]] += w
-    dens = [weight[c] / _pairs(n) for c, n in size.items() if n >= 3]
+    member = np.asarray(membership, dtype=np.int64)
+    if not len(member):
+        return 0.0
+    size = np.bincount(member)
+    ci, cj = member[proj.pairs[:, 0]], member[proj.pairs[:, 1]]
+    inside = ci == cj
+    weight = np.bincount(ci[inside], weights=proj.weight[inside], minlength=len(size))
+    dens = [w / _pairs(n) for w, n in zip(weight.tolist(), size.tolist()) if n >= 3]
     return median(dens) if dens else 0.0
 
 
 def cluster_edges(proj: Projection, clusters: list[Cluster]) -> list[list[tuple[int, int, float]]]:
-    """Each cluster's internal edges (i, j, weight), in one pass over the projection."""
-    where = {n: k for k, cl in enumerate(clusters) for n in cl.members}
+    """Each cluster's internal edges (i, j, weight), sorted."""
+    where = _where(len(proj.nodes), clusters)
+    ki, kj = where[proj.pairs[:, 0]], where[proj.pairs[:, 1]]
+    inside = np.flatnonzero((ki >= 0) & (ki == kj))
     out: list[list[tuple[int, int, float]]] = [[] for _ in clusters]
-    for (i, j), w in sorted(proj.weights.items()):
-        k = where.get(i)
-        if k is not None and where.get(j) == k:
-            out[k].append((i, j, w))
+    for k, i, j, w in zip(ki[inside].tolist(), proj.pairs[inside, 0].tolist(), proj.pairs[inside, 1].tolist(),
+                          proj.weight[inside].tolist()):
+        out[k].append((i, j, w))
     return out
+
+
+def approved_within(proj: Projection, clusters: list[Cluster]) -> list[set[str]]:
+    """Each cluster's records approved by a member for a member."""
+    where = _where(len(proj.nodes), clusters)
+    recs = proj.records.frame
+    ka, kp = where[recs["approver"].to_numpy()], where[recs["party"].to_numpy()]
+    inside = np.flatnonzero((ka >= 0) & (ka == kp))
+    out: list[set[str]] = [set() for _ in clusters]
+    for k, rid in zip(ka[inside].tolist(), recs["id"].to_numpy()[inside].tolist()):
+        out[k].add(rid)
+    return out
+
+
+def _where(n: int, clusters: list[Cluster]) -> np.ndarray:
+    """Each node's cluster (position in ``clusters``), -1 for none."""
+    where = np.full(n, -1, dtype=np.int64)
+    for k, cl in enumerate(clusters):
+        where[cl.members] = k
+    return where
 
 
 def build_clusters(proj: Projection, membership: list[int], conflicts: list[Conflict]) -> list[Cluster]:
@@ -114,15 +137,19 @@ def build_clusters(proj: Projection, membership: list[int], conflicts: list[Conf
     groups: dict[int, list[Conflict]] = defaultdict(list)
     for c in conflicts:
         groups[find(membership[c.actor])].append(c)
-    by_comm: dict[int, list[int]] = defaultdict(list)
-    for i, m in enumerate(membership):
-        if m in parent:
-            by_comm[find(m)].append(i)
     comms_of: dict[int, set[int]] = defaultdict(set)
     for m in parent:
         comms_of[find(m)].add(m)
-    return [Cluster(sorted(comms_of[root]), sorted(by_comm[root]), links)
-            for root, links in sorted(groups.items())]
+    member = np.asarray(membership, dtype=np.int64)
+    root = np.full(int(member.max()) + 1 if len(member) else 0, -1, dtype=np.int64)
+    for m in parent:
+        root[m] = find(m)
+    of_node = root[member] if len(member) else member
+    nodes = np.flatnonzero(of_node >= 0)
+    nodes = nodes[np.argsort(of_node[nodes], kind="stable")]
+    roots, starts = np.unique(of_node[nodes], return_index=True)
+    by_comm = dict(zip(roots.tolist(), (x.tolist() for x in np.split(nodes, starts[1:]))))
+    return [Cluster(sorted(comms_of[r]), by_comm[r], links) for r, links in sorted(groups.items())]
 
 
 def score(proj: Projection, cl: Cluster, membership: list[int], baseline: float,
@@ -157,11 +184,11 @@ def score(proj: Projection, cl: Cluster, membership: list[int], baseline: float,
 
 def _brokers(proj: Projection, cl: Cluster, membership: list[int], record_ids: set[str],
              edges: list[tuple[int, int, float]]) -> list[dict[str, object]]:
-    idx = proj.index
+    recs = proj.records.frame
+    rows = recs[recs["id"].isin(record_ids)].sort_values("id")
     reach: dict[int, set[int]] = defaultdict(set)
-    for rid in sorted(record_ids):
-        r = proj.records[rid]
-        reach[idx[r.approver]].add(membership[idx[r.party]])
+    for a, party in zip(rows["approver"].tolist(), rows["party"].tolist()):
+        reach[a].add(membership[party])
     core = nx.Graph()
     core.add_nodes_from(cl.core or cl.members)
     keep = set(core)
