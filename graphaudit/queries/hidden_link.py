@@ -19,7 +19,7 @@ from typing import Any
 
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.queries.check import Check, Param, make_finding, node, run_query
-from graphaudit.queries.rows import best_title, by_date, kin_links, main_org, total
+from graphaudit.queries.rows import best_title, by_date, kin_links, main_org, outranks, total
 from graphaudit.queries.wording import person, who, yuan
 from graphaudit.store.base import GraphStore
 
@@ -45,7 +45,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         for r in rs:
             for k in r["contracts"]:
                 old = contracts.get(k["id"])
-                if old is None or post_rank(k["post"]) > post_rank(old["post"]):
+                if old is None or outranks(k["post"], old["post"]):
                     contracts[k["id"]] = dict(k)
             kin = links[(r["cadre_id"], r["person_id"])]
             kind = r["shared"]["_LABEL"]

@@ -60,7 +60,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         for r in rs:
             pair = (r["cadre_id"], r["person_id"])
             k, o = kin[pair], own[(r["person_id"], r["contractor"]["id"])]
-            rank = (k.hops, o.hops, -post_rank(r["post"]), k.key(), o.key())
+            rank = (k.hops, o.hops, -post_rank(r["post"]), r["post"] or "", k.key(), o.key())
             if pair not in best or rank < best[pair][0]:
                 best[pair] = (rank, k, o, r)
         ranked = sorted(best.values(), key=lambda t: t[0])

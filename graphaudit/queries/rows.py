@@ -9,7 +9,7 @@ from typing import Any
 from graphaudit.findings import post_rank
 from graphaudit.queries.evidence import Link, canonical, link_from
 
-__all__ = ["kin_links", "records_by_pair", "total", "best_title", "by_date", "main_org"]
+__all__ = ["kin_links", "records_by_pair", "total", "best_title", "outranks", "by_date", "main_org"]
 
 
 def kin_links(rows: Iterable[Mapping[str, Any]], a: str, b: str, col: str = "kin") -> dict[tuple[str, str], Link]:
@@ -28,20 +28,21 @@ def by_date(records: Iterable[Mapping[str, Any]], date_key: str = "pay_date") ->
 def records_by_pair(rows: Iterable[Mapping[str, Any]], a: str, b: str, col: str = "payments",
                     date_key: str = "pay_date") -> dict[tuple[str, str], list[dict[str, Any]]]:
     """The distinct records (list column ``col``, keyed by ``id``) per (row[a], row[b]) pair, oldest first.
-    Where one record comes with several posts (``title``), the most senior is kept; between equally senior
-    posts, the greatest title string (whatever order the store returned the rows in)."""
+    Where one record comes with several posts (``title``), the most senior is kept (:func:`outranks`)."""
     out: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in rows:
         seen = out[(r[a], r[b])]
         for p in r[col]:
             old = seen.get(p["id"])
-            if old is None or _seniority(p.get("title")) > _seniority(old.get("title")):
+            if old is None or outranks(p.get("title"), old.get("title")):
                 seen[p["id"]] = dict(p)
     return {k: by_date(v.values(), date_key) for k, v in out.items()}
 
 
-def _seniority(title: str | None) -> tuple[int, str]:
-    return post_rank(title), title or ""
+def outranks(a: str | None, b: str | None) -> bool:
+    """Post ``a`` is more senior than ``b``: a higher post_rank, or between equally ranked posts (村党支部书记
+    and 村委会主任 held together) the one :func:`best_title` picks — never the order rows came in."""
+    return post_rank(a) > post_rank(b) or (post_rank(a) == post_rank(b) and (a or "") < (b or ""))
 
 
 def total(records: Iterable[Mapping[str, Any]]) -> float:
