@@ -7,7 +7,8 @@ A finding matches a planted case of the same check when they share a record (pay
 checks about companies (hidden_link) a shared company id also counts.  Recall = planted cases matched /
 planted cases; precision = findings matching a case / findings.  Near-misses planted to test that a check
 does NOT fire count against precision when flagged.  Targets (issue 4): recall 1.0 and precision >= 0.95 on
-every check, clean and messy; all checks over a county in < 30 s on the embedded store.
+every check, clean and messy; all checks over a county in < 30 s on the embedded store.  The total is
+printed for the nine checks of issue 4 and, where it is registered, with collusive_cluster (its own issue).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
+OWN_ISSUE = {"collusive_cluster"}   # registered checks outside issue 4's nine (timed, not in the nine's total)
 
 
 def load(size: str, seed: int, messy: bool, workdir: Path) -> tuple[Any, dict[str, Any]]:
@@ -75,12 +77,13 @@ def main() -> None:
         for size in args.sizes:
             for mode in args.modes:
                 store, truth = load(size, args.seed, mode == "messy", Path(tmp))
-                total = 0.0
+                total, nine = 0.0, 0.0
                 for name, chk in CHECKS.items():
                     t0 = time.perf_counter()
                     findings = chk.run(store, {})
                     secs = time.perf_counter() - t0
                     total += secs
+                    nine += 0.0 if name in OWN_ISSUE else secs
                     r = score(findings, truth, name)
                     r.update(size=size, mode=mode, check=name, seconds=round(secs, 2))
                     results.append(r)
@@ -89,7 +92,7 @@ def main() -> None:
                     print(f"{size:9s} {mode:6s} {name:26s} cases {r['cases']:4d} findings {r['findings']:5d} "
                           f"recall {rec:>5s} precision {pre:>5s} near-misses flagged "
                           f"{r['near_misses_flagged']}/{r['near_misses']}  {secs:6.2f} s", flush=True)
-                print(f"{size:9s} {mode:6s} all checks: {total:.1f} s", flush=True)
+                print(f"{size:9s} {mode:6s} the nine checks: {nine:.1f} s; all checks: {total:.1f} s", flush=True)
                 store.close()
     by = defaultdict(list)
     for r in results:
