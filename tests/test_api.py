@@ -386,10 +386,12 @@ def test_search_ranks_exact_before_prefix_before_containing(env: Env) -> None:
 
 def test_hubs_are_listed_but_not_walked_through(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     from graphaudit.api import walk
+    from graphaudit.api.graph import forget_walks
 
     ref = person_ref(env, "investigator", "赵书记")
     before = env.ok("investigator", "/api/graph/neighbourhood", ref=ref, hops=2, limit=500)
     monkeypatch.setattr(walk, "HUB", 6)  # the village (dozens of links) becomes a hub
+    forget_walks()
     after = env.ok("investigator", "/api/graph/neighbourhood", ref=ref, hops=2, limit=500)
     village = next(n for n in after["nodes"] if n["label"] == "Org")
     assert village["ref"] in after["hubs"] and after["total"] < before["total"]
@@ -399,3 +401,4 @@ def test_hubs_are_listed_but_not_walked_through(env: Env, monkeypatch: pytest.Mo
     first = env.ok("investigator", "/api/graph/neighbourhood", ref=village["ref"], limit=5)
     again = env.ok("investigator", "/api/graph/neighbourhood", ref=village["ref"], limit=5)
     assert first == again and first["total"] > 6
+    forget_walks()

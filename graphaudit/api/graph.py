@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from enum import Enum
 from typing import Annotated, Any
 
@@ -12,10 +14,10 @@ from graphaudit.api.auth import Caller, require
 from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import Edge, Neighbourhood, Node
 from graphaudit.api.view import graph_view, hop_order, node_view
-from graphaudit.api.walk import walk
+from graphaudit.api.walk import Walk, walk
 from graphaudit.model import MODEL
 
-__all__ = ["router", "neighbourhood", "resolve", "NODE_CAP", "RelType"]
+__all__ = ["router", "neighbourhood", "resolve", "forget_walks", "NODE_CAP", "RelType"]
 
 router = APIRouter(prefix="/api/graph", tags=["graph 关系图"])
 
@@ -33,6 +35,32 @@ def resolve(caller: Caller, ref: str) -> tuple[str, str]:
     return got
 
 
+_CACHE: OrderedDict[tuple[Any, ...], Walk] = OrderedDict()
+_CACHE_SIZE = 256
+_CACHE_LOCK = threading.Lock()
+
+
+def forget_walks() -> None:
+    """Empty the walk cache (after the walk's rules change, e.g. ``walk.HUB``)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _cached_walk(caller: Caller, label: str, node_id: str, hops: int, rel_types: list[str] | None) -> Walk:
+    """The walk, remembered for the same data version (so paging and repeated clicks cost no query)."""
+    key = (id(caller.svc), caller.svc.search.version(), label, node_id, hops, tuple(rel_types or ()))
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    w = walk(caller.svc.store, [(label, node_id)], hops, rel_types, cap=NODE_CAP)
+    with _CACHE_LOCK:
+        _CACHE[key] = w
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return w
+
+
 def _order(g: nx.MultiDiGraph, dist: dict[str, int]) -> list[str]:
     labels = {label: i for i, label in enumerate(MODEL.nodes)}
     return sorted(dist, key=lambda k: (dist[k], labels[g.nodes[k]["label"]],
@@ -43,7 +71,7 @@ def neighbourhood(caller: Caller, ref: str, hops: int, rel_types: list[str] | No
                   limit: int) -> Neighbourhood:
     """One page of the neighbourhood of node ``ref`` (see :class:`~graphaudit.api.schemas.Neighbourhood`)."""
     label, node_id = resolve(caller, ref)
-    w = walk(caller.svc.store, [(label, node_id)], hops, rel_types, cap=NODE_CAP)
+    w = _cached_walk(caller, label, node_id, hops, rel_types)
     g = w.graph
     center = f"{label}:{node_id}"
     if center not in g:

@@ -149,6 +149,11 @@ class SearchIndex:
             self._tables = {label: _Table.build(v) for label, v in rows.items()}
             self._version = version
 
+    def version(self) -> tuple[int, ...] | None:
+        """The data version the index was loaded from (checked at most every 30 s)."""
+        self.refresh()
+        return self._version
+
     def search(self, q: str, labels: list[str], want: int) -> list[Hit]:
         """The best ``want`` hits per label, merged: rank, then label order, then the rank's own order."""
         self.refresh()
