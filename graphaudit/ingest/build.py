@@ -44,10 +44,15 @@ def norm_account(v: object) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", str(v or ""))).upper()
 
 
+# Text that NFKC leaves as it is: ASCII, the middle dot and CJK Unified Ideographs (no decompositions).
+_NFKC_STABLE = r"^[\x00-\x7f\x{b7}\x{4e00}-\x{9fff}]*$"
+
+
 def _text_column(values: pd.Series | list[object], fast: Callable[[pa.Array], pa.Array],
-                 fn: Callable[[object], str]) -> pd.Series:
-    """``fn`` of every cell as a "str" Series: ``fast`` computes it for the ASCII cells of the whole column at
-    once (NFKC leaves ASCII as it is), ``fn`` itself the rest, once per distinct value."""
+                 fn: Callable[[object], str], stable: str = "ascii") -> pd.Series:
+    """``fn`` of every cell as a "str" Series: ``fast`` computes it for the whole column at once where NFKC
+    leaves a cell as it is (ASCII; also Chinese characters when ``stable`` is "cjk"), ``fn`` itself the rest,
+    once per distinct value."""
     s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     try:
         arr = pa.array(s.to_numpy(dtype=object) if s.dtype == object else s.array, pa.large_string(), from_pandas=True)
@@ -55,7 +60,8 @@ def _text_column(values: pd.Series | list[object], fast: Callable[[pa.Array], pa
         return pd.Series(map_unique(s, fn).tolist(), index=s.index, dtype="str")
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    slow = ~np.asarray(pc.string_is_ascii(arr).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    easy = pc.string_is_ascii(arr) if stable == "ascii" else pc.match_substring_regex(arr, _NFKC_STABLE)
+    slow = ~np.asarray(easy.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
     out = fast(arr.fill_null(""))
     if slow.any():
         rest = np.flatnonzero(slow)
@@ -80,7 +86,7 @@ def phones(values: pd.Series) -> pd.Series:
 def addresses(values: pd.Series) -> pd.Series:
     """:func:`norm_address` of every cell."""
     return _text_column(values, lambda a: pc.replace_substring_regex(a, r"[\t\n\x0b\x0c\r\x1c-\x1f ]+", ""),
-                        norm_address)
+                        norm_address, stable="cjk")
 
 
 def accounts(values: pd.Series) -> pd.Series:

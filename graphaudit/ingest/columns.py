@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 from graphaudit.ingest import ids
 
 __all__ = ["map_unique", "map_column", "string_array", "to_str_series", "normalize_ids", "resident_id_problems",
-           "valid_resident_ids", "birth_dates", "genders", "ASCII_NO_SPACE", "ASCII_ALNUM"]
+           "valid_resident_ids", "birth_dates", "genders", "ASCII_NO_SPACE", "ASCII_ALNUM",
+           "TEXT_STABLE", "NAME_STABLE"]
 
 # Characters Python's str.split() takes for white space among ASCII: \t \n \v \f \r, \x1c-\x1f and space.
 _ASCII_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
@@ -79,9 +80,26 @@ def map_column(src: pd.Series, fn: Callable[[Any], str], unchanged: Callable[[pa
     return to_str_series(out, src.index)
 
 
+# Characters NFKC leaves as they are and that neither white-space handling nor the name rules touch: ASCII
+# without white space, the middle dot, and CJK Unified Ideographs (U+4E00–U+9FFF have no decomposition).
+_PLAIN = r"\x00-\x08\x0e-\x1b\x21-\x7f\x{b7}\x{4e00}-\x{9fff}"
+_TEXT_STABLE = f"^[{_PLAIN}]*$"
+_NAME_STABLE = r"^[\x00-\x08\x0e-\x1b\x21-\x2d\x2f-\x7f\x{b7}\x{4e00}-\x{9fff}]*$"  # as _PLAIN, without "."
+
+
 def ASCII_NO_SPACE(arr: pa.Array) -> pa.Array:
     """ASCII values without white space: unchanged by ``normalize_text`` and ``normalize_name``."""
     return pc.and_(pc.string_is_ascii(arr), pc.invert(pc.match_substring_regex(arr, _ASCII_WS)))
+
+
+def TEXT_STABLE(arr: pa.Array) -> pa.Array:
+    """Values unchanged by ``normalize_text``: ASCII and Chinese characters without white space."""
+    return pc.match_substring_regex(arr, _TEXT_STABLE)
+
+
+def NAME_STABLE(arr: pa.Array) -> pa.Array:
+    """Values unchanged by ``normalize_name``: as :func:`TEXT_STABLE`, and no "." among Chinese characters."""
+    return pc.or_(ASCII_NO_SPACE(arr), pc.match_substring_regex(arr, _NAME_STABLE))
 
 
 def ASCII_ALNUM(arr: pa.Array) -> pa.Array:

@@ -17,8 +17,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphaudit.errors import InputError
+from graphaudit.ingest.columns import string_array
 
 __all__ = ["RawTable", "find_source_files", "read_table", "CSV_EXTENSIONS", "XLSX_EXTENSIONS"]
 
@@ -272,6 +275,22 @@ def _filled(vals: np.ndarray) -> np.ndarray:
                        dtype=bool, count=len(vals))
 
 
+# A character that str.strip() keeps: anything but the code points str.isspace() is true for.
+_NOT_SPACE = (r"[^\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+              r"\x{205f}\x{3000}]")
+
+
+def _filled_at(col: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """:func:`_filled` of the cells ``rows`` of a column; a text column is checked in Arrow, not per cell."""
+    arr = string_array(col)
+    if arr is None:
+        return _filled(col.to_numpy(dtype=object)[rows])
+    if len(rows) != len(arr):
+        arr = arr.take(pa.array(rows))
+    found = pc.match_substring_regex(arr, _NOT_SPACE).fill_null(True)  # a missing cell is not text: filled
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _blank_rows(grid: pd.DataFrame) -> np.ndarray:
     """Rows whose every cell is empty; checks a column only for rows not yet known to hold something."""
     n = len(grid)
@@ -279,8 +298,7 @@ def _blank_rows(grid: pd.DataFrame) -> np.ndarray:
     for c in grid.columns:
         if not len(unresolved):
             break
-        arr = grid[c].to_numpy(dtype=object)
-        unresolved = unresolved[~_filled(arr[unresolved])]
+        unresolved = unresolved[~_filled_at(grid[c], unresolved)]
     blank = np.zeros(n, dtype=bool)
     blank[unresolved] = True
     return blank
@@ -332,7 +350,7 @@ def _shape(grid: pd.DataFrame, lines: np.ndarray, path: Path) -> tuple[list[str]
     for j, h in enumerate(header_cells):
         c = grid.columns[j]
         if h == "":
-            if not _filled(body[c].to_numpy(dtype=object)).any():
+            if not _filled_at(body[c], np.arange(len(body))).any():
                 continue
             names.append(f"column_{j + 1}")
         else:

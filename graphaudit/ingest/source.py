@@ -124,7 +124,7 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
                 report(has_err, col, "rejected", errors, src)
                 reject |= has_err
             else:
-                report(has_err, col, "warning", errors.map(lambda e: f"{e}; 已置空 value dropped"), src)
+                report(has_err, col, "warning", errors[has_err].map(lambda e: f"{e}; 已置空 value dropped"), src)
                 values = values.where(~has_err, None)
         out[col.name] = values
         if col.kind in ("pid", "uscc", "party"):
@@ -186,9 +186,9 @@ def _normalise(col: Column, src: pd.Series) -> tuple[pd.Series, pd.Series | None
     """Normalised values and, per row, an error text (None where fine)."""
     k = col.kind
     if k == "text":
-        return cols_mod.map_column(src, norm.normalize_text, cols_mod.ASCII_NO_SPACE), None
+        return cols_mod.map_column(src, norm.normalize_text, cols_mod.TEXT_STABLE), None
     if k == "name":
-        return cols_mod.map_column(src, norm.normalize_name, cols_mod.ASCII_NO_SPACE), None
+        return cols_mod.map_column(src, norm.normalize_name, cols_mod.NAME_STABLE), None
     if k == "ident":
         return cols_mod.normalize_ids(src), None
     if k in ("pid", "uscc", "party", "code"):
