@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 
 import igraph as ig
+import numpy as np
 
 from graphaudit.clusters.projection import Projection
 
@@ -41,5 +42,8 @@ def communities(proj: Projection, resolution: float = RESOLUTION, seed: int = SE
                                   beta=0.01, n_iterations=2)
     finally:
         ig.set_random_number_generator(random)
-    renumber: dict[int, int] = {}
-    return [renumber.setdefault(m, len(renumber)) for m in part.membership]
+    member = np.asarray(part.membership, dtype=np.int64)
+    _, first = np.unique(member, return_index=True)     # each community's first node
+    renumber = np.empty(len(first), dtype=np.int64)
+    renumber[np.argsort(first)] = np.arange(len(first))
+    return renumber[member].tolist()  # type: ignore[no-any-return]

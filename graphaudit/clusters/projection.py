@@ -39,13 +39,12 @@ import pandas as pd
 from graphaudit.queries.check import run_query
 from graphaudit.store.base import GraphStore
 
-__all__ = ["Projection", "Record", "Records", "Part", "build_projection", "approval_weight", "WEIGHTS", "key",
+__all__ = ["Projection", "Record", "Records", "Part", "PartTable", "build_projection", "approval_weight", "WEIGHTS", "key",
            "split"]
 
 #: weight of one kin, ownership or shared-identifier part of an edge
 WEIGHTS = {"kin": 1.0, "ownership": 1.0, "shared": 0.5}
 QUERIES = ("cluster_kin", "collusive_cluster", "cluster_ownership", "cluster_shared")
-PART_COLUMNS = ("i", "j", "kind", "type", "src", "detail", "weight")
 
 
 def key(label: str, node_id: str) -> str:
@@ -101,18 +100,21 @@ class Records(Mapping[str, Record]):
         self._nodes = nodes
 
     @cached_property
+    def _columns(self) -> dict[str, list[Any]]:
+        return {c: self.frame[c].tolist() for c in ("id", "kind", "what", "amount", "date", "org_code", "approver",
+                                                    "party")}
+
+    @cached_property
     def _position(self) -> dict[str, int]:
-        return {r: k for k, r in enumerate(self.frame["id"].tolist())}
+        return {r: k for k, r in enumerate(self._columns["id"])}
 
     def __getitem__(self, rid: str) -> Record:
-        k = self._position[rid]
-        f = self.frame
-        return Record(rid, f["kind"].iat[k], f["what"].iat[k], float(f["amount"].iat[k]), f["date"].iat[k],
-                      f["org_code"].iat[k], self._nodes[int(f["approver"].iat[k])],
-                      self._nodes[int(f["party"].iat[k])])
+        k, c = self._position[rid], self._columns
+        return Record(rid, c["kind"][k], c["what"][k], float(c["amount"][k]), c["date"][k], c["org_code"][k],
+                      self._nodes[c["approver"][k]], self._nodes[c["party"][k]])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.frame["id"].tolist())
+        return iter(self._columns["id"])
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -121,18 +123,30 @@ class Records(Mapping[str, Record]):
         return rid in self._position
 
 
+class PartTable(NamedTuple):
+    """Parts as columns (numpy arrays): the edge (i < j), kind, type, the stored direction's start ``src``
+    (node positions), detail and weight, one row per part."""
+
+    i: np.ndarray
+    j: np.ndarray
+    kind: np.ndarray
+    type: np.ndarray
+    src: np.ndarray
+    detail: np.ndarray
+    weight: np.ndarray
+
+
 @dataclass
 class Projection:
     """The weighted projection: sorted node keys; edges (i < j) as ``pairs`` (an m × 2 array sorted by
-    (i, j)) with their ``weight``; every part as a row of ``parts`` (columns :data:`PART_COLUMNS`, grouped by
-    edge in the order of ``pairs``, ``starts`` the first row of each edge; ``src`` is a node position); the
-    records; each company's holders."""
+    (i, j)) with their ``weight``; every part as a row of ``parts``, grouped by edge in the order of
+    ``pairs`` (``starts``: each edge's first row); the records; each company's holders."""
 
     prefix: str
     nodes: list[str]
     pairs: np.ndarray
     weight: np.ndarray
-    parts: pd.DataFrame
+    parts: PartTable
     starts: np.ndarray
     records: Records
     owners: dict[str, list[tuple[str, str]]] = field(default_factory=dict)   # company → [(holder, rel)]
@@ -162,7 +176,7 @@ class Projection:
         """For each edge, whether it has a part of ``kind``."""
         if not len(self.pairs):
             return np.zeros(0, dtype=bool)
-        return np.logical_or.reduceat((self.parts["kind"] == kind).to_numpy(), self.starts)
+        return np.logical_or.reduceat(self.parts.kind == kind, self.starts)
 
     @cached_property
     def edges(self) -> dict[tuple[int, int], list[Part]]:
@@ -179,10 +193,10 @@ class Projection:
         return self.pairs[:, 0] * len(self.nodes) + self.pairs[:, 1]
 
     def _parts_of(self, k: int) -> list[Part]:
-        end = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.parts)
-        rows = self.parts.iloc[int(self.starts[k]):int(end)]
-        return sorted(Part(kd, t, self.nodes[int(s)], d, float(w)) for kd, t, s, d, w in
-                      zip(rows["kind"], rows["type"], rows["src"], rows["detail"], rows["weight"]))
+        t = self.parts
+        lo, hi = int(self.starts[k]), int(self.starts[k + 1]) if k + 1 < len(self.starts) else len(t.i)
+        return sorted(Part(t.kind[x], t.type[x], self.nodes[int(t.src[x])], t.detail[x], float(t.weight[x]))
+                      for x in range(lo, hi))
 
     def to_networkx(self) -> nx.Graph:
         """The projection as a networkx Graph (the interchange format): node attributes label and id, edge
@@ -219,28 +233,24 @@ class _Parts:
 
 
 class _Positions:
-    """Node ids per label → positions in the sorted list of node keys."""
+    """Node keys, sorted, and the position of each endpoint (label, id) of the parts: ids are hashed to codes
+    once (``pandas.factorize``), and only the distinct ids are sorted."""
 
-    def __init__(self, ids: dict[str, set[str]]) -> None:
+    def __init__(self, labels: np.ndarray, ids: np.ndarray, is_node: np.ndarray) -> None:
         self.nodes: list[str] = []
-        self.index: dict[str, pd.Index] = {}
-        self.offset: dict[str, int] = {}
+        self.of = np.full(len(ids), -1, dtype=np.int64)     # each endpoint's position; -1: not a node
         # every label sorts as a block ("Company:…" < "Person:…"), and within it keys sort as their ids
-        for label in sorted(ids):
-            self.offset[label] = len(self.nodes)
-            self.index[label] = pd.Index(sorted(ids[label]))
-            self.nodes += [f"{label}:{i}" for i in self.index[label]]
-
-    def of(self, labels: list[str] | np.ndarray, ids: list[str] | np.ndarray) -> np.ndarray:
-        """The positions of nodes (labels[k], ids[k])."""
-        out = np.empty(len(ids), dtype=np.int64)
-        lab = np.asarray(labels, dtype=object)
-        values = np.asarray(ids, dtype=object)
-        for label, index in self.index.items():
-            mask = lab == label
-            if mask.any():
-                out[mask] = index.get_indexer(values[mask]) + self.offset[label]
-        return out
+        for label in sorted(set(pd.unique(labels).tolist())):
+            mine = np.flatnonzero(labels == label)
+            codes, uniques = pd.factorize(ids[mine])
+            uniques = np.asarray(uniques, dtype=object)
+            used = np.zeros(len(uniques), dtype=bool)
+            used[codes[is_node[mine]]] = True
+            ordered = sorted(uniques[used].tolist())
+            rank = {x: k for k, x in enumerate(ordered, start=len(self.nodes))}
+            position = np.fromiter((rank.get(x, -1) for x in uniques.tolist()), dtype=np.int64, count=len(uniques))
+            self.of[mine] = position[codes]
+            self.nodes += [f"{label}:{x}" for x in ordered]
 
 
 def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10) -> Projection:
@@ -289,38 +299,33 @@ def _assemble(prefix: str, parts: _Parts, recs: pd.DataFrame, owners: dict[str, 
     la, a, lb, b, kind = (np.asarray(parts.column(c), dtype=object) for c in ("la", "a", "lb", "b", "kind"))
     # a node is an end of a part joining two nodes, or an approver or party: even one whose only record
     # is to himself (that part is no edge)
-    keep = (a != b) | (la != lb) | (kind == "approval")
-    ids: dict[str, set[str]] = defaultdict(set)
-    for labels, values in ((la[keep], a[keep]), (lb[keep], b[keep])):
-        for label in set(labels.tolist()):
-            ids[label].update(values[labels == label].tolist())
-    pos = _Positions(ids)
-    pa, pb = pos.of(la, a), pos.of(lb, b)
-    table = pd.DataFrame({"i": np.minimum(pa, pb), "j": np.maximum(pa, pb), "kind": kind,
-                          "type": parts.column("type"), "src": pa, "detail": parts.column("detail"),
-                          "weight": np.asarray(parts.column("weight"), dtype=np.float64)})
-    table = table[table["i"] != table["j"]]
+    is_node = (a != b) | (la != lb) | (kind == "approval")
+    m = len(a)
+    pos = _Positions(np.concatenate([la, lb]), np.concatenate([a, b]), np.concatenate([is_node, is_node]))
+    pa, pb = pos.of[:m], pos.of[m:]
     n = len(pos.nodes)
-    edge_key = table["i"].to_numpy() * n + table["j"].to_numpy()
-    order = np.argsort(edge_key, kind="stable")
-    table = table.iloc[order].reset_index(drop=True)
-    edge_key = edge_key[order]
-    uniq, starts, counts = np.unique(edge_key, return_index=True, return_counts=True)
+    i, j = np.minimum(pa, pb), np.maximum(pa, pb)
+    edge_key = i * n + j
+    order = np.flatnonzero(i != j)
+    order = order[np.argsort(edge_key[order], kind="stable")]
+    table = PartTable(i[order], j[order], kind[order], np.asarray(parts.column("type"), dtype=object)[order],
+                      pa[order], np.asarray(parts.column("detail"), dtype=object)[order],
+                      np.asarray(parts.column("weight"), dtype=np.float64)[order])
+    uniq, starts, counts = np.unique(edge_key[order], return_index=True, return_counts=True)
     weight = _edge_weights(table, starts, counts)
     pairs = np.stack([uniq // n, uniq % n], axis=1) if len(uniq) else np.zeros((0, 2), dtype=np.int64)
-    recs = recs.assign(approver=pos.of(["Person"] * len(recs), recs["approver"].tolist()),
-                       party=pos.of(recs["party_label"].tolist(), recs["party"].tolist()))
+    recs = recs.assign(approver=pa[:len(recs)], party=pb[:len(recs)])     # the approval parts come first
     return Projection(prefix, pos.nodes, pairs, weight, table, starts, Records(recs, pos.nodes), owners)
 
 
-def _edge_weights(table: pd.DataFrame, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def _edge_weights(table: PartTable, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Sum of each edge's part weights, as ``round(math.fsum(parts), 9)``: kin, ownership and shared weights
     are multiples of 0.5 and add exactly; edges with an approval part are summed and rounded in Python."""
     if not len(starts):
         return np.zeros(0, dtype=np.float64)
-    w = table["weight"].to_numpy()
+    w = table.weight
     out = np.add.reduceat(w, starts)
-    approval = np.logical_or.reduceat((table["kind"] == "approval").to_numpy(), starts)
+    approval = np.logical_or.reduceat(table.kind == "approval", starts)
     for k in np.flatnonzero(approval).tolist():
         s, c = int(starts[k]), int(counts[k])
         out[k] = round(math.fsum(w[s:s + c].tolist()) if c > 1 else float(w[s]), 9)
