@@ -402,3 +402,36 @@ def test_hubs_are_listed_but_not_walked_through(env: Env, monkeypatch: pytest.Mo
     again = env.ok("investigator", "/api/graph/neighbourhood", ref=village["ref"], limit=5)
     assert first == again and first["total"] > 6
     forget_walks()
+
+
+def test_tokens_and_serve_from_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from graphaudit.cli import app
+
+    runner = CliRunner()
+    state = ["--state", str(tmp_path / "state")]
+    r = runner.invoke(app, ["tokens", "create", "--role", "auditor", "--name", "张三", *state])
+    assert r.exit_code == 0, r.output
+    token = r.output.strip().splitlines()[-1]
+    assert token.startswith("ga_") and len(token) > 40
+    r = runner.invoke(app, ["tokens", "list", *state])
+    assert r.exit_code == 0 and "张三" in r.output and "auditor" in r.output and token not in r.output
+    from graphaudit.api.state import State
+    from graphaudit.api.tokens import TokenStore
+
+    tokens = TokenStore(State(tmp_path / "state"))
+    assert tokens.verify(token) is not None and token not in (tmp_path / "state" / DB_FILE).read_bytes().decode(
+        "utf-8", "replace")
+    r = runner.invoke(app, ["tokens", "revoke", "1", *state])
+    assert r.exit_code == 0 and tokens.verify(token) is None
+    for args, message in ((["tokens", "create", "--role", "boss", "--name", "x"], "unknown role 'boss'"),
+                          (["tokens", "revoke", "99"], "no token with id 99"),
+                          (["tokens", "revoke", "1"], "already revoked")):
+        r = runner.invoke(app, [*args, *state])
+        assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
+        assert len(r.output.strip().splitlines()) == 1
+    r = runner.invoke(app, ["serve", "--db", str(tmp_path / "empty.db"), "--port", "0"])
+    assert r.exit_code == 1 and "--port 0" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["serve", "--db", str(tmp_path / "empty.db")])
+    assert r.exit_code == 1 and "empty store" in r.output and len(r.output.strip().splitlines()) == 1
