@@ -38,11 +38,13 @@ def communities(proj: Projection, resolution: float = RESOLUTION, seed: int = SE
         return []
     ig.set_random_number_generator(random.Random(seed))
     try:
-        part = g.community_leiden(objective_function="CPM", weights="weight", resolution=resolution,
-                                  beta=0.01, n_iterations=2)
+        # Graph.community_leiden(objective_function="CPM", …) without wrapping the result in a VertexClustering
+        membership, _quality = ig.GraphBase.community_leiden(g, edge_weights=g.es["weight"], resolution=resolution,
+                                                             normalize_resolution=False, beta=0.01,
+                                                             n_iterations=2)
     finally:
         ig.set_random_number_generator(random)
-    member = np.asarray(part.membership, dtype=np.int64)
+    member = np.asarray(membership, dtype=np.int64)
     _, first = np.unique(member, return_index=True)     # each community's first node
     renumber = np.empty(len(first), dtype=np.int64)
     renumber[np.argsort(first)] = np.arange(len(first))

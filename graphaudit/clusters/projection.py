@@ -108,6 +108,11 @@ class Records(Mapping[str, Record]):
     def _position(self) -> dict[str, int]:
         return {r: k for k, r in enumerate(self._columns["id"])}
 
+    def ends(self, rid: str) -> tuple[int, int]:
+        """The record's approver and party (node positions)."""
+        k, c = self._position[rid], self._columns
+        return c["approver"][k], c["party"][k]
+
     def __getitem__(self, rid: str) -> Record:
         k, c = self._position[rid], self._columns
         return Record(rid, c["kind"][k], c["what"][k], float(c["amount"][k]), c["date"][k], c["org_code"][k],
@@ -243,14 +248,15 @@ class _Positions:
         for label in sorted(set(pd.unique(labels).tolist())):
             mine = np.flatnonzero(labels == label)
             codes, uniques = pd.factorize(ids[mine])
-            uniques = np.asarray(uniques, dtype=object)
             used = np.zeros(len(uniques), dtype=bool)
             used[codes[is_node[mine]]] = True
-            ordered = sorted(uniques[used].tolist())
-            rank = {x: k for k, x in enumerate(ordered, start=len(self.nodes))}
-            position = np.fromiter((rank.get(x, -1) for x in uniques.tolist()), dtype=np.int64, count=len(uniques))
+            kept = np.flatnonzero(used)
+            # numpy orders str arrays by code point, as Python does (ids hold no NUL characters)
+            kept = kept[np.argsort(np.asarray(uniques, dtype=object)[kept].astype(str), kind="stable")]
+            position = np.full(len(uniques), -1, dtype=np.int64)
+            position[kept] = np.arange(len(self.nodes), len(self.nodes) + len(kept))
             self.of[mine] = position[codes]
-            self.nodes += [f"{label}:{x}" for x in ordered]
+            self.nodes += [f"{label}:{x}" for x in np.asarray(uniques, dtype=object)[kept].tolist()]
 
 
 def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10) -> Projection:
@@ -282,7 +288,7 @@ def _records(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per record (the first by (record, party) when a record has several), sorted by id, with the
     weight of its approval part."""
     cols = ("record", "kind", "what", "amount", "date", "org_code", "approver", "party_label", "party")
-    f = pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=list(cols))
+    f = pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=list(cols), dtype=object)
     f = f.sort_values(["record", "party"], kind="stable").drop_duplicates("record", keep="first")
     f = f.rename(columns={"record": "id"})
     f["id"] = f["id"].astype(str)

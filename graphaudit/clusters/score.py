@@ -184,10 +184,9 @@ def score(proj: Projection, cl: Cluster, membership: list[int], baseline: float,
 
 def _brokers(proj: Projection, cl: Cluster, membership: list[int], record_ids: set[str],
              edges: list[tuple[int, int, float]]) -> list[dict[str, object]]:
-    recs = proj.records.frame
-    rows = recs[recs["id"].isin(record_ids)].sort_values("id")
     reach: dict[int, set[int]] = defaultdict(set)
-    for a, party in zip(rows["approver"].tolist(), rows["party"].tolist()):
+    for rid in sorted(record_ids):
+        a, party = proj.records.ends(rid)
         reach[a].add(membership[party])
     core = nx.Graph()
     core.add_nodes_from(cl.core or cl.members)
