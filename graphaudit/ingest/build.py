@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphaudit.ingest import ids
-from graphaudit.ingest.columns import birth_dates, genders, map_unique, resident_id_problems, to_str_series
+from graphaudit.ingest.columns import (birth_dates, dedupe_sorted, genders, map_unique, resident_id_problems,
+                                       to_str_series)
 from graphaudit.ingest.kinship import derive_kinship
 from graphaudit.ingest.source import Issue, is_person_id
 from graphaudit.model import MODEL, GraphFrames
@@ -100,11 +101,24 @@ def _person_ids(values: pd.Series) -> np.ndarray:
     return map_unique(values, is_person_id).astype(bool)
 
 
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame as graph frames hold it: object columns, None for every missing value."""
+    out = {}
+    for c in df.columns:
+        col = df[c]
+        if isinstance(col.dtype, pd.StringDtype):
+            out[c] = col.to_numpy(dtype=object, na_value=None)
+        else:
+            vals = col.to_numpy(dtype=object, copy=True)
+            vals[pd.isna(vals)] = None
+            out[c] = vals
+    return pd.DataFrame(out, index=df.index, dtype=object)
+
+
 def _frame(label: str, rows: pd.DataFrame) -> pd.DataFrame:
     cols = list(MODEL.nodes[label].properties)
     out = pd.DataFrame({c: rows[c] if c in rows else None for c in cols}, index=rows.index)
-    out = out.drop_duplicates("id", keep="first").sort_values("id", kind="stable").reset_index(drop=True)
-    return out.astype(object).where(out.notna(), None)
+    return _plain(dedupe_sorted(out, ["id"], ["id"]))
 
 
 def _positional(v: Iterable[object]) -> object:
@@ -120,8 +134,7 @@ def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], **props: Iterable[ob
     for c in want:
         if c not in df:
             df[c] = None
-    df = df[want].drop_duplicates().sort_values(want[:2], kind="stable").reset_index(drop=True)
-    return df.astype(object).where(df.notna(), None)
+    return _plain(dedupe_sorted(df[want], want[:2]))
 
 
 def _empty(t: dict[str, pd.DataFrame], name: str, cols: list[str]) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from graphaudit.ingest import ids
 
 __all__ = ["map_unique", "map_column", "string_array", "to_str_series", "normalize_ids", "resident_id_problems",
            "valid_resident_ids", "birth_dates", "genders", "ASCII_NO_SPACE", "ASCII_ALNUM",
-           "TEXT_STABLE", "NAME_STABLE"]
+           "TEXT_STABLE", "NAME_STABLE", "dedupe_sorted"]
 
 # Characters Python's str.split() takes for white space among ASCII: \t \n \v \f \r, \x1c-\x1f and space.
 _ASCII_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
@@ -220,3 +220,38 @@ def genders(values: pd.Series) -> np.ndarray:
     if len(rest):
         out[rest] = map_unique(values.iloc[rest], lambda v: ids.gender_from_id(v) if isinstance(v, str) else None)
     return out
+
+
+# ------------------------------------------------------------------------------------ tables, not cells
+
+def dedupe_sorted(df: pd.DataFrame, by: list[str], subset: list[str] | None = None, keep: str = "first",
+                  na_position: str = "last") -> pd.DataFrame:
+    """``df.drop_duplicates(subset, keep=keep).sort_values(by, kind="stable", na_position=na_position)`` (no
+    sort when ``by`` is empty) with a fresh index, computed in Arrow (hash grouping, stable multi-key sort) and applied with one ``take``.
+
+    Equal rows are found as pandas finds them (missing values equal each other); text sorts by code point, as
+    Python's ``<`` does.  Columns Arrow cannot type (mixed objects) fall back to pandas itself."""
+    subset = list(df.columns) if subset is None else list(subset)
+    cols = list(dict.fromkeys(subset + by))
+    def in_pandas() -> pd.DataFrame:
+        out = df.drop_duplicates(subset, keep=keep)
+        return (out.sort_values(by, kind="stable", na_position=na_position) if by else out).reset_index(drop=True)
+
+    if not len(df):
+        return in_pandas()
+    try:
+        t = pa.Table.from_pandas(df[cols], preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return in_pandas()
+    names = [f"c{i}" for i in range(len(cols))]  # header texts may be anything; Arrow gets plain names
+    t = t.rename_columns(names).append_column("__row", pa.array(np.arange(len(df), dtype=np.int64)))
+    pos = {c: n for c, n in zip(cols, names)}
+    agg = "min" if keep == "first" else "max"
+    kept = t.group_by([pos[c] for c in subset], use_threads=False).aggregate([("__row", agg)])
+    rows = np.sort(kept[f"__row_{agg}"].to_numpy())
+    if not by:
+        return df.take(rows).reset_index(drop=True)
+    nulls = "at_end" if na_position == "last" else "at_start"
+    order = pc.sort_indices(t.take(pa.array(rows)).select([pos[c] for c in by]),
+                            sort_keys=[(pos[c], "ascending", nulls) for c in by]).to_numpy()
+    return df.take(rows[order]).reset_index(drop=True)

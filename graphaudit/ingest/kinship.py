@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from graphaudit.ingest.columns import map_unique
+from graphaudit.ingest.columns import dedupe_sorted, map_unique
 from graphaudit.ingest.issue import FILE, ROW, Issue
 
 __all__ = ["role_of", "derive_kinship", "Kinship", "ROLES", "RELATIONS"]
@@ -105,9 +105,9 @@ class Kinship:
         """One frame per kin relationship type with columns from, to, source (sorted, deterministic)."""
         out = {}
         for kind, rtype in KINDS:
-            e = self.edges[self.edges["kind"] == kind].sort_values(["a", "b"], kind="stable")
-            out[rtype] = pd.DataFrame({"from": e["a"].tolist(), "to": e["b"].tolist(),
-                                       "source": e["source"].tolist()}, dtype=object)
+            e = dedupe_sorted(self.edges[self.edges["kind"] == kind], ["a", "b"], ["a", "b"])
+            out[rtype] = pd.DataFrame({"from": e["a"].to_numpy(dtype=object), "to": e["b"].to_numpy(dtype=object),
+                                       "source": e["source"].to_numpy(dtype=object)}, dtype=object)
         return out
 
 
@@ -159,8 +159,7 @@ def _collect(parts: list[pd.DataFrame]) -> Kinship:
     if not parts:
         return Kinship()
     e = pd.concat(parts, ignore_index=True)
-    e = e[e["a"] != e["b"]].drop_duplicates(["kind", "a", "b"], keep="first").reset_index(drop=True)
-    return Kinship(e)
+    return Kinship(dedupe_sorted(e[e["a"] != e["b"]], [], ["kind", "a", "b"]))
 
 
 def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
@@ -228,12 +227,14 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
     # Issues, in the order a household-by-household reading reports them.
     hid = m["hid"].to_numpy(dtype=object)
     pos = m["pos"].to_numpy()
+    files = m["file"].to_numpy(dtype=object)
+    rows = m["row"].to_numpy()
     found: list[tuple[int, int, int, int, Issue]] = []
 
     def report(sel: np.ndarray, step: int, reason: np.ndarray | str, reps: np.ndarray | None = None) -> None:
-        for i in np.flatnonzero(sel):
+        for i in np.flatnonzero(sel).tolist():
             text = reason if isinstance(reason, str) else reason[h[i]]
-            issue = Issue("households", m.at[i, "file"], int(m.at[i, "row"]), "relation", "warning",
+            issue = Issue("households", files[i], int(rows[i]), "relation", "warning",
                           f"户号{hid[i]}: {text}，未推导该亲属关系 ambiguous register, link left out")
             for rep in range(1 if reps is None else int(reps[h[i]])):
                 found.append((int(h[i]), step, rep, int(pos[i]), issue))
@@ -241,9 +242,9 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
     report((heads > 1)[h] & (role == "head"), 0, "户主不唯一")
     lone = (heads == 0) & (m.groupby("h").size().reindex(range(n)).to_numpy() > 1)
     firsts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
-    for i in firsts[lone[h[firsts]]]:
+    for i in firsts[lone[h[firsts]]].tolist():
         found.append((int(h[i]), 0, 0, int(pos[i]), Issue(
-            "households", m.at[i, "file"], int(m.at[i, "row"]), "relation", "warning",
+            "households", files[i], int(rows[i]), "relation", "warning",
             f"户号{hid[i]}: 无户主，未推导户内亲属关系 no head of household, no links derived")))
     report(members("spouse") & (spouses > 1)[h], 1, "配偶不唯一")
     report(members("spouse_parent", where=~has_spouse), 2, "无唯一配偶，公婆/岳父母关系不明", reps=c("spouse_parent"))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from graphaudit.errors import InputError
 from graphaudit.ingest.build import build_graph
+from graphaudit.ingest.columns import dedupe_sorted
 from graphaudit.ingest.reader import find_source_files, read_table
 from graphaudit.ingest.report import FileRead, LoadReport
 from graphaudit.ingest.source import FILE, ROW, Issue, adapt
@@ -85,8 +86,7 @@ def merge_tables(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame], iss
         df = _dedupe(df, key, name, issues)
         prev = old.get(name)
         merged = pd.concat([prev, df], ignore_index=True) if prev is not None and len(prev) else df
-        merged = merged.drop_duplicates(key, keep="last")
-        out[name] = merged.sort_values(key, kind="stable", na_position="first").reset_index(drop=True)
+        out[name] = dedupe_sorted(merged, key, key, keep="last", na_position="first")
     return out
 
 
