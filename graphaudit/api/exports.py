@@ -1,15 +1,19 @@
-"""Export a finding's evidence subgraph or the subgraph around selected nodes, as JSON (node-link) or GraphML.
+"""Export a finding's evidence subgraph, or the subgraph around selected nodes, in every format of
+:mod:`graphaudit.export` (GraphML, GEXF, node-link JSON, Neo4j import CSV as a zip, XLSX, FollowTheMoney, a
+self-contained HTML bundle).
 
-Identifiers are masked unless the role may see them (analysts' exports leave the system, so they are masked).
-:func:`render` is the one place that writes a subgraph; when ``graphaudit.export`` offers
-``export_selection`` with every format, it is the one line to switch.
+The subgraph is the one the pages show (:mod:`graphaudit.api.walk`); the export view masks identifiers unless
+the role may see them (analysts' exports leave the system, so theirs are masked), exactly as
+``graphaudit export`` does.
 """
 
 from __future__ import annotations
 
 import io
-import json
-from typing import Annotated, Any
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Annotated
 
 import networkx as nx
 from fastapi import APIRouter, Depends, Query
@@ -20,49 +24,46 @@ from graphaudit.api.findings import evidence_subgraph, load_finding
 from graphaudit.api.graph import NODE_CAP, resolve
 from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import ExportRequest
-from graphaudit.api.view import node_view
 from graphaudit.api.walk import walk
+from graphaudit.export import FORMATS as WRITERS
+from graphaudit.export import make_view, write_view
+from graphaudit.findings import Finding
 
 __all__ = ["router", "render", "FORMATS"]
 
 router = APIRouter(prefix="/api", tags=["export 导出"])
 
-FORMATS = {"json": ("application/json", "json"), "graphml": ("application/graphml+xml", "graphml")}
+#: Format → (media type, file suffix); csv (a folder for neo4j-admin) comes as a zip.
+FORMATS = {"json": ("application/json", ".json"), "graphml": ("application/graphml+xml", ".graphml"),
+           "gexf": ("application/gexf+xml", ".gexf"), "csv": ("application/zip", ".neo4j-csv.zip"),
+           "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+           "ftm": ("application/x-ndjson", ".ftm.json"), "html": ("text/html; charset=utf-8", ".html")}
+assert set(FORMATS) == set(WRITERS), "every export format is offered by the API"
+PATTERN = "^(" + "|".join(FORMATS) + ")$"
 
 
-def _scalar(v: Any) -> Any:
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return v if isinstance(v, (str, int, float, bool)) else json.dumps(v, ensure_ascii=False, default=str)
-
-
-def render(g: nx.MultiDiGraph, fmt: str, caller: Caller) -> bytes:
-    """``g`` as ``fmt`` bytes, nodes keyed by their ref, identifiers masked as the caller's role requires."""
-    out = nx.MultiDiGraph()
-    keys = {}
-    for k, attrs in g.nodes(data=True):
-        v = node_view(attrs["label"], attrs, caller.svc.refs, caller.show_ids)
-        keys[k] = v["ref"]
-        out.add_node(v["ref"], label=v["label"], label_zh=v["label_zh"], caption=v["caption"],
-                     **{p: _scalar(x) for p, x in v["props"].items() if p not in ("label", "caption")})
-    for u, w, t, attrs in g.edges(keys=True, data=True):
-        props = {p: _scalar(x) for p, x in attrs.items() if x is not None and p != "type"}
-        out.add_edge(keys[u], keys[w], key=t, type=t, **props)
-    if fmt == "graphml":
+def render(g: nx.MultiDiGraph, fmt: str, caller: Caller, findings: list[Finding] | None = None) -> bytes:
+    """``g`` (and the findings it is evidence of) as ``fmt`` bytes, masked as the caller's role requires."""
+    view = make_view(g, findings or [], show_ids=caller.show_ids)
+    with tempfile.TemporaryDirectory(prefix="graphaudit-export-") as tmp:
+        out = Path(tmp) / ("export" if fmt == "csv" else f"export{WRITERS[fmt].SUFFIX}")
+        files = write_view(view, fmt, out)
+        if fmt != "csv":
+            return files[0].read_bytes()
         buf = io.BytesIO()
-        nx.write_graphml(out, buf, encoding="utf-8")
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(files):
+                z.write(f, f.relative_to(out).as_posix())
         return buf.getvalue()
-    data = nx.node_link_data(out, edges="edges")
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def _download(body: bytes, fmt: str, stem: str) -> Response:
     media, suffix = FORMATS[fmt]
     return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.{suffix}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{stem}{suffix}"'})
 
 
-Fmt = Annotated[str, Query(pattern="^(json|graphml)$", description="json (node-link) 或 graphml")]
+Fmt = Annotated[str, Query(pattern=PATTERN, description="格式 format: " + ", ".join(FORMATS))]
 
 
 @router.get("/findings/{finding_id}/export", summary="导出线索证据子图 Export a finding's evidence",
@@ -72,7 +73,7 @@ def export_finding(finding_id: str, format: Fmt = "json",
     """线索的证据子图（路径节点、其间关系及若干邻居）。The finding's evidence subgraph, as the finding page shows it."""
     f = load_finding(caller, finding_id)
     g = evidence_subgraph(caller, f)
-    return _download(render(g, format, caller), format, f"finding-{finding_id}")
+    return _download(render(g, format, caller, [f]), format, f"finding-{finding_id}")
 
 
 @router.post("/export", summary="导出所选节点的子图 Export the subgraph around selected nodes",

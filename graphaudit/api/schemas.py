@@ -237,4 +237,5 @@ class ExportRequest(BaseModel):
 
     refs: list[str] = Field(min_length=1, max_length=500, description="节点引用 node refs")
     hops: int = Field(1, ge=0, le=3, description="跳数 hops around them")
-    format: str = Field("json", pattern="^(json|graphml)$", description="json (node-link) or graphml")
+    format: str = Field("json", pattern="^(json|graphml|gexf|csv|xlsx|ftm|html)$",
+                        description="json (node-link), graphml, gexf, csv (neo4j-admin, zip), xlsx, ftm or html")
