@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,35 +10,15 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from graphaudit.cli_common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, friendly
 from graphaudit.errors import GraphAuditError
 from graphaudit.model import MODEL
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="graphaudit: cross-check county registers for grassroots micro-corruption.")
-# Piped or captured output gets a wide table rather than rich's 80-column default.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
-
-DbOpt = Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder (default: ./graphaudit.db).")]
-Neo4jOpt = Annotated[Optional[str], typer.Option(
-    "--neo4j", help="bolt:// or neo4j:// URI of a Neo4j server or cluster; NEO4J_USER / NEO4J_PASSWORD.")]
-DatabaseOpt = Annotated[Optional[str], typer.Option("--database", help="Neo4j database name (default: home db).")]
-
-
-@contextmanager
-def _friendly() -> Iterator[None]:
-    """Expected failures as one red line and exit code 1, never a traceback."""
-    try:
-        yield
-    except GraphAuditError as e:
-        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
-
-
 @contextmanager
 def _progress(title: str) -> Iterator[callable]:  # type: ignore[valid-type]
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(),
@@ -64,7 +43,7 @@ def ingest(
     """Load or update a store from a dataset folder. Atomic: on any error the store is unchanged."""
     from graphaudit.ingest.pipeline import ingest as run_ingest
 
-    with _friendly():
+    with friendly():
         store = _store(db, neo4j, database)
         try:
             with _progress("ingest") as progress:
@@ -87,7 +66,7 @@ def ingest(
 def info(db: DbOpt = None, neo4j: Neo4jOpt = None, database: DatabaseOpt = None,
          json_out: Annotated[bool, typer.Option("--json", help="Print counts as JSON.")] = False) -> None:
     """Counts per node label and relationship type."""
-    with _friendly():
+    with friendly():
         store = _store(db, neo4j, database, read_only=True)
         try:
             stats = store.stats()
@@ -119,7 +98,7 @@ def synth(
     """Write a synthetic county dataset with planted cases and their truth (truth.json)."""
     from graphaudit.synth import SIZES, generate
 
-    with _friendly():
+    with friendly():
         if size not in SIZES:
             raise GraphAuditError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
         with _progress(f"synth {size}"):

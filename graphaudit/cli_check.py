@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from graphaudit.cli_common import DatabaseOpt, DbOpt, Neo4jOpt
 from graphaudit.errors import GraphAuditError
 
 __all__ = ["check", "parse_params"]
@@ -46,10 +47,9 @@ def _names(only: list[str] | None) -> list[str]:
 
 def check(
     out: Annotated[Path, typer.Option("--out", help="Findings file: .csv (UTF-8 with BOM), .json or .xlsx.")],
-    db: Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder (default: ./graphaudit.db).")] = None,
-    neo4j: Annotated[Optional[str], typer.Option(
-        "--neo4j", help="bolt:// or neo4j:// URI of a Neo4j server; NEO4J_USER / NEO4J_PASSWORD.")] = None,
-    database: Annotated[Optional[str], typer.Option("--database", help="Neo4j database name (default: home db).")] = None,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
     only: Annotated[Optional[list[str]], typer.Option(
         "--only", help="Run only this check (repeatable, or comma-separated).")] = None,
     param: Annotated[Optional[list[str]], typer.Option(

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from graphaudit.cli_common import DatabaseOpt, DbOpt, Neo4jOpt
 from graphaudit.errors import GraphAuditError
 
 __all__ = ["export", "selection_from_options"]
@@ -59,10 +60,9 @@ def export(
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", help="Check parameter key=value or check.key=value (repeatable), as for `check`.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Stop walking --hops at this many nodes.")] = 5000,
-    db: Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder (default: ./graphaudit.db).")] = None,
-    neo4j: Annotated[Optional[str], typer.Option(
-        "--neo4j", help="bolt:// or neo4j:// URI of a Neo4j server; NEO4J_USER / NEO4J_PASSWORD.")] = None,
-    database: Annotated[Optional[str], typer.Option("--database", help="Neo4j database name (default: the home database).")] = None,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
     show_ids: Annotated[bool, typer.Option("--show-ids", help="Write ID numbers, accounts and phones unmasked.")] = False,
 ) -> None:
     """Export flagged subgraphs, chosen findings or a node's neighbourhood for Gephi, Neo4j, Excel, Aleph

@@ -7,41 +7,23 @@ Tokens, findings, reviews and the audit log live in the state folder (graphaudit
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from graphaudit.cli_common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, friendly
 from graphaudit.errors import GraphAuditError
 
 __all__ = ["serve", "tokens_app"]
 
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
 tokens_app = typer.Typer(add_completion=False, no_args_is_help=True)
 
-DbOpt = Annotated[Optional[Path], typer.Option("--db", help="Embedded store folder [default: ./graphaudit.db].")]
-Neo4jOpt = Annotated[Optional[str], typer.Option(
-    "--neo4j", help="bolt:// or neo4j:// URI of a Neo4j server or cluster; NEO4J_USER / NEO4J_PASSWORD.")]
-DatabaseOpt = Annotated[Optional[str], typer.Option("--database", help="Neo4j database name [default: home db].")]
 StateOpt = Annotated[Optional[Path], typer.Option(
-    "--state", help="State folder: tokens, findings, reviews, audit log [default: <db>/state, or "
-                    "./graphaudit-state with --neo4j].")]
+    "--state", help="State folder: tokens, findings, reviews, audit log (default: <db>/state, or "
+                    "./graphaudit-state with --neo4j).")]
 ROLES = "investigator, auditor, analyst or admin"
-
-
-@contextmanager
-def _friendly() -> Iterator[None]:
-    try:
-        yield
-    except GraphAuditError as e:
-        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
 
 
 def _state(db: Path | None, neo4j: str | None, state: Path | None):  # type: ignore[no-untyped-def]
@@ -60,7 +42,7 @@ def serve(db: DbOpt = None, neo4j: Neo4jOpt = None, database: DatabaseOpt = None
     from graphaudit.api.state import state_dir
     from graphaudit.store import open_store
 
-    with _friendly():
+    with friendly():
         if not 0 < port < 65536:
             raise GraphAuditError(f"--port {port}: must be between 1 and 65535")
         folder = state_dir(db, neo4j, state)
@@ -82,7 +64,7 @@ def create(role: Annotated[str, typer.Option(help=ROLES)],
            name: Annotated[str, typer.Option(help="Who holds the token (shown in the audit log).")],
            db: DbOpt = None, neo4j: Neo4jOpt = None, state: StateOpt = None) -> None:
     """Create a token; it is printed once and stored only as its sha256."""
-    with _friendly():
+    with friendly():
         token_id, token = _tokens(db, neo4j, state).create(name, role)
     console.print(f"token {token_id} for {name} ({role}) — shown once, keep it safe:")
     print(token)
@@ -91,7 +73,7 @@ def create(role: Annotated[str, typer.Option(help=ROLES)],
 @tokens_app.command("list")
 def list_(db: DbOpt = None, neo4j: Neo4jOpt = None, state: StateOpt = None) -> None:
     """List tokens (never their secrets)."""
-    with _friendly():
+    with friendly():
         rows = _tokens(db, neo4j, state).list()
     t = Table(title="访问令牌 Tokens", title_justify="left")
     for c in ("id", "name", "role", "created", "revoked"):
@@ -105,7 +87,7 @@ def list_(db: DbOpt = None, neo4j: Neo4jOpt = None, state: StateOpt = None) -> N
 def revoke(token_id: Annotated[int, typer.Argument(help="The token's id (tokens list).")],
            db: DbOpt = None, neo4j: Neo4jOpt = None, state: StateOpt = None) -> None:
     """Revoke a token: it stops working at once."""
-    with _friendly():
+    with friendly():
         _tokens(db, neo4j, state).revoke(token_id)
     console.print(f"token {token_id} revoked")
 
