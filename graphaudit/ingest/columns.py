@@ -224,34 +224,63 @@ def genders(values: pd.Series) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------ tables, not cells
 
+_ORDERABLE = {"string", "date", "datetime", "floating", "integer", "mixed-integer-float", "boolean", "empty",
+              "decimal"}
+
+
+def _codes(col: pd.Series, sort: bool = False) -> np.ndarray:
+    """Per row, a code for the value: equal values (as pandas' ``duplicated`` sees them) get equal codes, 0 is
+    missing; with ``sort`` the codes follow the values' order."""
+    codes, _ = pd.factorize(col, sort=sort, use_na_sentinel=True)
+    return codes.astype(np.int64) + 1
+
+
+def _stable_order(df: pd.DataFrame, by: list[str], na_position: str) -> np.ndarray:
+    """Row positions of ``df`` in a stable sort by ``by`` (Arrow's sort, or numpy's lexsort on sorted codes)."""
+    nulls = "at_end" if na_position == "last" else "at_start"
+    try:
+        t = pa.Table.from_pandas(df[by], preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        keys = []
+        for c in reversed(by):  # lexsort takes the primary key last
+            k = _codes(df[c], sort=True)
+            keys.append(np.where(k == 0, np.iinfo(np.int64).max, k) if na_position == "last" else k)
+        return np.lexsort(keys)
+    names = [f"c{i}" for i in range(len(by))]  # headers may repeat or be anything; Arrow gets plain names
+    return pc.sort_indices(t.rename_columns(names), sort_keys=[(n, "ascending", nulls) for n in names]).to_numpy()
+
+
 def dedupe_sorted(df: pd.DataFrame, by: list[str], subset: list[str] | None = None, keep: str = "first",
                   na_position: str = "last") -> pd.DataFrame:
     """``df.drop_duplicates(subset, keep=keep).sort_values(by, kind="stable", na_position=na_position)`` (no
-    sort when ``by`` is empty) with a fresh index, computed in Arrow (hash grouping, stable multi-key sort) and applied with one ``take``.
+    sort when ``by`` is empty) with a fresh index: duplicates found on integer codes (one factorize per column,
+    then numpy's unique), the rest sorted stably, and the result taken in one go.
 
     Equal rows are found as pandas finds them (missing values equal each other); text sorts by code point, as
-    Python's ``<`` does.  Columns Arrow cannot type (mixed objects) fall back to pandas itself."""
+    Python's ``<`` does.  A column of mixed Python objects falls back to pandas itself."""
     subset = list(df.columns) if subset is None else list(subset)
-    cols = list(dict.fromkeys(subset + by))
+
     def in_pandas() -> pd.DataFrame:
         out = df.drop_duplicates(subset, keep=keep)
         return (out.sort_values(by, kind="stable", na_position=na_position) if by else out).reset_index(drop=True)
 
-    if not len(df):
+    cols = list(dict.fromkeys(subset + by))
+    if not len(df) or any(df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True) not in _ORDERABLE
+                          for c in cols):
         return in_pandas()
-    try:
-        t = pa.Table.from_pandas(df[cols], preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return in_pandas()
-    names = [f"c{i}" for i in range(len(cols))]  # header texts may be anything; Arrow gets plain names
-    t = t.rename_columns(names).append_column("__row", pa.array(np.arange(len(df), dtype=np.int64)))
-    pos = {c: n for c, n in zip(cols, names)}
-    agg = "min" if keep == "first" else "max"
-    kept = t.group_by([pos[c] for c in subset], use_threads=False).aggregate([("__row", agg)])
-    rows = np.sort(kept[f"__row_{agg}"].to_numpy())
-    if not by:
-        return df.take(rows).reset_index(drop=True)
-    nulls = "at_end" if na_position == "last" else "at_start"
-    order = pc.sort_indices(t.take(pa.array(rows)).select([pos[c] for c in by]),
-                            sort_keys=[(pos[c], "ascending", nulls) for c in by]).to_numpy()
-    return df.take(rows[order]).reset_index(drop=True)
+    key = np.zeros(len(df), dtype=np.int64)
+    for c in subset:
+        codes = _codes(df[c])
+        width = int(codes.max()) + 1
+        if int(key.max()) >= (1 << 62) // width:  # keep the combined key within int64
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+        key = key * width + codes
+    if keep == "first":
+        rows = np.unique(key, return_index=True)[1]
+    else:
+        rows = len(key) - 1 - np.unique(key[::-1], return_index=True)[1]
+    rows.sort()
+    kept = df.take(rows)
+    if by:
+        kept = kept.take(_stable_order(kept, by, na_position))
+    return kept.reset_index(drop=True)
