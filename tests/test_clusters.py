@@ -209,3 +209,27 @@ def test_same_answers_on_both_stores(store: LadybugStore, data: Path, neo4j_clea
         de, dn = detect_clusters(store), detect_clusters(neo)
         assert dn.projection.nodes == de.projection.nodes and dn.projection.weights == de.projection.weights
         assert dn.membership == de.membership
+
+
+def test_projection_columns_agree_with_their_parts(store: LadybugStore) -> None:
+    """The columnar projection: each edge's weight is the exact sum of its parts, every part joins its edge's
+    two nodes, and kin distances from the breadth-first table are igraph's shortest paths on the kin edges."""
+    import math
+
+    import igraph as ig
+
+    from graphaudit.clusters.conflicts import MAX_HOPS, KinIndex
+
+    proj = detect_clusters(store).projection
+    assert len(proj.pairs) == len(proj.weight) == len(proj.starts) and len(proj.parts.i) >= len(proj.pairs)
+    for (i, j), w in zip(proj.pairs.tolist(), proj.weight.tolist()):
+        parts = proj.edge_parts(i, j)
+        assert parts and w == round(math.fsum(p.weight for p in parts), 9)
+        assert all(p.src in (proj.nodes[i], proj.nodes[j]) for p in parts)
+    assert proj.edge_parts(0, 0) == []
+    sources = sorted({proj.records.ends(r)[0] for r in proj.records})
+    kin = KinIndex(proj, sources)
+    g = ig.Graph(n=len(proj.nodes), edges=proj.pairs[proj.has_kind("kin")].tolist())
+    for s, row in zip(sources, g.distances(sources)):
+        want = {v: int(d) for v, d in enumerate(row) if d <= MAX_HOPS}
+        assert kin.dist(s) == want

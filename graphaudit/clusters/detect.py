@@ -38,10 +38,10 @@ def communities(proj: Projection, resolution: float = RESOLUTION, seed: int = SE
         return []
     ig.set_random_number_generator(random.Random(seed))
     try:
-        # Graph.community_leiden(objective_function="CPM", …) without wrapping the result in a VertexClustering
-        membership, _quality = ig.GraphBase.community_leiden(g, edge_weights=g.es["weight"], resolution=resolution,
-                                                             normalize_resolution=False, beta=0.01,
-                                                             n_iterations=2)
+        # Graph.community_leiden(objective_function="CPM", …), without wrapping it in a VertexClustering
+        membership, _quality = ig.GraphBase.community_leiden(
+            g, edge_weights=g.es["weight"], resolution=resolution, normalize_resolution=False, beta=0.01,
+            n_iterations=2)
     finally:
         ig.set_random_number_generator(random)
     member = np.asarray(membership, dtype=np.int64)

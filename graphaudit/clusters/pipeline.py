@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from graphaudit.clusters.conflicts import KinIndex, find_conflicts
 from graphaudit.clusters.detect import RESOLUTION, SEED, communities, to_igraph
 from graphaudit.clusters.projection import Projection, build_projection
-from graphaudit.clusters.score import (Cluster, approved_within, baseline_density, build_clusters, cluster_edges,
-                                       score)
+from graphaudit.clusters.score import (Cluster, approved_within, baseline_density, build_clusters,
+                                       cluster_edges, score)
 from graphaudit.queries.check import Post, run_query
 from graphaudit.store.base import GraphStore
 
@@ -39,6 +39,7 @@ def detect_clusters(store: GraphStore, prefix: str = "", resolution: float = RES
     t.append(time.perf_counter())
     posts = cadre_posts(store, prefix)
     conflicts, kin = find_conflicts(proj, posts)
+    t.append(time.perf_counter())
     clusters = build_clusters(proj, membership, conflicts)
     for cl in clusters:
         core: set[int] = set()
@@ -49,7 +50,7 @@ def detect_clusters(store: GraphStore, prefix: str = "", resolution: float = RES
     for cl, edges, ids in zip(clusters, cluster_edges(proj, clusters), approved_within(proj, clusters)):
         score(proj, cl, membership, base, edges, ids)
     t.append(time.perf_counter())
-    secs = {"projection": t[1] - t[0], "communities": t[2] - t[1], "scoring": t[3] - t[2]}
+    secs = dict(zip(("projection", "communities", "conflicts", "scoring"), (b - a for a, b in zip(t, t[1:]))))
     return Detection(proj, membership, clusters, kin, posts, base, {k: round(v, 3) for k, v in secs.items()})
 
 

@@ -39,12 +39,14 @@ import pandas as pd
 from graphaudit.queries.check import run_query
 from graphaudit.store.base import GraphStore
 
-__all__ = ["Projection", "Record", "Records", "Part", "PartTable", "build_projection", "approval_weight", "WEIGHTS", "key",
-           "split"]
+__all__ = ["Projection", "Record", "Records", "Part", "PartTable", "build_projection", "read_columns",
+           "approval_weight", "WEIGHTS", "key", "split"]
 
 #: weight of one kin, ownership or shared-identifier part of an edge
 WEIGHTS = {"kin": 1.0, "ownership": 1.0, "shared": 0.5}
 QUERIES = ("cluster_kin", "collusive_cluster", "cluster_ownership", "cluster_shared")
+#: the columns of query collusive_cluster: one approved record and its party per row
+RECORD_COLUMNS = ("record", "kind", "what", "amount", "date", "org_code", "approver", "party_label", "party")
 
 
 def key(label: str, node_id: str) -> str:
@@ -101,8 +103,8 @@ class Records(Mapping[str, Record]):
 
     @cached_property
     def _columns(self) -> dict[str, list[Any]]:
-        return {c: self.frame[c].tolist() for c in ("id", "kind", "what", "amount", "date", "org_code", "approver",
-                                                    "party")}
+        names = ("id", "kind", "what", "amount", "date", "org_code", "approver", "party")
+        return {c: self.frame[c].tolist() for c in names}
 
     @cached_property
     def _position(self) -> dict[str, int]:
@@ -195,7 +197,7 @@ class Projection:
 
     @cached_property
     def _edge_keys(self) -> np.ndarray:
-        return self.pairs[:, 0] * len(self.nodes) + self.pairs[:, 1]
+        return np.asarray(self.pairs[:, 0] * len(self.nodes) + self.pairs[:, 1], dtype=np.int64)
 
     def _parts_of(self, k: int) -> list[Part]:
         t = self.parts
@@ -221,7 +223,8 @@ class _Parts:
     """Parts collected as columns, endpoints as (label, id) until the node list is known."""
 
     def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {c: [] for c in ("la", "a", "lb", "b", "kind", "type", "detail", "weight")}
+        names = ("la", "a", "lb", "b", "kind", "type", "detail", "weight")
+        self.cols: dict[str, list[Any]] = {c: [] for c in names}
 
     def add(self, la: str | list[str], a: list[str], lb: str | list[str], b: list[str], kind: str,
             types: str | list[str], details: str | list[str], weights: float | list[float]) -> None:
@@ -261,13 +264,12 @@ class _Positions:
 
 def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10) -> Projection:
     """The projection of ``store`` within ``prefix`` (module docstring), identical on every store."""
-    recs = _records(run_query(store, "collusive_cluster", {"prefix": prefix}))
+    recs = _records(read_columns(store, "collusive_cluster", {"prefix": prefix}, RECORD_COLUMNS))
     parts = _Parts()
     parts.add("Person", recs["approver"].tolist(), recs["party_label"].tolist(), recs["party"].tolist(),
               "approval", recs["kind"].tolist(), recs["id"].tolist(), recs["weight"].tolist())
-    kin = run_query(store, "cluster_kin", {"prefix": prefix})
-    parts.add("Person", [r["a"] for r in kin], "Person", [r["b"] for r in kin], "kin", [r["rel"] for r in kin], "",
-              WEIGHTS["kin"])
+    kin = read_columns(store, "cluster_kin", {"prefix": prefix}, ("a", "b", "rel"))
+    parts.add("Person", kin["a"], "Person", kin["b"], "kin", kin["rel"], "", WEIGHTS["kin"])
     contractors = set(recs.loc[(recs["kind"] == "Contract") & (recs["party_label"] == "Company"), "party"])
     own_rows = sorted(run_query(store, "cluster_ownership"),
                       key=lambda r: (r["company"], r["holder_label"], r["holder"], r["rel"]))
@@ -284,11 +286,18 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
     return _assemble(prefix, parts, recs, dict(owners))
 
 
-def _records(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def read_columns(store: GraphStore, name: str, params: dict[str, Any],
+                 columns: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Catalogue query ``name`` as columns: the one place the projection turns the protocol's rows (dicts)
+    into lists.  Reading a county's 630,000 kin rows this way costs about as much as the query itself."""
+    rows = run_query(store, name, params)
+    return {c: [r[c] for r in rows] for c in columns}
+
+
+def _records(cols: dict[str, list[Any]]) -> pd.DataFrame:
     """One row per record (the first by (record, party) when a record has several), sorted by id, with the
     weight of its approval part."""
-    cols = ("record", "kind", "what", "amount", "date", "org_code", "approver", "party_label", "party")
-    f = pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=list(cols), dtype=object)
+    f = pd.DataFrame(cols, columns=list(RECORD_COLUMNS), dtype=object)
     f = f.sort_values(["record", "party"], kind="stable").drop_duplicates("record", keep="first")
     f = f.rename(columns={"record": "id"})
     f["id"] = f["id"].astype(str)
@@ -300,7 +309,8 @@ def _records(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return f.reset_index(drop=True)
 
 
-def _assemble(prefix: str, parts: _Parts, recs: pd.DataFrame, owners: dict[str, list[tuple[str, str]]]) -> Projection:
+def _assemble(prefix: str, parts: _Parts, recs: pd.DataFrame,
+              owners: dict[str, list[tuple[str, str]]]) -> Projection:
     """Positions, parts grouped by edge, exact edge weights (``math.fsum`` rounded to 9 places)."""
     la, a, lb, b, kind = (np.asarray(parts.column(c), dtype=object) for c in ("la", "a", "lb", "b", "kind"))
     # a node is an end of a part joining two nodes, or an approver or party: even one whose only record
@@ -353,7 +363,8 @@ def _shared(parts: _Parts, rows: list[dict[str, Any]], prefix: str, companies: s
     """Pairs of holders of one identifier from different households, one of them in scope (0.5 each)."""
     groups: dict[tuple[str, str], set[tuple[str, str, str, bool]]] = defaultdict(set)
     for r in rows:
-        inside = (str(r["village_code"]).startswith(prefix) if r["label"] == "Person" else r["id"] in companies)
+        inside = (str(r["village_code"]).startswith(prefix) if r["label"] == "Person"
+                  else r["id"] in companies)
         groups[(r["kind"], r["ident"])].add((r["label"], r["id"], str(r["household"]), inside))
     cols: dict[str, list[str]] = {c: [] for c in ("la", "a", "lb", "b", "kind", "ident")}
     for (kind, ident), holders in sorted(groups.items()):
@@ -361,6 +372,7 @@ def _shared(parts: _Parts, rows: list[dict[str, Any]], prefix: str, companies: s
         for i, (lx, x, hx, ix) in enumerate(ordered):
             for ly, y, hy, iy in ordered[i + 1:]:
                 if hx != hy and (ix or iy):
-                    for c, v in (("la", lx), ("a", x), ("lb", ly), ("b", y), ("kind", kind), ("ident", ident)):
+                    for c, v in zip(cols, (lx, x, ly, y, kind, ident)):
                         cols[c].append(v)
-    parts.add(cols["la"], cols["a"], cols["lb"], cols["b"], "shared", cols["kind"], cols["ident"], WEIGHTS["shared"])
+    parts.add(cols["la"], cols["a"], cols["lb"], cols["b"], "shared", cols["kind"], cols["ident"],
+              WEIGHTS["shared"])
