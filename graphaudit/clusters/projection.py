@@ -295,10 +295,10 @@ def read_columns(store: GraphStore, name: str, params: dict[str, Any],
 
 
 def _records(cols: dict[str, list[Any]]) -> pd.DataFrame:
-    """One row per record (the first by (record, party) when a record has several), sorted by id, with the
-    weight of its approval part."""
+    """One row per record (the first by (record, party, approver) when a record has several: rows come in
+    no fixed order from LadybugDB's parallel scans), sorted by id, with the weight of its approval part."""
     f = pd.DataFrame(cols, columns=list(RECORD_COLUMNS), dtype=object)
-    f = f.sort_values(["record", "party"], kind="stable").drop_duplicates("record", keep="first")
+    f = f.sort_values(["record", "party", "approver"], kind="stable").drop_duplicates("record", keep="first")
     f = f.rename(columns={"record": "id"})
     f["id"] = f["id"].astype(str)
     f["what"] = [w or "" for w in f["what"]]
