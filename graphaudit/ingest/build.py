@@ -126,7 +126,10 @@ def _positional(v: Iterable[object]) -> object:
     return v.array if isinstance(v, pd.Series) else list(v)
 
 
-def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], **props: Iterable[object]) -> pd.DataFrame:
+def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], unique_sorted: bool = False,
+         **props: Iterable[object]) -> pd.DataFrame:
+    """A relationship frame: rows without both ends dropped, duplicates dropped, sorted by (from, to).
+    ``unique_sorted`` says the rows are already unique and in that order (kinship frames)."""
     df = pd.DataFrame({"from": _positional(frm), "to": _positional(to),
                        **{k: _positional(v) for k, v in props.items()}})
     df = df[df["from"].notna() & df["from"].ne("") & df["to"].notna() & df["to"].ne("")]
@@ -134,7 +137,7 @@ def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], **props: Iterable[ob
     for c in want:
         if c not in df:
             df[c] = None
-    return _plain(dedupe_sorted(df[want], want[:2]))
+    return _plain(df[want].reset_index(drop=True) if unique_sorted else dedupe_sorted(df[want], want[:2]))
 
 
 def _empty(t: dict[str, pd.DataFrame], name: str, cols: list[str]) -> pd.DataFrame:
@@ -225,11 +228,13 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
         kin, kin_issues = derive_kinship(hh, rel)
         issues += kin_issues
         for rtype, df in kin.frames().items():
-            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], source=df["source"])
+            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], unique_sorted=True,
+                                                       source=df["source"])
     elif rel is not None and len(rel):
         kin, _ = derive_kinship(pd.DataFrame(columns=["household_id", "person_key", "role", "_file", "_row"]), rel)
         for rtype, df in kin.frames().items():
-            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], source=df["source"])
+            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], unique_sorted=True,
+                                                       source=df["source"])
     g.rels[("HOLDS", "Person", "Org")] = _rel("HOLDS", cad["person_id"], cad["org_code"], title=cad.get("title", []),
                                               start_date=cad.get("start_date", []), end_date=cad.get("end_date", []))
 

@@ -22,7 +22,7 @@ from graphaudit.ingest import ids
 
 __all__ = ["map_unique", "map_column", "string_array", "to_str_series", "normalize_ids", "resident_id_problems",
            "valid_resident_ids", "birth_dates", "genders", "ASCII_NO_SPACE", "ASCII_ALNUM",
-           "TEXT_STABLE", "NAME_STABLE", "dedupe_sorted"]
+           "TEXT_STABLE", "NAME_STABLE", "dedupe_sorted", "stable_order"]
 
 # Characters Python's str.split() takes for white space among ASCII: \t \n \v \f \r, \x1c-\x1f and space.
 _ASCII_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
@@ -235,7 +235,7 @@ def _codes(col: pd.Series, sort: bool = False) -> np.ndarray:
     return codes.astype(np.int64) + 1
 
 
-def _stable_order(df: pd.DataFrame, by: list[str], na_position: str) -> np.ndarray:
+def stable_order(df: pd.DataFrame, by: list[str], na_position: str = "last") -> np.ndarray:
     """Row positions of ``df`` in a stable sort by ``by`` (Arrow's sort, or numpy's lexsort on sorted codes)."""
     nulls = "at_end" if na_position == "last" else "at_start"
     try:
@@ -282,5 +282,5 @@ def dedupe_sorted(df: pd.DataFrame, by: list[str], subset: list[str] | None = No
     rows.sort()
     kept = df.take(rows)
     if by:
-        kept = kept.take(_stable_order(kept, by, na_position))
+        kept = kept.take(stable_order(kept, by, na_position))
     return kept.reset_index(drop=True)

@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from graphaudit.ingest.columns import dedupe_sorted, map_unique
+from graphaudit.ingest.columns import dedupe_sorted, map_unique, stable_order
 from graphaudit.ingest.issue import FILE, ROW, Issue
 
 __all__ = ["role_of", "derive_kinship", "Kinship", "ROLES", "RELATIONS"]
@@ -105,7 +105,8 @@ class Kinship:
         """One frame per kin relationship type with columns from, to, source (sorted, deterministic)."""
         out = {}
         for kind, rtype in KINDS:
-            e = dedupe_sorted(self.edges[self.edges["kind"] == kind], ["a", "b"], ["a", "b"])
+            e = self.edges[self.edges["kind"] == kind]  # each (kind, a, b) once already
+            e = e.take(stable_order(e, ["a", "b"]))
             out[rtype] = pd.DataFrame({"from": e["a"].to_numpy(dtype=object), "to": e["b"].to_numpy(dtype=object),
                                        "source": e["source"].to_numpy(dtype=object)}, dtype=object)
         return out
