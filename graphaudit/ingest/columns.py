@@ -284,3 +284,28 @@ def dedupe_sorted(df: pd.DataFrame, by: list[str], subset: list[str] | None = No
     if by:
         kept = kept.take(stable_order(kept, by, na_position))
     return kept.reset_index(drop=True)
+
+
+def iso_dates(values: pd.Series, min_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows that are a real date written ``YYYY-MM-DD`` from ``min_year`` on, those dates as an object array of
+    ``datetime.date``).  Every other row is left to the scalar parser, which also words the errors."""
+    arr = string_array(values)
+    if arr is None or not len(arr):
+        return np.zeros(len(values), dtype=bool), np.empty(0, dtype=object)
+    shaped = pc.match_substring_regex(arr, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").fill_null(False)
+    rows = np.flatnonzero(np.asarray(shaped.to_numpy(zero_copy_only=False), dtype=bool))
+    taken = arr.take(pa.array(rows)).cast(pa.large_binary())
+    data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)
+    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64)[taken.offset:taken.offset + len(taken) + 1]
+    d = data[offsets[0]:offsets[-1]].reshape(len(rows), 10).astype(np.int64) - 48
+    y = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    m = d[:, 5] * 10 + d[:, 6]
+    day = d[:, 8] * 10 + d[:, 9]
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    ok = (m >= 1) & (m <= 12) & (day >= 1) & (day <= _DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)) & (y >= min_year)
+    rows, y, m, day = rows[ok], y[ok], m[ok], day[ok]
+    days = (((y - 1970) * 12 + m - 1).astype("datetime64[M]").astype("datetime64[D]") + (day - 1)).astype(np.int64)
+    dates = pa.array(days.astype(np.int32), pa.date32()).to_pandas(date_as_object=True).to_numpy(dtype=object)
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    return mask, dates

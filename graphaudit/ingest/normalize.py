@@ -226,7 +226,19 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         out = pd.Series([None if pd.isna(t) else t.date() for t in series], index=series.index, dtype=object)
         return out, pd.Series(None, index=series.index, dtype=object)
-    return parse_each(series, parse_date)
+    from graphaudit.ingest.columns import iso_dates
+
+    iso, dates = iso_dates(series, _MIN_YEAR)  # the common case, for the whole column at once
+    if not iso.any():
+        return parse_each(series, parse_date)
+    vals = np.full(len(series), None, dtype=object)
+    errs = np.full(len(series), None, dtype=object)
+    vals[iso] = dates
+    rest = np.flatnonzero(~iso)
+    if len(rest):
+        v, e = parse_each(series.iloc[rest], parse_date)
+        vals[rest], errs[rest] = v.to_numpy(dtype=object), e.to_numpy(dtype=object)
+    return pd.Series(vals, index=series.index, dtype=object), pd.Series(errs, index=series.index, dtype=object)
 
 
 # -------------------------------------------------------------------------------------------------- amounts
