@@ -49,6 +49,24 @@ def test_same_graph_as_embedded(neo: Neo4jStore, embedded: LadybugStore) -> None
     assert graph_signature(neo.subgraph([zw], hops=2)) == graph_signature(embedded.subgraph([zw], hops=2))
 
 
+def test_run_columns_is_run_by_column_on_both_stores(neo: Neo4jStore, embedded: LadybugStore) -> None:
+    """The columnar read (bulk projections use it) holds the same values, of the same types, as ``run``."""
+    ingest(TINY, neo)
+    ingest(TINY, embedded)
+    q = ("MATCH (a:Person)-[:APPROVED]->(p:Payment) RETURN a.id AS approver, p.id AS record, p.amount AS amount, "
+         "p.pay_date AS day ORDER BY record")
+    for store in (neo, embedded):
+        rows = store.run(q)
+        cols = store.run_columns(q)
+        assert rows and list(cols) == ["approver", "record", "amount", "day"]
+        assert [dict(zip(cols, vals)) for vals in zip(*cols.values())] == rows
+        assert all(type(a) is type(b) for r, v in zip(rows, zip(*cols.values())) for a, b in zip(r.values(), v))
+    assert neo.run_columns(q) == embedded.run_columns(q)
+    nothing = "MATCH (p:Person) WHERE p.id = $id RETURN p.id AS id"
+    assert embedded.run_columns(nothing, {"id": "none"}) == {"id": []}
+    assert neo.run_columns(nothing, {"id": "none"}) == {"id": []}
+
+
 def test_constraints_come_from_the_model(neo: Neo4jStore) -> None:
     from graphaudit.model import MODEL
 

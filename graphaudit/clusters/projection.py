@@ -36,6 +36,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from graphaudit.queries.catalog import load_query
 from graphaudit.queries.check import run_query
 from graphaudit.store.base import GraphStore
 
@@ -288,10 +289,10 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
 
 def read_columns(store: GraphStore, name: str, params: dict[str, Any],
                  columns: tuple[str, ...]) -> dict[str, list[Any]]:
-    """Catalogue query ``name`` as columns: the one place the projection turns the protocol's rows (dicts)
-    into lists.  Reading a county's 630,000 kin rows this way costs about as much as the query itself."""
-    rows = run_query(store, name, params)
-    return {c: [r[c] for r in rows] for c in columns}
+    """Catalogue query ``name`` as columns (``GraphStore.run_columns``: no dict per row — a county has
+    630,000 kinship rows); a column the query did not return (no rows on Neo4j) is empty."""
+    got = store.run_columns(load_query(name, store.dialect), params)
+    return {c: got.get(c, []) for c in columns}
 
 
 def _records(cols: dict[str, list[Any]]) -> pd.DataFrame:

@@ -37,6 +37,11 @@ class GraphStore(Protocol):
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one read-only, parameterised Cypher query; rows as dicts keyed by the RETURN names."""
 
+    def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
+        """Like :meth:`run` for a query that returns plain values (no nodes, relationships or paths), as
+        columns: each RETURN name → its values in row order.  For bulk reads (a county's kinship edges)
+        it skips building one dict per row."""
+
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a query of the ``cypher/`` catalogue by name, in this store's dialect."""
 

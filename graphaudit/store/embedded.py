@@ -154,6 +154,14 @@ class LadybugStore:
         cols = res.get_column_names()
         return [dict(zip(cols, row)) for row in res.get_all()]
 
+    def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
+        conn = self._connection()
+        try:
+            table = conn.execute(cypher, params or {}).get_as_arrow()
+        except RuntimeError as e:
+            raise StoreError(f"query failed: {e}") from e
+        return {c: table.column(c).to_pylist() for c in table.column_names}
+
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.run(load_query(name, self.dialect), params)
 

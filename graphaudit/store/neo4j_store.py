@@ -12,7 +12,8 @@ labels and types in query text come from model.yaml, never from user input.
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import networkx as nx
 import pandas as pd
@@ -24,6 +25,8 @@ from graphaudit.errors import StoreError
 from graphaudit.model import KEY, MODEL, GraphFrames
 from graphaudit.queries.catalog import load_query
 from graphaudit.store.base import walk_subgraph
+
+T = TypeVar("T")
 
 __all__ = ["Neo4jStore"]
 
@@ -69,6 +72,10 @@ class Neo4jStore:
             res = tx.run(cypher, params or {})
             return [{k: _plain(v) for k, v in rec.items()} for rec in res]
 
+        return self._session(work)
+
+    def _session(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """``work`` in a managed read transaction (the driver retries it), with the store's errors."""
         try:
             with self._driver.session(database=self.database) as s:
                 return s.execute_read(work)
@@ -168,6 +175,18 @@ class Neo4jStore:
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._read(cypher, params)
+
+    def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
+        def work(tx: ManagedTransaction) -> dict[str, list[Any]]:
+            res = tx.run(cypher, params or {})
+            keys = list(res.keys())
+            cols: list[list[Any]] = [[] for _ in keys]
+            for values in res.values():
+                for col, v in zip(cols, values):
+                    col.append(_plain(v))
+            return dict(zip(keys, cols))
+
+        return self._session(work)
 
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._read(load_query(name, self.dialect), params)
