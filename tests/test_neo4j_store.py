@@ -122,6 +122,19 @@ def test_wrong_password(neo4j_server) -> None:
         Neo4jStore(neo4j_server.uri, neo4j_server.user, "not-the-password")
 
 
+@pytest.mark.parametrize("version, ok", [("4.4.30", False), ("3.5.35", False), ("", False), ("5.0.0", True),
+                                         ("5.26.30", True), ("2025.10.1", True)])
+def test_version_too_old_is_one_clear_line(version: str, ok: bool) -> None:
+    """Unit test at the storage boundary: the version a server reports decides, with one line naming it."""
+    from graphaudit.store.neo4j_store import check_version
+
+    if ok:
+        assert check_version(version, "bolt://db:7687") == version
+    else:
+        with pytest.raises(StoreError, match=r"bolt://db:7687 is version .*needs Neo4j 5 or later"):
+            check_version(version, "bolt://db:7687")
+
+
 def test_server_down() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -36,6 +36,14 @@ STATE_ID = "_state"
 MIN_VERSION = (5, 0)
 
 
+def check_version(version: str, uri: str) -> str:
+    """``version`` if it is Neo4j 5 or later (MIN_VERSION), else StoreError with one line a user can act on."""
+    parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    if parts < MIN_VERSION:
+        raise StoreError(f"Neo4j at {uri} is version {version}; graphaudit needs Neo4j 5 or later")
+    return version
+
+
 class Neo4jStore:
     """GraphStore on Neo4j.  ``database`` None means the user's home database."""
 
@@ -59,12 +67,11 @@ class Neo4jStore:
             if "DatabaseNotFound" in (e.code or ""):
                 raise StoreError(f"Neo4j at {uri} has no database {database!r}") from e
             raise StoreError(f"Neo4j at {uri}: {e.message}") from e
-        version = str(rows[0]["v"]) if rows else "0"
-        parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
-        if parts < MIN_VERSION:
+        try:
+            self.version = check_version(str(rows[0]["v"]) if rows else "0", uri)
+        except StoreError:
             self._driver.close()
-            raise StoreError(f"Neo4j at {uri} is version {version}; graphaudit needs Neo4j 5 or later")
-        self.version = version
+            raise
 
     # -- sessions ----------------------------------------------------------------------------------------
     def _read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
