@@ -126,8 +126,10 @@ def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask
     text = (f"{place}以{who}为中心的{len(people)}人群体" + (f"（含{len(companies)}家企业）" if companies else "")
             + f"：{len(cl.deciders)}名干部或审批人审批或经手的{len(recs)}笔资金共{yuan(cl.conflicted)}"
             + f"流向其亲属，占群体内审批资金的{round(100 * cl.conflicted / cl.approved) if cl.approved else 0}%")
-    for a, b in cl.pairs[:2]:
-        text += f"，其中{person(nodes[proj.nodes[a]], mask)}与{person(nodes[proj.nodes[b]], mask)}相互为对方亲属审批"
+    pairs = [f"{person(nodes[proj.nodes[a]], mask)}与{person(nodes[proj.nodes[b]], mask)}" for a, b in cl.pairs[:2]]
+    if pairs:
+        more = f"等{len(cl.pairs)}对" if len(cl.pairs) > 2 else ""
+        text += f"，其中{'、'.join(pairs)}{more}相互为对方亲属审批"
     broker = cl.brokers[0] if cl.brokers else None
     if broker and int(broker["kin_groups"]) >= 2:   # type: ignore[call-overload]
         text += f"；{person(nodes[proj.nodes[int(broker['node'])]], mask)}审批的资金流向{broker['kin_groups']}个亲属群体"  # type: ignore[call-overload]
