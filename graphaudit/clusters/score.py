@@ -39,6 +39,7 @@ import numpy as np
 from graphaudit.clusters.conflicts import Conflict
 from graphaudit.clusters.projection import Projection
 from graphaudit.findings import money_points
+from graphaudit.unionfind import UnionFind
 
 __all__ = ["Cluster", "build_clusters", "score", "baseline_density", "cluster_edges", "approved_within",
            "BASE_POINTS"]
@@ -120,29 +121,19 @@ def _where(n: int, clusters: list[Cluster]) -> np.ndarray:
 
 def build_clusters(proj: Projection, membership: list[int], conflicts: list[Conflict]) -> list[Cluster]:
     """Group conflict links by the communities they join (union-find), sorted by first member."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets: UnionFind[int] = UnionFind()
     for c in conflicts:
-        comms = [membership[n] for n in (c.actor, c.kin_of, c.party, c.person)]
-        for x in comms[1:]:
-            ra, rb = find(comms[0]), find(x)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        sets.union(membership[n] for n in (c.actor, c.kin_of, c.party, c.person))
+    find = sets.find
     groups: dict[int, list[Conflict]] = defaultdict(list)
     for c in conflicts:
         groups[find(membership[c.actor])].append(c)
     comms_of: dict[int, set[int]] = defaultdict(set)
-    for m in parent:
+    for m in list(sets):
         comms_of[find(m)].add(m)
     member = np.asarray(membership, dtype=np.int64)
     root = np.full(int(member.max()) + 1 if len(member) else 0, -1, dtype=np.int64)
-    for m in parent:
+    for m in list(sets):
         root[m] = find(m)
     of_node = root[member] if len(member) else member
     nodes = np.flatnonzero(of_node >= 0)

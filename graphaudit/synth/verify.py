@@ -32,6 +32,7 @@ import pandas as pd
 
 from graphaudit.synth.officials import in_office
 from graphaudit.synth.world import World
+from graphaudit.unionfind import UnionFind
 
 __all__ = ["Finding", "run_checks", "CHECKS", "company_people"]
 
@@ -280,24 +281,13 @@ def _ra(w: World, pay: pd.DataFrame, con: pd.DataFrame) -> list[Finding]:
 
 
 def _cc(found: list[Finding]) -> list[Finding]:
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets: UnionFind[str] = UnionFind()
     for f in found:
-        nodes = [f"p{c}" for c in f.cadres] + f.receivers
-        for x in nodes[1:]:
-            ra, rb = find(nodes[0]), find(x)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        sets.union([f"p{c}" for c in f.cadres] + f.receivers)
     comps: dict[str, list[Finding]] = {}
     for f in found:
         if f.cadres:
-            comps.setdefault(find(f"p{f.cadres[0]}"), []).append(f)
+            comps.setdefault(sets.find(f"p{f.cadres[0]}"), []).append(f)
     out = []
     for _root, fs in sorted(comps.items()):
         receivers = {r for f in fs for r in f.receivers}
