@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from graphaudit.api.app import create_app
 from graphaudit.api.roles import Role
 from graphaudit.api.state import DB_FILE
-from graphaudit.ingest.pipeline import ingest
 from graphaudit.queries import CHECKS, run_checks
 from graphaudit.store.embedded import LadybugStore
 from tests.test_checks import world
+from tests.stores import loaded_store
 
 #: The checks the hand-built world() has a scenario for (tests/test_checks.py).
 WORLD_CHECKS = ["kin_approved_subsidy", "cadre_family_beneficiary", "kin_contract", "hidden_link", "shared_account",
@@ -66,8 +66,7 @@ def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory, world_dir: Path) -> Iterator[Env]:
     tmp = tmp_path_factory.mktemp("api")
-    store = LadybugStore(tmp / "g.db", max_db_size=1 << 30)
-    ingest(world_dir, store)
+    store = loaded_store(tmp, world_dir)
     e = make_env(store, tmp / "g.db" / "state")
     r = e.call("auditor", "POST", "/api/checks/run", json={"checks": WORLD_CHECKS})
     assert r.status_code == 200, r.text

@@ -16,10 +16,10 @@ import pytest
 
 from graphaudit.findings import Finding
 from graphaudit.ingest.ids import make_resident_id, make_uscc
-from graphaudit.ingest.pipeline import ingest
 from graphaudit.queries import CHECKS
 from graphaudit.queries.catalog import CYPHER_DIR, query_names
 from graphaudit.store.embedded import LadybugStore
+from tests.stores import loaded_store
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 TOWN, OTHER_TOWN = "140107001", "140107002"
@@ -269,16 +269,14 @@ def world() -> World:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
     tmp = tmp_path_factory.mktemp("checks")
-    s = LadybugStore(tmp / "g.db", max_db_size=1 << 30)
-    ingest(world().write(tmp / "world"), s)
+    s = loaded_store(tmp, world().write(tmp / "world"))
     yield s
     s.close()
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
-    s = LadybugStore(tmp_path_factory.mktemp("tiny") / "g.db", max_db_size=1 << 30)
-    ingest(TINY, s)
+    s = loaded_store(tmp_path_factory.mktemp("tiny"), TINY)
     yield s
     s.close()
 

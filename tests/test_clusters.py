@@ -21,6 +21,7 @@ from graphaudit.queries.check import CheckParamError
 from graphaudit.queries.collusive_cluster import CHECK, cluster_subgraph
 from graphaudit.store.embedded import LadybugStore
 from tests.test_checks import TOWN, World
+from tests.stores import loaded_store
 
 R1, R2, F1, V1 = TOWN + "201", TOWN + "202", TOWN + "203", TOWN + "204"
 OTHER = "140107002"
@@ -92,8 +93,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[LadybugStore]:
-    s = LadybugStore(tmp_path_factory.mktemp("db") / "g.db", max_db_size=1 << 30)
-    ingest(data, s)
+    s = loaded_store(tmp_path_factory.mktemp("db"), data)
     yield s
     s.close()
 

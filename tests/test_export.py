@@ -27,10 +27,10 @@ from typer.testing import CliRunner
 from graphaudit.cli_export import export
 from graphaudit.export import FORMATS, Selection, export_selection, make_view, select
 from graphaudit.export.ftm import EDGE_SCHEMA, KIN, NODE_SCHEMA, entity_id
-from graphaudit.ingest.pipeline import ingest
 from graphaudit.model import MODEL
 from graphaudit.store.embedded import LadybugStore
 from tests.test_checks import world
+from tests.stores import loaded_store
 
 RESIDENT_ID = re.compile(rb"(?<![0-9])\d{17}[0-9X](?![0-9])")
 
@@ -38,8 +38,7 @@ RESIDENT_ID = re.compile(rb"(?<![0-9])\d{17}[0-9X](?![0-9])")
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
     tmp = tmp_path_factory.mktemp("world")
-    s = LadybugStore(tmp / "g.db", max_db_size=1 << 30)
-    ingest(world().write(tmp / "data"), s)
+    s = loaded_store(tmp, world().write(tmp / "data"))
     yield s
     s.close()
 

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from graphaudit.export import Selection, export_selection
-from graphaudit.ingest.pipeline import ingest
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.viz import graph_html
 from tests.test_checks import TINY
+from tests.stores import loaded_store
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -22,8 +22,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
-    s = LadybugStore(tmp_path_factory.mktemp("tiny") / "g.db", max_db_size=1 << 30)
-    ingest(TINY, s)
+    s = loaded_store(tmp_path_factory.mktemp("tiny"), TINY)
     yield s
     s.close()
 

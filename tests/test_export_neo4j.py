@@ -18,6 +18,7 @@ from graphaudit.neo4j_server import LocalNeo4j, admin_command
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.store.neo4j_store import Neo4jStore
 from tests.test_checks import world
+from tests.stores import loaded_store
 
 pytestmark = pytest.mark.neo4j
 
@@ -29,8 +30,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def embedded(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
-    s = LadybugStore(tmp_path_factory.mktemp("emb") / "g.db", max_db_size=1 << 30)
-    ingest(dataset, s)
+    s = loaded_store(tmp_path_factory.mktemp("emb"), dataset)
     yield s
     s.close()
 

@@ -18,10 +18,9 @@ import uvicorn
 
 from graphaudit.api.app import create_app
 from graphaudit.api.roles import Role
-from graphaudit.ingest.pipeline import ingest
-from graphaudit.store.embedded import LadybugStore
 from tests.test_api import WORLD_CHECKS
 from tests.test_checks import world
+from tests.stores import loaded_store
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -47,8 +46,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("web")
-    store = LadybugStore(tmp / "g.db", max_db_size=1 << 30)
-    ingest(world().write(tmp / "world"), store)
+    store = loaded_store(tmp, world().write(tmp / "world"))
     app = create_app(store, tmp / "state")
     tokens = {r.value: app.state.services.tokens.create(f"{r.value}用户", r.value)[1] for r in Role}
     port = free_port()
