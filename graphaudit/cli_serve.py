@@ -7,6 +7,8 @@ Tokens, findings, reviews and the audit log live in the state folder (graphaudit
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,7 +18,7 @@ from rich.table import Table
 from graphaudit.cli_common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, friendly
 from graphaudit.errors import GraphAuditError
 
-__all__ = ["serve", "tokens_app"]
+__all__ = ["serve", "tokens_app", "default_workers"]
 
 tokens_app = typer.Typer(add_completion=False, no_args_is_help=True)
 
@@ -32,16 +34,25 @@ def _state(db: Path | None, neo4j: str | None, state: Path | None):  # type: ign
     return State(state_dir(db, neo4j, state))
 
 
+def default_workers() -> int:
+    """One worker process per CPU core, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def serve(db: DbOpt = None, neo4j: Neo4jOpt = None, database: DatabaseOpt = None, state: StateOpt = None,
           host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000) -> None:
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+          workers: Annotated[Optional[int], typer.Option(
+              min=1, max=32, help="Worker processes (default: one per CPU core, at most 4). Each opens the "
+                                  "store read-only and keeps its own search index.")] = None) -> None:
     """Serve the API and the web pages over one store (tokens from `graphaudit tokens create`)."""
     import uvicorn
 
-    from graphaudit.api.app import create_app
+    from graphaudit.api.app import SERVE_ENV, create_app
     from graphaudit.api.state import state_dir
     from graphaudit.store import open_store
 
+    n = workers or default_workers()
     with friendly():
         if not 0 < port < 65536:
             raise GraphAuditError(f"--port {port}: must be between 1 and 65535")
@@ -53,10 +64,25 @@ def serve(db: DbOpt = None, neo4j: Neo4jOpt = None, database: DatabaseOpt = None
             if not app.state.services.tokens.list():
                 err.print("[yellow]no tokens yet:[/yellow] create one with "
                           f"`graphaudit tokens create --role admin --name NAME{' --state ' + str(state) if state else ''}`")
-            console.print(f"graphaudit serving on [bold]http://{host}:{port}/[/bold]  (state: {folder})")
-            uvicorn.run(app, host=host, port=port, log_level="warning")
-        finally:
+            if n == 1:
+                with console.status("loading the search index…"):
+                    app.state.services.warm()
+        except BaseException:
             store.close()
+            raise
+        console.print(f"graphaudit serving on [bold]http://{host}:{port}/[/bold]  "
+                      f"({n} worker{'s' if n > 1 else ''}; state: {folder})")
+        if n == 1:
+            try:
+                uvicorn.run(app, host=host, port=port, log_level="warning")
+            finally:
+                store.close()
+            return
+        store.close()  # each worker opens its own
+        os.environ[SERVE_ENV] = json.dumps({"db": str(db) if db else None, "neo4j": neo4j, "database": database,
+                                            "state": str(folder)})
+        uvicorn.run("graphaudit.api.app:app_from_env", factory=True, host=host, port=port, workers=n,
+                    log_level="warning")
 
 
 @tokens_app.command("create")

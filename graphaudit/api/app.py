@@ -2,6 +2,10 @@
 
     app = create_app(store, state_dir)       # store: any GraphStore; state_dir: see graphaudit.api.state
 
+``graphaudit serve --workers N`` runs N worker processes; each builds its app with :func:`app_from_env`
+from the settings the command leaves in the environment (``GRAPHAUDIT_SERVE``) and opens the store itself
+(read-only).  Everything the workers share lives in the state folder's SQLite file.
+
 No route is public but the login form (``GET``/``POST /login``).  The OpenAPI document is served at
 ``/api/openapi.json`` to token holders; the interactive docs (Swagger UI, ReDoc) are off because they load
 from a CDN, and this server runs offline.
@@ -9,6 +13,8 @@ from a CDN, and this server runs offline.
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +30,10 @@ from graphaudit.api.state import State
 from graphaudit.errors import GraphAuditError, StoreError
 from graphaudit.store.base import GraphStore
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "app_from_env", "SERVE_ENV"]
+
+#: The environment variable with a worker's settings (JSON: db, neo4j, database, state).
+SERVE_ENV = "GRAPHAUDIT_SERVE"
 
 DESCRIPTION = """\
 基层“微腐败”线索核查：搜索人员、户、企业和单位，查看关系图，运行检查，核查线索，导出证据子图。
@@ -75,4 +84,17 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
     async def graphaudit_error(request: Request, exc: GraphAuditError) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=503 if isinstance(exc, StoreError) else 400)
 
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """A worker's app: the store and state folder named in ``$GRAPHAUDIT_SERVE``, warmed up (search index,
+    hubs) before it takes requests; the store is closed when the worker stops."""
+    from graphaudit.store import open_store
+
+    cfg = json.loads(os.environ[SERVE_ENV])
+    store = open_store(cfg.get("db"), cfg.get("neo4j"), cfg.get("database"), read_only=True)
+    app = create_app(store, cfg["state"])
+    app.state.services.warm()
+    app.router.on_shutdown.append(store.close)
     return app

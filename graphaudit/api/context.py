@@ -1,14 +1,15 @@
 """What the server holds for its lifetime: one shared store and the state folder's services.
 
-LadybugDB allows one Database per folder per process, so the server opens the store once and every request
-shares it.  :class:`SharedStore` serialises the embedded store's calls with a lock: its connection is
-re-opened when a new load switches generation, which is not safe while another thread queries it, and the
-engine runs one query per connection at a time anyway (benchmarks/api.py measures the cost).  Neo4j's
-driver is thread-safe and is not locked.
+LadybugDB allows one read-write Database per folder, so the server opens the store once and every request
+shares it.  Both stores are safe to query from many threads at once: the embedded store gives each thread
+its own connection on one Database (and re-opens it safely when a load switches generation), Neo4j's driver
+is thread-safe.  :class:`SharedStore` only refuses writes; ``serialise=True`` puts every call behind one
+lock (benchmarks/api.py measures what that costs).
 """
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ import networkx as nx
 import pandas as pd
 from fastapi import Request
 
+from graphaudit.api import walk
 from graphaudit.api.auditlog import AuditLog
 from graphaudit.api.findingstore import FindingStore
 from graphaudit.api.reviews import ReviewStore
@@ -27,17 +29,16 @@ from graphaudit.api.view import NodeRefs
 from graphaudit.model import GraphFrames
 from graphaudit.store.base import GraphStore
 
-__all__ = ["SharedStore", "Services", "services"]
+__all__ = ["SharedStore", "Services", "services", "RunLock"]
 
 
 class SharedStore:
     """A GraphStore shared by the server's threads (read-only use: ``replace`` is refused)."""
 
-    def __init__(self, store: GraphStore, serialise: bool | None = None) -> None:
+    def __init__(self, store: GraphStore, serialise: bool = False) -> None:
         self.inner = store
         self.dialect = store.dialect
-        self._lock: threading.RLock | None = (
-            threading.RLock() if (store.dialect == "ladybug" if serialise is None else serialise) else None)
+        self._lock: threading.RLock | None = threading.RLock() if serialise else None
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if self._lock is None:
@@ -54,6 +55,9 @@ class SharedStore:
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._call(self.inner.run, cypher, params)  # type: ignore[no-any-return]
 
+    def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
+        return self._call(self.inner.run_columns, cypher, params)  # type: ignore[no-any-return]
+
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._call(self.inner.run_named, name, params)  # type: ignore[no-any-return]
 
@@ -64,8 +68,43 @@ class SharedStore:
     def stats(self) -> dict[str, int]:
         return self._call(self.inner.stats)  # type: ignore[no-any-return]
 
+    def data_version(self) -> Any:
+        """The store's cheap data version if it has one (the embedded store's generation), else None."""
+        fn = getattr(self.inner, "data_version", None)
+        return fn() if fn is not None else None
+
     def close(self) -> None:
         self._call(self.inner.close)
+
+
+class RunLock:
+    """One check run at a time across the server's worker processes: an exclusive lock on a file in the
+    state folder (released by the OS if the process dies)."""
+
+    def __init__(self, state: State) -> None:
+        self.file = state.folder / "checks-run.lock"
+        self._fh: Any = None
+        self._mutex = threading.Lock()
+
+    def acquire(self, blocking: bool = True) -> bool:
+        if not self._mutex.acquire(blocking=blocking):
+            return False
+        fh = open(self.file, "a")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            fh.close()
+            self._mutex.release()
+            return False
+        self._fh = fh
+        return True
+
+    def release(self) -> None:
+        fh, self._fh = self._fh, None
+        if fh is not None:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+        self._mutex.release()
 
 
 @dataclass
@@ -80,7 +119,9 @@ class Services:
     findings: FindingStore = field(init=False)
     refs: NodeRefs = field(init=False)
     search: SearchIndex = field(init=False)
-    run_lock: threading.Lock = field(default_factory=threading.Lock)
+    run_lock: RunLock = field(init=False)
+    _hubs: tuple[Any, frozenset[tuple[str, str]]] | None = field(default=None, init=False)
+    _hubs_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         self.tokens = TokenStore(self.state)
@@ -89,6 +130,20 @@ class Services:
         self.findings = FindingStore(self.state)
         self.refs = NodeRefs(self.state.secret())
         self.search = SearchIndex(self.store)
+        self.run_lock = RunLock(self.state)
+
+    def warm(self) -> None:
+        """Load the search index and the hubs now rather than on the first request."""
+        self.search.refresh()
+        self.hubs()
+
+    def hubs(self) -> frozenset[tuple[str, str]]:
+        """The store's hubs (graphaudit.api.walk.hub_set), computed once per data version (and hub size)."""
+        version = (self.search.version(), walk.HUB)
+        with self._hubs_lock:
+            if self._hubs is None or self._hubs[0] != version:
+                self._hubs = (version, walk.hub_set(self.store))
+            return self._hubs[1]
 
 
 def services(request: Request) -> Services:

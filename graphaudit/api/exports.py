@@ -84,5 +84,6 @@ def export_selection(body: ExportRequest,
     (at most 3000 nodes; hubs are not walked through)."""
     caller.log("export_selection", body.model_dump())
     starts = sorted({resolve(caller, r) for r in body.refs})
-    g = walk(caller.svc.store, starts, hops=body.hops, cap=NODE_CAP, through_hubs=True).graph
+    g = walk(caller.svc.store, starts, hops=body.hops, cap=NODE_CAP, through_hubs=True,
+             hubs=caller.svc.hubs()).graph
     return _download(render(g, body.format, caller), body.format, "selection")

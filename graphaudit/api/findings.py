@@ -51,7 +51,7 @@ def evidence_subgraph(caller: Caller, f: Finding, context: int = CONTEXT) -> nx.
     (graphaudit.api.walk: a labelled lookup per node, where ``store.subgraph`` would scan every table)."""
     keys = path_keys(f)
     starts = [(k.split(":", 1)[0], k.split(":", 1)[1]) for k in keys]
-    return walk(caller.svc.store, starts, hops=1, cap=len(keys) + context).graph
+    return walk(caller.svc.store, starts, hops=1, cap=len(keys) + context, hubs=caller.svc.hubs()).graph
 
 
 def evidence_graph(caller: Caller, f: Finding, context: int = CONTEXT) -> Graph:

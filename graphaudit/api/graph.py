@@ -53,7 +53,7 @@ def _cached_walk(caller: Caller, label: str, node_id: str, hops: int, rel_types:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    w = walk(caller.svc.store, [(label, node_id)], hops, rel_types, cap=NODE_CAP)
+    w = walk(caller.svc.store, [(label, node_id)], hops, rel_types, cap=NODE_CAP, hubs=caller.svc.hubs())
     with _CACHE_LOCK:
         _CACHE[key] = w
         while len(_CACHE) > _CACHE_SIZE:

@@ -120,27 +120,38 @@ class _Table:
 
 
 class SearchIndex:
-    """Search over a store, rebuilt when the store's counts change."""
+    """Search over a store, rebuilt when the store's data changes (a new load)."""
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         self._tables: dict[str, _Table] = {}
-        self._version: tuple[int, ...] | None = None
+        self._version: Any = None
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def _fingerprint(self) -> tuple[int, ...]:
+    def _fingerprint(self) -> Any:
+        """What changes when new data is loaded: the embedded store's generation (a file read), else the
+        counts of every label and relationship type."""
+        data_version = getattr(self.store, "data_version", None)
+        got = data_version() if data_version is not None else None
+        if got is not None:
+            return got
         s = self.store.stats()
         return tuple(s[k] for k in sorted(s))
 
     def refresh(self, force: bool = False) -> None:
-        """Load the index if it is missing or the data changed (checked at most every 30 s)."""
-        with self._lock:
-            now = time.monotonic()
-            if not force and self._tables and now - self._checked < REFRESH:
-                return
+        """Load the index if it is missing or the data changed (checked at most every 30 s).  While one thread
+        checks or reloads, the others go on with the index they have rather than wait."""
+        now = time.monotonic()
+        if not force and self._tables and now - self._checked < REFRESH:
+            return
+        if not self._lock.acquire(blocking=not self._tables or force):
+            return
+        try:
+            if not force and self._tables and time.monotonic() - self._checked < REFRESH:
+                return  # another thread has just checked
             version = self._fingerprint()
-            self._checked = now
+            self._checked = time.monotonic()
             if not force and version == self._version and self._tables:
                 return
             rows: dict[str, list[tuple[str, str, str, str]]] = {label: [] for label in LABELS}
@@ -148,8 +159,10 @@ class SearchIndex:
                 rows[r["label"]].append((r["caption"] or "", str(r["id"]), r["note"] or "", r["place"] or ""))
             self._tables = {label: _Table.build(v) for label, v in rows.items()}
             self._version = version
+        finally:
+            self._lock.release()
 
-    def version(self) -> tuple[int, ...] | None:
+    def version(self) -> Any:
         """The data version the index was loaded from (checked at most every 30 s)."""
         self.refresh()
         return self._version

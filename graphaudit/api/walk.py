@@ -7,8 +7,10 @@ same kind of graph (keys "Label:id", node attributes = properties + ``label``, e
 
 Hubs: a node with more than :data:`HUB` relationships (a village, a subsidy programme, a busy approver) is
 shown, but a walk does not go *through* it to further hops; expanded as the centre, its relationships are
-taken in a stable order (type, label, id) up to the walk's cap and paged.  Labels in the query text come
-from ``MODEL`` only; every value is a parameter.
+taken in a stable order (type, label, id) up to the walk's cap and paged.  Whether a node is a hub costs
+a count per node; the server instead computes the set of hubs once per data version (:func:`hub_set`, one
+grouped count per label) and passes it to :func:`walk`.  Labels in the query text come from ``MODEL``
+only; every value is a parameter.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import networkx as nx
 from graphaudit.model import MODEL
 from graphaudit.store.base import GraphStore
 
-__all__ = ["walk", "HUB", "Walk"]
+__all__ = ["walk", "HUB", "Walk", "hub_set"]
 
 #: Relationship count above which a node is a hub (not walked through).
 HUB = 500
@@ -35,6 +37,17 @@ def _dialect(store: GraphStore) -> tuple[str, str, str]:
     if store.dialect == "ladybug":
         return "label(r)", "label(b)", "id(a)"
     return "type(r)", "labels(b)[0]", "a"
+
+
+def hub_set(store: GraphStore, hub: int | None = None) -> frozenset[tuple[str, str]]:
+    """(label, id) of every node with more than ``hub`` (default :data:`HUB`) relationships."""
+    limit = HUB if hub is None else hub
+    out: set[tuple[str, str]] = set()
+    for label in MODEL.nodes:
+        for r in store.run(f"MATCH (a:{label})-[r]-() WITH a, count(r) AS c WHERE c > $hub RETURN a.id AS id",
+                           {"hub": limit}):
+            out.add((label, str(r["id"])))
+    return frozenset(out)
 
 
 def _degree(store: GraphStore, label: str, node_id: str) -> int:
@@ -95,10 +108,11 @@ class Walk:
 
 
 def neighbours(store: GraphStore, label: str, node_id: str, types: list[str] | None, cap: int,
-               centre: bool) -> tuple[list[dict[str, Any]], bool]:
+               centre: bool, hubs: frozenset[tuple[str, str]] | None = None) -> tuple[list[dict[str, Any]], bool]:
     """(rows r, b sorted by type, label, id; whether the node is a hub).  A hub's rows are fetched in order
-    up to ``cap`` when it is the centre, and not at all otherwise."""
-    if _degree(store, label, node_id) <= HUB:
+    up to ``cap`` when it is the centre, and not at all otherwise.  ``hubs``: the known hubs (else a count)."""
+    is_hub = (label, node_id) in hubs if hubs is not None else _degree(store, label, node_id) > HUB
+    if not is_hub:
         rows = _rows(store, label, node_id, None, None)
         if types:
             rows = [r for r in rows if r["r"]["_LABEL"] in types]
@@ -109,11 +123,12 @@ def neighbours(store: GraphStore, label: str, node_id: str, types: list[str] | N
 
 
 def walk(store: GraphStore, starts: list[tuple[str, str]], hops: int, types: list[str] | None = None,
-         cap: int = 3000, through_hubs: bool = False) -> Walk:
+         cap: int = 3000, through_hubs: bool = False, hubs: frozenset[tuple[str, str]] | None = None) -> Walk:
     """Nodes within ``hops`` of the start nodes (label, id), along ``types`` (all by default), at most ``cap``
     nodes (then ``truncated``).  A single start that is a hub is expanded in a stable order up to ``cap``;
     with several starts, hubs among them are only expanded when ``through_hubs`` (evidence graphs: there
-    they are context, their links are found from the other side)."""
+    they are context, their links are found from the other side).  ``hubs``: :func:`hub_set` of the same
+    data, to save a count per node."""
     w = Walk()
     frontier: list[str] = []
     for label, node_id in starts:
@@ -127,7 +142,7 @@ def walk(store: GraphStore, starts: list[tuple[str, str]], hops: int, types: lis
         for k in frontier:
             label, node_id = w.graph.nodes[k]["label"], str(w.graph.nodes[k]["id"])
             centre = hop == 0 and (through_hubs or len(starts) == 1)
-            rows, hub = neighbours(store, label, node_id, types, cap, centre)
+            rows, hub = neighbours(store, label, node_id, types, cap, centre, hubs)
             if hub:
                 w.hubs.add(k)
             for row in rows:

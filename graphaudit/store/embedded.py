@@ -12,6 +12,11 @@ A load builds a new generation beside the live one (bulk COPY from Arrow tables,
 switches CURRENT with an atomic rename.  A failed load leaves the live generation untouched; readers that
 opened the old generation keep working.  The previous generation is kept until the next load, so a server
 that still holds it is not pulled from under it.
+
+Reads are thread-safe: the store opens one read-only Database on the live generation and gives each thread
+its own connection on it, so a server's threads query at the same time (LadybugDB runs queries on separate
+connections in parallel).  When a load switches CURRENT, the next query waits until the queries running on
+the old generation are done, closes it and opens the new one.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,29 +58,50 @@ class LadybugStore:
         self.read_only = read_only
         self.max_db_size = max_db_size
         self._db: ladybug.Database | None = None
-        self._conn: ladybug.Connection | None = None
         self._gen: str | None = None
+        self._conns: list[ladybug.Connection] = []  # every thread's connection on _db
+        self._epoch = 0  # bumped each time _db is (re)opened; a thread's connection of an older epoch is stale
+        self._local = threading.local()
+        self._cond = threading.Condition()
+        self._active = 0  # queries running on _db
 
     # -- generations ---------------------------------------------------------------------------------
     def _current(self) -> str | None:
         cur = self.path / "CURRENT"
         return cur.read_text().strip() if cur.exists() else None
 
-    def _connection(self) -> ladybug.Connection:
+    @contextmanager
+    def _connection(self) -> Iterator[ladybug.Connection]:
+        """This thread's connection on the live generation, for one query."""
         gen = self._current()
         if gen is None:
             raise StoreError(f"{self.path}: empty store (no data loaded) — load data first with "
                              "`graphaudit ingest DATASET_DIR`")
-        if self._conn is None or gen != self._gen:
-            self._close_db()
-            try:
-                self._db = ladybug.Database(str(self.path / gen / "graph.lbdb"), read_only=True,
-                                            max_db_size=self.max_db_size)
-            except RuntimeError as e:
-                raise StoreError(f"{self.path}: cannot open the graph ({e})") from e
-            self._conn = ladybug.Connection(self._db)
-            self._gen = gen
-        return self._conn
+        with self._cond:
+            if self._db is None or gen != self._gen:
+                while self._active:  # queries on the old generation finish first
+                    self._cond.wait()
+                if self._db is None or gen != self._gen:
+                    self._close_db()
+                    try:
+                        self._db = ladybug.Database(str(self.path / gen / "graph.lbdb"), read_only=True,
+                                                    max_db_size=self.max_db_size)
+                    except RuntimeError as e:
+                        raise StoreError(f"{self.path}: cannot open the graph ({e})") from e
+                    self._gen = gen
+                    self._epoch += 1
+            mine = getattr(self._local, "conn", None)
+            if mine is None or mine[0] != self._epoch:
+                mine = (self._epoch, ladybug.Connection(self._db))
+                self._local.conn = mine
+                self._conns.append(mine[1])
+            self._active += 1
+        try:
+            yield mine[1]
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
@@ -146,21 +173,21 @@ class LadybugStore:
             db.close()
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        conn = self._connection()
-        try:
-            res = conn.execute(cypher, params or {})
-        except RuntimeError as e:
-            raise StoreError(f"query failed: {e}") from e
-        cols = res.get_column_names()
-        return [dict(zip(cols, row)) for row in res.get_all()]
+        with self._connection() as conn:
+            try:
+                res = conn.execute(cypher, params or {})
+            except RuntimeError as e:
+                raise StoreError(f"query failed: {e}") from e
+            cols = res.get_column_names()
+            return [dict(zip(cols, row)) for row in res.get_all()]
 
     def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
-        conn = self._connection()
-        try:
-            table = conn.execute(cypher, params or {}).get_as_arrow()
-        except RuntimeError as e:
-            raise StoreError(f"query failed: {e}") from e
-        return {c: table.column(c).to_pylist() for c in table.column_names}
+        with self._connection() as conn:
+            try:
+                table = conn.execute(cypher, params or {}).get_as_arrow()
+            except RuntimeError as e:
+                raise StoreError(f"query failed: {e}") from e
+            return {c: table.column(c).to_pylist() for c in table.column_names}
 
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.run(load_query(name, self.dialect), params)
@@ -170,8 +197,13 @@ class LadybugStore:
         return walk_subgraph(self.run, "MATCH (n) WHERE n.id IN $ids RETURN n",
                              "MATCH (a)-[r]-(b) WHERE a.id IN $ids RETURN a, r, b", node_ids, hops, rel_types, limit)
 
+    def data_version(self) -> str | None:
+        """The live generation's name: it changes with every load (None for an empty store)."""
+        return self._current()
+
     def stats(self) -> dict[str, int]:
-        self._connection()  # a clear error for an empty or missing store
+        with self._connection():  # a clear error for an empty or missing store
+            pass
         out = {}
         for label in MODEL.nodes:
             out[label] = self.run(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
@@ -180,14 +212,19 @@ class LadybugStore:
         return out
 
     def _close_db(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+        """Close every connection and the Database (caller holds _cond and no query runs)."""
+        for conn in self._conns:
+            conn.close()
+        self._conns = []
         if self._db is not None:
             self._db.close()
-        self._conn = self._db = None
+        self._db = self._gen = None
 
     def close(self) -> None:
-        self._close_db()
+        with self._cond:
+            while self._active:
+                self._cond.wait()
+            self._close_db()
 
     def __enter__(self) -> "LadybugStore":
         return self
