@@ -146,6 +146,7 @@ class Services:
             return self._hubs[1]
 
 
-def services(request: Request) -> Services:
-    """FastAPI dependency: the app's services."""
+async def services(request: Request) -> Services:
+    """FastAPI dependency: the app's services (``async``: it only reads an attribute, so FastAPI runs it on
+    the event loop instead of handing it to a worker thread and back)."""
     return request.app.state.services  # type: ignore[no-any-return]

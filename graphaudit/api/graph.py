@@ -36,7 +36,7 @@ def resolve(caller: Caller, ref: str) -> tuple[str, str]:
 
 
 _CACHE: OrderedDict[tuple[Any, ...], Walk] = OrderedDict()
-_CACHE_SIZE = 256
+_CACHE_SIZE = 2048  # walks; a person's is a few kB, a hub's up to 3000 nodes
 _CACHE_LOCK = threading.Lock()
 
 
@@ -94,11 +94,12 @@ def _ref(caller: Caller, g: nx.MultiDiGraph, k: str) -> str:
 
 
 def _page_edges(g: nx.MultiDiGraph, upto: set[str], new: set[str], caller: Caller) -> list[Edge]:
-    """Edges among ``upto`` with at least one end in ``new``."""
-    sub = g.subgraph(upto)
-    _, edges = graph_view(sub, caller.svc.refs, caller.show_ids)
-    fresh = {_ref(caller, sub, n) for n in new}
-    return [Edge(**e) for e in edges if e["from"] in fresh or e["to"] in fresh]
+    """Edges among ``upto`` with at least one end in ``new``: only the new nodes' own edges are looked at
+    (a hub's neighbourhood holds thousands of edges; a page needs a few dozen)."""
+    picked = {(u, v, t) for n in new
+              for u, v, t in (*g.out_edges(n, keys=True), *g.in_edges(n, keys=True)) if u in upto and v in upto}
+    _, edges = graph_view(g.edge_subgraph(picked), caller.svc.refs, caller.show_ids)
+    return [Edge(**e) for e in edges]
 
 
 @router.get("/neighbourhood", response_model=Neighbourhood, response_model_by_alias=True,
