@@ -2,8 +2,11 @@
 
 The normalised source tables (the ground truth the graph is built from) live in the database itself, as
 Parquet bytes on ``GraphauditTable`` nodes, so any workstation can add next month's data.  A load writes only
-the difference between the graph built from the old tables and the one built from the new tables, in
-batched ``UNWIND`` statements inside managed write transactions (the driver retries transient errors).
+the difference between the graph built from the old tables and the one built from the new tables (computed
+on whole frames with pandas), in batched ``UNWIND`` statements inside managed write transactions (the driver
+retries transient errors).  Each batch travels as columns, one list parameter per property, not as a map per
+row; a label the database holds no nodes of yet (a first load, a rebuild) is written with ``CREATE`` instead
+of ``MERGE``.
 If writing fails part-way, the reverse difference is applied; if even that fails, the store is marked dirty
 and the next load rebuilds it in full.  Reads run in read transactions; every query is parameterised —
 labels and types in query text come from model.yaml, never from user input.
@@ -91,16 +94,25 @@ class Neo4jStore:
                 raise StoreError(f"Neo4j at {self.uri} has no database {self.database!r}") from e
             raise StoreError(f"query failed: {e.message}") from e
 
-    def _write(self, cypher: str, rows: list[dict[str, Any]] | None = None, **params: Any) -> None:
+    def _write(self, cypher: str, **params: Any) -> None:
         def work(tx: ManagedTransaction) -> None:
-            tx.run(cypher, {"rows": rows, **params}).consume()
+            tx.run(cypher, params).consume()
 
         with self._driver.session(database=self.database) as s:
             s.execute_write(work)
 
-    def _write_batches(self, cypher: str, rows: list[dict[str, Any]]) -> None:
-        for i in range(0, len(rows), self.batch_size):
-            self._write(cypher, rows[i:i + self.batch_size])
+    def _write_batches(self, cypher: str, frame: pd.DataFrame) -> None:
+        """``cypher`` (written with :func:`_unwind` and :func:`_col`) over the rows of ``frame``, ``batch_size``
+        rows per write transaction, all in one session.  Each column goes as one list parameter."""
+        cols = _columns(frame)
+        n = len(frame)
+
+        def work(tx: ManagedTransaction, batch: dict[str, list[Any]]) -> None:
+            tx.run(cypher, batch).consume()
+
+        with self._driver.session(database=self.database) as s:
+            for i in range(0, n, self.batch_size):
+                s.execute_write(work, {p: v[i:i + self.batch_size] for p, v in cols.items()})
 
     # -- GraphStore --------------------------------------------------------------------------------------
     def read_tables(self) -> dict[str, pd.DataFrame]:
@@ -158,27 +170,33 @@ class Neo4jStore:
 
     def _apply(self, old: GraphFrames, new: GraphFrames) -> None:
         """Write the difference old → new: removed relationships, removed nodes, new or changed nodes,
-        new relationships."""
+        new relationships.  ``old`` is what the database holds: a label without old nodes is created outright,
+        and a relationship frame without old rows needs no diff."""
         rel_changes = {k: _row_diff(old.rels.get(k), new.rels.get(k))
                        for k in sorted(set(old.rels) | set(new.rels))}
         for (rtype, a, b), (gone, _) in rel_changes.items():
-            if gone:
-                props = list(MODEL.rels[rtype].properties)
-                same = "".join(f" AND (r.{p} = row.{p} OR (r.{p} IS NULL AND row.{p} IS NULL))" for p in props)
-                self._write_batches(f"UNWIND $rows AS row MATCH (x:{a} {{id: row.`from`}})-[r:{rtype}]->"
-                                    f"(y:{b} {{id: row.`to`}}) WHERE true{same} DELETE r", gone)
+            if len(gone):
+                same = "".join(f" AND (r.{p} = {_col(p)} OR (r.{p} IS NULL AND {_col(p)} IS NULL))"
+                               for p in MODEL.rels[rtype].properties)
+                self._write_batches(f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}})-[r:{rtype}]->"
+                                    f"(y:{b} {{id: {_col('to')}}}) WHERE true{same} DELETE r", gone)
         for label in MODEL.nodes:
             gone_ids, upserts = _node_diff(old.nodes.get(label), new.nodes.get(label))
-            if gone_ids:
-                self._write_batches(f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) DETACH DELETE n",
-                                    [{"id": i} for i in gone_ids])
-            if upserts:
-                self._write_batches(f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n = row", upserts)
+            if len(gone_ids):
+                self._write_batches(f"{_unwind(KEY)} MATCH (n:{label} {{id: {_col(KEY)}}}) DETACH DELETE n",
+                                    gone_ids)
+            if len(upserts):
+                props = _props(upserts.columns)
+                if _is_empty(old.nodes.get(label)):  # no node of this label in the database: nothing to merge
+                    self._write_batches(f"{_unwind(KEY)} CREATE (n:{label} {props})", upserts)
+                else:
+                    self._write_batches(f"{_unwind(KEY)} MERGE (n:{label} {{id: {_col(KEY)}}}) SET n = {props}",
+                                        upserts)
         for (rtype, a, b), (_, added) in rel_changes.items():
-            if added:
-                props = ", ".join(f"{p}: row.{p}" for p in MODEL.rels[rtype].properties)
-                self._write_batches(f"UNWIND $rows AS row MATCH (x:{a} {{id: row.`from`}}) "
-                                    f"MATCH (y:{b} {{id: row.`to`}}) CREATE (x)-[:{rtype} {{{props}}}]->(y)", added)
+            if len(added):
+                props = _props(MODEL.rels[rtype].properties)
+                self._write_batches(f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}}) "
+                                    f"MATCH (y:{b} {{id: {_col('to')}}}) CREATE (x)-[:{rtype} {props}]->(y)", added)
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._read(cypher, params)
@@ -224,35 +242,75 @@ class Neo4jStore:
         self.close()
 
 
-def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
-    if df is None or not len(df):
-        return []
-    return [{k: (None if _isna(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
+def _param(column: str) -> str:
+    """The query parameter that carries ``column`` (``from`` and ``to`` are Cypher keywords)."""
+    return f"c_{column}"
 
 
-def _isna(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and v != v)
+def _col(column: str) -> str:
+    """Cypher for the current row's value of ``column`` inside :func:`_unwind`."""
+    return f"${_param(column)}[i]"
 
 
-def _row_diff(old: pd.DataFrame | None, new: pd.DataFrame | None
-              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _unwind(column: str = "from") -> str:
+    """``UNWIND`` over the row numbers of a column batch (every column of a batch has the same length)."""
+    return f"UNWIND range(0, size(${_param(column)}) - 1) AS i"
+
+
+def _props(columns: Any) -> str:
+    """A Cypher map literal of the current row's values: ``{id: $c_id[i], name: $c_name[i]}``.  Like
+    ``SET n = row`` on a map, a null value sets no property."""
+    return "{" + ", ".join(f"{c}: {_col(c)}" for c in columns) + "}"
+
+
+def _columns(df: pd.DataFrame | pd.Series) -> dict[str, list[Any]]:
+    """Each column as a list of plain Python values, keyed by its parameter name; missing values (NaN, None)
+    become None, which Neo4j stores as no property."""
+    frame = df.to_frame() if isinstance(df, pd.Series) else df
+    out: dict[str, list[Any]] = {}
+    for c in frame.columns:
+        values = frame[c].to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = None
+        out[_param(str(c))] = values.tolist()
+    return out
+
+
+def _is_empty(df: pd.DataFrame | None) -> bool:
+    return df is None or not len(df)
+
+
+def _only_in(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``a`` (in order, duplicates kept) equal to no row of ``b``; missing values compare equal."""
+    if _is_empty(b):
+        return a
+    cols = list(a.columns)
+    seen = b[cols].astype(object).drop_duplicates()
+    hit = a.astype(object).merge(seen, how="left", on=cols, indicator=True)["_merge"].to_numpy() == "both"
+    return a[~hit]
+
+
+def _empty_like(*frames: pd.DataFrame | None) -> pd.DataFrame:
+    for df in frames:
+        if df is not None:
+            return df.iloc[:0]
+    return pd.DataFrame()
+
+
+def _row_diff(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows only in old (to delete) and only in new (to create); a relationship is its whole row."""
-    o, n = _records(old), _records(new)
-    ok = {_freeze(r) for r in o}
-    nk = {_freeze(r) for r in n}
-    return [r for r in o if _freeze(r) not in nk], [r for r in n if _freeze(r) not in ok]
+    o = old if old is not None else _empty_like(new)
+    n = new if new is not None else _empty_like(old)
+    return _only_in(o, n), _only_in(n, o)
 
 
-def _node_diff(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[list[str], list[dict[str, Any]]]:
+def _node_diff(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[pd.Series, pd.DataFrame]:
     """Ids only in old (to delete) and rows new or changed (to upsert)."""
-    o = {r[KEY]: _freeze(r) for r in _records(old)}
-    n = _records(new)
-    nids = {r[KEY] for r in n}
-    return [i for i in o if i not in nids], [r for r in n if o.get(r[KEY]) != _freeze(r)]
-
-
-def _freeze(r: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted(r.items()))
+    n = new if new is not None else _empty_like(old)
+    if _is_empty(old):
+        return pd.Series([], dtype=object, name=KEY), n
+    assert old is not None
+    gone = old[KEY][~old[KEY].isin(n[KEY])] if len(n) else old[KEY]
+    return gone, _only_in(n, old)
 
 
 def _plain(v: Any) -> Any:

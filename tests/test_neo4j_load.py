@@ -1,0 +1,169 @@
+"""How the Neo4j store writes a load: the whole-frame diff against the row-by-row rule it replaced, the column
+batches, and (against a real server) every node and relationship property equal to the embedded store's after
+a first load, an incremental load that changes, blanks and removes rows, and a failed first load."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphaudit.errors import StoreError
+from graphaudit.ingest.build import build_graph
+from graphaudit.ingest.pipeline import ingest
+from graphaudit.model import KEY, MODEL
+from graphaudit.store.embedded import LadybugStore
+from graphaudit.store.neo4j_store import Neo4jStore, _columns, _node_diff, _row_diff
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+# -- the diff, without a server ------------------------------------------------------------------------------
+def _plain_rows(df: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The rule the store used to apply row by row: NaN and None are both "missing"."""
+    if df is None or not len(df):
+        return []
+    return [{k: (None if v is None or (isinstance(v, float) and v != v) else v) for k, v in r.items()}
+            for r in df.to_dict("records")]
+
+
+def _frozen(r: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(r.items()))
+
+
+def reference_row_diff(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[list, list]:
+    o, n = _plain_rows(old), _plain_rows(new)
+    ok, nk = {_frozen(r) for r in o}, {_frozen(r) for r in n}
+    return [r for r in o if _frozen(r) not in nk], [r for r in n if _frozen(r) not in ok]
+
+
+def reference_node_diff(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[list, list]:
+    o = {r[KEY]: _frozen(r) for r in _plain_rows(old)}
+    n = _plain_rows(new)
+    nids = {r[KEY] for r in n}
+    return [i for i in o if i not in nids], [r for r in n if o.get(r[KEY]) != _frozen(r)]
+
+
+def random_frame(rng: random.Random, n: int, unique_ids: bool) -> pd.DataFrame:
+    """Object columns as the graph builder makes them: strings, floats with NaN, dates with None, bools."""
+    missing = [None, float("nan")]
+    ids = rng.sample(range(3 * n + 1), n) if unique_ids else [rng.randrange(n + 1) for _ in range(n)]
+    return pd.DataFrame({
+        KEY: [f"id{i}" for i in ids],
+        "name": [rng.choice(["张伟", "李军", "", *missing]) for _ in range(n)],
+        "amount": [rng.choice([1.0, 2.5, 3600.0, float("nan")]) for _ in range(n)],
+        "day": [rng.choice([dt.date(2024, 1, 1), dt.date(2024, 2, 15), None]) for _ in range(n)],
+        "flag": [rng.choice([True, False]) for _ in range(n)],
+    }, dtype=object)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_frame_diff_is_the_row_by_row_diff(seed: int) -> None:
+    rng = random.Random(seed)
+    old = random_frame(rng, rng.randrange(0, 40), unique_ids=True)
+    new = pd.concat([old.sample(frac=0.7, random_state=seed), random_frame(rng, rng.randrange(0, 20), True)])
+    new = new.drop_duplicates(KEY).reset_index(drop=True)
+    for o, n in ((old, new), (None, new), (old, None), (old.iloc[:0], new), (old, old.copy())):
+        gone, added = _row_diff(o, n)
+        assert (_plain_rows(gone), _plain_rows(added)) == reference_row_diff(o, n)
+        gone_ids, upserts = _node_diff(o, n)
+        assert (list(gone_ids), _plain_rows(upserts)) == reference_node_diff(o, n)
+    # relationships may repeat a row: every copy counts
+    rels_old, rels_new = random_frame(rng, 30, unique_ids=False), random_frame(rng, 30, unique_ids=False)
+    gone, added = _row_diff(rels_old, rels_new)
+    assert (_plain_rows(gone), _plain_rows(added)) == reference_row_diff(rels_old, rels_new)
+
+
+def test_columns_are_plain_values_with_none_for_missing() -> None:
+    df = pd.DataFrame({"id": ["a", "b", "c"], "amount": [1.5, np.nan, None], "day": [dt.date(2024, 1, 1), None, pd.NaT],
+                       "ok": [True, False, True]}, dtype=object)
+    cols = _columns(df)
+    assert cols == {"c_id": ["a", "b", "c"], "c_amount": [1.5, None, None], "c_day": [dt.date(2024, 1, 1), None, None],
+                    "c_ok": [True, False, True]}
+    assert [type(v) for v in cols["c_ok"]] == [bool, bool, bool]
+    assert df["amount"].isna().tolist() == [False, True, True]  # the frame itself is left alone
+
+
+# -- against a real server -----------------------------------------------------------------------------------
+@pytest.fixture
+def neo(neo4j_clean):
+    s = Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password, batch_size=5)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def embedded(tmp_path: Path):
+    s = LadybugStore(tmp_path / "g.db", max_db_size=1 << 30)
+    yield s
+    s.close()
+
+
+def contents(store: Any) -> tuple[dict, dict]:
+    """Every node's and relationship's properties, missing ones left out (Neo4j stores no nulls)."""
+    def props(d: dict[str, Any]) -> tuple:
+        return tuple(sorted((k, v) for k, v in d.items() if not k.startswith("_") and v is not None))
+
+    nodes = {label: sorted(props(r["n"]) for r in store.run(f"MATCH (n:{label}) RETURN n")) for label in MODEL.nodes}
+    rels = {rtype: sorted((r["a"], r["b"], props(r["r"]))
+                          for r in store.run(f"MATCH (x)-[r:{rtype}]->(y) RETURN x.id AS a, y.id AS b, r"))
+            for rtype in MODEL.rels}
+    return nodes, rels
+
+
+
+
+@pytest.mark.neo4j
+def test_first_and_incremental_loads_hold_what_the_embedded_store_holds(neo: Neo4jStore,
+                                                                         embedded: LadybugStore) -> None:
+    ingest(TINY, neo)
+    ingest(TINY, embedded)
+    first = contents(embedded)
+    assert sum(map(len, first[0].values())) and sum(map(len, first[1].values()))
+    assert contents(neo) == first
+
+    # next month's tables: one person moved (changed node, new address, replaced HAS_ADDRESS), one person's
+    # death date withdrawn (a property to remove), one payment gone (a node and its relationships to delete)
+    tables = neo.read_tables()
+    hh = tables["households"].copy()
+    moved = hh.index[hh["death_date"].isna()][0]
+    hh.loc[moved, "address"] = "李家庄村99号"
+    dead = hh.index[hh["death_date"].notna()][0]
+    hh.loc[dead, ["death_date", "status"]] = [None, "正常"]
+    tables["households"] = hh
+    tables["subsidies"] = tables["subsidies"].iloc[1:].reset_index(drop=True)
+    graph = build_graph(tables)[0]
+    for store in (neo, embedded):
+        store.replace(tables, graph)
+    second = contents(embedded)
+    assert second != first
+    assert contents(neo) == second
+    assert neo.stats() == embedded.stats()
+    assert not neo._dirty()
+
+
+@pytest.mark.neo4j
+def test_failed_first_load_leaves_an_empty_store(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = Neo4jStore._write_batches
+    calls = {"n": 0}
+
+    def flaky(self, cypher, frame):
+        calls["n"] += 1
+        if calls["n"] == 12:   # some nodes and relationships written
+            raise RuntimeError("connection lost")
+        return real(self, cypher, frame)
+
+    monkeypatch.setattr(Neo4jStore, "_write_batches", flaky)
+    with pytest.raises(StoreError, match="undone"):
+        ingest(TINY, neo)
+    monkeypatch.undo()
+    assert calls["n"] > 12
+    assert set(neo.stats().values()) == {0}
+    assert neo.read_tables() == {} and not neo._dirty()
+    ingest(TINY, neo)
+    assert neo.stats()["Person"] > 0
