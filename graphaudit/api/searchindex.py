@@ -16,6 +16,7 @@ early-stopping scan, so a query costs about a millisecond however common the tex
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from bisect import bisect_left, bisect_right
@@ -159,6 +160,8 @@ class SearchIndex:
                 rows[r["label"]].append((r["caption"] or "", str(r["id"]), r["note"] or "", r["place"] or ""))
             self._tables = {label: _Table.build(v) for label, v in rows.items()}
             self._version = version
+            if gc.get_freeze_count():  # a warmed server (Services.warm): keep the new index out of collections too
+                gc.freeze()
         finally:
             self._lock.release()
 
