@@ -457,3 +457,41 @@ def test_tokens_and_serve_from_the_command_line(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--port 0" in r.output and "Traceback" not in r.output
     r = runner.invoke(app, ["serve", "--db", str(tmp_path / "empty.db")])
     assert r.exit_code == 1 and "empty store" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_checks_run_in_the_background(env: Env) -> None:
+    import subprocess
+    import time
+
+    names = ["deceased_recipient", "duplicate_payment"]
+    direct = {k: len(v) for k, v in run_checks(env.store, names).items()}
+    r = env.call("auditor", "POST", "/api/checks/run", json={"checks": names, "wait": False})
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["status"] in ("running", "done") and job["total"] == 2 and job["by"] == "auditor用户"
+    deadline = time.monotonic() + 120
+    while job["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job = env.ok("investigator", f"/api/checks/jobs/{job['id']}")
+    assert job["status"] == "done" and job["counts"] == direct and job["done"] == 2 and job["run_id"]
+    assert env.ok("investigator", "/api/findings", check="deceased_recipient", limit=1)["total"] == direct[
+        "deceased_recipient"]
+    assert env.get("investigator", "/api/checks/jobs/999999").status_code == 404
+    assert env.call("auditor", "POST", "/api/checks/run", json={"checks": ["nope"], "wait": False}).status_code == 422
+    assert env.call("investigator", "POST", "/api/checks/run", json={"wait": False}).status_code == 403
+    svc = env.app.state.services
+    assert svc.run_lock.acquire(blocking=False)  # as if another worker were running the checks
+    try:
+        r = env.call("auditor", "POST", "/api/checks/run", json={"checks": names, "wait": False})
+        assert r.status_code == 409 and "正在运行" in r.json()["detail"]
+    finally:
+        svc.run_lock.release()
+    # a job whose server process is gone is reported as failed, not as running for ever
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    who = svc.tokens.verify(env.tokens["auditor"])
+    jid = svc.jobs.create(who, names, {})
+    with svc.state.connect() as c:
+        c.execute("UPDATE jobs SET pid = ? WHERE id = ?", (gone.pid, jid))
+    stale = env.ok("investigator", f"/api/checks/jobs/{jid}")
+    assert stale["status"] == "failed" and "stopped" in stale["error"]

@@ -18,6 +18,7 @@ import uvicorn
 
 from graphaudit.api.app import create_app
 from graphaudit.api.roles import Role
+from graphaudit.queries import CHECKS
 from tests.test_api import WORLD_CHECKS
 from tests.test_checks import world
 from tests.stores import loaded_store
@@ -239,5 +240,23 @@ def test_status_change_persists_after_reload(browser: Any, site: Site) -> None:
     page.goto(site.base + "/findings?status=核查中")
     page.wait_for_selector("tr.row")
     assert page.locator("tr.row").count() == 1 and page.inner_text("tr.row .tag") == "核查中"
+    assert page.errors == []
+    page.close()
+
+
+def test_auditor_runs_the_checks_from_the_findings_page(browser: Any, site: Site) -> None:
+    """The button starts a background run and follows it to the end; the list then shows the new findings."""
+    page = open_page(browser, site, "auditor")
+    page.wait_for_selector("#run-checks")
+    page.click("#run-checks")
+    page.wait_for_function("() => document.querySelector('#run-status').textContent.includes('检查完成')",
+                           timeout=120_000)
+    svc = site.app.state.services
+    total = sum(svc.findings.summary()["by_check"].values())
+    assert f"{total} 条线索" in page.inner_text("#run-status")
+    assert set(svc.findings.summary()["by_check"]) <= set(CHECKS) and svc.findings.summary()["last_run"]["checks"] == list(CHECKS)
+    page.wait_for_function(f"() => document.querySelector('.stat')?.textContent.startsWith('{total}')")
+    assert not page.locator("#run-checks").is_disabled()
+    shot(page, "findings-run")
     assert page.errors == []
     page.close()

@@ -1,17 +1,23 @@
-"""The checks: what there is (``GET /api/checks``) and running them (``POST /api/checks/run``)."""
+"""The checks: what there is (``GET /api/checks``), running them (``POST /api/checks/run``), and following a
+run in the background (``GET /api/checks/jobs/{id}``)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import JSONResponse
 
 from graphaudit.api.auth import Caller, require
+from graphaudit.api.context import Services
 from graphaudit.api.roles import Permission
-from graphaudit.api.schemas import CheckInfo, CheckParam, RunRequest, RunResult
-from graphaudit.queries import CHECKS, CheckParamError, run_checks
+from graphaudit.api.schemas import CheckInfo, CheckParam, Job, RunRequest, RunResult
+from graphaudit.api.tokens import Principal
+from graphaudit.queries import CHECKS, CheckParamError, resolve_params, run_checks
 
-__all__ = ["router", "run"]
+__all__ = ["router", "run", "start"]
 
 router = APIRouter(prefix="/api/checks", tags=["checks 检查"])
 
@@ -24,16 +30,28 @@ def list_checks(caller: Caller = Depends(require(Permission.read_findings))) -> 
                                          min=p.min, max=p.max) for p in c.all_params]) for c in CHECKS.values()]
 
 
-def run(caller: Caller, body: RunRequest) -> RunResult:
-    """Run the checks on the shared store and persist their findings (one run at a time)."""
+def _names(body: RunRequest) -> list[str]:
+    """The checks to run, their parameters validated first (422)."""
+    names = list(dict.fromkeys(body.checks or CHECKS))
+    try:
+        resolve_params(names, body.params)
+    except CheckParamError as e:
+        raise HTTPException(422, str(e)) from None
+    return names
+
+
+def _lock(caller: Caller) -> None:
     if not caller.svc.run_lock.acquire(blocking=False):
         raise HTTPException(409, "检查正在运行，请稍后 a run is in progress")
+
+
+def run(caller: Caller, body: RunRequest) -> RunResult:
+    """Run the checks on the shared store and persist their findings (one run at a time)."""
+    names = _names(body)
+    _lock(caller)
     try:
         t0 = time.perf_counter()
-        try:
-            results = run_checks(caller.svc.store, body.checks or None, body.params)  # type: ignore[arg-type]
-        except CheckParamError as e:
-            raise HTTPException(422, str(e)) from None
+        results = run_checks(caller.svc.store, names, body.params)  # type: ignore[arg-type]
         seconds = time.perf_counter() - t0
         run_id = caller.svc.findings.save_run(results, body.params, caller.who, seconds)
     finally:
@@ -41,10 +59,57 @@ def run(caller: Caller, body: RunRequest) -> RunResult:
     return RunResult(run_id=run_id, seconds=round(seconds, 3), counts={k: len(v) for k, v in results.items()})
 
 
-@router.post("/run", response_model=RunResult, summary="运行检查 Run checks")
-def run_endpoint(body: RunRequest, caller: Caller = Depends(require(Permission.run_checks))) -> RunResult:
+def _background(svc: Services, who: Principal, names: list[str], params: dict[str, Any], job_id: int) -> None:
+    """The body of a background run: progress into the job, findings saved as by :func:`run`."""
+    try:
+        t0 = time.perf_counter()
+        results = run_checks(svc.store, names, params,  # type: ignore[arg-type]
+                             on_check=lambda name: svc.jobs.progress(job_id, name, names.index(name)))
+        seconds = time.perf_counter() - t0
+        run_id = svc.findings.save_run(results, params, who, seconds)
+        svc.jobs.finish(job_id, run_id, {k: len(v) for k, v in results.items()}, seconds)
+    except Exception as e:  # noqa: BLE001 - the job reports any failure; nobody waits on this thread
+        svc.jobs.fail(job_id, f"{type(e).__name__}: {e}")
+    finally:
+        svc.run_lock.release()
+
+
+def start(caller: Caller, body: RunRequest) -> Job:
+    """Start a run in the background; the job to poll."""
+    names = _names(body)
+    _lock(caller)
+    try:
+        job_id = caller.svc.jobs.create(caller.who, names, body.params)
+        threading.Thread(target=_background, args=(caller.svc, caller.who, names, body.params, job_id),
+                         name=f"checks-job-{job_id}", daemon=True).start()
+    except BaseException:
+        caller.svc.run_lock.release()
+        raise
+    job = caller.svc.jobs.get(job_id)
+    assert job is not None
+    return Job(**job)
+
+
+@router.post("/run", response_model=RunResult, summary="运行检查 Run checks",
+             responses={202: {"model": Job, "description": "已在后台开始 started in the background (wait=false)"}})
+def run_endpoint(body: RunRequest, caller: Caller = Depends(require(Permission.run_checks))) -> Any:
     """运行所选检查（默认全部）并保存线索；同一检查上次的线索被替换，核查状态保留（finding_id 稳定）。
     Run the selected checks (all by default) and save their findings, replacing those of the same checks'
-    previous run; review statuses are kept (finding ids are stable). 422 for unknown checks or bad parameters."""
+    previous run; review statuses are kept (finding ids are stable). 422 for unknown checks or bad parameters,
+    409 while another run is in progress. With ``"wait": false`` the run goes on in the background: 202 and a
+    job to poll at ``/api/checks/jobs/{id}`` (a county takes about half a minute)."""
     caller.log("run_checks", body.model_dump())
-    return run(caller, body)
+    if body.wait:
+        return run(caller, body)
+    return JSONResponse(start(caller, body).model_dump(), status_code=202)
+
+
+@router.get("/jobs/{job_id}", response_model=Job, summary="后台运行进度 A background run's progress")
+def job_status(job_id: int, caller: Caller = Depends(require(Permission.read_findings))) -> Job:
+    """后台运行的状态：running（当前检查、已完成数）、done（各检查线索数）或 failed（原因）。
+    A background run: running (the check now running, how many are done), done (findings per check) or failed
+    (why). 404 for an unknown job."""
+    job = caller.svc.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"没有这个运行任务 no job {job_id}")
+    return Job(**job)

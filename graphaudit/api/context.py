@@ -22,6 +22,7 @@ from fastapi import Request
 from graphaudit.api import walk
 from graphaudit.api.auditlog import AuditLog
 from graphaudit.api.findingstore import FindingStore
+from graphaudit.api.jobs import JobStore
 from graphaudit.api.reviews import ReviewStore
 from graphaudit.api.searchindex import SearchIndex
 from graphaudit.api.state import State
@@ -118,6 +119,7 @@ class Services:
     audit: AuditLog = field(init=False)
     reviews: ReviewStore = field(init=False)
     findings: FindingStore = field(init=False)
+    jobs: JobStore = field(init=False)
     refs: NodeRefs = field(init=False)
     search: SearchIndex = field(init=False)
     run_lock: RunLock = field(init=False)
@@ -129,6 +131,7 @@ class Services:
         self.audit = AuditLog(self.state)
         self.reviews = ReviewStore(self.state)
         self.findings = FindingStore(self.state)
+        self.jobs = JobStore(self.state)
         self.refs = NodeRefs(self.state.secret())
         self.search = SearchIndex(self.store)
         self.run_lock = RunLock(self.state)

@@ -151,6 +151,25 @@ class RunRequest(BaseModel):
 
     checks: list[str] | None = Field(None, description="检查名 check names; empty = all")
     params: dict[str, Any] = Field(default_factory=dict, description="参数 parameters, e.g. {\"kin_hops\": 2}")
+    wait: bool = Field(True, description="等待完成 wait for the run to finish; false: 202 and a job to poll")
+
+
+class Job(BaseModel):
+    """后台运行 A run of the checks in the background: poll ``GET /api/checks/jobs/{id}``."""
+
+    id: int
+    status: str = Field(description="running 运行中, done 完成, failed 失败")
+    started_at: str
+    finished_at: str | None = None
+    by: str
+    checks: list[str]
+    current: str | None = Field(None, description="正在运行的检查 the check running now")
+    done: int = Field(description="已完成的检查数 checks finished")
+    total: int
+    run_id: int | None = None
+    counts: dict[str, int] | None = None
+    seconds: float | None = None
+    error: str | None = None
 
 
 class RunResult(BaseModel):

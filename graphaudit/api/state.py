@@ -52,6 +52,11 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT, by_token INTEGER,
+    by_name TEXT NOT NULL, checks TEXT NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL, current TEXT,
+    done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL, run_id INTEGER, counts TEXT, error TEXT,
+    seconds REAL, pid INTEGER);
 """
 
 
