@@ -15,24 +15,13 @@ from typing import Any
 
 from graphaudit.api.state import State
 from graphaudit.api.tokens import Principal
+from graphaudit.neo4j_server import pid_alive
 
 __all__ = ["JobStore"]
 
 
 def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class JobStore:
@@ -71,7 +60,7 @@ class JobStore:
         if row is None:
             return None
         job = dict(row)
-        if job["status"] == "running" and not _alive(job["pid"]):
+        if job["status"] == "running" and not (job["pid"] and pid_alive(job["pid"])):
             self.fail(job_id, "服务器在运行中停止 the server stopped during the run")
             return self.get(job_id)
         return {"id": job["id"], "status": job["status"], "started_at": job["started_at"],
