@@ -145,9 +145,13 @@ def _empty(t: dict[str, pd.DataFrame], name: str, cols: list[str]) -> pd.DataFra
     return df if df is not None else pd.DataFrame(columns=cols)
 
 
-def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | None = None
-                ) -> tuple[GraphFrames, list[Issue]]:
-    """The whole graph from merged, normalised source tables (see ingest.pipeline)."""
+def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | None = None,
+                into: GraphFrames | None = None) -> tuple[GraphFrames, list[Issue]]:
+    """The whole graph from merged, normalised source tables (see ingest.pipeline).
+
+    Every node frame is built before any relationship frame, and kinship comes last: the embedded store
+    COPYs each frame while the next ones are being built.  ``into`` is the (empty) GraphFrames to fill, e.g. a :class:`graphaudit.ingest.stream.GraphStream`;
+    a new one by default."""
     org_names = org_names or {}
     hh = _empty(tables, "households", ["person_key"])
     rel = tables.get("relations")
@@ -156,7 +160,7 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     sha = _empty(tables, "shareholders", ["company_id", "holder_id"])
     con = _empty(tables, "contracts", ["contract_id"])
     sub = _empty(tables, "subsidies", ["payment_id"])
-    g = GraphFrames()
+    g = GraphFrames() if into is None else into
     issues: list[Issue] = []
 
     # People: the register first, then everyone else the sources name.
@@ -218,25 +222,6 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     orgs["name"] = orgs["id"].map(lambda c: codes.get(c) or org_names.get(c) or c)
     orgs["level"] = orgs["id"].map(lambda c: "village" if len(c) == 12 else "township")
     g.nodes["Org"] = _frame("Org", orgs)
-    villages = [c for c in orgs["id"] if len(c) == 12]
-    g.rels[("PART_OF", "Org", "Org")] = _rel("PART_OF", villages, [c[:9] for c in villages])
-    if len(hh):
-        g.rels[("MEMBER_OF", "Person", "Household")] = _rel(
-            "MEMBER_OF", hh["person_key"], hh["household_id"], relation=hh["relation"])
-        g.rels[("LOCATED_IN", "Household", "Org")] = _rel("LOCATED_IN", g.nodes["Household"]["id"],
-                                                          g.nodes["Household"]["village_code"])
-        kin, kin_issues = derive_kinship(hh, rel)
-        issues += kin_issues
-        for rtype, df in kin.frames().items():
-            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], unique_sorted=True,
-                                                       source=df["source"])
-    elif rel is not None and len(rel):
-        kin, _ = derive_kinship(pd.DataFrame(columns=["household_id", "person_key", "role", "_file", "_row"]), rel)
-        for rtype, df in kin.frames().items():
-            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], unique_sorted=True,
-                                                       source=df["source"])
-    g.rels[("HOLDS", "Person", "Org")] = _rel("HOLDS", cad["person_id"], cad["org_code"], title=cad.get("title", []),
-                                              start_date=cad.get("start_date", []), end_date=cad.get("end_date", []))
 
     # Companies, with stubs for those only named as shareholder or contractor.
     cstubs = [com]
@@ -253,48 +238,23 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
         comp["id_issue"] = comp["id_issue"].where(comp["id_issue"].notna(),
                                                   comp["id"].map(lambda v: ids.uscc_problem(v) or ""))
     g.nodes["Company"] = _frame("Company", comp)
-    if len(com):
-        g.rels[("LEGAL_REP_OF", "Person", "Company")] = _rel("LEGAL_REP_OF", com["legal_rep_id"], com["company_id"])
-    if len(sha):
-        isp = pd.Series(_person_ids(sha["holder_id"]), index=sha.index)
-        for (a, cond) in (("Person", isp), ("Company", ~isp)):
-            s = sha[cond]
-            g.rels[("SHAREHOLDER_OF", a, "Company")] = _rel("SHAREHOLDER_OF", s["holder_id"], s["company_id"],
-                                                             share=s["share"])
 
-    # Contracts.
+    # Contracts; payments and programmes.
     g.nodes["Contract"] = _frame("Contract", con.rename(columns={"contract_id": "id"}))
-    if len(con):
-        g.rels[("ISSUED", "Org", "Contract")] = _rel("ISSUED", con["org_code"], con["contract_id"])
-        isp = pd.Series(_person_ids(con["contractor_id"]), index=con.index)
-        g.rels[("AWARDED_TO", "Contract", "Company")] = _rel("AWARDED_TO", con.loc[~isp, "contract_id"],
-                                                             con.loc[~isp, "contractor_id"])
-        g.rels[("AWARDED_TO", "Contract", "Person")] = _rel("AWARDED_TO", con.loc[isp, "contract_id"],
-                                                            con.loc[isp, "contractor_id"])
-
-    # Payments, programmes, accounts.
     pay = sub.rename(columns={"payment_id": "id"}).copy()
     if len(pay):
         pay["bank_account"] = accounts(pay["bank_account"])
     g.nodes["Payment"] = _frame("Payment", pay)
     g.nodes["Program"] = _frame("Program", pd.DataFrame({"id": sorted(set(sub.get("program", [])))}))
-    persons = g.nodes["Person"]
-    phone_of = [(persons["id"], phones(persons["phone"]))]
-    addrs = [(persons["id"], addresses(persons["address"]))]
-    account_of = []
-    if len(pay):
-        g.rels[("PAID_TO", "Payment", "Person")] = _rel("PAID_TO", pay["id"], pay["recipient_id"])
-        g.rels[("APPROVED", "Person", "Payment")] = _rel("APPROVED", pay["approver_id"], pay["id"])
-        g.rels[("UNDER", "Payment", "Program")] = _rel("UNDER", pay["id"], pay["program"])
-        g.rels[("IN_ORG", "Payment", "Org")] = _rel("IN_ORG", pay["id"], pay["village_code"])
-        g.rels[("PAID_INTO", "Payment", "BankAccount")] = _rel("PAID_INTO", pay["id"], pay["bank_account"])
-        account_of.append((pay["recipient_id"], pay["bank_account"]))
-    if len(con):
-        g.rels[("APPROVED", "Person", "Contract")] = _rel("APPROVED", con["approver_id"], con["contract_id"])
-    companies = g.nodes["Company"]
-    phone_of.append((companies["id"], phones(companies["phone"])))
-    addrs.append((companies["id"], addresses(companies["address"])))
+
+    # Phones, addresses and accounts: nodes are the values the relationships to them name.
+    persons, companies = g.nodes["Person"], g.nodes["Company"]
+    phone_of = [(persons["id"], phones(persons["phone"])), (companies["id"], phones(companies["phone"]))]
+    addrs = [(persons["id"], addresses(persons["address"])), (companies["id"], addresses(companies["address"]))]
+    account_of = [(pay["recipient_id"], pay["bank_account"])] if len(pay) else []
     account_of.append((companies["id"], accounts(companies["bank_account"])))
+    paid_into = _rel("PAID_INTO", pay["id"], pay["bank_account"]) if len(pay) else None
+    held_by: dict[tuple[str, str, str], pd.DataFrame] = {}
     for label, rtype, pairs, node in (("Person", "HAS_PHONE", phone_of[:1], "Phone"),
                                       ("Company", "HAS_PHONE", phone_of[1:], "Phone"),
                                       ("Person", "HAS_ADDRESS", addrs[:1], "Address"),
@@ -303,11 +263,60 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
                                       ("Company", "HAS_ACCOUNT", account_of[-1:], "BankAccount")):
         frm = pd.concat([a for a, _ in pairs]) if pairs else pd.Series(dtype=object)
         to = pd.concat([b for _, b in pairs]) if pairs else pd.Series(dtype=object)
-        g.rels[(rtype, label, node)] = _rel(rtype, frm, to)
-    for node, rtype in (("Phone", "HAS_PHONE"), ("Address", "HAS_ADDRESS"), ("BankAccount", "HAS_ACCOUNT")):
+        held_by[(rtype, label, node)] = _rel(rtype, frm, to)
+    ends = [*held_by.items(), *([(("PAID_INTO", "Payment", "BankAccount"), paid_into)] if len(pay) else [])]
+    for node in ("Phone", "Address", "BankAccount"):
         vals = set()
-        for (t, _a, b), df in g.rels.items():
+        for (_t, _a, b), df in ends:
             if b == node:
                 vals |= set(df["to"])
         g.nodes[node] = _frame(node, pd.DataFrame({"id": sorted(vals)}))
+
+    # Relationships.
+    villages = [c for c in orgs["id"] if len(c) == 12]
+    g.rels[("PART_OF", "Org", "Org")] = _rel("PART_OF", villages, [c[:9] for c in villages])
+    if len(hh):
+        g.rels[("MEMBER_OF", "Person", "Household")] = _rel(
+            "MEMBER_OF", hh["person_key"], hh["household_id"], relation=hh["relation"])
+        g.rels[("LOCATED_IN", "Household", "Org")] = _rel("LOCATED_IN", g.nodes["Household"]["id"],
+                                                          g.nodes["Household"]["village_code"])
+    g.rels[("HOLDS", "Person", "Org")] = _rel("HOLDS", cad["person_id"], cad["org_code"], title=cad.get("title", []),
+                                              start_date=cad.get("start_date", []), end_date=cad.get("end_date", []))
+    if len(com):
+        g.rels[("LEGAL_REP_OF", "Person", "Company")] = _rel("LEGAL_REP_OF", com["legal_rep_id"], com["company_id"])
+    if len(sha):
+        isp = pd.Series(_person_ids(sha["holder_id"]), index=sha.index)
+        for (a, cond) in (("Person", isp), ("Company", ~isp)):
+            s = sha[cond]
+            g.rels[("SHAREHOLDER_OF", a, "Company")] = _rel("SHAREHOLDER_OF", s["holder_id"], s["company_id"],
+                                                             share=s["share"])
+    if len(con):
+        g.rels[("ISSUED", "Org", "Contract")] = _rel("ISSUED", con["org_code"], con["contract_id"])
+        isp = pd.Series(_person_ids(con["contractor_id"]), index=con.index)
+        g.rels[("AWARDED_TO", "Contract", "Company")] = _rel("AWARDED_TO", con.loc[~isp, "contract_id"],
+                                                             con.loc[~isp, "contractor_id"])
+        g.rels[("AWARDED_TO", "Contract", "Person")] = _rel("AWARDED_TO", con.loc[isp, "contract_id"],
+                                                            con.loc[isp, "contractor_id"])
+    if len(pay):
+        g.rels[("PAID_TO", "Payment", "Person")] = _rel("PAID_TO", pay["id"], pay["recipient_id"])
+        g.rels[("APPROVED", "Person", "Payment")] = _rel("APPROVED", pay["approver_id"], pay["id"])
+        g.rels[("UNDER", "Payment", "Program")] = _rel("UNDER", pay["id"], pay["program"])
+        g.rels[("IN_ORG", "Payment", "Org")] = _rel("IN_ORG", pay["id"], pay["village_code"])
+        g.rels[("PAID_INTO", "Payment", "BankAccount")] = paid_into
+    if len(con):
+        g.rels[("APPROVED", "Person", "Contract")] = _rel("APPROVED", con["approver_id"], con["contract_id"])
+    for key, df in held_by.items():
+        g.rels[key] = df
+    # Kinship last: it takes longest, and the store COPYs the other relationships meanwhile.
+    if len(hh):
+        kin, kin_issues = derive_kinship(hh, rel)
+        issues += kin_issues
+    elif rel is not None and len(rel):
+        kin, _ = derive_kinship(pd.DataFrame(columns=["household_id", "person_key", "role", "_file", "_row"]), rel)
+    else:
+        kin = None
+    if kin is not None:
+        for rtype, df in kin.frames().items():
+            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], unique_sorted=True,
+                                                       source=df["source"])
     return g, issues

@@ -8,9 +8,9 @@ data twice equals loading it once, and next month's ``subsidies_2022-01.csv`` ad
 
 from __future__ import annotations
 
-from collections import defaultdict
-
+import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from graphaudit.ingest.reader import find_source_files, read_table
 from graphaudit.ingest.report import FileRead, LoadReport
 from graphaudit.ingest.source import FILE, ROW, Issue, adapt
 from graphaudit.ingest.sources import SOURCES
+from graphaudit.ingest.stream import GraphStream, ReaderFailed
 from graphaudit.model import GraphFrames
 
 __all__ = ["read_dataset", "merge_tables", "ingest", "prepare"]
@@ -142,16 +143,23 @@ def _fill_home(sub: pd.DataFrame, hh: pd.DataFrame) -> None:
             sub.loc[sub.index[fill], col] = hh[col].to_numpy(dtype=object)[first][at[fill]]
 
 
-def prepare(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None = None
-            ) -> tuple[dict[str, pd.DataFrame], GraphFrames, LoadReport]:
-    """Read a dataset and compute the store's next tables and graph, without touching any store.  The graph is
-    validated by the store's ``replace``, before it writes anything."""
-    t0 = time.perf_counter()
+def _next_tables(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None
+                 ) -> tuple[dict[str, pd.DataFrame], LoadReport]:
+    """Read a dataset and merge it into the store's tables (recipients matched)."""
     new, report = read_dataset(dataset_dir, progress)
     if progress:
         progress("merging")
     tables = merge_tables(old_tables, new, report.issues)
     _match_recipients(tables, report.issues)
+    return tables, report
+
+
+def prepare(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None = None
+            ) -> tuple[dict[str, pd.DataFrame], GraphFrames, LoadReport]:
+    """Read a dataset and compute the store's next tables and graph, without touching any store.  The graph is
+    validated by the store's ``replace``, before it writes anything."""
+    t0 = time.perf_counter()
+    tables, report = _next_tables(old_tables, dataset_dir, progress)
     if progress:
         progress("building graph")
     graph, kin_issues = build_graph(tables)
@@ -162,14 +170,60 @@ def prepare(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Pr
 
 
 def ingest(dataset_dir: Path, store: "GraphStoreLike", progress: Progress | None = None) -> LoadReport:
-    """Load a dataset folder into a store; the store is unchanged if anything fails."""
+    """Load a dataset folder into a store; the store is unchanged if anything fails.
+
+    A store that takes a graph while it is being built (the embedded store) writes each frame as soon as it
+    is built, in a thread of its own; others get the whole graph."""
     t0 = time.perf_counter()
-    tables, graph, report = prepare(store.read_tables(), dataset_dir, progress)
-    if progress:
-        progress("writing store")
-    store.replace(tables, graph)
+    if getattr(store, "takes_graph_stream", False):
+        tables, report = _next_tables(store.read_tables(), dataset_dir, progress)
+        if progress:
+            progress("building graph, writing store")
+        graph, kin_issues = _build_while_writing(tables, store)
+        report.issues += kin_issues
+        report.counts = graph.counts()
+    else:
+        tables, graph, report = prepare(store.read_tables(), dataset_dir, progress)
+        if progress:
+            progress("writing store")
+        store.replace(tables, graph)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _build_while_writing(tables: dict[str, pd.DataFrame], store: "GraphStoreLike") -> tuple[GraphFrames, list[Issue]]:
+    """build_graph here while ``store.replace`` writes each frame in another thread.  The store validates the
+    graph once it is complete and switches to it only then; if either side fails, the other stops and the
+    first error is raised, the store unchanged."""
+    stream = GraphStream()
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            store.replace(tables, stream)
+        except BaseException as e:  # raised again by the building thread
+            failed.append(e)
+            stream.reader_failed(e)
+
+    writer = threading.Thread(target=write, name="graphaudit-writer", daemon=True)
+    writer.start()
+    try:
+        graph, issues = build_graph(tables, into=stream)
+    except BaseException as e:
+        stream.finish(e)
+        writer.join()
+        if isinstance(e, ReaderFailed) and failed:
+            raise failed[0] from None
+        raise
+    stream.finish()
+    try:
+        writer.join()
+    except BaseException as e:  # interrupted while the store finishes: it must not switch to the new graph
+        stream.finish(e)
+        raise
+    if failed:
+        raise failed[0]
+    return graph, issues
 
 
 class GraphStoreLike:  # pragma: no cover - typing aid; the real protocol is graphaudit.store.base.GraphStore

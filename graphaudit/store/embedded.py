@@ -27,6 +27,7 @@ import os
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -45,6 +46,16 @@ __all__ = ["LadybugStore"]
 
 ARROW = {"string": pa.string(), "date": pa.date32(), "double": pa.float64(), "int64": pa.int64(),
          "bool": pa.bool_()}
+
+
+#: Rows per Arrow batch handed to COPY: LadybugDB scans an Arrow table one batch per thread, so one big batch
+#: would be copied on one core.
+COPY_BATCH = 65536
+
+
+def _batches(table: pa.Table) -> pa.Table:
+    """The table as batches of COPY_BATCH rows (slices, no copy)."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=COPY_BATCH), table.schema)
 
 
 class LadybugStore:
@@ -120,10 +131,20 @@ class LadybugStore:
             return {}
         return {p.stem: pd.read_parquet(p) for p in sorted((self.path / gen / "tables").glob("*.parquet"))}
 
+    #: ``replace`` also takes a graph that another thread is still building (a
+    #: :class:`graphaudit.ingest.stream.GraphStream`): it COPYs each frame as it comes.
+    takes_graph_stream = True
+
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
+        """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
+        generation, then switch to it.  A whole graph is validated before anything is written; a graph that
+        is still being built is validated, in a thread of its own, once it is complete, and a validation
+        error is raised in preference to the COPY error it would cause."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
-        graph.validate()
+        streamed = hasattr(graph, "arriving")
+        if not streamed:
+            graph.validate()
         with self._write_lock():
             old = self._current()
             n = int(old.split("-")[1]) + 1 if old else 1
@@ -132,9 +153,22 @@ class LadybugStore:
             shutil.rmtree(tmp, ignore_errors=True)
             try:
                 (tmp / "tables").mkdir(parents=True)
-                for name, df in tables.items():
-                    df.to_parquet(tmp / "tables" / f"{name}.parquet", index=False)
-                self._build(tmp / "graph.lbdb", graph)
+                with ThreadPoolExecutor(2, thread_name_prefix="graphaudit-replace") as pool:
+                    parquet = pool.submit(self._write_tables, tmp / "tables", tables)
+                    check = pool.submit(self._validate_complete, graph) if streamed else None
+                    try:
+                        self._build(tmp / "graph.lbdb", graph)
+                    except BaseException as e:
+                        if streamed:
+                            graph.reader_failed(e)  # type: ignore[attr-defined]
+                        failed: BaseException | None = e
+                    else:
+                        failed = None
+                    for error in (check.exception() if check else None, failed, parquet.exception()):
+                        if error is not None:
+                            raise error
+                if streamed:
+                    graph.check()  # type: ignore[attr-defined]  # not aborted since it was complete
                 (tmp / "manifest.json").write_text(json.dumps(
                     {"generation": gen, "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                      "counts": graph.counts()}, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -150,27 +184,57 @@ class LadybugStore:
                     shutil.rmtree(d, ignore_errors=True)
 
     def _build(self, file: Path, graph: GraphFrames) -> None:
+        """A new database file with the graph: one COPY per node label, in the model's order, then one per
+        relationship frame, in the graph's order (each frame as it arrives, for a stream)."""
         db = ladybug.Database(str(file), max_db_size=self.max_db_size)
         try:
             conn = ladybug.Connection(db)
             for stmt in MODEL.ladybug_ddl():
                 conn.execute(stmt)
-            for label, node in MODEL.nodes.items():
-                df = graph.nodes.get(label)
-                if df is not None and len(df):
-                    schema = pa.schema([(p, ARROW[t]) for p, t in node.properties.items()])
-                    frame = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-                    conn.execute(f"COPY {label} FROM frame")
-            for (rtype, a, b), df in graph.rels.items():
-                if len(df):
+            for kind, key, df in self._frames(graph):
+                if not len(df):
+                    continue
+                if kind == "node":
+                    props = MODEL.nodes[key].properties
+                    frame = _batches(pa.Table.from_pandas(
+                        df, schema=pa.schema([(p, ARROW[t]) for p, t in props.items()]), preserve_index=False))
+                    conn.execute(f"COPY {key} FROM frame")
+                else:
+                    rtype, a, b = key
                     props = MODEL.rels[rtype].properties
                     schema = pa.schema([("from", pa.string()), ("to", pa.string()),
                                         *[(p, ARROW[t]) for p, t in props.items()]])
-                    frame = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+                    frame = _batches(pa.Table.from_pandas(df, schema=schema, preserve_index=False))
                     conn.execute(f"COPY {rtype} FROM frame (from='{a}', to='{b}')")
             conn.close()
         finally:
             db.close()
+
+    @staticmethod
+    def _frames(graph: GraphFrames) -> Iterator[tuple[str, Any, pd.DataFrame]]:
+        """("node", label, frame) in the model's order, then ("rel", (type, from, to), frame) in the graph's
+        (as they arrive, for a stream)."""
+        arriving = getattr(graph, "arriving", None)
+        if arriving is not None:
+            yield from arriving()
+            return
+        for label in MODEL.nodes:
+            df = graph.nodes.get(label)
+            if df is not None:
+                yield "node", label, df
+        for key, df in graph.rels.items():
+            yield "rel", key, df
+
+    @staticmethod
+    def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+        for name, df in tables.items():
+            df.to_parquet(folder / f"{name}.parquet", index=False)
+
+    @staticmethod
+    def _validate_complete(graph: GraphFrames) -> None:
+        """Validate a streamed graph once it is complete (not one whose builder failed)."""
+        if graph.complete():  # type: ignore[attr-defined]
+            graph.validate()
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._connection() as conn:

@@ -1,0 +1,169 @@
+"""Building the graph while the embedded store writes it: the same store as writing a whole graph, frames in
+a fixed order, and a failure on either side leaves the store as it was."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from graphaudit.errors import StoreError
+from graphaudit.ingest.build import build_graph
+from graphaudit.ingest.pipeline import ingest, prepare
+from graphaudit.ingest.stream import GraphAborted, GraphStream
+from graphaudit.model import MODEL, GraphFrames, ModelError
+from graphaudit.store.embedded import LadybugStore
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+SMALL_DB = 1 << 30
+
+
+def dump(store: LadybugStore) -> dict[str, list[tuple[object, ...]]]:
+    """Every node and relationship with all its properties, sorted."""
+    out: dict[str, list[tuple[object, ...]]] = {}
+    for label, node in MODEL.nodes.items():
+        cols = store.run_columns(f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in node.properties))
+        out[label] = sorted(zip(*cols.values()), key=repr)
+    for rtype, rel in MODEL.rels.items():
+        props = "".join(f", r.{p} AS {p}" for p in rel.properties)
+        cols = store.run_columns(f"MATCH (a)-[r:{rtype}]->(b) RETURN label(a) AS la, a.id AS a, label(b) AS lb, "
+                                 f"b.id AS b{props}")
+        out[rtype] = sorted(zip(*cols.values()), key=repr)
+    return out
+
+
+def state(store: LadybugStore) -> tuple[str, dict[str, int], dict[str, list[tuple[object, ...]]]]:
+    return (store.path / "CURRENT").read_text(), store.stats(), dump(store)
+
+
+def test_streamed_load_is_the_whole_graph_load(tmp_path: Path) -> None:
+    streamed = LadybugStore(tmp_path / "a.db", max_db_size=SMALL_DB)
+    report = ingest(TINY, streamed)
+    whole = LadybugStore(tmp_path / "b.db", max_db_size=SMALL_DB)
+    tables, graph, prepared = prepare({}, TINY)
+    whole.replace(tables, graph)  # a whole GraphFrames: validated first, then written
+    assert report.issues == prepared.issues and report.counts == prepared.counts == whole.stats()
+    assert streamed.stats() == whole.stats()
+    assert dump(streamed) == dump(whole)
+    a, b = streamed.read_tables(), whole.read_tables()
+    assert a.keys() == b.keys()
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+    streamed.close()
+    whole.close()
+
+
+def test_stream_gives_nodes_in_model_order_then_rels_as_added() -> None:
+    _, graph, _ = prepare({}, TINY)
+    stream = GraphStream()
+    got: list[tuple[str, object]] = []
+
+    def read() -> None:
+        for kind, key, _df in stream.arriving():
+            got.append((kind, key))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for label in reversed(list(graph.nodes)):  # added in another order, and slowly
+        stream.nodes[label] = graph.nodes[label]
+        time.sleep(0.01)
+    for key, df in graph.rels.items():
+        stream.rels[key] = df
+    stream.finish()
+    reader.join(5)
+    assert got == [("node", label) for label in MODEL.nodes] + [("rel", key) for key in graph.rels]
+    assert stream.complete()
+
+
+def test_build_graph_fills_a_stream_like_a_graph() -> None:
+    tables, graph, _ = prepare({}, TINY)
+    stream = GraphStream()
+    built, _ = build_graph(tables, into=stream)
+    assert built is stream
+    assert list(stream.nodes) == list(graph.nodes) and list(stream.rels) == list(graph.rels)
+    for label, df in graph.nodes.items():
+        pd.testing.assert_frame_equal(stream.nodes[label], df, check_exact=True)
+    for key, df in graph.rels.items():
+        pd.testing.assert_frame_equal(stream.rels[key], df, check_exact=True)
+
+
+def test_busy_store_fails_the_load_at_once(tmp_path: Path) -> None:
+    store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
+    ingest(TINY, store)
+    before = state(store)
+    with open(store.path / ".lock", "w") as fh:  # another load holds the store
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(StoreError, match="another load"):
+            ingest(TINY, store)
+    assert state(store) == before
+    assert not list(store.path.glob(".gen-*"))
+    store.close()
+
+
+def _replace_in_thread(store: LadybugStore, tables: dict[str, pd.DataFrame], stream: GraphStream
+                       ) -> tuple[threading.Thread, list[BaseException]]:
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            store.replace(tables, stream)
+        except BaseException as e:  # noqa: BLE001 - handed to the test's thread
+            errors.append(e)
+
+    t = threading.Thread(target=write)
+    t.start()
+    return t, errors
+
+
+def test_invalid_streamed_graph_is_refused_with_the_model_error(tmp_path: Path) -> None:
+    store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
+    ingest(TINY, store)
+    before = state(store)
+    tables, graph, _ = prepare({}, TINY)
+    person = graph.nodes["Person"]
+    stream = GraphStream()
+    writer, errors = _replace_in_thread(store, tables, stream)
+    for label, df in graph.nodes.items():
+        stream.nodes[label] = pd.concat([df, df.iloc[:1]], ignore_index=True) if label == "Person" else df
+    for key, df in graph.rels.items():
+        stream.rels[key] = df
+    stream.finish()
+    writer.join(60)
+    assert len(errors) == 1 and isinstance(errors[0], ModelError), errors  # not LadybugDB's COPY error
+    assert repr(person["id"].iloc[0]) in str(errors[0])
+    assert state(store) == before
+    assert not list(store.path.glob(".gen-*"))
+    store.close()
+
+
+def test_builder_failure_leaves_store_unchanged(tmp_path: Path) -> None:
+    store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
+    ingest(TINY, store)
+    before = state(store)
+    tables, graph, _ = prepare({}, TINY)
+    stream = GraphStream()
+    writer, errors = _replace_in_thread(store, tables, stream)
+    for label, df in graph.nodes.items():
+        stream.nodes[label] = df
+    stream.rels[next(iter(graph.rels))] = next(iter(graph.rels.values()))
+    stream.finish(ValueError("the builder broke"))
+    writer.join(60)
+    assert len(errors) == 1 and isinstance(errors[0], GraphAborted) and "the builder broke" in str(errors[0])
+    assert state(store) == before
+    assert not list(store.path.glob(".gen-*"))
+    store.close()
+
+
+def test_whole_graph_is_still_validated_before_writing(tmp_path: Path) -> None:
+    store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
+    tables, graph, _ = prepare({}, TINY)
+    bad = GraphFrames(nodes=dict(graph.nodes), rels=dict(graph.rels))
+    bad.nodes.pop("Household")
+    with pytest.raises(ModelError, match="Household"):
+        store.replace(tables, bad)
+    assert not (store.path / "CURRENT").exists()
+    store.close()
