@@ -303,7 +303,8 @@ class LocalNeo4j:
         lib, java = ensure_jars(quiet=False), find_java()
         prepare_home(self.home)
         if not (self.home / "data" / "databases").exists():
-            proc = admin_command(["dbms", "set-initial-password", self.password], self.home, heap="256m")
+            # "--": a generated password may start with "-", which the admin tool would take for an option
+            proc = admin_command(["dbms", "set-initial-password", "--", self.password], self.home, heap="256m")
             if proc.returncode != 0:
                 raise Neo4jServerError(f"set-initial-password failed: {proc.stderr or proc.stdout}".strip())
         elif not self.state_path.exists():

@@ -5,6 +5,7 @@ a first load, an incremental load that changes, blanks and removes rows, and a f
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def _plain_rows(df: pd.DataFrame | None) -> list[dict[str, Any]]:
     """The rule the store used to apply row by row: NaN and None are both "missing"."""
     if df is None or not len(df):
         return []
-    return [{k: (None if v is None or (isinstance(v, float) and v != v) else v) for k, v in r.items()}
+    return [{k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in r.items()}
             for r in df.to_dict("records")]
 
 

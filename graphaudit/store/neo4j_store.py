@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -34,6 +35,7 @@ T = TypeVar("T")
 __all__ = ["Neo4jStore"]
 
 BATCH = 5000
+WRITERS = 2  # write transactions at once during a load (a server runs each on one core)
 TABLE_LABEL = "GraphauditTable"
 STATE_ID = "_state"
 MIN_VERSION = (5, 0)
@@ -53,8 +55,9 @@ class Neo4jStore:
     dialect = "neo4j"
 
     def __init__(self, uri: str, user: str = "neo4j", password: str = "", database: str | None = None,
-                 batch_size: int = BATCH) -> None:
+                 batch_size: int = BATCH, writers: int = WRITERS) -> None:
         self.uri, self.user, self.database, self.batch_size = uri, user, database, batch_size
+        self.writers = max(1, writers)
         if not uri.split("://", 1)[0] in ("bolt", "neo4j", "bolt+s", "neo4j+s", "bolt+ssc", "neo4j+ssc"):
             raise StoreError(f"not a Neo4j URI: {uri!r} (use bolt://host:7687 or neo4j://host:7687 for a cluster)")
         try:
@@ -180,23 +183,54 @@ class Neo4jStore:
                                for p in MODEL.rels[rtype].properties)
                 self._write_batches(f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}})-[r:{rtype}]->"
                                     f"(y:{b} {{id: {_col('to')}}}) WHERE true{same} DELETE r", gone)
+        upserts: list[_Job] = []
         for label in MODEL.nodes:
-            gone_ids, upserts = _node_diff(old.nodes.get(label), new.nodes.get(label))
+            gone_ids, changed = _node_diff(old.nodes.get(label), new.nodes.get(label))
             if len(gone_ids):
                 self._write_batches(f"{_unwind(KEY)} MATCH (n:{label} {{id: {_col(KEY)}}}) DETACH DELETE n",
                                     gone_ids)
-            if len(upserts):
-                props = _props(upserts.columns)
+            if len(changed):
+                props = _props(changed.columns)
                 if _is_empty(old.nodes.get(label)):  # no node of this label in the database: nothing to merge
-                    self._write_batches(f"{_unwind(KEY)} CREATE (n:{label} {props})", upserts)
+                    upserts.append((f"{_unwind(KEY)} CREATE (n:{label} {props})", changed, {label}))
                 else:
-                    self._write_batches(f"{_unwind(KEY)} MERGE (n:{label} {{id: {_col(KEY)}}}) SET n = {props}",
-                                        upserts)
+                    upserts.append((f"{_unwind(KEY)} MERGE (n:{label} {{id: {_col(KEY)}}}) SET n = {props}",
+                                    changed, {label}))
+        self._write_apart(upserts)
+        creates: list[_Job] = []
         for (rtype, a, b), (_, added) in rel_changes.items():
             if len(added):
                 props = _props(MODEL.rels[rtype].properties)
-                self._write_batches(f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}}) "
-                                    f"MATCH (y:{b} {{id: {_col('to')}}}) CREATE (x)-[:{rtype} {props}]->(y)", added)
+                cypher = (f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}}) "
+                          f"MATCH (y:{b} {{id: {_col('to')}}}) CREATE (x)-[:{rtype} {props}]->(y)")
+                creates.append((cypher, added, {a, b}))
+        self._write_apart(creates)
+
+    def _write_apart(self, jobs: list[_Job]) -> None:
+        """Each job's statement over its frame (:meth:`_write_batches`), up to ``writers`` jobs at once, but
+        never two at once that touch a common label: their transactions then lock no common node or index
+        entry, so they neither wait for nor deadlock with each other.  The largest jobs start first.  The
+        first failure is raised once the jobs already running have ended; no further job starts."""
+        pending = sorted(jobs, key=lambda j: -len(j[1]))
+        running: dict[Future[None], set[str]] = {}
+        failed: BaseException | None = None
+        with ThreadPoolExecutor(self.writers, thread_name_prefix="neo4j-write") as pool:
+            while running or (pending and failed is None):
+                busy = set().union(*running.values())
+                while failed is None and len(running) < self.writers:
+                    job = next((j for j in pending if not j[2] & busy), None)
+                    if job is None:
+                        break
+                    pending.remove(job)
+                    running[pool.submit(self._write_batches, job[0], job[1])] = job[2]
+                    busy |= job[2]
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for f in done:
+                    del running[f]
+                    if f.exception() is not None and failed is None:
+                        failed = f.exception()
+        if failed is not None:
+            raise failed
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._read(cypher, params)
@@ -240,6 +274,10 @@ class Neo4jStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: a write job: a statement, the frame it runs over, and the labels of the nodes it locks
+_Job = tuple[str, pd.DataFrame, set[str]]
 
 
 def _param(column: str) -> str:
