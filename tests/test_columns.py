@@ -59,6 +59,10 @@ def test_ids_and_their_checks_as_the_scalar_functions() -> None:
                                                           for v in normed]
     assert list(cols.birth_dates(normed)) == [ids.birth_date_from_id(v) for v in normed]
     assert list(cols.genders(normed)) == [ids.gender_from_id(v) for v in normed]
+    valid = cols.valid_resident_ids(normed)  # computed once, handed to each
+    assert cols.resident_id_problems(normed, valid).tolist() == cols.resident_id_problems(normed).tolist()
+    assert list(cols.birth_dates(normed, valid)) == list(cols.birth_dates(normed))
+    assert list(cols.genders(normed, valid)) == list(cols.genders(normed))
 
 
 def test_map_unique_keeps_kinds_of_missing_apart() -> None:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from graphaudit.ingest import ids
 from graphaudit.ingest.columns import (birth_dates, dedupe_sorted, genders, map_unique, resident_id_problems,
-                                       to_str_series)
+                                       to_str_series, valid_resident_ids)
 from graphaudit.ingest.kinship import derive_kinship
 from graphaudit.ingest.source import Issue, is_person_id
 from graphaudit.model import MODEL, GraphFrames
@@ -192,10 +192,11 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     stub = ~allp["registered"].fillna(False).astype(bool)
     allp.loc[stub, "registered"] = False
     sid = allp.loc[stub, "id"]
-    allp.loc[stub, "birth_date"] = birth_dates(sid)
-    allp.loc[stub, "gender"] = genders(sid)
+    valid = valid_resident_ids(sid)
+    allp.loc[stub, "birth_date"] = birth_dates(sid, valid)
+    allp.loc[stub, "gender"] = genders(sid, valid)
     keyed = sid.str.startswith("~").to_numpy(dtype=bool)
-    problems = resident_id_problems(sid).to_numpy(dtype=object, copy=True)
+    problems = resident_id_problems(sid, valid).to_numpy(dtype=object, copy=True)
     problems[keyed] = None
     allp.loc[stub, "id_issue"] = pd.Series(problems, index=sid.index).fillna("")
     # a stub mentioned with a name and without one: keep the first name given

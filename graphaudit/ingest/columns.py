@@ -170,9 +170,10 @@ def valid_resident_ids(values: pd.Series) -> np.ndarray:
     return out
 
 
-def resident_id_problems(values: pd.Series) -> pd.Series:
-    """``None if v == "" else ids.resident_id_problem(v)`` for every (normalised) cell, as an object Series."""
-    valid = valid_resident_ids(values)
+def resident_id_problems(values: pd.Series, valid: np.ndarray | None = None) -> pd.Series:
+    """``None if v == "" else ids.resident_id_problem(v)`` for every (normalised) cell, as an object Series.
+    ``valid``: :func:`valid_resident_ids` of the values, when the caller has it already."""
+    valid = valid_resident_ids(values) if valid is None else valid
     out = np.full(len(values), None, dtype=object)
     rest = np.flatnonzero(~valid)
     if len(rest):
@@ -190,10 +191,11 @@ def _from_valid(values: pd.Series, valid: np.ndarray) -> tuple[np.ndarray, np.nd
     return rows, b.astype(np.int64) - 48
 
 
-def birth_dates(values: pd.Series) -> np.ndarray:
+def birth_dates(values: pd.Series, valid: np.ndarray | None = None) -> np.ndarray:
     """:func:`ids.birth_date_from_id` of every cell (object array of ``datetime.date`` or None).  Values must
-    already be normalised (as every ID column is after :func:`normalize_ids`)."""
-    valid = valid_resident_ids(values)
+    already be normalised (as every ID column is after :func:`normalize_ids`); ``valid`` as for
+    :func:`resident_id_problems`."""
+    valid = valid_resident_ids(values) if valid is None else valid
     out = np.full(len(values), None, dtype=object)
     rows, d = _from_valid(values, valid)
     if len(rows):
@@ -209,9 +211,10 @@ def birth_dates(values: pd.Series) -> np.ndarray:
     return out
 
 
-def genders(values: pd.Series) -> np.ndarray:
-    """:func:`ids.gender_from_id` of every cell (object array of "男", "女" or None), values normalised."""
-    valid = valid_resident_ids(values)
+def genders(values: pd.Series, valid: np.ndarray | None = None) -> np.ndarray:
+    """:func:`ids.gender_from_id` of every cell (object array of "男", "女" or None), values normalised;
+    ``valid`` as for :func:`resident_id_problems`."""
+    valid = valid_resident_ids(values) if valid is None else valid
     out = np.full(len(values), None, dtype=object)
     rows, d = _from_valid(values, valid)
     if len(rows):
