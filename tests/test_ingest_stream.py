@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from graphaudit.errors import StoreError
@@ -16,7 +17,8 @@ from graphaudit.ingest.build import build_graph
 from graphaudit.ingest.pipeline import ingest, prepare
 from graphaudit.ingest.stream import GraphAborted, GraphStream
 from graphaudit.model import MODEL, GraphFrames, ModelError
-from graphaudit.store.embedded import LadybugStore
+from graphaudit.store.embedded import ARROW, LadybugStore
+from graphaudit.synth import generate
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 SMALL_DB = 1 << 30
@@ -89,6 +91,30 @@ def test_build_graph_fills_a_stream_like_a_graph() -> None:
         pd.testing.assert_frame_equal(stream.nodes[label], df, check_exact=True)
     for key, df in graph.rels.items():
         pd.testing.assert_frame_equal(stream.rels[key], df, check_exact=True)
+
+
+@pytest.mark.parametrize("messy", [False, True])
+def test_frames_left_in_arrow_give_the_same_arrow_tables(tmp_path: Path, messy: bool) -> None:
+    """build_graph(plain=False), as the embedded store gets it, converts to the Arrow tables of plain frames."""
+    data = TINY
+    if messy:
+        data = tmp_path / "village"
+        generate(data, size="village", seed=5, messy=True)
+    tables, _, _ = prepare({}, data)
+    plain, _ = build_graph(tables)
+    arrow, _ = build_graph(tables, plain=False)
+    assert list(arrow.nodes) == list(plain.nodes) and list(arrow.rels) == list(plain.rels)
+    assert any(str(df[c].dtype) == "str" for df in arrow.nodes.values() for c in df)  # text stays in Arrow
+    for label, df in plain.nodes.items():
+        schema = pa.schema([(p, ARROW[t]) for p, t in MODEL.nodes[label].properties.items()])
+        assert len(df) == len(arrow.nodes[label])
+        assert pa.Table.from_pandas(arrow.nodes[label], schema=schema, preserve_index=False).equals(
+            pa.Table.from_pandas(df, schema=schema, preserve_index=False)), label
+    for (rtype, a, b), df in plain.rels.items():
+        schema = pa.schema([("from", pa.string()), ("to", pa.string()),
+                            *[(p, ARROW[t]) for p, t in MODEL.rels[rtype].properties.items()]])
+        assert pa.Table.from_pandas(arrow.rels[(rtype, a, b)], schema=schema, preserve_index=False).equals(
+            pa.Table.from_pandas(df, schema=schema, preserve_index=False)), rtype
 
 
 def test_busy_store_fails_the_load_at_once(tmp_path: Path) -> None:

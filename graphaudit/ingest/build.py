@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -101,24 +102,25 @@ def _person_ids(values: pd.Series) -> np.ndarray:
     return map_unique(values, is_person_id).astype(bool)
 
 
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """The frame as graph frames hold it: object columns, None for every missing value."""
+def _plain(df: pd.DataFrame, keep_text: bool = False) -> pd.DataFrame:
+    """The frame as graph frames hold it: object columns, None for every missing value.  With ``keep_text``
+    "str" columns stay as they are (Arrow-backed, NaN for missing values)."""
     out = {}
     for c in df.columns:
         col = df[c]
         if isinstance(col.dtype, pd.StringDtype):
-            out[c] = col.to_numpy(dtype=object, na_value=None)
+            out[c] = col if keep_text else col.to_numpy(dtype=object, na_value=None)
         else:
             vals = col.to_numpy(dtype=object, copy=True)
             vals[pd.isna(vals)] = None
-            out[c] = vals
-    return pd.DataFrame(out, index=df.index, dtype=object)
+            out[c] = pd.Series(vals, index=df.index, dtype=object)
+    return pd.DataFrame(out, index=df.index, dtype=None if keep_text else object)
 
 
-def _frame(label: str, rows: pd.DataFrame) -> pd.DataFrame:
+def _frame(label: str, rows: pd.DataFrame, plain: bool = True) -> pd.DataFrame:
     cols = list(MODEL.nodes[label].properties)
     out = pd.DataFrame({c: rows[c] if c in rows else None for c in cols}, index=rows.index)
-    return _plain(dedupe_sorted(out, ["id"], ["id"]))
+    return _plain(dedupe_sorted(out, ["id"], ["id"]), keep_text=not plain)
 
 
 def _positional(v: Iterable[object]) -> object:
@@ -126,10 +128,11 @@ def _positional(v: Iterable[object]) -> object:
     return v.array if isinstance(v, pd.Series) else list(v)
 
 
-def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], unique_sorted: bool = False,
+def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], unique_sorted: bool = False, plain: bool = True,
          **props: Iterable[object]) -> pd.DataFrame:
     """A relationship frame: rows without both ends dropped, duplicates dropped, sorted by (from, to).
-    ``unique_sorted`` says the rows are already unique and in that order (kinship frames)."""
+    ``unique_sorted`` says the rows are already unique and in that order (kinship frames); ``plain=False``
+    leaves the columns as they come (see :func:`build_graph`)."""
     df = pd.DataFrame({"from": _positional(frm), "to": _positional(to),
                        **{k: _positional(v) for k, v in props.items()}})
     df = df[df["from"].notna() & df["from"].ne("") & df["to"].notna() & df["to"].ne("")]
@@ -137,7 +140,8 @@ def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], unique_sorted: bool 
     for c in want:
         if c not in df:
             df[c] = None
-    return _plain(df[want].reset_index(drop=True) if unique_sorted else dedupe_sorted(df[want], want[:2]))
+    return _plain(df[want].reset_index(drop=True) if unique_sorted else dedupe_sorted(df[want], want[:2]),
+                  keep_text=not plain)
 
 
 def _empty(t: dict[str, pd.DataFrame], name: str, cols: list[str]) -> pd.DataFrame:
@@ -146,12 +150,17 @@ def _empty(t: dict[str, pd.DataFrame], name: str, cols: list[str]) -> pd.DataFra
 
 
 def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | None = None,
-                into: GraphFrames | None = None) -> tuple[GraphFrames, list[Issue]]:
+                into: GraphFrames | None = None, plain: bool = True) -> tuple[GraphFrames, list[Issue]]:
     """The whole graph from merged, normalised source tables (see ingest.pipeline).
 
     Every node frame is built before any relationship frame, and kinship comes last: the embedded store
     COPYs each frame while the next ones are being built.  ``into`` is the (empty) GraphFrames to fill, e.g. a :class:`graphaudit.ingest.stream.GraphStream`;
-    a new one by default."""
+    a new one by default.
+
+    Frames are plain by default: object columns, None for every missing value.  ``plain=False`` leaves the
+    "str" columns as they are (Arrow-backed, NaN for a missing value) instead of turning every value into a
+    Python object: a store that hands the frames to Arrow (the embedded store) gets the same Arrow tables —
+    Arrow reads NaN in a text column as null, as it reads None — at a fraction of the cost."""
     org_names = org_names or {}
     hh = _empty(tables, "households", ["person_key"])
     rel = tables.get("relations")
@@ -161,6 +170,7 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     con = _empty(tables, "contracts", ["contract_id"])
     sub = _empty(tables, "subsidies", ["payment_id"])
     g = GraphFrames() if into is None else into
+    node_frame, rel_frame = partial(_frame, plain=plain), partial(_rel, plain=plain)
     issues: list[Issue] = []
 
     # People: the register first, then everyone else the sources name.
@@ -202,14 +212,14 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     # a stub mentioned with a name and without one: keep the first name given
     allp["_named"] = allp["name"].notna() & (allp["name"] != "")
     allp = allp.sort_values(["registered", "_named"], ascending=False, kind="stable")
-    g.nodes["Person"] = _frame("Person", allp)
+    g.nodes["Person"] = node_frame("Person", allp)
 
     # Households and organisations.
     if len(hh):
         hrows = hh.rename(columns={"household_id": "id"})
-        g.nodes["Household"] = _frame("Household", hrows.sort_values("address", na_position="last", kind="stable"))
+        g.nodes["Household"] = node_frame("Household", hrows.sort_values("address", na_position="last", kind="stable"))
     else:
-        g.nodes["Household"] = _frame("Household", pd.DataFrame(columns=["id"]))
+        g.nodes["Household"] = node_frame("Household", pd.DataFrame(columns=["id"]))
     codes: dict[str, str] = {}
     for c, n in zip(cad.get("org_code", []), cad.get("org_name", [])):
         if c and n and c not in codes:
@@ -222,7 +232,7 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     orgs = pd.DataFrame({"id": sorted(allcodes)})
     orgs["name"] = orgs["id"].map(lambda c: codes.get(c) or org_names.get(c) or c)
     orgs["level"] = orgs["id"].map(lambda c: "village" if len(c) == 12 else "township")
-    g.nodes["Org"] = _frame("Org", orgs)
+    g.nodes["Org"] = node_frame("Org", orgs)
 
     # Companies, with stubs for those only named as shareholder or contractor.
     cstubs = [com]
@@ -238,15 +248,15 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     if len(comp):
         comp["id_issue"] = comp["id_issue"].where(comp["id_issue"].notna(),
                                                   comp["id"].map(lambda v: ids.uscc_problem(v) or ""))
-    g.nodes["Company"] = _frame("Company", comp)
+    g.nodes["Company"] = node_frame("Company", comp)
 
     # Contracts; payments and programmes.
-    g.nodes["Contract"] = _frame("Contract", con.rename(columns={"contract_id": "id"}))
+    g.nodes["Contract"] = node_frame("Contract", con.rename(columns={"contract_id": "id"}))
     pay = sub.rename(columns={"payment_id": "id"}).copy()
     if len(pay):
         pay["bank_account"] = accounts(pay["bank_account"])
-    g.nodes["Payment"] = _frame("Payment", pay)
-    g.nodes["Program"] = _frame("Program", pd.DataFrame({"id": sorted(set(sub.get("program", [])))}))
+    g.nodes["Payment"] = node_frame("Payment", pay)
+    g.nodes["Program"] = node_frame("Program", pd.DataFrame({"id": sorted(set(sub.get("program", [])))}))
 
     # Phones, addresses and accounts: nodes are the values the relationships to them name.
     persons, companies = g.nodes["Person"], g.nodes["Company"]
@@ -254,7 +264,7 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     addrs = [(persons["id"], addresses(persons["address"])), (companies["id"], addresses(companies["address"]))]
     account_of = [(pay["recipient_id"], pay["bank_account"])] if len(pay) else []
     account_of.append((companies["id"], accounts(companies["bank_account"])))
-    paid_into = _rel("PAID_INTO", pay["id"], pay["bank_account"]) if len(pay) else None
+    paid_into = rel_frame("PAID_INTO", pay["id"], pay["bank_account"]) if len(pay) else None
     held_by: dict[tuple[str, str, str], pd.DataFrame] = {}
     for label, rtype, pairs, node in (("Person", "HAS_PHONE", phone_of[:1], "Phone"),
                                       ("Company", "HAS_PHONE", phone_of[1:], "Phone"),
@@ -264,48 +274,48 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
                                       ("Company", "HAS_ACCOUNT", account_of[-1:], "BankAccount")):
         frm = pd.concat([a for a, _ in pairs]) if pairs else pd.Series(dtype=object)
         to = pd.concat([b for _, b in pairs]) if pairs else pd.Series(dtype=object)
-        held_by[(rtype, label, node)] = _rel(rtype, frm, to)
+        held_by[(rtype, label, node)] = rel_frame(rtype, frm, to)
     ends = [*held_by.items(), *([(("PAID_INTO", "Payment", "BankAccount"), paid_into)] if len(pay) else [])]
     for node in ("Phone", "Address", "BankAccount"):
         vals = set()
         for (_t, _a, b), df in ends:
             if b == node:
                 vals |= set(df["to"])
-        g.nodes[node] = _frame(node, pd.DataFrame({"id": sorted(vals)}))
+        g.nodes[node] = node_frame(node, pd.DataFrame({"id": sorted(vals)}))
 
     # Relationships.
     villages = [c for c in orgs["id"] if len(c) == 12]
-    g.rels[("PART_OF", "Org", "Org")] = _rel("PART_OF", villages, [c[:9] for c in villages])
+    g.rels[("PART_OF", "Org", "Org")] = rel_frame("PART_OF", villages, [c[:9] for c in villages])
     if len(hh):
-        g.rels[("MEMBER_OF", "Person", "Household")] = _rel(
+        g.rels[("MEMBER_OF", "Person", "Household")] = rel_frame(
             "MEMBER_OF", hh["person_key"], hh["household_id"], relation=hh["relation"])
-        g.rels[("LOCATED_IN", "Household", "Org")] = _rel("LOCATED_IN", g.nodes["Household"]["id"],
+        g.rels[("LOCATED_IN", "Household", "Org")] = rel_frame("LOCATED_IN", g.nodes["Household"]["id"],
                                                           g.nodes["Household"]["village_code"])
-    g.rels[("HOLDS", "Person", "Org")] = _rel("HOLDS", cad["person_id"], cad["org_code"], title=cad.get("title", []),
+    g.rels[("HOLDS", "Person", "Org")] = rel_frame("HOLDS", cad["person_id"], cad["org_code"], title=cad.get("title", []),
                                               start_date=cad.get("start_date", []), end_date=cad.get("end_date", []))
     if len(com):
-        g.rels[("LEGAL_REP_OF", "Person", "Company")] = _rel("LEGAL_REP_OF", com["legal_rep_id"], com["company_id"])
+        g.rels[("LEGAL_REP_OF", "Person", "Company")] = rel_frame("LEGAL_REP_OF", com["legal_rep_id"], com["company_id"])
     if len(sha):
         isp = pd.Series(_person_ids(sha["holder_id"]), index=sha.index)
         for (a, cond) in (("Person", isp), ("Company", ~isp)):
             s = sha[cond]
-            g.rels[("SHAREHOLDER_OF", a, "Company")] = _rel("SHAREHOLDER_OF", s["holder_id"], s["company_id"],
+            g.rels[("SHAREHOLDER_OF", a, "Company")] = rel_frame("SHAREHOLDER_OF", s["holder_id"], s["company_id"],
                                                              share=s["share"])
     if len(con):
-        g.rels[("ISSUED", "Org", "Contract")] = _rel("ISSUED", con["org_code"], con["contract_id"])
+        g.rels[("ISSUED", "Org", "Contract")] = rel_frame("ISSUED", con["org_code"], con["contract_id"])
         isp = pd.Series(_person_ids(con["contractor_id"]), index=con.index)
-        g.rels[("AWARDED_TO", "Contract", "Company")] = _rel("AWARDED_TO", con.loc[~isp, "contract_id"],
+        g.rels[("AWARDED_TO", "Contract", "Company")] = rel_frame("AWARDED_TO", con.loc[~isp, "contract_id"],
                                                              con.loc[~isp, "contractor_id"])
-        g.rels[("AWARDED_TO", "Contract", "Person")] = _rel("AWARDED_TO", con.loc[isp, "contract_id"],
+        g.rels[("AWARDED_TO", "Contract", "Person")] = rel_frame("AWARDED_TO", con.loc[isp, "contract_id"],
                                                             con.loc[isp, "contractor_id"])
     if len(pay):
-        g.rels[("PAID_TO", "Payment", "Person")] = _rel("PAID_TO", pay["id"], pay["recipient_id"])
-        g.rels[("APPROVED", "Person", "Payment")] = _rel("APPROVED", pay["approver_id"], pay["id"])
-        g.rels[("UNDER", "Payment", "Program")] = _rel("UNDER", pay["id"], pay["program"])
-        g.rels[("IN_ORG", "Payment", "Org")] = _rel("IN_ORG", pay["id"], pay["village_code"])
+        g.rels[("PAID_TO", "Payment", "Person")] = rel_frame("PAID_TO", pay["id"], pay["recipient_id"])
+        g.rels[("APPROVED", "Person", "Payment")] = rel_frame("APPROVED", pay["approver_id"], pay["id"])
+        g.rels[("UNDER", "Payment", "Program")] = rel_frame("UNDER", pay["id"], pay["program"])
+        g.rels[("IN_ORG", "Payment", "Org")] = rel_frame("IN_ORG", pay["id"], pay["village_code"])
         g.rels[("PAID_INTO", "Payment", "BankAccount")] = paid_into
     if len(con):
-        g.rels[("APPROVED", "Person", "Contract")] = _rel("APPROVED", con["approver_id"], con["contract_id"])
+        g.rels[("APPROVED", "Person", "Contract")] = rel_frame("APPROVED", con["approver_id"], con["contract_id"])
     for key, df in held_by.items():
         g.rels[key] = df
     # Kinship last: it takes longest, and the store COPYs the other relationships meanwhile.
@@ -318,6 +328,6 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
         kin = None
     if kin is not None:
         for rtype, df in kin.frames().items():
-            g.rels[(rtype, "Person", "Person")] = _rel(rtype, df["from"], df["to"], unique_sorted=True,
+            g.rels[(rtype, "Person", "Person")] = rel_frame(rtype, df["from"], df["to"], unique_sorted=True,
                                                        source=df["source"])
     return g, issues

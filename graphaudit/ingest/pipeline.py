@@ -208,7 +208,7 @@ def _build_while_writing(tables: dict[str, pd.DataFrame], store: "GraphStoreLike
     writer = threading.Thread(target=write, name="graphaudit-writer", daemon=True)
     writer.start()
     try:
-        graph, issues = build_graph(tables, into=stream)
+        graph, issues = build_graph(tables, into=stream, plain=False)  # the store hands frames to Arrow
     except BaseException as e:
         stream.finish(e)
         writer.join()
