@@ -57,7 +57,7 @@ def serve(db: DbOpt = None, neo4j: Neo4jOpt = None, database: DatabaseOpt = None
         if not 0 < port < 65536:
             raise GraphAuditError(f"--port {port}: must be between 1 and 65535")
         folder = state_dir(db, neo4j, state)
-        store = open_store(db, neo4j, database, read_only=True)
+        store = open_store(db, neo4j, database, read_only=True, query_threads=1)
         try:
             store.stats()  # fail now, with one line, if the store is empty or unreachable
             app = create_app(store, folder)

@@ -146,3 +146,17 @@ def test_search_index_sees_a_new_load_without_blocking_readers(tmp_path: Path,
     finally:
         reader.close()
         writer.close()
+
+
+def test_one_thread_per_query_gives_the_same_answers(tmp_path: Path, village: Path) -> None:
+    """The server's store (query_threads=1) answers as the default one does."""
+    store = loaded_store(tmp_path, village)
+    single = LadybugStore(tmp_path / "g.db", read_only=True, max_db_size=SMALL_DB, query_threads=1)
+    try:
+        ids = [r["id"] for r in store.run("MATCH (p:Person) RETURN p.id AS id ORDER BY id LIMIT 30")]
+        assert {i: _walk_keys(single, i) for i in ids} == {i: _walk_keys(store, i) for i in ids}
+        assert single.stats() == store.stats()
+        assert [c.num_threads for c in single._conns] == [1]
+    finally:
+        single.close()
+        store.close()

@@ -93,7 +93,7 @@ def app_from_env() -> FastAPI:
     from graphaudit.store import open_store
 
     cfg = json.loads(os.environ[SERVE_ENV])
-    store = open_store(cfg.get("db"), cfg.get("neo4j"), cfg.get("database"), read_only=True)
+    store = open_store(cfg.get("db"), cfg.get("neo4j"), cfg.get("database"), read_only=True, query_threads=1)
     app = create_app(store, cfg["state"])
     app.state.services.warm()
     app.router.on_shutdown.append(store.close)

@@ -58,9 +58,9 @@ class GraphStore(Protocol):
 
 
 def open_store(db: str | Path | None = None, neo4j: str | None = None, database: str | None = None,
-               read_only: bool = False) -> GraphStore:
+               read_only: bool = False, query_threads: int = 0) -> GraphStore:
     """The store a CLI user named: ``--neo4j URI`` (credentials from NEO4J_USER / NEO4J_PASSWORD) or the
-    embedded store at ``--db`` (default ./graphaudit.db)."""
+    embedded store at ``--db`` (default ./graphaudit.db; ``query_threads`` as for LadybugStore)."""
     if neo4j:
         from graphaudit.store.neo4j_store import Neo4jStore
 
@@ -68,7 +68,7 @@ def open_store(db: str | Path | None = None, neo4j: str | None = None, database:
                           password=os.environ.get("NEO4J_PASSWORD", ""), database=database)
     from graphaudit.store.embedded import LadybugStore
 
-    return LadybugStore(Path(db) if db else DEFAULT_DB, read_only=read_only)
+    return LadybugStore(Path(db) if db else DEFAULT_DB, read_only=read_only, query_threads=query_threads)
 
 
 # -- shared by the stores --------------------------------------------------------------------------------
