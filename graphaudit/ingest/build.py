@@ -280,7 +280,7 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
         vals = set()
         for (_t, _a, b), df in ends:
             if b == node:
-                vals |= set(df["to"])
+                vals |= set(df["to"].tolist())
         g.nodes[node] = node_frame(node, pd.DataFrame({"id": sorted(vals)}))
 
     # Relationships.
