@@ -18,12 +18,16 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import neo4j
 import pytest
 
 from graphaudit.neo4j_server import LocalNeo4j, Neo4jServerError, ensure_jars, find_java
+
+if TYPE_CHECKING:
+    from graphaudit.store.embedded import LadybugStore
+    from graphaudit.store.neo4j_store import Neo4jStore
 
 
 @dataclass(frozen=True)
@@ -113,3 +117,23 @@ def neo4j_clean(neo4j_server: Neo4jServerInfo) -> Iterator[Neo4jServerInfo]:
     """The session server with an empty default database."""
     clear_database(neo4j_server)
     yield neo4j_server
+
+
+@pytest.fixture()
+def neo(neo4j_clean: Neo4jServerInfo) -> Iterator["Neo4jStore"]:
+    """A Neo4jStore on an empty database, with batches of a few rows (so a tiny dataset makes several)."""
+    from graphaudit.store.neo4j_store import Neo4jStore
+
+    s = Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password, batch_size=7)
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def embedded(tmp_path: Path) -> Iterator["LadybugStore"]:
+    """An empty embedded store, to load the same data into for comparison."""
+    from graphaudit.store.embedded import LadybugStore
+
+    s = LadybugStore(tmp_path / "g.db", max_db_size=1 << 30)
+    yield s
+    s.close()

@@ -91,18 +91,7 @@ def test_columns_are_plain_values_with_none_for_missing() -> None:
 
 
 # -- against a real server -----------------------------------------------------------------------------------
-@pytest.fixture
-def neo(neo4j_clean):
-    s = Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password, batch_size=5)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def embedded(tmp_path: Path):
-    s = LadybugStore(tmp_path / "g.db", max_db_size=1 << 30)
-    yield s
-    s.close()
+# the fixtures ``neo`` (empty Neo4j database) and ``embedded`` come from tests/neo4j_fixture.py
 
 
 def contents(store: Any) -> tuple[dict, dict]:

@@ -19,18 +19,7 @@ TINY = Path(__file__).parent / "fixtures" / "tiny"
 pytestmark = pytest.mark.neo4j
 
 
-@pytest.fixture
-def neo(neo4j_clean):
-    s = Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password, batch_size=7)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def embedded(tmp_path: Path):
-    s = LadybugStore(tmp_path / "g.db", max_db_size=1 << 30)
-    yield s
-    s.close()
+# the fixtures ``neo`` (empty Neo4j database) and ``embedded`` come from tests/neo4j_fixture.py
 
 
 def graph_signature(g: nx.MultiDiGraph) -> tuple[set, set]:
