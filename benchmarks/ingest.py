@@ -91,9 +91,10 @@ def main() -> None:
         ensure_jars()
         # The page cache holds a county's store files (~420 MB; 256m did not) so the load does not evict; a
         # production server would be sized the same way.
-        server = LocalNeo4j(Path(tempfile.mkdtemp(prefix="ga-bench-neo4j-")), heap="2g", pagecache=NEO4J_PAGECACHE)
+        server = LocalNeo4j(Path(tempfile.mkdtemp(prefix="ga-bench-neo4j-")), heap="2g", initial_heap="2g",
+                           pagecache=NEO4J_PAGECACHE)
         server.start()
-        print(f"neo4j server: heap 2g, page cache {NEO4J_PAGECACHE}", flush=True)
+        print(f"neo4j server: heap 2g (initial 2g), page cache {NEO4J_PAGECACHE}", flush=True)
         os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"] = server.user, server.password
     results = []
     try:
