@@ -6,6 +6,7 @@ is derived from :data:`MODEL`; nothing about the schema is written twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -116,6 +117,19 @@ class GraphFrames:
 
     nodes: dict[str, pd.DataFrame] = field(default_factory=dict)
     rels: dict[tuple[str, str, str], pd.DataFrame] = field(default_factory=dict)
+
+    #: Whether another thread is still adding frames (graphaudit.ingest.stream.GraphStream).
+    streaming = False
+
+    def arriving(self) -> Iterator[tuple[str, Any, pd.DataFrame]]:
+        """``("node", label, frame)`` in the model's order, then ``("rel", (type, from label, to label), frame)``
+        in the graph's order: the order a store writes them in (a stream yields each as it is built)."""
+        for label in MODEL.nodes:
+            df = self.nodes.get(label)
+            if df is not None:
+                yield "node", label, df
+        for key, df in self.rels.items():
+            yield "rel", key, df
 
     def validate(self, model: GraphModel = MODEL) -> None:
         """Fail loudly when a frame does not match the model, or a relationship points at a missing node."""

@@ -48,6 +48,8 @@ class _Frames(dict):  # type: ignore[type-arg]
 class GraphStream(GraphFrames):
     """GraphFrames whose frames another thread reads, in a fixed order, while they are being added."""
 
+    streaming = True
+
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._done = False

@@ -146,7 +146,7 @@ class LadybugStore:
         error is raised in preference to the COPY error it would cause."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
-        streamed = hasattr(graph, "arriving")
+        streamed = graph.streaming
         if not streamed:
             graph.validate()
         with self._write_lock():
@@ -195,39 +195,23 @@ class LadybugStore:
             conn = ladybug.Connection(db)
             for stmt in MODEL.ladybug_ddl():
                 conn.execute(stmt)
-            for kind, key, df in self._frames(graph):
+            for kind, key, df in graph.arriving():
                 if not len(df):
                     continue
                 if kind == "node":
-                    props = MODEL.nodes[key].properties
-                    frame = _batches(pa.Table.from_pandas(
-                        df, schema=pa.schema([(p, ARROW[t]) for p, t in props.items()]), preserve_index=False))
-                    conn.execute(f"COPY {key} FROM frame")
+                    fields = {p: ARROW[t] for p, t in MODEL.nodes[key].properties.items()}
+                    into = f"{key} FROM frame"
                 else:
                     rtype, a, b = key
-                    props = MODEL.rels[rtype].properties
-                    schema = pa.schema([("from", pa.string()), ("to", pa.string()),
-                                        *[(p, ARROW[t]) for p, t in props.items()]])
-                    frame = _batches(pa.Table.from_pandas(df, schema=schema, preserve_index=False))
-                    conn.execute(f"COPY {rtype} FROM frame (from='{a}', to='{b}')")
+                    fields = {"from": pa.string(), "to": pa.string(),
+                              **{p: ARROW[t] for p, t in MODEL.rels[rtype].properties.items()}}
+                    into = f"{rtype} FROM frame (from='{a}', to='{b}')"
+                frame = _batches(pa.Table.from_pandas(df, schema=pa.schema(list(fields.items())),
+                                                      preserve_index=False))
+                conn.execute(f"COPY {into}")
             conn.close()
         finally:
             db.close()
-
-    @staticmethod
-    def _frames(graph: GraphFrames) -> Iterator[tuple[str, Any, pd.DataFrame]]:
-        """("node", label, frame) in the model's order, then ("rel", (type, from, to), frame) in the graph's
-        (as they arrive, for a stream)."""
-        arriving = getattr(graph, "arriving", None)
-        if arriving is not None:
-            yield from arriving()
-            return
-        for label in MODEL.nodes:
-            df = graph.nodes.get(label)
-            if df is not None:
-                yield "node", label, df
-        for key, df in graph.rels.items():
-            yield "rel", key, df
 
     @staticmethod
     def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
