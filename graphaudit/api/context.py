@@ -3,8 +3,8 @@
 LadybugDB allows one read-write Database per folder, so the server opens the store once and every request
 shares it.  Both stores are safe to query from many threads at once: the embedded store gives each thread
 its own connection on one Database (and re-opens it safely when a load switches generation), Neo4j's driver
-is thread-safe.  :class:`SharedStore` only refuses writes; ``serialise=True`` puts every call behind one
-lock (benchmarks/api.py measures what that costs).
+is thread-safe.  :class:`SharedStore` only refuses writes (benchmarks/api.py measures parallel against
+serialised reads).
 """
 
 from __future__ import annotations
@@ -35,40 +35,34 @@ __all__ = ["SharedStore", "Services", "services", "RunLock"]
 
 
 class SharedStore:
-    """A GraphStore shared by the server's threads (read-only use: ``replace`` is refused)."""
+    """A GraphStore shared by the server's threads, read-only: ``replace`` is refused.  Both stores are safe
+    to call from many threads, so every other call goes straight through."""
 
-    def __init__(self, store: GraphStore, serialise: bool = False) -> None:
+    def __init__(self, store: GraphStore) -> None:
         self.inner = store
         self.dialect = store.dialect
-        self._lock: threading.RLock | None = threading.RLock() if serialise else None
-
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._lock is None:
-            return fn(*args, **kwargs)
-        with self._lock:
-            return fn(*args, **kwargs)
 
     def read_tables(self) -> dict[str, pd.DataFrame]:
-        return self._call(self.inner.read_tables)  # type: ignore[no-any-return]
+        return self.inner.read_tables()
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         raise NotImplementedError("the server does not load data; use `graphaudit ingest`")
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self._call(self.inner.run, cypher, params)  # type: ignore[no-any-return]
+        return self.inner.run(cypher, params)
 
     def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
-        return self._call(self.inner.run_columns, cypher, params)  # type: ignore[no-any-return]
+        return self.inner.run_columns(cypher, params)
 
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self._call(self.inner.run_named, name, params)  # type: ignore[no-any-return]
+        return self.inner.run_named(name, params)
 
     def subgraph(self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None,
                  limit: int = 5000) -> nx.MultiDiGraph:
-        return self._call(self.inner.subgraph, node_ids, hops, rel_types, limit)  # type: ignore[no-any-return]
+        return self.inner.subgraph(node_ids, hops, rel_types, limit)
 
     def stats(self) -> dict[str, int]:
-        return self._call(self.inner.stats)  # type: ignore[no-any-return]
+        return self.inner.stats()
 
     def data_version(self) -> Any:
         """The store's cheap data version if it has one (the embedded store's generation), else None."""
@@ -76,7 +70,7 @@ class SharedStore:
         return fn() if fn is not None else None
 
     def close(self) -> None:
-        self._call(self.inner.close)
+        self.inner.close()
 
 
 class RunLock:
