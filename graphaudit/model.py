@@ -133,28 +133,39 @@ class GraphFrames:
 
     def validate(self, model: GraphModel = MODEL) -> None:
         """Fail loudly when a frame does not match the model, or a relationship points at a missing node."""
-        for label, df in self.nodes.items():
-            want = list(model.nodes[label].properties)
-            if list(df.columns) != want:
-                raise ModelError(f"graph frame {label}: columns {list(df.columns)} != model {want}")
-            if df[KEY].duplicated().any():
-                dup = df.loc[df[KEY].duplicated(), KEY].iloc[0]
-                raise ModelError(f"graph frame {label}: duplicate key {dup!r}")
         # one hash table per label, reused by every relationship that ends there
-        keys = {label: set(df[KEY].to_numpy(dtype=object).tolist()) for label, df in self.nodes.items()}
-        for (rtype, a, b), df in self.rels.items():
-            rt = model.rels[rtype]
-            if (a, b) not in rt.pairs:
-                raise ModelError(f"graph frame {rtype}: pair {a}->{b} not in model")
-            want = ["from", "to", *rt.properties]
-            if list(df.columns) != want:
-                raise ModelError(f"graph frame {rtype}({a}->{b}): columns {list(df.columns)} != {want}")
-            for side, label in (("from", a), ("to", b)):
-                ends = df[side].to_numpy(dtype=object).tolist()
-                known = keys.get(label, set())
-                if not known.issuperset(ends):
-                    shown = sorted(set(ends) - known)[:3]
-                    raise ModelError(f"graph frame {rtype}: {side} {shown} not among {label} nodes")
+        keys = {label: self.validate_node(label, df, model) for label, df in self.nodes.items()}
+        for key, df in self.rels.items():
+            self.validate_rel(key, df, keys, model)
+
+    @staticmethod
+    def validate_node(label: str, df: pd.DataFrame, model: GraphModel = MODEL) -> set[Any]:
+        """Check one node frame against the model; return its keys (for :meth:`validate_rel`)."""
+        want = list(model.nodes[label].properties)
+        if list(df.columns) != want:
+            raise ModelError(f"graph frame {label}: columns {list(df.columns)} != model {want}")
+        if df[KEY].duplicated().any():
+            dup = df.loc[df[KEY].duplicated(), KEY].iloc[0]
+            raise ModelError(f"graph frame {label}: duplicate key {dup!r}")
+        return set(df[KEY].to_numpy(dtype=object).tolist())
+
+    @staticmethod
+    def validate_rel(key: tuple[str, str, str], df: pd.DataFrame, keys: dict[str, set[Any]],
+                     model: GraphModel = MODEL) -> None:
+        """Check one relationship frame against the model and the node keys of each label (``keys``)."""
+        rtype, a, b = key
+        rt = model.rels[rtype]
+        if (a, b) not in rt.pairs:
+            raise ModelError(f"graph frame {rtype}: pair {a}->{b} not in model")
+        want = ["from", "to", *rt.properties]
+        if list(df.columns) != want:
+            raise ModelError(f"graph frame {rtype}({a}->{b}): columns {list(df.columns)} != {want}")
+        for side, label in (("from", a), ("to", b)):
+            ends = df[side].to_numpy(dtype=object).tolist()
+            known = keys.get(label, set())
+            if not known.issuperset(ends):
+                shown = sorted(set(ends) - known)[:3]
+                raise ModelError(f"graph frame {rtype}: {side} {shown} not among {label} nodes")
 
     def counts(self) -> dict[str, int]:
         """Node count per label and relationship count per type (zeros included)."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,8 @@ import pytest
 from graphaudit.errors import StoreError
 from graphaudit.ingest.build import build_graph
 from graphaudit.ingest.pipeline import ingest
-from graphaudit.model import KEY, MODEL
+from graphaudit.ingest.stream import GraphAborted, GraphStream
+from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.store.neo4j_store import Neo4jStore, _columns, _node_diff, _row_diff
 
@@ -157,3 +160,113 @@ def test_failed_first_load_leaves_an_empty_store(neo: Neo4jStore, monkeypatch: p
     assert neo.read_tables() == {} and not neo._dirty()
     ingest(TINY, neo)
     assert neo.stats()["Person"] > 0
+
+
+# -- a graph still being built, and undoing what a failed load wrote ------------------------------------------
+def _next_month(store: Neo4jStore) -> tuple[dict[str, pd.DataFrame], GraphFrames]:
+    """The stored tables with one subsidy payment gone (a node and its relationships to delete) and one
+    person moved (a changed node and a replaced HAS_ADDRESS)."""
+    tables = store.read_tables()
+    tables["subsidies"] = tables["subsidies"].iloc[1:].reset_index(drop=True)
+    hh = tables["households"].copy()
+    hh.loc[hh.index[hh["death_date"].isna()][0], "address"] = "李家庄村99号"
+    tables["households"] = hh
+    return tables, build_graph(tables)[0]
+
+
+def _replace_in_thread(store: Neo4jStore, tables: dict[str, pd.DataFrame], stream: GraphStream
+                       ) -> tuple[threading.Thread, list[BaseException]]:
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            store.replace(tables, stream)
+        except BaseException as e:  # noqa: BLE001 - handed to the test's thread
+            errors.append(e)
+
+    t = threading.Thread(target=write)
+    t.start()
+    return t, errors
+
+
+@pytest.mark.neo4j
+def test_streamed_load_is_written_as_it_arrives_and_equals_a_whole_load(neo: Neo4jStore,
+                                                                        embedded: LadybugStore) -> None:
+    ingest(TINY, neo)
+    tables, graph = _next_month(neo)
+    stream = GraphStream()
+    writer, errors = _replace_in_thread(neo, tables, stream)
+    for label, df in graph.nodes.items():
+        stream.nodes[label] = df
+    deadline = time.monotonic() + 60  # the nodes are written before the relationships even exist
+    while neo.run("MATCH (n:Person {address: $a}) RETURN count(n) AS c", {"a": "李家庄村99号"})[0]["c"] == 0:
+        assert time.monotonic() < deadline and writer.is_alive()
+        time.sleep(0.05)
+    for key, df in graph.rels.items():
+        stream.rels[key] = df
+    stream.finish()
+    writer.join(120)
+    assert not errors
+    embedded.replace(tables, graph)
+    assert contents(neo) == contents(embedded)
+    assert neo.read_tables().keys() == tables.keys() and not neo._dirty()
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("failure", ["builder", "invalid frame"])
+def test_failed_stream_leaves_the_store_as_it_was(neo: Neo4jStore, failure: str) -> None:
+    ingest(TINY, neo)
+    before, stats, stored = contents(neo), neo.stats(), neo.read_tables()
+    tables, graph = _next_month(neo)
+    stream = GraphStream()
+    writer, errors = _replace_in_thread(neo, tables, stream)
+    for label, df in graph.nodes.items():
+        stream.nodes[label] = df
+    first, *rest = graph.rels.items()
+    stream.rels[first[0]] = first[1]
+    if failure == "builder":
+        stream.finish(ValueError("the builder broke"))
+    else:  # a relationship to a person who is not there
+        key, df = rest[0]
+        stream.rels[key] = pd.concat([df, df.iloc[:1].assign(**{"from": "nobody", "to": "nobody"})])
+        stream.finish()
+    writer.join(120)
+    assert len(errors) == 1
+    if failure == "builder":
+        assert isinstance(errors[0], GraphAborted) and "the builder broke" in str(errors[0])
+    else:
+        assert isinstance(errors[0], ModelError) and "nobody" in str(errors[0])
+    assert contents(neo) == before and neo.stats() == stats
+    assert neo.read_tables().keys() == stored.keys() and not neo._dirty()
+
+
+@pytest.mark.neo4j
+def test_undo_puts_back_deleted_nodes_with_relationships_the_load_had_not_reached(
+        neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load deletes a payment (DETACH DELETE: its relationships go with it) and fails before any
+    relationship frame arrives: the undo must bring back the payment and every relationship it had."""
+    ingest(TINY, neo)
+    before, stats = contents(neo), neo.stats()
+    tables, graph = _next_month(neo)
+    deleted = threading.Event()
+    real = Neo4jStore._write_batches
+
+    def watch(self: Neo4jStore, cypher: str, frame: pd.DataFrame) -> None:
+        real(self, cypher, frame)
+        if "DETACH DELETE" in cypher:
+            deleted.set()
+
+    class DiesBeforeRelationships(GraphFrames):
+        def arriving(self):  # type: ignore[no-untyped-def]
+            for kind, key, df in super().arriving():
+                if kind == "rel":
+                    assert deleted.wait(60)
+                    raise RuntimeError("the builder died")
+                yield kind, key, df
+
+    monkeypatch.setattr(Neo4jStore, "_write_batches", watch)
+    with pytest.raises(StoreError, match="undone"):
+        neo.replace(tables, DiesBeforeRelationships(graph.nodes, graph.rels))
+    monkeypatch.undo()
+    assert deleted.is_set()
+    assert contents(neo) == before and neo.stats() == stats and not neo._dirty()

@@ -172,8 +172,8 @@ def prepare(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Pr
 def ingest(dataset_dir: Path, store: "GraphStoreLike", progress: Progress | None = None) -> LoadReport:
     """Load a dataset folder into a store; the store is unchanged if anything fails.
 
-    A store that takes a graph while it is being built (the embedded store) writes each frame as soon as it
-    is built, in a thread of its own; others get the whole graph."""
+    A store that takes a graph while it is being built (both stores do) writes each frame as soon as it is
+    built, in a thread of its own; others get the whole graph."""
     t0 = time.perf_counter()
     if getattr(store, "takes_graph_stream", False):
         tables, report = _next_tables(store.read_tables(), dataset_dir, progress)
@@ -208,7 +208,8 @@ def _build_while_writing(tables: dict[str, pd.DataFrame], store: "GraphStoreLike
     writer = threading.Thread(target=write, name="graphaudit-writer", daemon=True)
     writer.start()
     try:
-        graph, issues = build_graph(tables, into=stream, plain=False)  # the store hands frames to Arrow
+        # the embedded store hands frames to Arrow as they are; Neo4j's diff wants plain object columns
+        graph, issues = build_graph(tables, into=stream, plain=getattr(store, "plain_frames", False))
     except BaseException as e:
         stream.finish(e)
         writer.join()

@@ -1,22 +1,23 @@
-"""The Neo4j store: a Neo4j 5 server or cluster over bolt:// or neo4j:// (routing).
+"""The Neo4j store: a Neo4j 5 (or later) server or cluster over bolt:// or neo4j:// (routing).
 
 The normalised source tables (the ground truth the graph is built from) live in the database itself, as
 Parquet bytes on ``GraphauditTable`` nodes, so any workstation can add next month's data.  A load writes only
 the difference between the graph built from the old tables and the one built from the new tables (computed
-on whole frames with pandas), in batched ``UNWIND`` statements inside managed write transactions (the driver
-retries transient errors).  Each batch travels as columns, one list parameter per property, not as a map per
-row; a label the database holds no nodes of yet (a first load, a rebuild) is written with ``CREATE`` instead
-of ``MERGE``.
-If writing fails part-way, the reverse difference is applied; if even that fails, the store is marked dirty
-and the next load rebuilds it in full.  Reads run in read transactions; every query is parameterised —
-labels and types in query text come from model.yaml, never from user input.
+on whole frames with pandas), frame by frame as the graph is built, in batched ``UNWIND`` statements inside
+managed write transactions (the driver retries transient errors), on two write sessions at once
+(:mod:`graphaudit.store.neo4j_write`).  Each batch travels as columns, one list parameter per property, not as
+a map per row; a label the database holds no nodes of yet (a first load, a rebuild) is written with ``CREATE``
+instead of ``MERGE``.
+If the load fails part-way (a write, a bad frame, the builder), what it wrote is undone; if even that fails,
+the store is marked dirty and the next load rebuilds it in full.  Reads run in read transactions; every query
+is parameterised — labels and types in query text come from model.yaml, never from user input.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -26,13 +27,17 @@ from neo4j import exceptions as nx4j
 from neo4j.graph import Node, Path, Relationship
 
 from graphaudit.errors import StoreError
-from graphaudit.model import KEY, MODEL, GraphFrames
+from graphaudit.ingest.stream import GraphAborted
+from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.queries.catalog import load_query
 from graphaudit.store.base import walk_subgraph
+from graphaudit.store.neo4j_write import DENSE, Writers
 
 T = TypeVar("T")
 
 __all__ = ["Neo4jStore"]
+
+log = logging.getLogger(__name__)
 
 BATCH = 5000
 WRITERS = 2  # write transactions at once during a load (a server runs each on one core)
@@ -61,7 +66,9 @@ class Neo4jStore:
         if not uri.split("://", 1)[0] in ("bolt", "neo4j", "bolt+s", "neo4j+s", "bolt+ssc", "neo4j+ssc"):
             raise StoreError(f"not a Neo4j URI: {uri!r} (use bolt://host:7687 or neo4j://host:7687 for a cluster)")
         try:
-            self._driver: Driver = GraphDatabase.driver(uri, auth=(user, password), user_agent="graphaudit")
+            self._driver: Driver = GraphDatabase.driver(
+                uri, auth=(user, password), user_agent="graphaudit",
+                notifications_min_severity="OFF")  # no "label does not exist" warnings on stderr
             self._driver.verify_connectivity()
             rows = self._read("CALL dbms.components() YIELD name, versions RETURN versions[0] AS v")
         except nx4j.AuthError as e:
@@ -137,10 +144,22 @@ class Neo4jStore:
             self._write(stmt)
         self._write("CALL db.awaitIndexes(300)")
 
+    #: ``replace`` also takes a graph that another thread is still building
+    #: (:class:`graphaudit.ingest.stream.GraphStream`): it writes each frame as soon as it is built.
+    takes_graph_stream = True
+    #: frames with plain object columns (the diff compares them with the frames of the last load)
+    plain_frames = True
+
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
+        """Write the difference between the graph of the stored tables and ``graph``, then the tables.
+
+        Each frame is validated before any of it is written.  If anything fails (a write, a frame, the
+        builder of a streamed graph), what was written is undone, and the error raised; if even the undo
+        fails, the store is left marked dirty and the next load rebuilds it in full."""
         from graphaudit.ingest.build import build_graph
 
-        graph.validate()
+        if not graph.streaming:
+            graph.validate()  # a whole graph: before anything is written
         self.ensure_schema()
         if self._dirty():
             old_graph = GraphFrames()
@@ -149,14 +168,19 @@ class Neo4jStore:
             old_tables = self.read_tables()
             old_graph = build_graph(old_tables)[0] if old_tables else GraphFrames()
         self._set_dirty(True)
+        written = _Written()
         try:
-            self._apply(old_graph, graph)
-        except Exception as first:
+            self._apply(old_graph, graph, written)
+        except BaseException as first:
+            if graph.streaming:
+                graph.reader_failed(first)  # type: ignore[attr-defined]  # the builder stops too
             try:
-                self._apply(graph, old_graph)
+                self._undo(old_graph, written)
                 self._set_dirty(False)
-            except Exception:
-                pass  # left dirty: the next load rebuilds in full
+            except Exception as e:
+                log.warning("undoing the failed load failed too (the next load rebuilds in full): %s", e)
+            if isinstance(first, (ModelError, GraphAborted)) or not isinstance(first, Exception):
+                raise  # a bad graph, a failed builder, Ctrl-C: the store is as it was
             raise StoreError(f"load into Neo4j at {self.uri} failed and was undone: {first}") from first
         for name, df in tables.items():
             buf = io.BytesIO()
@@ -171,66 +195,101 @@ class Neo4jStore:
             while self._read(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]:
                 self._write(f"MATCH (n:{label}) WITH n LIMIT 10000 DETACH DELETE n")
 
-    def _apply(self, old: GraphFrames, new: GraphFrames) -> None:
-        """Write the difference old → new: removed relationships, removed nodes, new or changed nodes,
-        new relationships.  ``old`` is what the database holds: a label without old nodes is created outright,
-        and a relationship frame without old rows needs no diff."""
-        rel_changes = {k: _row_diff(old.rels.get(k), new.rels.get(k))
-                       for k in sorted(set(old.rels) | set(new.rels))}
-        for (rtype, a, b), (gone, _) in rel_changes.items():
-            if len(gone):
-                same = "".join(f" AND (r.{p} = {_col(p)} OR (r.{p} IS NULL AND {_col(p)} IS NULL))"
-                               for p in MODEL.rels[rtype].properties)
-                self._write_batches(f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}})-[r:{rtype}]->"
-                                    f"(y:{b} {{id: {_col('to')}}}) WHERE true{same} DELETE r", gone)
-        upserts: list[_Job] = []
-        for label in MODEL.nodes:
-            gone_ids, changed = _node_diff(old.nodes.get(label), new.nodes.get(label))
-            if len(gone_ids):
-                self._write_batches(f"{_unwind(KEY)} MATCH (n:{label} {{id: {_col(KEY)}}}) DETACH DELETE n",
-                                    gone_ids)
-            if len(changed):
-                props = _props(changed.columns)
-                if _is_empty(old.nodes.get(label)):  # no node of this label in the database: nothing to merge
-                    upserts.append((f"{_unwind(KEY)} CREATE (n:{label} {props})", changed, {label}))
+    def _apply(self, old: GraphFrames, new: GraphFrames, written: _Written) -> None:
+        """Write the difference old → new, each frame as it arrives (:meth:`GraphFrames.arriving`), on
+        :class:`Writers`: gone nodes (with their relationships) and new or changed nodes of a label, then gone
+        and new relationships of a type, once the nodes at their ends are written.  ``old`` is what the
+        database holds: a label without old nodes is created outright.  ``written`` records what was sent."""
+        writers = Writers(self._write_batches, self.writers)
+        keys: dict[str, set[Any]] = {}
+        try:
+            for kind, key, df in new.arriving():
+                writers.check()
+                if kind == "node":
+                    keys[key] = GraphFrames.validate_node(key, df)
+                    gone_ids, changed = _node_diff(old.nodes.get(key), df)
+                    written.node(key, df, gone_ids)
+                    self._write_nodes(writers, key, gone_ids, changed, create=_is_empty(old.nodes.get(key)))
+                    writers.written(key)
                 else:
-                    upserts.append((f"{_unwind(KEY)} MERGE (n:{label} {{id: {_col(KEY)}}}) SET n = {props}",
-                                    changed, {label}))
-        self._write_apart(upserts)
-        creates: list[_Job] = []
-        for (rtype, a, b), (_, added) in rel_changes.items():
-            if len(added):
-                props = _props(MODEL.rels[rtype].properties)
-                cypher = (f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}}) "
-                          f"MATCH (y:{b} {{id: {_col('to')}}}) CREATE (x)-[:{rtype} {props}]->(y)")
-                creates.append((cypher, added, {a, b}))
-        self._write_apart(creates)
+                    GraphFrames.validate_rel(key, df, keys)
+                    gone, added = _row_diff(old.rels.get(key), df)
+                    written.rels[key] = df
+                    self._write_rels(writers, key, gone, added, new.nodes)
+            for label, df in old.nodes.items():  # labels the new graph has none of
+                if label not in new.nodes and len(df):
+                    written.node(label, df.iloc[:0], df[KEY])
+                    self._write_nodes(writers, label, df[KEY], df.iloc[:0], create=False)
+            for key, df in old.rels.items():
+                if key not in new.rels and len(df):
+                    written.rels[key] = df.iloc[:0]
+                    self._write_rels(writers, key, df, df.iloc[:0], new.nodes)
+        except BaseException as e:
+            writers.close(e)
+            raise
+        writers.close()
+        log.debug("neo4j load: %d parts, %d transactions retried", writers.parts, writers.retries)
 
-    def _write_apart(self, jobs: list[_Job]) -> None:
-        """Each job's statement over its frame (:meth:`_write_batches`), up to ``writers`` jobs at once, but
-        never two at once that touch a common label: their transactions then lock no common node or index
-        entry, so they neither wait for nor deadlock with each other.  The largest jobs start first.  The
-        first failure is raised once the jobs already running have ended; no further job starts."""
-        pending = sorted(jobs, key=lambda j: -len(j[1]))
-        running: dict[Future[None], set[str]] = {}
-        failed: BaseException | None = None
-        with ThreadPoolExecutor(self.writers, thread_name_prefix="neo4j-write") as pool:
-            while running or (pending and failed is None):
-                busy = set().union(*running.values())
-                while failed is None and len(running) < self.writers:
-                    job = next((j for j in pending if not j[2] & busy), None)
-                    if job is None:
-                        break
-                    pending.remove(job)
-                    running[pool.submit(self._write_batches, job[0], job[1])] = job[2]
-                    busy |= job[2]
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for f in done:
-                    del running[f]
-                    if f.exception() is not None and failed is None:
-                        failed = f.exception()
-        if failed is not None:
-            raise failed
+    def _undo(self, old: GraphFrames, written: _Written) -> None:
+        """Put back ``old`` where :meth:`_apply` wrote (perhaps only part of) ``written``: the nodes of
+        the labels it reached as they were, and every old relationship of a type it reached or of a node
+        it deleted (created only where it is missing, so a relationship never written twice)."""
+        writers = Writers(self._write_batches, self.writers)
+        try:
+            for label, df in written.nodes.items():
+                gone_ids, changed = _node_diff(df, old.nodes.get(label))
+                self._write_nodes(writers, label, gone_ids, changed, create=False)
+                writers.written(label)
+            for key in sorted(set(written.rels) | set(old.rels)):
+                rtype, a, b = key
+                before, now = old.rels.get(key), written.rels.get(key)
+                if before is None and now is None:
+                    continue
+                before = before if before is not None else now.iloc[:0]  # type: ignore[union-attr]
+                if now is None:  # not reached: only what went with the nodes it deleted
+                    remove, restore = before.iloc[:0], before.iloc[:0]
+                else:
+                    remove, restore = _only_in(now, before), _only_in(before, now)
+                lost = before["from"].isin(written.gone.get(a, ())) | before["to"].isin(written.gone.get(b, ()))
+                if lost.any():
+                    restore = pd.concat([restore, before[lost]]).drop_duplicates()
+                self._write_rels(writers, key, remove, restore, old.nodes, guard=True)
+        except BaseException as e:
+            writers.close(e)
+            raise
+        writers.close()
+
+    def _write_nodes(self, writers: Writers, label: str, gone_ids: pd.Series, changed: pd.DataFrame,
+                     create: bool) -> None:
+        if len(gone_ids):
+            writers.add(f"{_unwind(KEY)} MATCH (n:{label} {{id: {_col(KEY)}}}) DETACH DELETE n",
+                        gone_ids.to_frame(KEY), label=label)
+        if len(changed):
+            props = _props(changed.columns)
+            if create:  # no node of this label in the database: nothing to merge
+                writers.add(f"{_unwind(KEY)} CREATE (n:{label} {props})", changed, label=label)
+            else:
+                writers.add(f"{_unwind(KEY)} MERGE (n:{label} {{id: {_col(KEY)}}}) SET n = {props}", changed,
+                            label=label)
+
+    def _write_rels(self, writers: Writers, key: tuple[str, str, str], gone: pd.DataFrame,
+                    added: pd.DataFrame, nodes: dict[str, pd.DataFrame], guard: bool = False) -> None:
+        """Delete the ``gone`` rows of a relationship frame and create the ``added`` ones (with ``guard``,
+        only those not in the database already)."""
+        rtype, a, b = key
+        same = "".join(f" AND (r.{p} = {_col(p)} OR (r.{p} IS NULL AND {_col(p)} IS NULL))"
+                       for p in MODEL.rels[rtype].properties)
+        if len(gone):
+            writers.add(f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}})-[r:{rtype}]->(y:{b} {{id: {_col('to')}}}) "
+                        f"WHERE true{same} DELETE r", gone)
+        if len(added):
+            props = _props(MODEL.rels[rtype].properties)
+            where = f" WHERE NOT EXISTS {{ MATCH (x)-[r:{rtype}]->(y) WHERE true{same} }}" if guard else ""
+            cypher = (f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}}) MATCH (y:{b} {{id: {_col('to')}}})"
+                      f"{where} CREATE (x)-[:{rtype} {props}]->(y)")
+            # an end whose nodes each get many of these relationships is dense: one part at a time on it
+            dense = {label for label in (a, b) if len(added) >= DENSE * max(1, len(nodes.get(label, ())))}
+            writers.add(cypher, added, needs={a, b}, holds=dense)
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._read(cypher, params)
@@ -276,8 +335,18 @@ class Neo4jStore:
         self.close()
 
 
-#: a write job: a statement, the frame it runs over, and the labels of the nodes it locks
-_Job = tuple[str, pd.DataFrame, set[str]]
+class _Written:
+    """What a load has sent so far: each frame it reached, and the ids of the old nodes it deleted."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, pd.DataFrame] = {}
+        self.rels: dict[tuple[str, str, str], pd.DataFrame] = {}
+        self.gone: dict[str, pd.Series] = {}
+
+    def node(self, label: str, frame: pd.DataFrame, gone_ids: pd.Series) -> None:
+        self.nodes[label] = frame
+        if len(gone_ids):
+            self.gone[label] = gone_ids
 
 
 def _param(column: str) -> str:
