@@ -1,9 +1,12 @@
 """A throwaway local Neo4j Community server, started from Maven-resolved jars.
 
 No tarball, no Docker: ``neo4j/pom.xml`` resolves the server jars from Maven Central into
-``.cache/neo4j/lib`` (:func:`ensure_jars`); :class:`LocalNeo4j` runs
-``org.neo4j.server.CommunityEntryPoint`` on them with a generated config (Bolt on 127.0.0.1 and a
-free port, HTTP/HTTPS off, auth on, small heap and page cache) and a random password.
+``.cache/neo4j/lib/<version>`` (:func:`ensure_jars`).  The release follows the machine's Java
+(:func:`runtime`): the newest release tried here on Java 21 or later (a machine may have such a JDK beside
+its default Java 17, and it is found in /usr/lib/jvm), 5.26 LTS on Java 17.  :class:`LocalNeo4j` runs the
+server's entry point (``CommunityEntryPoint`` in 5.x, ``Neo4jCommunity`` since) on them with a generated
+config (Bolt on 127.0.0.1 and a free port, HTTP/HTTPS off, auth on, small heap and page cache) and a random
+password.
 
     with LocalNeo4j(tmp_dir) as server:
         driver = neo4j.GraphDatabase.driver(server.uri, auth=(server.user, server.password))
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import re
@@ -30,8 +34,11 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POM_PATH = REPO_ROOT / "neo4j" / "pom.xml"
-NEO4J_VERSION = "5.26.30"
-SERVER_CLASS = "org.neo4j.server.CommunityEntryPoint"
+# The release to run is chosen by the Java the machine has (see runtime()): the newest release tried here on a
+# Java 21 or later, the 5.26 long-term-support release on Java 17.  GRAPHAUDIT_NEO4J_VERSION overrides it.
+CURRENT_VERSION = "2026.08.1"  # calendar releases need Java 21+; tried on Temurin 25
+LTS_VERSION = "5.26.30"  # the last release on Java 17
+NEW_JAVA = 21
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
 STATE_FILE = "graphaudit-neo4j.json"
 HOME_SUBDIRS = ("conf", "data", "logs", "run", "plugins", "import")
@@ -64,9 +71,9 @@ def cache_dir() -> Path:
     return Path(env).expanduser().resolve() if env else REPO_ROOT / ".cache" / "neo4j"
 
 
-def lib_dir() -> Path:
-    """Directory holding the server jars (``<cache>/lib``)."""
-    return cache_dir() / "lib"
+def lib_dir(version: str | None = None) -> Path:
+    """Directory holding the jars of a Neo4j release (``<cache>/lib/<version>``; default: :func:`runtime`'s)."""
+    return cache_dir() / "lib" / (version or runtime()[1])
 
 
 def default_home() -> Path:
@@ -74,15 +81,56 @@ def default_home() -> Path:
     return cache_dir() / "run" / "default"
 
 
+def java_major(java: str) -> int:
+    """The feature release of a ``java`` executable (17, 21, 25 …), from ``java -version``; 0 if unknown."""
+    return _java_major(str(Path(java).resolve()))
+
+
+@functools.lru_cache(maxsize=None)
+def _java_major(java: str) -> int:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
+        m = re.search(r'version "(\d+)(?:\.(\d+))?', out)
+        if m:
+            return int(m.group(2)) if m.group(1) == "1" else int(m.group(1))
+    return 0
+
+
 def find_java() -> str:
-    """Return the ``java`` executable (``$JAVA_HOME/bin/java`` first), or raise a clear error."""
+    """The ``java`` to run Neo4j with: ``$JAVA_HOME/bin/java``; else the newest JDK of Java 21 or later in
+    /usr/lib/jvm (a machine may have one beside its default Java 17); else ``java`` on the PATH."""
     java_home = os.environ.get("JAVA_HOME")
     if java_home and (Path(java_home) / "bin" / "java").is_file():
         return str(Path(java_home) / "bin" / "java")
+    newer = [(java_major(str(j)), str(j)) for j in Path("/usr/lib/jvm").glob("*/bin/java") if j.is_file()]
+    newer = [(major, j) for major, j in newer if major >= NEW_JAVA]
+    if newer:
+        return max(newer)[1]
     java = shutil.which("java")
     if not java:
-        raise Neo4jServerError("java not found: install a Java 17 or 21 runtime (openjdk-17-jre-headless)")
+        raise Neo4jServerError("java not found: install Java 21 or later (or Java 17 for Neo4j 5.26), "
+                               "or set JAVA_HOME")
     return java
+
+
+def runtime() -> tuple[str, str]:
+    """``(java, Neo4j version)``: the newest release on a Java 21 or later, 5.26 LTS on Java 17
+    (``$GRAPHAUDIT_NEO4J_VERSION`` picks one)."""
+    java = find_java()
+    forced = os.environ.get("GRAPHAUDIT_NEO4J_VERSION")
+    if forced:
+        return java, forced
+    return java, CURRENT_VERSION if java_major(java) >= NEW_JAVA else LTS_VERSION
+
+
+def server_class(version: str) -> str:
+    """The server's main class: ``CommunityEntryPoint`` in 5.x, ``Neo4jCommunity`` in the calendar releases."""
+    return "org.neo4j.server.CommunityEntryPoint" if version.startswith("5.") else "org.neo4j.server.Neo4jCommunity"
+
+
+def jvm_flags(java: str) -> tuple[str, ...]:
+    """:data:`JVM_FLAGS`, and on Java 21 or later native access for the JNA library Neo4j loads."""
+    return JVM_FLAGS + (("--enable-native-access=ALL-UNNAMED",) if java_major(java) >= NEW_JAVA else ())
 
 
 def ensure_jars(quiet: bool = False) -> Path:
@@ -91,10 +139,11 @@ def ensure_jars(quiet: bool = False) -> Path:
     Fast when the completion marker is present; otherwise runs ``mvn -B -q -f neo4j/pom.xml
     dependency:copy-dependencies`` under a file lock (concurrent callers download once).
     """
-    lib = lib_dir()
+    version = runtime()[1]
+    lib = lib_dir(version)
 
     def complete() -> bool:
-        return all((lib / name.format(v=NEO4J_VERSION)).is_file() for name in _REQUIRED_JARS)
+        return all((lib / name.format(v=version)).is_file() for name in _REQUIRED_JARS)
 
     if (lib / _MARKER).is_file() and complete():
         return lib
@@ -102,23 +151,24 @@ def ensure_jars(quiet: bool = False) -> Path:
     with open(lib.parent / ".fetch.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not complete():
-            _run_maven(lib, quiet)
+            _run_maven(lib, version, quiet)
         if not complete():
-            raise Neo4jServerError(f"Maven finished but the Neo4j {NEO4J_VERSION} jars are missing in {lib}")
-        (lib / _MARKER).write_text(NEO4J_VERSION + "\n")
+            raise Neo4jServerError(f"Maven finished but the Neo4j {version} jars are missing in {lib}")
+        (lib / _MARKER).write_text(version + "\n")
     return lib
 
 
-def _run_maven(lib: Path, quiet: bool) -> None:
+def _run_maven(lib: Path, version: str, quiet: bool) -> None:
     mvn = shutil.which("mvn")
     if not mvn:
         raise Neo4jServerError("mvn not found: install Maven (apt-get install maven) to fetch the Neo4j jars")
     find_java()
     if not POM_PATH.is_file():
         raise Neo4jServerError(f"{POM_PATH} not found: run from a graphaudit source checkout")
-    cmd = [mvn, "-B", "-q", "-f", str(POM_PATH), "dependency:copy-dependencies", f"-DoutputDirectory={lib}"]
+    cmd = [mvn, "-B", "-q", "-f", str(POM_PATH), "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
+           f"-Dneo4j.version={version}"]
     if not quiet:
-        print(f"Fetching Neo4j {NEO4J_VERSION} jars from Maven Central into {lib} ...", file=sys.stderr)
+        print(f"Fetching Neo4j {version} jars from Maven Central into {lib} ...", file=sys.stderr)
     proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
@@ -201,7 +251,8 @@ def admin_command(
     conf = home_path / "conf" / "neo4j.conf"
     if not conf.exists():
         conf.write_text(render_conf(7687, heap=heap))
-    cmd = [find_java(), f"-Xmx{heap}", *JVM_FLAGS, "-cp", f"{lib}/*", ADMIN_CLASS, *args]
+    java = find_java()
+    cmd = [java, f"-Xmx{heap}", *jvm_flags(java), "-cp", f"{lib}/*", ADMIN_CLASS, *args]
     return subprocess.run(cmd, cwd=home_path, env=_java_env(home_path), capture_output=True, text=True,
                           timeout=timeout, check=check, stdin=subprocess.DEVNULL)
 
@@ -232,7 +283,7 @@ def _pid_is_server(pid: int, home: Path) -> bool:
     except OSError:
         ps = ["ps", "-o", "command=", "-p", str(pid)]
         cmdline = subprocess.run(ps, capture_output=True, text=True).stdout
-    return SERVER_CLASS in cmdline and f"--home-dir={home}" in cmdline
+    return "org.neo4j.server." in cmdline and f"--home-dir={home}" in cmdline
 
 
 def _set_pdeathsig() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -267,6 +318,7 @@ class LocalNeo4j:
         self.startup_timeout = startup_timeout
         self.detach = detach
         self.pid: int | None = None
+        self.version: str | None = None  # the Neo4j release, once started (see runtime())
         self.started_in: float | None = None  # seconds from JVM launch to Bolt answering
         self._proc: subprocess.Popen[bytes] | None = None
         self._t0 = 0.0
@@ -302,7 +354,7 @@ class LocalNeo4j:
             return self
         if self.requested_port and not port_is_free(self.requested_port):
             raise PortInUseError(f"port {self.requested_port} on 127.0.0.1 is already in use")
-        lib, java = ensure_jars(quiet=False), find_java()
+        lib, (java, self.version) = ensure_jars(quiet=False), runtime()
         prepare_home(self.home)
         if not (self.home / "data" / "databases").exists():
             # "--": a generated password may start with "-", which the admin tool would take for an option
@@ -327,8 +379,8 @@ class LocalNeo4j:
         self.port = self.requested_port or free_port()
         conf = render_conf(self.port, self.heap, self.initial_heap, self.pagecache)
         (self.home / "conf" / "neo4j.conf").write_text(conf)
-        cmd = [java, f"-Xms{self.initial_heap}", f"-Xmx{self.heap}", *JVM_FLAGS, "-cp", f"{lib}/*",
-               SERVER_CLASS, f"--home-dir={self.home}", f"--config-dir={self.home / 'conf'}"]
+        cmd = [java, f"-Xms{self.initial_heap}", f"-Xmx{self.heap}", *jvm_flags(java), "-cp", f"{lib}/*",
+               server_class(self.version), f"--home-dir={self.home}", f"--config-dir={self.home / 'conf'}"]
         pdeathsig = _set_pdeathsig if not self.detach and sys.platform.startswith("linux") else None
         self._t0 = time.monotonic()
         with open(self.log_path, "ab") as log:
@@ -391,7 +443,7 @@ class LocalNeo4j:
     def write_state(self, running: bool = True) -> None:
         """Write ``<home>/graphaudit-neo4j.json`` (mode 0600: it holds the password)."""
         state = {"uri": self.uri, "user": self.user, "password": self.password, "port": self.port,
-                 "pid": self.pid if running else None, "home": str(self.home), "version": NEO4J_VERSION}
+                 "pid": self.pid if running else None, "home": str(self.home), "version": self.version}
         tmp = self.state_path.with_suffix(".tmp")
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             json.dump(state, f, indent=2)
@@ -406,13 +458,14 @@ class LocalNeo4j:
         except (OSError, ValueError):
             return None
         inst = cls(home_path, int(state.get("port") or 0) or None, password=state["password"], detach=True)
-        inst.user, inst.pid = state.get("user", "neo4j"), state.get("pid")
+        inst.user, inst.pid, inst.version = state.get("user", "neo4j"), state.get("pid"), state.get("version")
         return inst
 
     def status(self) -> dict[str, Any]:
-        """A JSON-able summary: running, uri, user, password, pid, home, rss_mb."""
+        """A JSON-able summary: running, uri, user, password, pid, home, version, rss_mb."""
         running = self.is_running()
         return {"running": running, "uri": self.uri, "user": self.user, "password": self.password,
+                "version": self.version,
                 "pid": self.pid if running else None, "home": str(self.home),
                 "rss_mb": rss_mb(self.pid) if running and self.pid else None}
 
