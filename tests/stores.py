@@ -1,10 +1,16 @@
-"""Embedded stores for tests: small, loaded from a dataset folder in one call."""
+"""Stores for tests: small embedded stores loaded from a dataset folder in one call, and a store's
+``replace`` run in a thread of its own (to feed it a graph that is still being built)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from graphaudit.ingest.pipeline import ingest
+from graphaudit.ingest.stream import GraphStream
 from graphaudit.store.embedded import LadybugStore
 
 #: Tests open many stores at once: bound the virtual memory each reserves.
@@ -16,3 +22,19 @@ def loaded_store(folder: Path, data: Path) -> LadybugStore:
     s = LadybugStore(folder / "g.db", max_db_size=SMALL_DB)
     ingest(data, s)
     return s
+
+
+def replace_in_thread(store: Any, tables: dict[str, pd.DataFrame], stream: GraphStream
+                      ) -> tuple[threading.Thread, list[BaseException]]:
+    """``store.replace(tables, stream)`` started in another thread; the list gets its error, if any."""
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            store.replace(tables, stream)
+        except BaseException as e:  # noqa: BLE001 - handed to the test's thread
+            errors.append(e)
+
+    t = threading.Thread(target=write)
+    t.start()
+    return t, errors

@@ -19,6 +19,7 @@ from graphaudit.ingest.stream import GraphAborted, GraphStream
 from graphaudit.model import MODEL, GraphFrames, ModelError
 from graphaudit.store.embedded import ARROW, LadybugStore
 from graphaudit.synth import generate
+from tests.stores import replace_in_thread
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 SMALL_DB = 1 << 30
@@ -130,21 +131,6 @@ def test_busy_store_fails_the_load_at_once(tmp_path: Path) -> None:
     store.close()
 
 
-def _replace_in_thread(store: LadybugStore, tables: dict[str, pd.DataFrame], stream: GraphStream
-                       ) -> tuple[threading.Thread, list[BaseException]]:
-    errors: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            store.replace(tables, stream)
-        except BaseException as e:  # noqa: BLE001 - handed to the test's thread
-            errors.append(e)
-
-    t = threading.Thread(target=write)
-    t.start()
-    return t, errors
-
-
 def test_invalid_streamed_graph_is_refused_with_the_model_error(tmp_path: Path) -> None:
     store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
     ingest(TINY, store)
@@ -152,7 +138,7 @@ def test_invalid_streamed_graph_is_refused_with_the_model_error(tmp_path: Path) 
     tables, graph, _ = prepare({}, TINY)
     person = graph.nodes["Person"]
     stream = GraphStream()
-    writer, errors = _replace_in_thread(store, tables, stream)
+    writer, errors = replace_in_thread(store, tables, stream)
     for label, df in graph.nodes.items():
         stream.nodes[label] = pd.concat([df, df.iloc[:1]], ignore_index=True) if label == "Person" else df
     for key, df in graph.rels.items():
@@ -172,7 +158,7 @@ def test_builder_failure_leaves_store_unchanged(tmp_path: Path) -> None:
     before = state(store)
     tables, graph, _ = prepare({}, TINY)
     stream = GraphStream()
-    writer, errors = _replace_in_thread(store, tables, stream)
+    writer, errors = replace_in_thread(store, tables, stream)
     for label, df in graph.nodes.items():
         stream.nodes[label] = df
     stream.rels[next(iter(graph.rels))] = next(iter(graph.rels.values()))

@@ -23,6 +23,7 @@ from graphaudit.ingest.stream import GraphAborted, GraphStream
 from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.store.neo4j_store import Neo4jStore, _columns, _node_diff, _row_diff
+from tests.stores import replace_in_thread
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 
@@ -174,28 +175,13 @@ def _next_month(store: Neo4jStore) -> tuple[dict[str, pd.DataFrame], GraphFrames
     return tables, build_graph(tables)[0]
 
 
-def _replace_in_thread(store: Neo4jStore, tables: dict[str, pd.DataFrame], stream: GraphStream
-                       ) -> tuple[threading.Thread, list[BaseException]]:
-    errors: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            store.replace(tables, stream)
-        except BaseException as e:  # noqa: BLE001 - handed to the test's thread
-            errors.append(e)
-
-    t = threading.Thread(target=write)
-    t.start()
-    return t, errors
-
-
 @pytest.mark.neo4j
 def test_streamed_load_is_written_as_it_arrives_and_equals_a_whole_load(neo: Neo4jStore,
                                                                         embedded: LadybugStore) -> None:
     ingest(TINY, neo)
     tables, graph = _next_month(neo)
     stream = GraphStream()
-    writer, errors = _replace_in_thread(neo, tables, stream)
+    writer, errors = replace_in_thread(neo, tables, stream)
     for label, df in graph.nodes.items():
         stream.nodes[label] = df
     deadline = time.monotonic() + 60  # the nodes are written before the relationships even exist
@@ -219,7 +205,7 @@ def test_failed_stream_leaves_the_store_as_it_was(neo: Neo4jStore, failure: str)
     before, stats, stored = contents(neo), neo.stats(), neo.read_tables()
     tables, graph = _next_month(neo)
     stream = GraphStream()
-    writer, errors = _replace_in_thread(neo, tables, stream)
+    writer, errors = replace_in_thread(neo, tables, stream)
     for label, df in graph.nodes.items():
         stream.nodes[label] = df
     first, *rest = graph.rels.items()
