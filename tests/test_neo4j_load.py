@@ -256,3 +256,30 @@ def test_undo_puts_back_deleted_nodes_with_relationships_the_load_had_not_reache
     monkeypatch.undo()
     assert deleted.is_set()
     assert contents(neo) == before and neo.stats() == stats and not neo._dirty()
+
+
+@pytest.mark.neo4j
+def test_failed_rebuild_stays_dirty_and_the_next_load_rebuilds(neo: Neo4jStore, embedded: LadybugStore,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store marked dirty (an earlier load could not be undone) is rebuilt in full; if that fails too, it is
+    not "undone" to an empty graph under the old tables, it stays dirty, and the next load rebuilds it."""
+    ingest(TINY, neo)
+    ingest(TINY, embedded)
+    neo._set_dirty(True)
+    real = Neo4jStore._write_batches
+    calls = {"n": 0}
+
+    def flaky(self: Neo4jStore, cypher: str, frame: pd.DataFrame) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("connection lost")
+        real(self, cypher, frame)
+
+    monkeypatch.setattr(Neo4jStore, "_write_batches", flaky)
+    with pytest.raises(StoreError, match="rebuilt in full by the next load: connection lost"):
+        ingest(TINY, neo)
+    monkeypatch.undo()
+    assert neo._dirty() and neo.read_tables()
+    ingest(TINY, neo)
+    assert not neo._dirty()
+    assert contents(neo) == contents(embedded)

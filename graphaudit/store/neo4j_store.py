@@ -161,7 +161,8 @@ class Neo4jStore:
         if not graph.streaming:
             graph.validate()  # a whole graph: before anything is written
         self.ensure_schema()
-        if self._dirty():
+        rebuild = self._dirty()  # an earlier load failed and could not be undone: rebuild in full
+        if rebuild:
             old_graph = GraphFrames()
             self._wipe()
         else:
@@ -174,14 +175,18 @@ class Neo4jStore:
         except BaseException as first:
             if graph.streaming:
                 graph.reader_failed(first)  # type: ignore[attr-defined]  # the builder stops too
+            undone = False
             try:
-                self._undo(old_graph, written)
-                self._set_dirty(False)
+                if not rebuild:  # a rebuild stays dirty: the next load starts it again
+                    self._undo(old_graph, written)
+                    self._set_dirty(False)
+                    undone = True
             except Exception as e:
                 log.warning("undoing the failed load failed too (the next load rebuilds in full): %s", e)
             if isinstance(first, (ModelError, GraphAborted)) or not isinstance(first, Exception):
-                raise  # a bad graph, a failed builder, Ctrl-C: the store is as it was
-            raise StoreError(f"load into Neo4j at {self.uri} failed and was undone: {first}") from first
+                raise  # a bad graph, a failed builder, Ctrl-C
+            outcome = "was undone" if undone else "is marked to be rebuilt in full by the next load"
+            raise StoreError(f"load into Neo4j at {self.uri} failed and {outcome}: {first}") from first
         for name, df in tables.items():
             buf = io.BytesIO()
             df.to_parquet(buf, index=False)
@@ -206,13 +211,15 @@ class Neo4jStore:
             for kind, key, df in new.arriving():
                 writers.check()
                 if kind == "node":
-                    keys[key] = GraphFrames.validate_node(key, df)
+                    if new.streaming:  # (a whole graph was validated before anything was written)
+                        keys[key] = GraphFrames.validate_node(key, df)
                     gone_ids, changed = _node_diff(old.nodes.get(key), df)
                     written.node(key, df, gone_ids)
                     self._write_nodes(writers, key, gone_ids, changed, create=_is_empty(old.nodes.get(key)))
                     writers.written(key)
                 else:
-                    GraphFrames.validate_rel(key, df, keys)
+                    if new.streaming:
+                        GraphFrames.validate_rel(key, df, keys)
                     gone, added = _row_diff(old.rels.get(key), df)
                     written.rels[key] = df
                     self._write_rels(writers, key, gone, added, new.nodes)
