@@ -3,6 +3,7 @@ incremental loads, and errors a user can act on."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 from pathlib import Path
@@ -54,6 +55,25 @@ def test_run_columns_is_run_by_column_on_both_stores(neo: Neo4jStore, embedded: 
     nothing = "MATCH (p:Person) WHERE p.id = $id RETURN p.id AS id"
     assert embedded.run_columns(nothing, {"id": "none"}) == {"id": []}
     assert neo.run_columns(nothing, {"id": "none"}) == {"id": []}
+
+
+@pytest.mark.neo4j
+def test_run_columns_packed_and_as_records_agree(neo: Neo4jStore, caplog: pytest.LogCaptureFixture) -> None:
+    """Neo4j sends the rows as one list; a query that cannot be wrapped in ``CALL { }`` (here one with a
+    ``CYPHER`` prefix) comes as records instead, with the same columns, nulls, order and types."""
+    ingest(TINY, neo)
+    q = ("MATCH (p:Person) RETURN p.id AS id, p.death_date AS died, p.household_id AS hh "
+         "ORDER BY id DESC // the order must survive\n")
+    with caplog.at_level(logging.DEBUG, logger="graphaudit.store.neo4j_store"):
+        packed = neo.run_columns(q)
+        assert "as records" not in caplog.text
+        as_records = neo.run_columns("CYPHER 5 " + q)
+        assert "as records" in caplog.text
+    assert packed["id"] == sorted(packed["id"], reverse=True)
+    assert None in packed["died"] and any(d is not None for d in packed["died"])  # nulls kept in their rows
+    assert as_records == packed
+    rows = neo.run(q)
+    assert [dict(zip(packed, vals)) for vals in zip(*packed.values())] == rows
 
 
 def test_constraints_come_from_the_model(neo: Neo4jStore) -> None:
