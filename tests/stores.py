@@ -38,3 +38,21 @@ def replace_in_thread(store: Any, tables: dict[str, pd.DataFrame], stream: Graph
     t = threading.Thread(target=write)
     t.start()
     return t, errors
+
+
+def fail_nth_write(monkeypatch: Any, n: int) -> dict[str, int]:
+    """From now on (until ``monkeypatch.undo()``), the Neo4j store's ``n``-th write part raises "connection
+    lost" (the others are written); returns the count of write parts tried so far, as ``{"n": …}``."""
+    from graphaudit.store.neo4j_store import Neo4jStore
+
+    real = Neo4jStore._write_batches
+    calls = {"n": 0}
+
+    def flaky(self: Neo4jStore, cypher: str, frame: pd.DataFrame) -> None:
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise RuntimeError("connection lost")
+        real(self, cypher, frame)
+
+    monkeypatch.setattr(Neo4jStore, "_write_batches", flaky)
+    return calls

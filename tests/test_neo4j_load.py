@@ -23,7 +23,7 @@ from graphaudit.ingest.stream import GraphAborted, GraphStream
 from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.store.neo4j_store import Neo4jStore, _columns, _node_diff, _row_diff
-from tests.stores import replace_in_thread
+from tests.stores import fail_nth_write, replace_in_thread
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 
@@ -143,16 +143,7 @@ def test_first_and_incremental_loads_hold_what_the_embedded_store_holds(neo: Neo
 
 @pytest.mark.neo4j
 def test_failed_first_load_leaves_an_empty_store(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = Neo4jStore._write_batches
-    calls = {"n": 0}
-
-    def flaky(self, cypher, frame):
-        calls["n"] += 1
-        if calls["n"] == 12:   # some nodes and relationships written
-            raise RuntimeError("connection lost")
-        return real(self, cypher, frame)
-
-    monkeypatch.setattr(Neo4jStore, "_write_batches", flaky)
+    calls = fail_nth_write(monkeypatch, 12)  # some nodes and relationships written
     with pytest.raises(StoreError, match="undone"):
         ingest(TINY, neo)
     monkeypatch.undo()
@@ -266,16 +257,7 @@ def test_failed_rebuild_stays_dirty_and_the_next_load_rebuilds(neo: Neo4jStore, 
     ingest(TINY, neo)
     ingest(TINY, embedded)
     neo._set_dirty(True)
-    real = Neo4jStore._write_batches
-    calls = {"n": 0}
-
-    def flaky(self: Neo4jStore, cypher: str, frame: pd.DataFrame) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("connection lost")
-        real(self, cypher, frame)
-
-    monkeypatch.setattr(Neo4jStore, "_write_batches", flaky)
+    fail_nth_write(monkeypatch, 3)
     with pytest.raises(StoreError, match="rebuilt in full by the next load: connection lost"):
         ingest(TINY, neo)
     monkeypatch.undo()

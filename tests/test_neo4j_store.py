@@ -15,6 +15,7 @@ from graphaudit.errors import StoreError
 from graphaudit.ingest.pipeline import ingest
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.store.neo4j_store import Neo4jStore
+from tests.stores import fail_nth_write
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 pytestmark = pytest.mark.neo4j
@@ -109,16 +110,7 @@ def test_failed_write_is_undone(neo: Neo4jStore, tmp_path: Path, monkeypatch: py
     shutil.copy(TINY / "subsidies_2024-01.csv", month / "subsidies_2024-03.csv")
     (month / "subsidies_2024-03.csv").write_text(
         (TINY / "subsidies_2024-01.csv").read_text(encoding="gbk").replace("FF-000", "FF-030"), encoding="gbk")
-    real = Neo4jStore._write_batches
-    calls = {"n": 0}
-
-    def flaky(self, cypher, rows):
-        calls["n"] += 1
-        if calls["n"] == 3:   # after some of the new payments are written
-            raise RuntimeError("connection lost")
-        return real(self, cypher, rows)
-
-    monkeypatch.setattr(Neo4jStore, "_write_batches", flaky)
+    fail_nth_write(monkeypatch, 3)  # after some of the new payments are written
     with pytest.raises(StoreError, match="undone"):
         ingest(month, neo)
     monkeypatch.undo()
