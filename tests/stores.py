@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,13 @@ def loaded_store(folder: Path, data: Path) -> LadybugStore:
     return s
 
 
-def replace_in_thread(store: Any, tables: dict[str, pd.DataFrame], stream: GraphStream
-                      ) -> tuple[threading.Thread, list[BaseException]]:
-    """``store.replace(tables, stream)`` started in another thread; the list gets its error, if any."""
+def stream_into(store: Any, tables: dict[str, pd.DataFrame], nodes: dict[str, pd.DataFrame],
+                rels: dict[tuple[str, str, str], pd.DataFrame], *, error: BaseException | None = None,
+                after_nodes: Callable[[threading.Thread], None] | None = None) -> list[BaseException]:
+    """``store.replace(tables, stream)`` in another thread while this one builds the stream: ``nodes``, then
+    (after ``after_nodes(writer)``) ``rels``, then the end (the builder failing with ``error`` if given).
+    Returns what ``replace`` raised, if anything."""
+    stream = GraphStream()
     errors: list[BaseException] = []
 
     def write() -> None:
@@ -35,9 +40,17 @@ def replace_in_thread(store: Any, tables: dict[str, pd.DataFrame], stream: Graph
         except BaseException as e:  # noqa: BLE001 - handed to the test's thread
             errors.append(e)
 
-    t = threading.Thread(target=write)
-    t.start()
-    return t, errors
+    writer = threading.Thread(target=write)
+    writer.start()
+    for label, df in nodes.items():
+        stream.nodes[label] = df
+    if after_nodes is not None:
+        after_nodes(writer)
+    for key, df in rels.items():
+        stream.rels[key] = df
+    stream.finish(error)
+    writer.join(120)
+    return errors
 
 
 def fail_nth_write(monkeypatch: Any, n: int) -> dict[str, int]:

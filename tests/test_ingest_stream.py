@@ -19,7 +19,7 @@ from graphaudit.ingest.stream import GraphAborted, GraphStream
 from graphaudit.model import MODEL, GraphFrames, ModelError
 from graphaudit.store.embedded import ARROW, LadybugStore
 from graphaudit.synth import generate
-from tests.stores import replace_in_thread
+from tests.stores import stream_into
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 SMALL_DB = 1 << 30
@@ -137,14 +137,9 @@ def test_invalid_streamed_graph_is_refused_with_the_model_error(tmp_path: Path) 
     before = state(store)
     tables, graph, _ = prepare({}, TINY)
     person = graph.nodes["Person"]
-    stream = GraphStream()
-    writer, errors = replace_in_thread(store, tables, stream)
-    for label, df in graph.nodes.items():
-        stream.nodes[label] = pd.concat([df, df.iloc[:1]], ignore_index=True) if label == "Person" else df
-    for key, df in graph.rels.items():
-        stream.rels[key] = df
-    stream.finish()
-    writer.join(60)
+    nodes = {label: pd.concat([df, df.iloc[:1]], ignore_index=True) if label == "Person" else df
+             for label, df in graph.nodes.items()}
+    errors = stream_into(store, tables, nodes, graph.rels)
     assert len(errors) == 1 and isinstance(errors[0], ModelError), errors  # not LadybugDB's COPY error
     assert repr(person["id"].iloc[0]) in str(errors[0])
     assert state(store) == before
@@ -157,13 +152,8 @@ def test_builder_failure_leaves_store_unchanged(tmp_path: Path) -> None:
     ingest(TINY, store)
     before = state(store)
     tables, graph, _ = prepare({}, TINY)
-    stream = GraphStream()
-    writer, errors = replace_in_thread(store, tables, stream)
-    for label, df in graph.nodes.items():
-        stream.nodes[label] = df
-    stream.rels[next(iter(graph.rels))] = next(iter(graph.rels.values()))
-    stream.finish(ValueError("the builder broke"))
-    writer.join(60)
+    first = dict([next(iter(graph.rels.items()))])
+    errors = stream_into(store, tables, graph.nodes, first, error=ValueError("the builder broke"))
     assert len(errors) == 1 and isinstance(errors[0], GraphAborted) and "the builder broke" in str(errors[0])
     assert state(store) == before
     assert not list(store.path.glob(".gen-*"))

@@ -19,11 +19,11 @@ import pytest
 from graphaudit.errors import StoreError
 from graphaudit.ingest.build import build_graph
 from graphaudit.ingest.pipeline import ingest
-from graphaudit.ingest.stream import GraphAborted, GraphStream
+from graphaudit.ingest.stream import GraphAborted
 from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.store.neo4j_store import Neo4jStore, _columns, _node_diff, _row_diff
-from tests.stores import fail_nth_write, replace_in_thread
+from tests.stores import fail_nth_write, stream_into
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 
@@ -171,18 +171,14 @@ def test_streamed_load_is_written_as_it_arrives_and_equals_a_whole_load(neo: Neo
                                                                         embedded: LadybugStore) -> None:
     ingest(TINY, neo)
     tables, graph = _next_month(neo)
-    stream = GraphStream()
-    writer, errors = replace_in_thread(neo, tables, stream)
-    for label, df in graph.nodes.items():
-        stream.nodes[label] = df
-    deadline = time.monotonic() + 60  # the nodes are written before the relationships even exist
-    while neo.run("MATCH (n:Person {address: $a}) RETURN count(n) AS c", {"a": "李家庄村99号"})[0]["c"] == 0:
-        assert time.monotonic() < deadline and writer.is_alive()
-        time.sleep(0.05)
-    for key, df in graph.rels.items():
-        stream.rels[key] = df
-    stream.finish()
-    writer.join(120)
+
+    def nodes_written(writer: threading.Thread) -> None:  # before the relationships even exist
+        deadline = time.monotonic() + 60
+        while neo.run("MATCH (n:Person {address: $a}) RETURN count(n) AS c", {"a": "李家庄村99号"})[0]["c"] == 0:
+            assert time.monotonic() < deadline and writer.is_alive()
+            time.sleep(0.05)
+
+    errors = stream_into(neo, tables, graph.nodes, graph.rels, after_nodes=nodes_written)
     assert not errors
     embedded.replace(tables, graph)
     assert contents(neo) == contents(embedded)
@@ -195,19 +191,12 @@ def test_failed_stream_leaves_the_store_as_it_was(neo: Neo4jStore, failure: str)
     ingest(TINY, neo)
     before, stats, stored = contents(neo), neo.stats(), neo.read_tables()
     tables, graph = _next_month(neo)
-    stream = GraphStream()
-    writer, errors = replace_in_thread(neo, tables, stream)
-    for label, df in graph.nodes.items():
-        stream.nodes[label] = df
-    first, *rest = graph.rels.items()
-    stream.rels[first[0]] = first[1]
+    (k1, first), (k2, second), *_ = graph.rels.items()
     if failure == "builder":
-        stream.finish(ValueError("the builder broke"))
+        errors = stream_into(neo, tables, graph.nodes, {k1: first}, error=ValueError("the builder broke"))
     else:  # a relationship to a person who is not there
-        key, df = rest[0]
-        stream.rels[key] = pd.concat([df, df.iloc[:1].assign(**{"from": "nobody", "to": "nobody"})])
-        stream.finish()
-    writer.join(120)
+        bad = pd.concat([second, second.iloc[:1].assign(**{"from": "nobody", "to": "nobody"})])
+        errors = stream_into(neo, tables, graph.nodes, {k1: first, k2: bad})
     assert len(errors) == 1
     if failure == "builder":
         assert isinstance(errors[0], GraphAborted) and "the builder broke" in str(errors[0])

@@ -169,7 +169,7 @@ class Neo4jStore:
             old_tables = self.read_tables()
             old_graph = build_graph(old_tables)[0] if old_tables else GraphFrames()
         self._set_dirty(True)
-        written = _Written()
+        written = GraphFrames()  # the frames the load has reached (perhaps only partly written)
         try:
             self._apply(old_graph, graph, written)
         except BaseException as first:
@@ -200,7 +200,7 @@ class Neo4jStore:
             while self._read(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]:
                 self._write(f"MATCH (n:{label}) WITH n LIMIT 10000 DETACH DELETE n")
 
-    def _apply(self, old: GraphFrames, new: GraphFrames, written: _Written) -> None:
+    def _apply(self, old: GraphFrames, new: GraphFrames, written: GraphFrames) -> None:
         """Write the difference old → new, each frame as it arrives (:meth:`GraphFrames.arriving`), on
         :class:`Writers`: gone nodes (with their relationships) and new or changed nodes of a label, then gone
         and new relationships of a type, once the nodes at their ends are written.  ``old`` is what the
@@ -214,7 +214,7 @@ class Neo4jStore:
                     if new.streaming:  # (a whole graph was validated before anything was written)
                         keys[key] = GraphFrames.validate_node(key, df)
                     gone_ids, changed = _node_diff(old.nodes.get(key), df)
-                    written.node(key, df, gone_ids)
+                    written.nodes[key] = df
                     self._write_nodes(writers, key, gone_ids, changed, create=_is_empty(old.nodes.get(key)))
                     writers.written(key)
                 else:
@@ -225,7 +225,7 @@ class Neo4jStore:
                     self._write_rels(writers, key, gone, added, new.nodes)
             for label, df in old.nodes.items():  # labels the new graph has none of
                 if label not in new.nodes and len(df):
-                    written.node(label, df.iloc[:0], df[KEY])
+                    written.nodes[label] = df.iloc[:0]
                     self._write_nodes(writers, label, df[KEY], df.iloc[:0], create=False)
             for key, df in old.rels.items():
                 if key not in new.rels and len(df):
@@ -237,10 +237,11 @@ class Neo4jStore:
         writers.close()
         log.debug("neo4j load: %d parts, %d transactions retried", writers.parts, writers.retries)
 
-    def _undo(self, old: GraphFrames, written: _Written) -> None:
+    def _undo(self, old: GraphFrames, written: GraphFrames) -> None:
         """Put back ``old`` where :meth:`_apply` wrote (perhaps only part of) ``written``: the nodes of
         the labels it reached as they were, and every old relationship of a type it reached or of a node
         it deleted (created only where it is missing, so a relationship never written twice)."""
+        deleted = {label: _gone_ids(old.nodes.get(label), df) for label, df in written.nodes.items()}
         writers = Writers(self._write_batches, self.writers)
         try:
             for label, df in written.nodes.items():
@@ -257,7 +258,7 @@ class Neo4jStore:
                     remove, restore = before.iloc[:0], before.iloc[:0]
                 else:
                     remove, restore = _only_in(now, before), _only_in(before, now)
-                lost = before["from"].isin(written.gone.get(a, ())) | before["to"].isin(written.gone.get(b, ()))
+                lost = before["from"].isin(deleted.get(a, ())) | before["to"].isin(deleted.get(b, ()))
                 if lost.any():
                     restore = pd.concat([restore, before[lost]]).drop_duplicates()
                 self._write_rels(writers, key, remove, restore, old.nodes, guard=True)
@@ -361,20 +362,6 @@ class Neo4jStore:
         self.close()
 
 
-class _Written:
-    """What a load has sent so far: each frame it reached, and the ids of the old nodes it deleted."""
-
-    def __init__(self) -> None:
-        self.nodes: dict[str, pd.DataFrame] = {}
-        self.rels: dict[tuple[str, str, str], pd.DataFrame] = {}
-        self.gone: dict[str, pd.Series] = {}
-
-    def node(self, label: str, frame: pd.DataFrame, gone_ids: pd.Series) -> None:
-        self.nodes[label] = frame
-        if len(gone_ids):
-            self.gone[label] = gone_ids
-
-
 def _param(column: str) -> str:
     """The query parameter that carries ``column`` (``from`` and ``to`` are Cypher keywords)."""
     return f"c_{column}"
@@ -436,14 +423,18 @@ def _row_diff(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[pd.Da
     return _only_in(o, n), _only_in(n, o)
 
 
+def _gone_ids(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.Series:
+    """The ids of old's rows that new has no row for."""
+    if _is_empty(old):
+        return pd.Series([], dtype=object, name=KEY)
+    assert old is not None
+    return old[KEY][~old[KEY].isin(new[KEY])] if not _is_empty(new) else old[KEY]  # type: ignore[index]
+
+
 def _node_diff(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[pd.Series, pd.DataFrame]:
     """Ids only in old (to delete) and rows new or changed (to upsert)."""
     n = new if new is not None else _empty_like(old)
-    if _is_empty(old):
-        return pd.Series([], dtype=object, name=KEY), n
-    assert old is not None
-    gone = old[KEY][~old[KEY].isin(n[KEY])] if len(n) else old[KEY]
-    return gone, _only_in(n, old)
+    return _gone_ids(old, n), _only_in(n, old)  # (_only_in: all of n when there is no old)
 
 
 _SCALARS = (str, int, float, bool, type(None))
