@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 # Neo4j Community server jars from Maven Central (for the Neo4j store's tests and `graphaudit neo4j start`):
 # the newest release on a Java 21 or later found on the machine, 5.26 LTS on Java 17 (fast once fetched).
 neo4j: $(STAMP)
-	$(BIN)/python -m graphaudit.neo4j_server fetch
+	$(BIN)/python -m graphaudit.neo4j_local fetch
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded by a test tool),
 # and a CJK font so the screenshots the tests save show Chinese text rather than empty boxes.

@@ -58,10 +58,10 @@ def prepare(size: str, seed: int) -> tuple[Path, Path]:
 
 def findings_and_token(db: Path) -> str:
     """Run the checks once into the state folder; a fresh auditor token for this run."""
-    from graphaudit.api.state import State
     from graphaudit.api.findingstore import FindingStore
+    from graphaudit.api.state import State
     from graphaudit.api.tokens import TokenStore
-    from graphaudit.queries import CHECKS
+    from graphaudit.checks import CHECKS
     from graphaudit.store.embedded import LadybugStore
 
     state = State(db / "state")
@@ -102,17 +102,30 @@ def workload(data: Path, n: int, rng: random.Random) -> list[tuple[str, str, dic
         q = [name, name, name, name[:1], pid, pid[:10]][i % 6]
         out.append(("search", "/api/search", {"q": q, "limit": 20}))
         centre = rng.choice(heads) if i % 2 else pid
-        out.append(("neighbourhood", "/api/graph/neighbourhood",
-                    {"ref": f"Person:{centre}", "hops": 1, "limit": 50, "offset": 50 * (i % 5 == 4)}))
-        filters = [{}, {"check": "kin_approved_subsidy"}, {"min_severity": 60}, {"status": "新线索"},
-                   {"org": pid[:9]}, {"sort": "-amount"}, {"offset": 50}][i % 7]
+        out.append(
+            (
+                "neighbourhood",
+                "/api/graph/neighbourhood",
+                {"ref": f"Person:{centre}", "hops": 1, "limit": 50, "offset": 50 * (i % 5 == 4)},
+            )
+        )
+        filters = [
+            {},
+            {"check": "kin_approved_subsidy"},
+            {"min_severity": 60},
+            {"status": "新线索"},
+            {"org": pid[:9]},
+            {"sort": "-amount"},
+            {"offset": 50},
+        ][i % 7]
         out.append(("findings", "/api/findings", {"limit": 50, **filters}))
     rng.shuffle(out)
     return out
 
 
-def drive(base: str, token: str, tasks: list[tuple[str, str, dict[str, Any]]], clients: int,
-          think: float) -> tuple[dict[str, list[float]], int, float]:
+def drive(
+    base: str, token: str, tasks: list[tuple[str, str, dict[str, Any]]], clients: int, think: float
+) -> tuple[dict[str, list[float]], int, float]:
     """Run the tasks from ``clients`` threads, each with its own keep-alive connection; (latencies in ms per
     kind, errors, seconds).  The clients use the standard library's http.client: they share the machine's two
     cores with the server, and httpx costs about ten times more CPU per request."""
@@ -190,8 +203,10 @@ def lock_experiment(db: Path, data: Path) -> str:
                 t.start()
             for t in threads:
                 t.join()
-            out.append(f"{'serialised' if locked else 'in parallel'} {time.perf_counter() - t0:.2f} s "
-                       f"({'same' if got == want else 'DIFFERENT'} answers)")
+            out.append(
+                f"{'serialised' if locked else 'in parallel'} {time.perf_counter() - t0:.2f} s "
+                f"({'same' if got == want else 'DIFFERENT'} answers)"
+            )
     return "threads: 200 neighbourhoods from 4 threads on one store: " + ", ".join(out)
 
 
@@ -208,33 +223,60 @@ def main() -> None:
     token = findings_and_token(db)
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    from graphaudit.cli_serve import default_workers
+    from graphaudit.cli.serve import default_workers
 
     workers = args.workers or default_workers()
-    server = subprocess.Popen([sys.executable, "-m", "graphaudit.cli", "serve", "--db", str(db), "--port", str(port),
-                               "--workers", str(workers)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "graphaudit.cli",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         t0 = time.perf_counter()
         while True:
             try:
-                r = httpx.get(base + "/api/search", params={"q": "王"}, timeout=120,
-                              headers={"Authorization": f"Bearer {token}"})
+                r = httpx.get(
+                    base + "/api/search",
+                    params={"q": "王"},
+                    timeout=120,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 if r.status_code == 200:
-                    print(f"server up (search index and hubs loaded) in {time.perf_counter() - t0:.1f} s", flush=True)
+                    print(
+                        f"server up (search index and hubs loaded) in {time.perf_counter() - t0:.1f} s",
+                        flush=True,
+                    )
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+                raise SystemExit(
+                    f"server did not start: {server.stderr.read().decode() if server.stderr else ''}"
+                )
             time.sleep(0.5)
         stats = httpx.get(base + "/api/stats", headers={"Authorization": f"Bearer {token}"}).json()
         people = next(n["count"] for n in stats["nodes"] if n["name"] == "Person")
         total = sum(stats["findings"]["by_check"].values())
-        print(f"{args.size}: {people:,} people, {total:,} findings; {args.clients} clients, "
-              f"{args.requests} requests per endpoint, think {args.think} s, {workers} server workers", flush=True)
+        print(
+            f"{args.size}: {people:,} people, {total:,} findings; {args.clients} clients, "
+            f"{args.requests} requests per endpoint, think {args.think} s, {workers} server workers",
+            flush=True,
+        )
         tasks = workload(data, args.requests, random.Random(args.seed))
         drive(base, token, tasks[:60], args.clients, 0)  # warm-up
         cpu0 = time.process_time()
@@ -243,21 +285,38 @@ def main() -> None:
         report = {}
         for kind in ("search", "neighbourhood", "findings"):
             xs = lat[kind]
-            report[kind] = {"n": len(xs), "p50": round(statistics.median(xs), 1), "p95": round(pct(xs, 95), 1),
-                            "p99": round(pct(xs, 99), 1), "max": round(max(xs), 1)}
+            report[kind] = {
+                "n": len(xs),
+                "p50": round(statistics.median(xs), 1),
+                "p95": round(pct(xs, 95), 1),
+                "p99": round(pct(xs, 99), 1),
+                "max": round(max(xs), 1),
+            }
             r = report[kind]
             flag = "ok" if r["p95"] < 200 else "OVER TARGET"
-            print(f"  {kind:14s} n={r['n']:4d}  p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  "
-                  f"p99 {r['p99']:7.1f} ms  max {r['max']:7.1f} ms  [{flag}]", flush=True)
+            print(
+                f"  {kind:14s} n={r['n']:4d}  p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  "
+                f"p99 {r['p99']:7.1f} ms  max {r['max']:7.1f} ms  [{flag}]",
+                flush=True,
+            )
         n = sum(len(v) for v in lat.values())
-        print(f"  {n} requests in {secs:.1f} s = {n / secs:.0f} req/s, {errors} errors; the clients' own CPU "
-              f"{client_cpu:.1f} s", flush=True)
-        hop2 = [("neighbourhood-2hop", "/api/graph/neighbourhood", {**p, "hops": 2, "offset": 0})
-                for k, _, p in tasks if k == "neighbourhood"][:60]
+        print(
+            f"  {n} requests in {secs:.1f} s = {n / secs:.0f} req/s, {errors} errors; the clients' own CPU "
+            f"{client_cpu:.1f} s",
+            flush=True,
+        )
+        hop2 = [
+            ("neighbourhood-2hop", "/api/graph/neighbourhood", {**p, "hops": 2, "offset": 0})
+            for k, _, p in tasks
+            if k == "neighbourhood"
+        ][:60]
         lat2, _, _ = drive(base, token, hop2, min(args.clients, 5), 0)
         xs = lat2["neighbourhood-2hop"]
-        print(f"  2-hop neighbourhood (5 clients, n={len(xs)}): p50 {statistics.median(xs):.0f} ms, "
-              f"p95 {pct(xs, 95):.0f} ms", flush=True)
+        print(
+            f"  2-hop neighbourhood (5 clients, n={len(xs)}): p50 {statistics.median(xs):.0f} ms, "
+            f"p95 {pct(xs, 95):.0f} ms",
+            flush=True,
+        )
         print(json.dumps(report))
     finally:
         server.terminate()

@@ -33,7 +33,12 @@ def main() -> None:
     from graphaudit.store.embedded import LadybugStore
     from graphaudit.synth import generate
 
-    out = ROOT / "benchmarks" / "out" / (f"clusters-{args.size}" + ("" if args.seed == 1 else f"-seed{args.seed}"))
+    out = (
+        ROOT
+        / "benchmarks"
+        / "out"
+        / (f"clusters-{args.size}" + ("" if args.seed == 1 else f"-seed{args.seed}"))
+    )
     data, db = out / "data", out / "g.db"
     if not (data / "truth.json").exists():
         t0 = time.perf_counter()
@@ -61,16 +66,24 @@ def main() -> None:
     missed = Counter(c["variant"] for c in rings if c not in found)
     fired = [c for c in near if any(set(c["record_ids"]) & r for r in recs)]
     matching = sum(1 for r in recs if any(set(c["record_ids"]) & r for c in rings + other))
-    print(f"projection: {len(det.projection.nodes):,} nodes, {len(det.projection.edges):,} edges; "
-          f"{len(set(det.membership)):,} communities; {len(det.clusters)} clusters with conflict links")
-    print(f"detection time: {total:.1f} s  ({', '.join(f'{k} {v:.1f} s' for k, v in det.seconds.items())}, "
-          f"findings {total - sum(det.seconds.values()):.1f} s); CPU {cpu:.1f} s (time.process_time, all threads); "
-          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(
+        f"projection: {len(det.projection.nodes):,} nodes, {len(det.projection.edges):,} edges; "
+        f"{len(set(det.membership)):,} communities; {len(det.clusters)} clusters with conflict links"
+    )
+    print(
+        f"detection time: {total:.1f} s  ({', '.join(f'{k} {v:.1f} s' for k, v in det.seconds.items())}, "
+        f"findings {total - sum(det.seconds.values()):.1f} s); CPU {cpu:.1f} s (time.process_time, all threads); "
+        f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
     print(f"planted rings: {len(rings)} ({dict(Counter(c['variant'] for c in rings))})")
-    print(f"recall: {len(found) / len(rings):.3f} found, {len(whole) / len(rings):.3f} whole in one finding"
-          + (f"; missed {dict(missed)}" if missed else ""))
-    print(f"flagged: {len(findings)} clusters, {10000 * len(findings) / people:.2f} per 10k people ({people:,}); "
-          f"{matching} match a truth cluster (planted or accidental: {len(rings) + len(other)})")
+    print(
+        f"recall: {len(found) / len(rings):.3f} found, {len(whole) / len(rings):.3f} whole in one finding"
+        + (f"; missed {dict(missed)}" if missed else "")
+    )
+    print(
+        f"flagged: {len(findings)} clusters, {10000 * len(findings) / people:.2f} per 10k people ({people:,}); "
+        f"{matching} match a truth cluster (planted or accidental: {len(rings) + len(other)})"
+    )
     print(f"near-misses (clan without cadre) flagged: {len(fired)} of {len(near)}")
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
-OWN_ISSUE = {"collusive_cluster"}   # registered checks outside issue 4's nine (timed, not in the nine's total)
+OWN_ISSUE = {"collusive_cluster"}  # registered checks outside issue 4's nine (timed, not in the nine's total)
 
 
 def load(size: str, seed: int, messy: bool, workdir: Path) -> tuple[Any, dict[str, Any]]:
@@ -45,8 +45,12 @@ def _keys(item: dict[str, Any] | Any) -> set[str]:
     get = item.get if isinstance(item, dict) else (lambda k, d=None: getattr(item, k, d))
     keys = set(get("record_ids") or [])
     keys |= {f"company:{c}" for c in get("company_ids") or []}
-    if not isinstance(item, dict):   # a finding: companies on its evidence path count too
-        for node in getattr(item, "path", {}).get("nodes", []) if isinstance(getattr(item, "path", None), dict) else []:
+    if not isinstance(item, dict):  # a finding: companies on its evidence path count too
+        for node in (
+            getattr(item, "path", {}).get("nodes", [])
+            if isinstance(getattr(item, "path", None), dict)
+            else []
+        ):
             if node.get("label") == "Company":
                 keys.add(f"company:{node.get('id')}")
     return keys
@@ -58,13 +62,18 @@ def score(findings: list[Any], truth: dict[str, Any], check: str) -> dict[str, A
     matched_cases = sum(1 for c in cases if any(_keys(c) & _keys(f) for f in findings))
     good = sum(1 for f in findings if any(_keys(c) & _keys(f) for c in cases))
     fired_on_miss = sum(1 for m in misses if any(_keys(m) & _keys(f) for f in findings))
-    return {"cases": len(cases), "findings": len(findings), "recall": matched_cases / len(cases) if cases else None,
-            "precision": good / len(findings) if findings else None, "near_misses": len(misses),
-            "near_misses_flagged": fired_on_miss}
+    return {
+        "cases": len(cases),
+        "findings": len(findings),
+        "recall": matched_cases / len(cases) if cases else None,
+        "precision": good / len(findings) if findings else None,
+        "near_misses": len(misses),
+        "near_misses_flagged": fired_on_miss,
+    }
 
 
 def main() -> None:
-    from graphaudit.queries import CHECKS
+    from graphaudit.checks import CHECKS
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="+", default=["township", "county"])
@@ -89,10 +98,16 @@ def main() -> None:
                     results.append(r)
                     rec = "-" if r["recall"] is None else f"{r['recall']:.2f}"
                     pre = "-" if r["precision"] is None else f"{r['precision']:.2f}"
-                    print(f"{size:9s} {mode:6s} {name:26s} cases {r['cases']:4d} findings {r['findings']:5d} "
-                          f"recall {rec:>5s} precision {pre:>5s} near-misses flagged "
-                          f"{r['near_misses_flagged']}/{r['near_misses']}  {secs:6.2f} s", flush=True)
-                print(f"{size:9s} {mode:6s} the nine checks: {nine:.1f} s; all checks: {total:.1f} s", flush=True)
+                    print(
+                        f"{size:9s} {mode:6s} {name:26s} cases {r['cases']:4d} findings {r['findings']:5d} "
+                        f"recall {rec:>5s} precision {pre:>5s} near-misses flagged "
+                        f"{r['near_misses_flagged']}/{r['near_misses']}  {secs:6.2f} s",
+                        flush=True,
+                    )
+                print(
+                    f"{size:9s} {mode:6s} the nine checks: {nine:.1f} s; all checks: {total:.1f} s",
+                    flush=True,
+                )
                 store.close()
     by = defaultdict(list)
     for r in results:

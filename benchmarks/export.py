@@ -1,7 +1,8 @@
 """Export benchmark: synth → ingest (embedded) → flagged selection → every format; seconds and sizes.
 
-    .venv/bin/python benchmarks/export.py [--size township] [--seed 7] [--hops 0]
+.venv/bin/python benchmarks/export.py [--size township] [--seed 7] [--hops 0]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,11 +36,19 @@ def main() -> None:
         t = time.perf_counter()
         view = make_view(g, findings)
         t_view = time.perf_counter() - t
-        print(f"select (checks + subgraph, hops={a.hops}): {t_sel:.2f} s — {g.number_of_nodes()} nodes, "
-              f"{g.number_of_edges()} relationships, {len(findings)} findings; view {t_view:.2f} s")
+        print(
+            f"select (checks + subgraph, hops={a.hops}): {t_sel:.2f} s — {g.number_of_nodes()} nodes, "
+            f"{g.number_of_edges()} relationships, {len(findings)} findings; view {t_view:.2f} s"
+        )
         for fmt, mod in FORMATS.items():
             t = time.perf_counter()
-            files = write_view(view, fmt, tmp / "out" / fmt if fmt == "csv" else (tmp / "out").mkdir(exist_ok=True) or tmp / "out" / f"x{mod.SUFFIX}")
+            files = write_view(
+                view,
+                fmt,
+                tmp / "out" / fmt
+                if fmt == "csv"
+                else (tmp / "out").mkdir(exist_ok=True) or tmp / "out" / f"x{mod.SUFFIX}",
+            )
             size = sum(f.stat().st_size for f in files)
             print(f"  {fmt:8s} {time.perf_counter() - t:6.2f} s  {size / 1e6:7.2f} MB  {len(files)} file(s)")
         store.close()

@@ -56,8 +56,11 @@ def worker(data: str, store: str, uri: str | None) -> None:
     from graphaudit.store.neo4j_store import Neo4jStore
 
     with tempfile.TemporaryDirectory() as tmp:
-        s = (Neo4jStore(uri, os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"]) if store == "neo4j"
-             else LadybugStore(Path(tmp) / "g.db"))
+        s = (
+            Neo4jStore(uri, os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"])
+            if store == "neo4j"
+            else LadybugStore(Path(tmp) / "g.db")
+        )
         if store == "neo4j":
             s._wipe()
             s._write("MATCH (t:GraphauditTable) DETACH DELETE t")
@@ -67,8 +70,20 @@ def worker(data: str, store: str, uri: str | None) -> None:
         stats = s.stats()
         s.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": secs, "cpu_seconds": cpu, "load": os.getloadavg()[0], "peak_mb": peak, "nodes": sum(stats[k] for k in MODEL.nodes),
-                      "rels": sum(stats[k] for k in MODEL.rels), "rejected": report.rejected(), "stats": stats}))
+    print(
+        json.dumps(
+            {
+                "seconds": secs,
+                "cpu_seconds": cpu,
+                "load": os.getloadavg()[0],
+                "peak_mb": peak,
+                "nodes": sum(stats[k] for k in MODEL.nodes),
+                "rels": sum(stats[k] for k in MODEL.rels),
+                "rejected": report.rejected(),
+                "stats": stats,
+            }
+        )
+    )
 
 
 def measure(data: Path, store: str, uri: str | None = None) -> dict:
@@ -86,13 +101,17 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     server = None
     if args.neo4j:
-        from graphaudit.neo4j_server import LocalNeo4j, ensure_jars
+        from graphaudit.neo4j_local.server import LocalNeo4j, ensure_jars
 
         ensure_jars()
         # The page cache holds a county's store files (~420 MB; 256m did not) so the load does not evict; a
         # production server would be sized the same way.
-        server = LocalNeo4j(Path(tempfile.mkdtemp(prefix="ga-bench-neo4j-")), heap="2g", initial_heap="2g",
-                           pagecache=NEO4J_PAGECACHE)
+        server = LocalNeo4j(
+            Path(tempfile.mkdtemp(prefix="ga-bench-neo4j-")),
+            heap="2g",
+            initial_heap="2g",
+            pagecache=NEO4J_PAGECACHE,
+        )
         server.start()
         print(f"neo4j server: heap 2g (initial 2g), page cache {NEO4J_PAGECACHE}", flush=True)
         os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"] = server.user, server.password
@@ -105,14 +124,23 @@ def main() -> None:
                 r = measure(data, store, server.uri if server and store == "neo4j" else None)
                 r.update(size=size, store=store, input_rows=rows, rows_per_s=rows / r["seconds"])
                 results.append(r)
-                print(f"{size:9s} {store:8s} {rows:>9,} rows  {r['seconds']:7.1f} s  "
-                      f"(cpu {r['cpu_seconds']:.1f} s, load {r['load']:.1f})  "
-                      f"{r['rows_per_s']:>9,.0f} rows/s  peak {r['peak_mb']:7.0f} MB  "
-                      f"nodes {r['nodes']:,} rels {r['rels']:,}", flush=True)
+                print(
+                    f"{size:9s} {store:8s} {rows:>9,} rows  {r['seconds']:7.1f} s  "
+                    f"(cpu {r['cpu_seconds']:.1f} s, load {r['load']:.1f})  "
+                    f"{r['rows_per_s']:>9,.0f} rows/s  peak {r['peak_mb']:7.0f} MB  "
+                    f"nodes {r['nodes']:,} rels {r['rels']:,}",
+                    flush=True,
+                )
             if server:
-                e, n = (next(x for x in results if x["size"] == size and x["store"] == s) for s in ("embedded", "neo4j"))
+                e, n = (
+                    next(x for x in results if x["size"] == size and x["store"] == s)
+                    for s in ("embedded", "neo4j")
+                )
                 same = "same graph" if e["stats"] == n["stats"] else "GRAPHS DIFFER"
-                print(f"{size:9s} neo4j/embedded time ratio {n['seconds'] / e['seconds']:.1f}x ({same})", flush=True)
+                print(
+                    f"{size:9s} neo4j/embedded time ratio {n['seconds'] / e['seconds']:.1f}x ({same})",
+                    flush=True,
+                )
     finally:
         if server:
             server.stop()

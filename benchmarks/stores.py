@@ -4,7 +4,7 @@ with the Neo4j / embedded ratio, and whether the findings are identical (they mu
     .venv/bin/python benchmarks/stores.py                        # county, seed 1
     .venv/bin/python benchmarks/stores.py --size township --only kin_contract,split_contracts
 
-A throwaway local Neo4j is started for the run (graphaudit.neo4j_server; jars from `make neo4j`) and stopped
+A throwaway local Neo4j is started for the run (graphaudit.neo4j_local.server; jars from `make neo4j`) and stopped
 after it.  Targets (issue 3): a county loads into Neo4j in < 3 min; the same findings on both stores.
 Results also go to benchmarks/out/stores-<size>.json.
 """
@@ -34,9 +34,9 @@ def timed(fn: Any, *args: Any) -> tuple[Any, float, float]:
 
 
 def main() -> None:
+    from graphaudit.checks import CHECKS
     from graphaudit.ingest.pipeline import ingest
-    from graphaudit.neo4j_server import LocalNeo4j, ensure_jars
-    from graphaudit.queries import CHECKS
+    from graphaudit.neo4j_local.server import LocalNeo4j, ensure_jars
     from graphaudit.store.embedded import LadybugStore
     from graphaudit.store.neo4j_store import Neo4jStore
 
@@ -61,14 +61,22 @@ def main() -> None:
             for name, st in stores.items():
                 _, wall, cpu = timed(ingest, data, st)
                 result[f"ingest_{name}"] = {"seconds": wall, "cpu_seconds": cpu, "rows_per_s": rows / wall}
-                print(f"ingest  {name:8s} {rows:>9,} rows  {wall:7.1f} s  ({rows / wall:,.0f} rows/s, "
-                      f"client CPU {cpu:.1f} s)", flush=True)
+                print(
+                    f"ingest  {name:8s} {rows:>9,} rows  {wall:7.1f} s  ({rows / wall:,.0f} rows/s, "
+                    f"client CPU {cpu:.1f} s)",
+                    flush=True,
+                )
             same_graph = emb.stats() == neo.stats()
             e, n = result["ingest_embedded"]["seconds"], result["ingest_neo4j"]["seconds"]
-            print(f"ingest  neo4j/embedded {n / e:.1f}x  ({'same graph' if same_graph else 'GRAPHS DIFFER'})\n",
-                  flush=True)
+            print(
+                f"ingest  neo4j/embedded {n / e:.1f}x  ({'same graph' if same_graph else 'GRAPHS DIFFER'})\n",
+                flush=True,
+            )
             result["same_graph"] = same_graph
-            print(f"{'check':26s} {'embedded s':>10s} {'neo4j s':>9s} {'ratio':>6s} {'findings':>8s}  same", flush=True)
+            print(
+                f"{'check':26s} {'embedded s':>10s} {'neo4j s':>9s} {'ratio':>6s} {'findings':>8s}  same",
+                flush=True,
+            )
             for c in names:
                 got = {}
                 for name, st in stores.items():
@@ -77,8 +85,11 @@ def main() -> None:
                 (te, fe), (tn, fn_) = got["embedded"], got["neo4j"]
                 same = fe == fn_
                 result["checks"][c] = {"embedded_s": te, "neo4j_s": tn, "findings": len(fe), "same": same}
-                print(f"{c:26s} {te:10.2f} {tn:9.2f} {tn / te if te else 0:5.1f}x {len(fe):8d}  "
-                      f"{'yes' if same else 'NO'}", flush=True)
+                print(
+                    f"{c:26s} {te:10.2f} {tn:9.2f} {tn / te if te else 0:5.1f}x {len(fe):8d}  "
+                    f"{'yes' if same else 'NO'}",
+                    flush=True,
+                )
             te = sum(v["embedded_s"] for v in result["checks"].values())
             tn = sum(v["neo4j_s"] for v in result["checks"].values())
             print(f"{'all checks':26s} {te:10.2f} {tn:9.2f} {tn / te if te else 0:5.1f}x", flush=True)

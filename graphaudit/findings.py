@@ -33,8 +33,24 @@ from typing import Any
 
 from graphaudit.errors import GraphAuditError
 
-__all__ = ["Finding", "severity", "severity_factors", "ordered", "closeness", "money_points", "repetition_points", "post_points", "post_rank",
-           "make_finding_id", "mask_id", "mask_name", "write_findings", "evidence_rows", "BASE", "FIELDS"]
+__all__ = [
+    "Finding",
+    "severity",
+    "severity_factors",
+    "ordered",
+    "closeness",
+    "money_points",
+    "repetition_points",
+    "post_points",
+    "post_rank",
+    "make_finding_id",
+    "mask_id",
+    "mask_name",
+    "write_findings",
+    "evidence_rows",
+    "BASE",
+    "FIELDS",
+]
 
 #: Base points per check: how grave the kind of finding is before its particulars.
 BASE: dict[str, float] = {
@@ -47,12 +63,21 @@ BASE: dict[str, float] = {
     "duplicate_payment": 30,
     "split_contracts": 35,
     "reciprocal_approval": 35,
-    "collusive_cluster": 30,    # its own factors: graphaudit/clusters/score.py
+    "collusive_cluster": 30,  # its own factors: graphaudit/clusters/score.py
 }
 
 #: The data contract's fields, in export order.
-FIELDS = ("finding_id", "check", "severity", "amount", "org_code", "person_ids", "record_ids", "path",
-          "explanation")
+FIELDS = (
+    "finding_id",
+    "check",
+    "severity",
+    "amount",
+    "org_code",
+    "person_ids",
+    "record_ids",
+    "path",
+    "explanation",
+)
 
 HEAD_WORDS = ("书记", "主任", "镇长", "乡长", "主席")
 
@@ -86,15 +111,22 @@ def post_points(title: str | None) -> float:
     return (0.0, 5.0, 10.0)[post_rank(title)]
 
 
-def severity_factors(check: str, *, link: float = 0.0, amount: float = 0.0, records: int = 1,
-                     title: str | None = None) -> dict[str, float]:
+def severity_factors(
+    check: str, *, link: float = 0.0, amount: float = 0.0, records: int = 1, title: str | None = None
+) -> dict[str, float]:
     """The points of each factor of the severity formula (this module's docstring)."""
-    return {"base": BASE[check], "link": max(0.0, min(20.0, link)), "money": round(money_points(amount), 2),
-            "repetition": round(repetition_points(records), 2), "post": post_points(title)}
+    return {
+        "base": BASE[check],
+        "link": max(0.0, min(20.0, link)),
+        "money": round(money_points(amount), 2),
+        "repetition": round(repetition_points(records), 2),
+        "post": post_points(title),
+    }
 
 
-def severity(check: str, *, link: float = 0.0, amount: float = 0.0, records: int = 1,
-             title: str | None = None) -> int:
+def severity(
+    check: str, *, link: float = 0.0, amount: float = 0.0, records: int = 1, title: str | None = None
+) -> int:
     """The severity formula of this module's docstring: the factors summed, rounded, capped at 100."""
     f = severity_factors(check, link=link, amount=amount, records=records, title=title)
     return int(min(100, round(sum(f.values()))))
@@ -108,14 +140,53 @@ def make_finding_id(check: str, record_ids: list[str], person_ids: list[str]) ->
 
 # -- masking --------------------------------------------------------------------------------------------
 COMPOUND_SURNAMES = (
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "轩辕",
-    "令狐", "钟离", "澹台", "公冶", "太史", "端木", "申屠", "呼延", "南宫", "西门", "独孤", "百里", "万俟", "闻人",
-    "赫连", "司空", "第五", "拓跋", "完颜", "淳于", "单于", "濮阳", "宗政", "仲孙", "亓官", "司寇", "巫马", "公西",
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+    "轩辕",
+    "令狐",
+    "钟离",
+    "澹台",
+    "公冶",
+    "太史",
+    "端木",
+    "申屠",
+    "呼延",
+    "南宫",
+    "西门",
+    "独孤",
+    "百里",
+    "万俟",
+    "闻人",
+    "赫连",
+    "司空",
+    "第五",
+    "拓跋",
+    "完颜",
+    "淳于",
+    "单于",
+    "濮阳",
+    "宗政",
+    "仲孙",
+    "亓官",
+    "司寇",
+    "巫马",
+    "公西",
 )
 
 
 def mask_name(name: str | None) -> str:
-    """"张伟" → "张某", "欧阳明" → "欧阳某"; an empty name → "某人"."""
+    """ "张伟" → "张某", "欧阳明" → "欧阳某"; an empty name → "某人"."""
     name = (name or "").strip()
     if not name:
         return "某人"
@@ -197,8 +268,10 @@ def _node_text(n: dict[str, Any]) -> str:
 
 
 def _mask_path(path: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    return {"nodes": [_mask_element(n) for n in path.get("nodes", [])],
-            "relationships": [dict(r) for r in path.get("relationships", [])]}
+    return {
+        "nodes": [_mask_element(n) for n in path.get("nodes", [])],
+        "relationships": [dict(r) for r in path.get("relationships", [])],
+    }
 
 
 def _mask_element(e: dict[str, Any]) -> dict[str, Any]:
@@ -244,19 +317,38 @@ def evidence_rows(findings: list[Finding], show_ids: bool = False) -> list[dict[
         nodes = path.get("nodes", [])
         for i, r in enumerate(path.get("relationships", [])):
             a, b = nodes[i], nodes[i + 1]
-            rows.append({"finding_id": f.finding_id, "check": f.check, "step": i + 1,
-                         "from_label": a["label"], "from_id": a["id"], "from_caption": a["caption"],
-                         "relationship": r["type"], "direction": r.get("direction", ""),
-                         "to_label": b["label"], "to_id": b["id"], "to_caption": b["caption"]})
+            rows.append(
+                {
+                    "finding_id": f.finding_id,
+                    "check": f.check,
+                    "step": i + 1,
+                    "from_label": a["label"],
+                    "from_id": a["id"],
+                    "from_caption": a["caption"],
+                    "relationship": r["type"],
+                    "direction": r.get("direction", ""),
+                    "to_label": b["label"],
+                    "to_id": b["id"],
+                    "to_caption": b["caption"],
+                }
+            )
     return rows
 
 
 def _flat(f: Finding, show_ids: bool) -> dict[str, Any]:
     d = f.to_dict(show_ids)
-    return {"finding_id": d["finding_id"], "check": d["check"], "severity": d["severity"], "amount": d["amount"],
-            "org_code": d["org_code"], "person_ids": "; ".join(d["person_ids"]),
-            "record_ids": "; ".join(d["record_ids"]), "path": f.path_text(show_ids),
-            "explanation": d["explanation"], "details": json.dumps(d["details"], ensure_ascii=False, sort_keys=True)}
+    return {
+        "finding_id": d["finding_id"],
+        "check": d["check"],
+        "severity": d["severity"],
+        "amount": d["amount"],
+        "org_code": d["org_code"],
+        "person_ids": "; ".join(d["person_ids"]),
+        "record_ids": "; ".join(d["record_ids"]),
+        "path": f.path_text(show_ids),
+        "explanation": d["explanation"],
+        "details": json.dumps(d["details"], ensure_ascii=False, sort_keys=True),
+    }
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
@@ -275,8 +367,9 @@ def write_findings(findings: list[Finding], path: str | Path, show_ids: bool = F
     path.parent.mkdir(parents=True, exist_ok=True)
     cols = [*FIELDS, "details"]
     if suffix == ".json":
-        path.write_text(json.dumps([f.to_dict(show_ids) for f in fs], ensure_ascii=False, indent=1),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps([f.to_dict(show_ids) for f in fs], ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     elif suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=cols)
@@ -287,11 +380,24 @@ def write_findings(findings: list[Finding], path: str | Path, show_ids: bool = F
     return path
 
 
-EVIDENCE_COLS = ["finding_id", "check", "step", "from_label", "from_id", "from_caption", "relationship",
-                 "direction", "to_label", "to_id", "to_caption"]
+EVIDENCE_COLS = [
+    "finding_id",
+    "check",
+    "step",
+    "from_label",
+    "from_id",
+    "from_caption",
+    "relationship",
+    "direction",
+    "to_label",
+    "to_id",
+    "to_caption",
+]
 
 
-def _write_xlsx(path: Path, rows: list[dict[str, Any]], evidence: list[dict[str, Any]], cols: list[str]) -> None:
+def _write_xlsx(
+    path: Path, rows: list[dict[str, Any]], evidence: list[dict[str, Any]], cols: list[str]
+) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -74,8 +74,14 @@ class GraphModel:
             f"CREATE CONSTRAINT {n.name.lower()}_{KEY} IF NOT EXISTS FOR (n:{n.name}) REQUIRE n.{KEY} IS UNIQUE"
             for n in self.nodes.values()
         ]
-        for label, prop in (("Person", "name"), ("Person", "household_id"), ("Company", "name"),
-                            ("Org", "name"), ("Payment", "pay_date"), ("Contract", "sign_date")):
+        for label, prop in (
+            ("Person", "name"),
+            ("Person", "household_id"),
+            ("Company", "name"),
+            ("Org", "name"),
+            ("Payment", "pay_date"),
+            ("Contract", "sign_date"),
+        ):
             out.append(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
         return out
 
@@ -150,8 +156,9 @@ class GraphFrames:
         return set(df[KEY].to_numpy(dtype=object).tolist())
 
     @staticmethod
-    def validate_rel(key: tuple[str, str, str], df: pd.DataFrame, keys: dict[str, set[Any]],
-                     model: GraphModel = MODEL) -> None:
+    def validate_rel(
+        key: tuple[str, str, str], df: pd.DataFrame, keys: dict[str, set[Any]], model: GraphModel = MODEL
+    ) -> None:
         """Check one relationship frame against the model and the node keys of each label (``keys``)."""
         rtype, a, b = key
         rt = model.rels[rtype]

@@ -67,11 +67,22 @@ def vis_data(g: nx.MultiDiGraph) -> dict[str, Any]:
         label = str(d.get("label", ""))
         props = {p: _plain(v) for p, v in d.items() if p not in ("label", "label_zh", "caption")}
         sev = int(d.get("severity") or 0)
-        nodes.append({"id": k, "label": _caption(label, d), "kind": label, "severity": sev,
-                      "color": {"background": LABEL_COLORS.get(label, _GREY),
-                                "border": "#b3261e" if sev else "#ffffff",
-                                "highlight": {"background": LABEL_COLORS.get(label, _GREY), "border": "#202124"}},
-                      "borderWidth": 3 if sev else 1, "size": 14 + min(sev, 100) / 8, "props": props})
+        nodes.append(
+            {
+                "id": k,
+                "label": _caption(label, d),
+                "kind": label,
+                "severity": sev,
+                "color": {
+                    "background": LABEL_COLORS.get(label, _GREY),
+                    "border": "#b3261e" if sev else "#ffffff",
+                    "highlight": {"background": LABEL_COLORS.get(label, _GREY), "border": "#202124"},
+                },
+                "borderWidth": 3 if sev else 1,
+                "size": 14 + min(sev, 100) / 8,
+                "props": props,
+            }
+        )
     edges, seen = [], {}  # type: ignore[var-annotated]
     for u, v, key, d in g.edges(keys=True, data=True):
         t = str(d.get("type", key))
@@ -79,27 +90,55 @@ def vis_data(g: nx.MultiDiGraph) -> dict[str, Any]:
         n = seen[pair] = seen.get(pair, -1) + 1
         props = {p: _plain(x) for p, x in d.items() if p not in ("type", "type_zh")}
         flagged = bool(d.get("findings"))
-        edges.append({"id": f"{u}|{t}|{v}", "from": u, "to": v, "type": t,
-                      "label": MODEL.rels[t].zh if t in MODEL.rels else t, "props": props,
-                      "color": {"color": "#b3261e" if flagged else "#9aa0a6", "highlight": "#202124"},
-                      "width": 2.5 if flagged else 1,
-                      "smooth": {"enabled": True, "type": "curvedCW" if n % 2 else "curvedCCW",
-                                 "roundness": 0.1 + 0.15 * ((n + 1) // 2)} if n else {"enabled": False}})
+        edges.append(
+            {
+                "id": f"{u}|{t}|{v}",
+                "from": u,
+                "to": v,
+                "type": t,
+                "label": MODEL.rels[t].zh if t in MODEL.rels else t,
+                "props": props,
+                "color": {"color": "#b3261e" if flagged else "#9aa0a6", "highlight": "#202124"},
+                "width": 2.5 if flagged else 1,
+                "smooth": {
+                    "enabled": True,
+                    "type": "curvedCW" if n % 2 else "curvedCCW",
+                    "roundness": 0.1 + 0.15 * ((n + 1) // 2),
+                }
+                if n
+                else {"enabled": False},
+            }
+        )
     return {"nodes": nodes, "edges": edges}
 
 
-def graph_html(g: nx.MultiDiGraph, title: str = "关系图谱", findings: list[dict[str, Any]] | None = None,
-               subtitle: str = "", check_titles: dict[str, str] | None = None) -> str:
+def graph_html(
+    g: nx.MultiDiGraph,
+    title: str = "关系图谱",
+    findings: list[dict[str, Any]] | None = None,
+    subtitle: str = "",
+    check_titles: dict[str, str] | None = None,
+) -> str:
     """The whole page (module docstring) as a string."""
     data = vis_data(g)
     present = sorted({n["kind"] for n in data["nodes"]})
-    payload = {**data, "findings": findings or [], "checks": check_titles or {},
-               "rels": {k: r.zh for k, r in MODEL.rels.items()},
-               "labels": {k: {"zh": MODEL.nodes[k].zh if k in MODEL.nodes else k,
-                              "color": LABEL_COLORS.get(k, _GREY)} for k in present}}
+    payload = {
+        **data,
+        "findings": findings or [],
+        "checks": check_titles or {},
+        "rels": {k: r.zh for k, r in MODEL.rels.items()},
+        "labels": {
+            k: {"zh": MODEL.nodes[k].zh if k in MODEL.nodes else k, "color": LABEL_COLORS.get(k, _GREY)}
+            for k in present
+        },
+    }
     blob = json.dumps(payload, ensure_ascii=False, default=str).replace("</", "<\\/")
-    return (_PAGE.replace("__TITLE__", _esc(title)).replace("__SUBTITLE__", _esc(subtitle))
-            .replace("__DATA__", blob).replace("__VIS__", _vis_js()))
+    return (
+        _PAGE.replace("__TITLE__", _esc(title))
+        .replace("__SUBTITLE__", _esc(subtitle))
+        .replace("__DATA__", blob)
+        .replace("__VIS__", _vis_js())
+    )
 
 
 def write_html(g: nx.MultiDiGraph, path: str | Path, **kw: Any) -> Path:

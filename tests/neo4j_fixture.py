@@ -2,7 +2,7 @@
 
 Use with ``pytest_plugins = ["tests.neo4j_fixture"]`` in a conftest. Fixtures:
 
-* ``neo4j_server`` (session): a fresh :class:`graphaudit.neo4j_server.LocalNeo4j` in a tmp home,
+* ``neo4j_server`` (session): a fresh :class:`graphaudit.neo4j_local.server.LocalNeo4j` in a tmp home,
   or the server named by ``GRAPHAUDIT_NEO4J_URI`` (+ ``NEO4J_USER``/``NEO4J_PASSWORD``).
   If it cannot start: ``pytest.fail`` when ``GRAPHAUDIT_REQUIRE_NEO4J=1``, else ``pytest.skip``.
 * ``neo4j_runtime`` (session): the jar directory, for tests that start their own servers or run
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NoReturn
 import neo4j
 import pytest
 
-from graphaudit.neo4j_server import LocalNeo4j, Neo4jServerError, ensure_jars, find_java
+from graphaudit.neo4j_local.server import LocalNeo4j, Neo4jServerError, ensure_jars, find_java
 
 if TYPE_CHECKING:
     from graphaudit.store.embedded import LadybugStore
@@ -120,7 +120,7 @@ def neo4j_clean(neo4j_server: Neo4jServerInfo) -> Iterator[Neo4jServerInfo]:
 
 
 @pytest.fixture()
-def neo(neo4j_clean: Neo4jServerInfo) -> Iterator["Neo4jStore"]:
+def neo(neo4j_clean: Neo4jServerInfo) -> Iterator[Neo4jStore]:
     """A Neo4jStore on an empty database, with batches of a few rows (so a tiny dataset makes several)."""
     from graphaudit.store.neo4j_store import Neo4jStore
 
@@ -130,7 +130,7 @@ def neo(neo4j_clean: Neo4jServerInfo) -> Iterator["Neo4jStore"]:
 
 
 @pytest.fixture()
-def embedded(tmp_path: Path) -> Iterator["LadybugStore"]:
+def embedded(tmp_path: Path) -> Iterator[LadybugStore]:
     """An empty embedded store, to load the same data into for comparison."""
     from graphaudit.store.embedded import LadybugStore
 

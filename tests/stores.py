@@ -25,9 +25,15 @@ def loaded_store(folder: Path, data: Path) -> LadybugStore:
     return s
 
 
-def stream_into(store: Any, tables: dict[str, pd.DataFrame], nodes: dict[str, pd.DataFrame],
-                rels: dict[tuple[str, str, str], pd.DataFrame], *, error: BaseException | None = None,
-                after_nodes: Callable[[threading.Thread], None] | None = None) -> list[BaseException]:
+def stream_into(
+    store: Any,
+    tables: dict[str, pd.DataFrame],
+    nodes: dict[str, pd.DataFrame],
+    rels: dict[tuple[str, str, str], pd.DataFrame],
+    *,
+    error: BaseException | None = None,
+    after_nodes: Callable[[threading.Thread], None] | None = None,
+) -> list[BaseException]:
     """``store.replace(tables, stream)`` in another thread while this one builds the stream: ``nodes``, then
     (after ``after_nodes(writer)``) ``rels``, then the end (the builder failing with ``error`` if given).
     Returns what ``replace`` raised, if anything."""

@@ -18,14 +18,23 @@ from fastapi.testclient import TestClient
 from graphaudit.api.app import create_app
 from graphaudit.api.roles import Role
 from graphaudit.api.state import DB_FILE
-from graphaudit.queries import CHECKS, run_checks
+from graphaudit.checks import CHECKS, run_checks
 from graphaudit.store.embedded import LadybugStore
-from tests.test_checks import world
 from tests.stores import loaded_store
+from tests.test_checks import world
 
 #: The checks the hand-built world() has a scenario for (tests/test_checks.py).
-WORLD_CHECKS = ["kin_approved_subsidy", "cadre_family_beneficiary", "kin_contract", "hidden_link", "shared_account",
-                "deceased_recipient", "duplicate_payment", "split_contracts", "reciprocal_approval"]
+WORLD_CHECKS = [
+    "kin_approved_subsidy",
+    "cadre_family_beneficiary",
+    "kin_contract",
+    "hidden_link",
+    "shared_account",
+    "deceased_recipient",
+    "duplicate_payment",
+    "split_contracts",
+    "reciprocal_approval",
+]
 RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
 
 
@@ -117,11 +126,19 @@ def test_every_route_refuses_a_request_without_a_token(env: Env) -> None:
 
 def test_the_login_form_sets_an_httponly_cookie(env: Env) -> None:
     c = TestClient(env.app)
-    r = c.post("/login", content="token=wrong&next=/explorer", follow_redirects=False,
-               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = c.post(
+        "/login",
+        content="token=wrong&next=/explorer",
+        follow_redirects=False,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 401 and "令牌无效" in r.text
-    r = c.post("/login", content=f"token={env.tokens['investigator']}&next=//evil.example",
-               headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+    r = c.post(
+        "/login",
+        content=f"token={env.tokens['investigator']}&next=//evil.example",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/findings"
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
@@ -134,18 +151,26 @@ def test_the_login_form_sets_an_httponly_cookie(env: Env) -> None:
 
 def test_roles_and_permissions(env: Env) -> None:
     fid = env.ok("investigator", "/api/findings", limit=1)["items"][0]["finding_id"]
-    forbidden = [("investigator", "POST", "/api/checks/run", {}), ("investigator", "POST",
-                 f"/api/findings/{fid}/review", {"status": "核查中"}),
-                 ("investigator", "GET", f"/api/findings/{fid}/export", None),
-                 ("auditor", "GET", f"/api/findings/{fid}/export", None),
-                 ("auditor", "GET", "/api/audit", None), ("analyst", "GET", "/api/tokens", None),
-                 ("auditor", "POST", "/api/tokens", {"name": "x", "role": "admin"})]
+    forbidden = [
+        ("investigator", "POST", "/api/checks/run", {}),
+        ("investigator", "POST", f"/api/findings/{fid}/review", {"status": "核查中"}),
+        ("investigator", "GET", f"/api/findings/{fid}/export", None),
+        ("auditor", "GET", f"/api/findings/{fid}/export", None),
+        ("auditor", "GET", "/api/audit", None),
+        ("analyst", "GET", "/api/tokens", None),
+        ("auditor", "POST", "/api/tokens", {"name": "x", "role": "admin"}),
+    ]
     for role, method, path, body in forbidden:
         r = env.call(role, method, path, json=body)
         assert r.status_code == 403, (role, path, r.text)
         assert role in r.json()["detail"]
     me = {r.value: env.ok(r.value, "/api/me") for r in Role}
-    assert [me[r]["show_ids"] for r in ("investigator", "auditor", "analyst", "admin")] == [False, True, False, True]
+    assert [me[r]["show_ids"] for r in ("investigator", "auditor", "analyst", "admin")] == [
+        False,
+        True,
+        False,
+        True,
+    ]
     assert "export" in me["analyst"]["permissions"] and "admin" in me["admin"]["permissions"]
     assert env.get("analyst", f"/api/findings/{fid}/export").status_code == 200
 
@@ -188,7 +213,9 @@ def test_neighbourhood_pages_add_up(env: Env) -> None:
             break
     assert nodes == whole["nodes"]
     key = lambda e: (e["from"], e["type"], e["to"])  # noqa: E731
-    assert sorted(map(key, edges)) == sorted(map(key, whole["edges"])) and len(edges) == len(set(map(key, edges)))
+    assert sorted(map(key, edges)) == sorted(map(key, whole["edges"])) and len(edges) == len(
+        set(map(key, edges))
+    )
     refs = {ref} | {n["ref"] for n in nodes}
     assert all(e["from"] in refs and e["to"] in refs for e in edges)
     # the same walk as the store's own subgraph
@@ -199,8 +226,12 @@ def test_neighbourhood_pages_add_up(env: Env) -> None:
     assert {e["type"] for e in kin["edges"]} == {"SPOUSE_OF", "PARENT_OF"}
     assert {n["caption"] for n in kin["nodes"]} == {"钱妻", "赵儿"}
     assert not RESIDENT_ID.search(json.dumps(whole, ensure_ascii=False))
-    assert RESIDENT_ID.search(json.dumps(env.ok("auditor", "/api/graph/neighbourhood", ref=person_ref(
-        env, "auditor", "赵书记")), ensure_ascii=False))
+    assert RESIDENT_ID.search(
+        json.dumps(
+            env.ok("auditor", "/api/graph/neighbourhood", ref=person_ref(env, "auditor", "赵书记")),
+            ensure_ascii=False,
+        )
+    )
 
 
 def test_neighbourhood_and_search_errors(env: Env) -> None:
@@ -221,20 +252,33 @@ def test_neighbourhood_and_search_errors(env: Env) -> None:
 # -- checks, findings, reviews ---------------------------------------------------------------------------------
 def test_run_checks_persists_the_same_findings_as_run_checks(env: Env) -> None:
     direct = run_checks(env.store, WORLD_CHECKS)
-    want = sorted(((f.finding_id, f.severity) for fs in direct.values() for f in fs), key=lambda x: (-x[1], x[0]))
+    want = sorted(
+        ((f.finding_id, f.severity) for fs in direct.values() for f in fs), key=lambda x: (-x[1], x[0])
+    )
     listed = env.ok("investigator", "/api/findings", limit=500)
     assert listed["total"] == len(want) >= 8
-    assert [(i["finding_id"], i["severity"]) for i in listed["items"]] == \
-        sorted(want, key=lambda x: (-x[1], [f.check for fs in direct.values() for f in fs if f.finding_id == x[0]][0],
-                                    x[0]))
+    assert [(i["finding_id"], i["severity"]) for i in listed["items"]] == sorted(
+        want,
+        key=lambda x: (
+            -x[1],
+            [f.check for fs in direct.values() for f in fs if f.finding_id == x[0]][0],
+            x[0],
+        ),
+    )
     checks = env.ok("investigator", "/api/checks")
     assert {c["name"] for c in checks} == set(CHECKS) >= set(direct) and all(c["title"] for c in checks)
     assert env.call("auditor", "POST", "/api/checks/run", json={"checks": ["nope"]}).status_code == 422
-    r = env.call("auditor", "POST", "/api/checks/run", json={"checks": ["kin_approved_subsidy"],
-                                                               "params": {"kin_hops": 99}})
+    r = env.call(
+        "auditor",
+        "POST",
+        "/api/checks/run",
+        json={"checks": ["kin_approved_subsidy"], "params": {"kin_hops": 99}},
+    )
     assert r.status_code == 422 and "kin_hops" in r.json()["detail"]
     r = env.call("auditor", "POST", "/api/checks/run", json={"checks": ["deceased_recipient"]})
-    assert r.status_code == 200 and r.json()["counts"] == {"deceased_recipient": len(direct["deceased_recipient"])}
+    assert r.status_code == 200 and r.json()["counts"] == {
+        "deceased_recipient": len(direct["deceased_recipient"])
+    }
     assert env.ok("investigator", "/api/findings", limit=1)["total"] == len(want)
 
 
@@ -247,14 +291,24 @@ def test_findings_filters_sort_and_paging(env: Env) -> None:
     town = env.ok("investigator", "/api/findings", org=org[:9], limit=500)["items"]
     assert all(i["org_code"].startswith(org[:9]) for i in town) and any(i["org_code"] == org for i in town)
     high = env.ok("investigator", "/api/findings", min_severity=60, limit=500)["items"]
-    assert all(i["severity"] >= 60 for i in high) and len(high) == sum(i["severity"] >= 60 for i in everything)
-    amounts = [i["amount"] for i in env.ok("investigator", "/api/findings", sort="-amount", limit=500)["items"]]
+    assert all(i["severity"] >= 60 for i in high) and len(high) == sum(
+        i["severity"] >= 60 for i in everything
+    )
+    amounts = [
+        i["amount"] for i in env.ok("investigator", "/api/findings", sort="-amount", limit=500)["items"]
+    ]
     assert amounts == sorted(amounts, reverse=True)
     p = [env.ok("investigator", "/api/findings", limit=3, offset=o)["items"] for o in (0, 3)]
     assert [i["finding_id"] for i in p[0] + p[1]] == [i["finding_id"] for i in everything[:6]]
     assert not RESIDENT_ID.search(json.dumps(everything, ensure_ascii=False))
     assert RESIDENT_ID.search(json.dumps(env.ok("auditor", "/api/findings"), ensure_ascii=False))
-    for params in ({"check": "nope"}, {"sort": "name"}, {"status": "done"}, {"org": "abc"}, {"min_severity": 101}):
+    for params in (
+        {"check": "nope"},
+        {"sort": "name"},
+        {"status": "done"},
+        {"org": "abc"},
+        {"min_severity": 101},
+    ):
         assert env.get("investigator", "/api/findings", **params).status_code == 422, params
 
 
@@ -282,9 +336,16 @@ def test_review_workflow(env: Env, tmp_path: Path) -> None:
     assert r.status_code == 200 and r.json()["status"] == "核查中" and r.json()["by"] == "auditor用户"
     r = env.call("auditor", "POST", url, json={"status": "属实"})
     assert r.status_code == 422 and "意见" in r.json()["detail"]
-    assert env.call("auditor", "POST", url, json={"status": "属实", "comment": "电话为其弟所有"}).status_code == 200
-    assert env.call("auditor", "POST", "/api/findings/0000000000000000/review",
-                    json={"status": "核查中"}).status_code == 404
+    assert (
+        env.call("auditor", "POST", url, json={"status": "属实", "comment": "电话为其弟所有"}).status_code
+        == 200
+    )
+    assert (
+        env.call(
+            "auditor", "POST", "/api/findings/0000000000000000/review", json={"status": "核查中"}
+        ).status_code
+        == 404
+    )
     d = env.ok("investigator", f"/api/findings/{fid}")
     assert d["review"]["status"] == "属实" and d["review"]["comment"] == "电话为其弟所有"
     assert [(h["from"], h["to"]) for h in d["history"]] == [("新线索", "核查中"), ("核查中", "属实")]
@@ -293,8 +354,10 @@ def test_review_workflow(env: Env, tmp_path: Path) -> None:
     assert env.call("auditor", "POST", "/api/checks/run", json={"checks": ["hidden_link"]}).status_code == 200
     again = make_env(env.store, env.state)
     assert again.ok("investigator", f"/api/findings/{fid}")["review"]["status"] == "属实"
-    assert again.ok("investigator", "/api/findings", limit=1)["total"] == env.ok(
-        "investigator", "/api/findings", limit=1)["total"]
+    assert (
+        again.ok("investigator", "/api/findings", limit=1)["total"]
+        == env.ok("investigator", "/api/findings", limit=1)["total"]
+    )
 
 
 # -- exports, stats, admin ---------------------------------------------------------------------------------------
@@ -323,8 +386,9 @@ def test_exports_are_masked_for_analysts(env: Env, tmp_path: Path) -> None:
             assert nx.read_gexf(tmp_path / "f.gexf").number_of_nodes() == len(data["nodes"])
         elif fmt == "xlsx":
             wb = load_workbook(io.BytesIO(r.content), read_only=True)
-            assert "findings" in wb.sheetnames and fid in {c for row in wb["findings"].iter_rows(values_only=True)
-                                                            for c in row}
+            assert "findings" in wb.sheetnames and fid in {
+                c for row in wb["findings"].iter_rows(values_only=True) for c in row
+            }
             blob = " ".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c)
             assert not RESIDENT_ID.search(blob)
         elif fmt == "csv":
@@ -351,7 +415,10 @@ def test_tokens_over_the_api(env: Env) -> None:
     r = env.call("admin", "POST", "/api/tokens", json={"name": "王五", "role": "investigator"})
     assert r.status_code == 201
     new = r.json()
-    assert env.client.get("/api/me", headers={"Authorization": f"Bearer {new['token']}"}).json()["name"] == "王五"
+    assert (
+        env.client.get("/api/me", headers={"Authorization": f"Bearer {new['token']}"}).json()["name"]
+        == "王五"
+    )
     listed = env.ok("admin", "/api/tokens")
     assert any(t["id"] == new["id"] for t in listed) and new["token"] not in json.dumps(listed)
     assert new["token"] not in (env.state / DB_FILE).read_bytes().decode("utf-8", "replace")
@@ -370,9 +437,15 @@ def test_audit_log_records_reads_and_is_append_only(env: Env) -> None:
     assert {"search", "neighbourhood", "list_findings", "finding_detail", "run_checks"} <= actions
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         assert env.call("admin", method, "/api/audit").status_code == 405
-    with sqlite3.connect(env.state / DB_FILE) as c, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with (
+        sqlite3.connect(env.state / DB_FILE) as c,
+        pytest.raises(sqlite3.IntegrityError, match="append-only"),
+    ):
         c.execute("DELETE FROM audit_log")
-    with sqlite3.connect(env.state / DB_FILE) as c, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with (
+        sqlite3.connect(env.state / DB_FILE) as c,
+        pytest.raises(sqlite3.IntegrityError, match="append-only"),
+    ):
         c.execute("UPDATE audit_log SET who = 'x'")
 
 
@@ -397,7 +470,9 @@ def test_search_ranks_exact_before_prefix_before_containing(env: Env) -> None:
     names = [i["caption"] for i in items]
     assert names[:2] == sorted(names[:2]) and all(n.startswith("钱") for n in names if "钱" in n[:1])
     firsts = [n.startswith("钱") for n in names]
-    assert firsts == sorted(firsts, reverse=True)  # every name starting with 钱 before any merely containing it
+    assert firsts == sorted(
+        firsts, reverse=True
+    )  # every name starting with 钱 before any merely containing it
     exact = env.ok("investigator", "/api/search", q="钱弟")["items"]
     assert exact[0]["caption"] == "钱弟"
     pid = env.ok("auditor", "/api/search", q="钱弟")["items"][0]["id"]
@@ -417,8 +492,11 @@ def test_hubs_are_listed_but_not_walked_through(env: Env, monkeypatch: pytest.Mo
     after = env.ok("investigator", "/api/graph/neighbourhood", ref=ref, hops=2, limit=500)
     village = next(n for n in after["nodes"] if n["label"] == "Org")
     assert village["ref"] in after["hubs"] and after["total"] < before["total"]
-    assert not any(e["from"] == village["ref"] or e["to"] == village["ref"] for e in after["edges"]
-                   if {e["from"], e["to"]} & {n["ref"] for n in after["nodes"] if n["hop"] == 2})
+    assert not any(
+        e["from"] == village["ref"] or e["to"] == village["ref"]
+        for e in after["edges"]
+        if {e["from"], e["to"]} & {n["ref"] for n in after["nodes"] if n["hop"] == 2}
+    )
     # expanded as the centre, a hub is paged in a stable order: type, label, id
     first = env.ok("investigator", "/api/graph/neighbourhood", ref=village["ref"], limit=5)
     again = env.ok("investigator", "/api/graph/neighbourhood", ref=village["ref"], limit=5)
@@ -443,13 +521,16 @@ def test_tokens_and_serve_from_the_command_line(tmp_path: Path) -> None:
     from graphaudit.api.tokens import TokenStore
 
     tokens = TokenStore(State(tmp_path / "state"))
-    assert tokens.verify(token) is not None and token not in (tmp_path / "state" / DB_FILE).read_bytes().decode(
-        "utf-8", "replace")
+    assert tokens.verify(token) is not None and token not in (
+        tmp_path / "state" / DB_FILE
+    ).read_bytes().decode("utf-8", "replace")
     r = runner.invoke(app, ["tokens", "revoke", "1", *state])
     assert r.exit_code == 0 and tokens.verify(token) is None
-    for args, message in ((["tokens", "create", "--role", "boss", "--name", "x"], "unknown role 'boss'"),
-                          (["tokens", "revoke", "99"], "no token with id 99"),
-                          (["tokens", "revoke", "1"], "already revoked")):
+    for args, message in (
+        (["tokens", "create", "--role", "boss", "--name", "x"], "unknown role 'boss'"),
+        (["tokens", "revoke", "99"], "no token with id 99"),
+        (["tokens", "revoke", "1"], "already revoked"),
+    ):
         r = runner.invoke(app, [*args, *state])
         assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
         assert len(r.output.strip().splitlines()) == 1
@@ -474,10 +555,15 @@ def test_checks_run_in_the_background(env: Env) -> None:
         time.sleep(0.1)
         job = env.ok("investigator", f"/api/checks/jobs/{job['id']}")
     assert job["status"] == "done" and job["counts"] == direct and job["done"] == 2 and job["run_id"]
-    assert env.ok("investigator", "/api/findings", check="deceased_recipient", limit=1)["total"] == direct[
-        "deceased_recipient"]
+    assert (
+        env.ok("investigator", "/api/findings", check="deceased_recipient", limit=1)["total"]
+        == direct["deceased_recipient"]
+    )
     assert env.get("investigator", "/api/checks/jobs/999999").status_code == 404
-    assert env.call("auditor", "POST", "/api/checks/run", json={"checks": ["nope"], "wait": False}).status_code == 422
+    assert (
+        env.call("auditor", "POST", "/api/checks/run", json={"checks": ["nope"], "wait": False}).status_code
+        == 422
+    )
     assert env.call("investigator", "POST", "/api/checks/run", json={"wait": False}).status_code == 403
     svc = env.app.state.services
     assert svc.run_lock.acquire(blocking=False)  # as if another worker were running the checks

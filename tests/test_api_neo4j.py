@@ -27,8 +27,13 @@ def answers(e: Env, role: str) -> dict[str, Any]:
     for item in out["search"][0]["items"][:1] + out["search"][1]["items"][:2]:
         for hops, rel in ((1, None), (2, None), (2, ["PARENT_OF", "SPOUSE_OF", "SIBLING_OF"])):
             for offset in (0, 5):
-                params = {"ref": item["ref"], "hops": hops, "offset": offset, "limit": 5,
-                          **({"rel": rel} if rel else {})}
+                params = {
+                    "ref": item["ref"],
+                    "hops": hops,
+                    "offset": offset,
+                    "limit": 5,
+                    **({"rel": rel} if rel else {}),
+                }
                 out["neighbourhood"].append(e.ok(role, "/api/graph/neighbourhood", **params))
     listed = e.ok(role, "/api/findings", limit=500)
     out["findings"] = listed
@@ -41,8 +46,12 @@ def answers(e: Env, role: str) -> dict[str, Any]:
 
 
 @pytest.mark.neo4j
-def test_same_api_answers_on_neo4j(env: Env, world_dir: Path, neo4j_clean, tmp_path: Path  # noqa: F811
-                                   ) -> None:  # type: ignore[no-untyped-def]
+def test_same_api_answers_on_neo4j(
+    env: Env,
+    world_dir: Path,
+    neo4j_clean,
+    tmp_path: Path,  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
     with Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password) as neo:
         ingest(world_dir, neo)
         other = make_env(neo, tmp_path / "neo4j-state")
@@ -50,7 +59,9 @@ def test_same_api_answers_on_neo4j(env: Env, world_dir: Path, neo4j_clean, tmp_p
         assert r.status_code == 200, r.text
         # the embedded env may have had its reviews changed by other tests: compare on a fresh state
         fresh = make_env(env.store, tmp_path / "embedded-state")
-        assert fresh.call("auditor", "POST", "/api/checks/run", json={"checks": WORLD_CHECKS}).status_code == 200
+        assert (
+            fresh.call("auditor", "POST", "/api/checks/run", json={"checks": WORLD_CHECKS}).status_code == 200
+        )
         for role in ("auditor", "investigator"):
             want, got = answers(fresh, role), answers(other, role)
             assert sum(len(s["items"]) for s in want["search"]) > 10
@@ -59,4 +70,6 @@ def test_same_api_answers_on_neo4j(env: Env, world_dir: Path, neo4j_clean, tmp_p
             assert got["neighbourhood"] == want["neighbourhood"]
             assert got["findings"] == want["findings"]
             assert got["details"] == want["details"]
-        assert other.ok("investigator", "/api/stats")["nodes"] == fresh.ok("investigator", "/api/stats")["nodes"]
+        assert (
+            other.ok("investigator", "/api/stats")["nodes"] == fresh.ok("investigator", "/api/stats")["nodes"]
+        )

@@ -16,9 +16,9 @@ import typer
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from graphaudit.cli_check import check
+from graphaudit.checks import CHECKS
+from graphaudit.cli.check import check
 from graphaudit.ingest.pipeline import ingest
-from graphaudit.queries import CHECKS
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.store.neo4j_store import Neo4jStore
 from tests.test_checks import TINY, world
@@ -34,8 +34,18 @@ def _main() -> None:
 
 runner = CliRunner()
 VARIANTS: list[dict[str, object]] = [
-    {}, {"kin_hops": 1, "hops": 1}, {"kin_hops": 5, "hops": 3, "company_levels": 3, "window_days": 120,
-                                     "threshold": 80000, "grace_days": 10, "mask_names": False}]
+    {},
+    {"kin_hops": 1, "hops": 1},
+    {
+        "kin_hops": 5,
+        "hops": 3,
+        "company_levels": 3,
+        "window_days": 120,
+        "threshold": 80000,
+        "grace_days": 10,
+        "mask_names": False,
+    },
+]
 
 
 def findings(store: object) -> list[list[dict]]:
@@ -54,7 +64,9 @@ def datasets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, Path]) -> Iterator[dict[str, LadybugStore]]:
+def embedded(
+    tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, Path]
+) -> Iterator[dict[str, LadybugStore]]:
     stores = {}
     for name, path in datasets.items():
         stores[name] = LadybugStore(tmp_path_factory.mktemp(name) / "g.db", max_db_size=1 << 30)
@@ -66,8 +78,9 @@ def embedded(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, Path]
 
 @pytest.mark.neo4j
 @pytest.mark.parametrize("dataset", ["tiny", "world"])
-def test_same_answers_on_both_stores(dataset: str, datasets: dict[str, Path], embedded: dict[str, LadybugStore],
-                                     neo4j_clean, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_same_answers_on_both_stores(
+    dataset: str, datasets: dict[str, Path], embedded: dict[str, LadybugStore], neo4j_clean, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     with Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password) as neo:
         ingest(datasets[dataset], neo)
         expected, got = findings(embedded[dataset]), findings(neo)
@@ -90,29 +103,63 @@ def test_check_command(embedded: dict[str, LadybugStore], tmp_path: Path) -> Non
     assert "5 findings" in res.output and "380,000.00" in res.output
     wb = load_workbook(tmp_path / "f.xlsx")
     rows = list(wb["findings"].values)
-    assert [r[1] for r in rows[1:]] == ["kin_contract", "hidden_link", "kin_approved_subsidy", "deceased_recipient",
-                                        "cadre_family_beneficiary"]       # most severe first
+    assert [r[1] for r in rows[1:]] == [
+        "kin_contract",
+        "hidden_link",
+        "kin_approved_subsidy",
+        "deceased_recipient",
+        "cadre_family_beneficiary",
+    ]  # most severe first
     assert rows[1][5] == "140107********0117; 140107********0133; 140107********0174"
     assert len(list(wb["evidence"].values)) > 10
-    res = runner.invoke(app, ["check", "--db", db, "--out", str(tmp_path / "f.json"), "--only", "kin_contract",
-                              "--param", "kin_hops=1", "--show-ids"])
+    res = runner.invoke(
+        app,
+        [
+            "check",
+            "--db",
+            db,
+            "--out",
+            str(tmp_path / "f.json"),
+            "--only",
+            "kin_contract",
+            "--param",
+            "kin_hops=1",
+            "--show-ids",
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
     assert [d["person_ids"] for d in data] == [["140107196503020117", "140107199001050133"]]
-    res = runner.invoke(app, ["check", "--db", db, "--out", str(tmp_path / "g.csv"),
-                              "--only", "kin_approved_subsidy,deceased_recipient"])
+    res = runner.invoke(
+        app,
+        [
+            "check",
+            "--db",
+            db,
+            "--out",
+            str(tmp_path / "g.csv"),
+            "--only",
+            "kin_approved_subsidy,deceased_recipient",
+        ],
+    )
     assert res.exit_code == 0 and (tmp_path / "g.csv").read_text(encoding="utf-8-sig").count("\n") == 3
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--param", "kin_hops=9"], "between 1 and 5"),
-    (["--param", "kin_hops"], "expected key=value"),
-    (["--only", "nope"], "unknown check 'nope'"),
-    (["--param", "grace_days=1", "--only", "kin_contract"], "not a parameter of kin_contract"),
-])
-def test_check_command_errors(args: list[str], message: str, embedded: dict[str, LadybugStore],
-                              tmp_path: Path) -> None:
-    res = runner.invoke(app, ["check", "--db", str(embedded["tiny"].path), "--out", str(tmp_path / "f.csv"), *args])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--param", "kin_hops=9"], "between 1 and 5"),
+        (["--param", "kin_hops"], "expected key=value"),
+        (["--only", "nope"], "unknown check 'nope'"),
+        (["--param", "grace_days=1", "--only", "kin_contract"], "not a parameter of kin_contract"),
+    ],
+)
+def test_check_command_errors(
+    args: list[str], message: str, embedded: dict[str, LadybugStore], tmp_path: Path
+) -> None:
+    res = runner.invoke(
+        app, ["check", "--db", str(embedded["tiny"].path), "--out", str(tmp_path / "f.csv"), *args]
+    )
     assert res.exit_code == 1 and message in res.output and "Traceback" not in res.output
     assert not (tmp_path / "f.csv").exists()
 

@@ -69,11 +69,12 @@ def test_demo_runs_end_to_end_and_writes_findings(tmp_path: Path) -> None:
     header, body = rows[0], rows[1:]
     checks = {r[header.index("check")] for r in body}
     severities = [r[header.index("severity")] for r in body]
-    assert severities == sorted(severities, reverse=True)          # most severe first
+    assert severities == sorted(severities, reverse=True)  # most severe first
     truth = json.loads((out / "data" / "truth.json").read_text(encoding="utf-8"))
     planted = {c["check"] for c in truth["cases"]}
     assert planted and planted <= checks | {"collusive_cluster"}
     assert "findings.xlsx" in res.output
     # IDs masked by default in the written report
     import re
+
     assert not re.search(r"\b\d{17}[\dXx]\b", " ".join(str(v) for r in body for v in r if v))

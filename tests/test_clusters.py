@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from graphaudit.checks import CHECKS
+from graphaudit.checks.check import CheckParamError
+from graphaudit.checks.collusive_cluster import CHECK, cluster_subgraph
 from graphaudit.clusters.detect import communities
 from graphaudit.clusters.pipeline import detect_clusters
 from graphaudit.findings import Finding
 from graphaudit.ingest.pipeline import ingest
-from graphaudit.queries import CHECKS
-from graphaudit.queries.check import CheckParamError
-from graphaudit.queries.collusive_cluster import CHECK, cluster_subgraph
 from graphaudit.store.embedded import LadybugStore
-from tests.test_checks import TOWN, World
 from tests.stores import loaded_store
+from tests.test_checks import TOWN, World
 
 R1, R2, F1, V1 = TOWN + "201", TOWN + "202", TOWN + "203", TOWN + "204"
 OTHER = "140107002"
@@ -48,10 +48,10 @@ def ring_world() -> World:
     b = family(w, "RB", R2, "乙会计", 1962)
     w.cadre(a[0], R1, "村会计", "2018-01-01")
     w.cadre(b[0], R2, "村会计", "2018-01-01")
-    w.pay("RING-1", "临时救助", b[2], 3000, "2024-03-01", a[0], R1)    # A for B's son
-    w.pay("RING-2", "医疗救助", b[3], 5000, "2024-04-01", a[0], R1)    # A for B's daughter
-    w.pay("RING-3", "危房改造", a[2], 20000, "2024-05-01", b[0], R2)   # B for A's son
-    w.pay("RING-4", "临时救助", a[4], 2000, "2024-06-01", b[0], R2)    # B for A's daughter-in-law
+    w.pay("RING-1", "临时救助", b[2], 3000, "2024-03-01", a[0], R1)  # A for B's son
+    w.pay("RING-2", "医疗救助", b[3], 5000, "2024-04-01", a[0], R1)  # A for B's daughter
+    w.pay("RING-3", "危房改造", a[2], 20000, "2024-05-01", b[0], R2)  # B for A's son
+    w.pay("RING-4", "临时救助", a[4], 2000, "2024-06-01", b[0], R2)  # B for A's daughter-in-law
     # -- family contractor ring: the secretary's brother, son and wife's brother each run a company ---------
     sec = family(w, "FS", F1, "丙书记", 1958)
     bro = w.person("丙弟", "FB", "户主", M, "1963-01-01", F1)
@@ -61,14 +61,31 @@ def ring_world() -> World:
     acc = w.person("戊会计", "FA", "户主", M, "1970-01-01", F1)
     w.cadre(sec[0], F1, "村党支部书记", "2018-01-01")
     w.cadre(acc, F1, "村会计", "2018-01-01")
-    cos = [w.company(n, p) for n, p in (("丙弟建筑公司", bro), ("丙子工程公司", sec[2]), ("丁氏路桥公司", wbro))]
-    for k, (co, amt, day) in enumerate(((0, 180000, "2023-03-01"), (1, 220000, "2023-07-01"), (2, 150000, "2023-11-01"),
-                                        (0, 260000, "2024-03-01"), (1, 190000, "2024-07-01"))):
+    cos = [
+        w.company(n, p) for n, p in (("丙弟建筑公司", bro), ("丙子工程公司", sec[2]), ("丁氏路桥公司", wbro))
+    ]
+    for k, (co, amt, day) in enumerate(
+        (
+            (0, 180000, "2023-03-01"),
+            (1, 220000, "2023-07-01"),
+            (2, 150000, "2023-11-01"),
+            (0, 260000, "2024-03-01"),
+            (1, 190000, "2024-07-01"),
+        )
+    ):
         w.contract(f"FAM-{k}", F1, cos[co], amt, day, acc)
     # -- a large clean village: 30 families, relief approved by two cadres ---------------------------------
-    heads = [family(w, f"V{i:02d}", V1, f"{'赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏'[i]}某{i}",
-                    1950 + i) for i in range(30)]
-    for i in range(0, 28, 2):                                            # marriages between families
+    heads = [
+        family(
+            w,
+            f"V{i:02d}",
+            V1,
+            f"{'赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏'[i]}某{i}",
+            1950 + i,
+        )
+        for i in range(30)
+    ]
+    for i in range(0, 28, 2):  # marriages between families
         w.kin(heads[i][3], heads[i + 1][2], "配偶")
     cadre1, cadre2 = heads[0][0], heads[1][0]
     w.cadre(cadre1, V1, "村党支部书记", "2018-01-01")
@@ -78,8 +95,10 @@ def ring_world() -> World:
         for m in (1, 2, 3):
             n += 1
             w.pay(f"CLEAN-{n}", "低保", heads[i][0], 600, f"2024-0{m}-15", cadre2 if i % 2 else cadre1, V1)
-    w.pay("CLEAN-MOTHER", "低保", heads[0][1], 600, "2024-01-15", cadre2, V1)   # the secretary's wife
-    w.pay("CLEAN-ONEWAY", "临时救助", heads[0][3], 1000, "2024-02-15", cadre2, V1)  # and his daughter: one way
+    w.pay("CLEAN-MOTHER", "低保", heads[0][1], 600, "2024-01-15", cadre2, V1)  # the secretary's wife
+    w.pay(
+        "CLEAN-ONEWAY", "临时救助", heads[0][3], 1000, "2024-02-15", cadre2, V1
+    )  # and his daughter: one way
     # the same people appear in another township: a scope test
     o = family(w, "OT", OTHER + "101", "己某", 1966)
     w.pay("OTHER-1", "低保", o[0], 600, "2024-01-15", cadre2, OTHER + "101")
@@ -112,7 +131,7 @@ def test_rings_found_as_one_cluster_each(store: LadybugStore) -> None:
     assert set(ring.person_ids[:2]) == {names["甲会计"], names["乙会计"]}
     assert ring.details["reciprocal_pairs"] and ring.details["severity_factors"]["reciprocity"] == 10
     assert "相互为对方亲属审批" in ring.explanation and "为中心的" in ring.explanation
-    assert ring.explanation.count("其中") <= 1, ring.explanation   # reciprocal pairs in one clause
+    assert ring.explanation.count("其中") <= 1, ring.explanation  # reciprocal pairs in one clause
     assert ring.amount == 30000
     fam = got["FAM-0"]
     assert fam.record_ids == [f"FAM-{k}" for k in range(5)]
@@ -164,7 +183,9 @@ def test_projection_as_networkx(store: LadybugStore) -> None:
     g = proj.to_networkx()
     names = ring_world().names
     a, s = f"Person:{names['甲会计']}", f"Person:{names['乙会计子']}"
-    assert g.has_edge(a, s) and g.edges[a, s]["kinds"] == ["approval"] and g.edges[a, s]["records"] == ["RING-1"]
+    assert (
+        g.has_edge(a, s) and g.edges[a, s]["kinds"] == ["approval"] and g.edges[a, s]["records"] == ["RING-1"]
+    )
     assert g.number_of_edges() == len(proj.edges) and g.number_of_nodes() == len(proj.nodes)
     kin = [d for _, _, d in g.edges(data=True) if d["kinds"] == ["kin"]]
     assert kin and all(d["weight"] == 1.0 for d in kin)
@@ -179,7 +200,9 @@ def test_subgraph_of_a_cluster(store: LadybugStore) -> None:
     assert any(t == "APPROVED" for _, _, t in g.edges(keys=True))
 
 
-def test_self_approval_of_an_isolated_person_is_in_the_projection(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_self_approval_of_an_isolated_person_is_in_the_projection(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     """An approver whose only record is a payment to himself has no projection edge; he must still be a node
     (the checks' world() has one, and it used to stop the whole check)."""
     from graphaudit.clusters.projection import build_projection
@@ -202,8 +225,11 @@ def test_same_answers_on_both_stores(store: LadybugStore, data: Path, neo4j_clea
 
     with Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password) as neo:
         ingest(data, neo)
-        for params in ({}, {"org": int(TOWN), "mask_names": False}, {"min_parties": 1, "min_records": 1,
-                                                                      "min_severity": 0}):
+        for params in (
+            {},
+            {"org": int(TOWN), "mask_names": False},
+            {"min_parties": 1, "min_records": 1, "min_severity": 0},
+        ):
             exp = [f.to_dict(show_ids=True) for f in CHECK.run(store, params)]
             got = [f.to_dict(show_ids=True) for f in CHECK.run(neo, params)]
             assert got == exp and exp

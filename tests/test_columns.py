@@ -15,8 +15,17 @@ from graphaudit.ingest import normalize as norm
 
 RNG = random.Random(11)
 # ASCII, Latin-1, CJK punctuation and spaces, ideographs, compatibility ideographs, full-width forms, dots
-POOL = [chr(c) for c in [*range(0, 0x180), *range(0x3000, 0x3010), *range(0x4E00, 0x4E20), *range(0x9FF0, 0xA005),
-                         *range(0xF900, 0xF905), *range(0xFF01, 0xFF20)]] + ["・", "。", ".", "\u200b", "\u3000", " "]
+POOL = [
+    chr(c)
+    for c in [
+        *range(0, 0x180),
+        *range(0x3000, 0x3010),
+        *range(0x4E00, 0x4E20),
+        *range(0x9FF0, 0xA005),
+        *range(0xF900, 0xF905),
+        *range(0xFF01, 0xFF20),
+    ]
+] + ["・", "。", ".", "\u200b", "\u3000", " "]
 
 
 def random_text(n: int) -> list[str | None]:
@@ -42,8 +51,9 @@ def resident_ids(n: int) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("fn,stable", [(norm.normalize_text, cols.TEXT_STABLE),
-                                       (norm.normalize_name, cols.NAME_STABLE)])
+@pytest.mark.parametrize(
+    "fn,stable", [(norm.normalize_text, cols.TEXT_STABLE), (norm.normalize_name, cols.NAME_STABLE)]
+)
 def test_text_and_names_as_the_scalar_functions(fn, stable) -> None:
     vals = random_text(20000)
     got = cols.map_column(pd.Series(vals, dtype="str"), fn, stable)
@@ -55,8 +65,9 @@ def test_ids_and_their_checks_as_the_scalar_functions() -> None:
     vals = resident_ids(20000)
     normed = cols.normalize_ids(pd.Series(vals, dtype="str"))
     assert normed.tolist() == [ids.normalize_id(v) for v in vals]
-    assert cols.resident_id_problems(normed).tolist() == [None if v == "" else ids.resident_id_problem(v)
-                                                          for v in normed]
+    assert cols.resident_id_problems(normed).tolist() == [
+        None if v == "" else ids.resident_id_problem(v) for v in normed
+    ]
     assert list(cols.birth_dates(normed)) == [ids.birth_date_from_id(v) for v in normed]
     assert list(cols.genders(normed)) == [ids.gender_from_id(v) for v in normed]
     valid = cols.valid_resident_ids(normed)  # computed once, handed to each
@@ -70,8 +81,14 @@ def test_map_unique_keeps_kinds_of_missing_apart() -> None:
     assert cols.map_unique(s, repr).tolist() == ["1", "1", "None", "nan", "'x'", "'x'"]
 
 
-@pytest.mark.parametrize("column,scalar", [(build.phones, build.norm_phone), (build.addresses, build.norm_address),
-                                           (build.accounts, build.norm_account)])
+@pytest.mark.parametrize(
+    "column,scalar",
+    [
+        (build.phones, build.norm_phone),
+        (build.addresses, build.norm_address),
+        (build.accounts, build.norm_account),
+    ],
+)
 def test_phones_addresses_accounts_as_the_scalar_functions(column, scalar) -> None:
     vals = random_text(20000) + ["+86 138-0000-0001", "008613900000000", "6228 8503 4620", "021-5555555"]
     assert column(pd.Series(vals, dtype=object)).tolist() == [scalar(v) for v in vals]
@@ -81,7 +98,9 @@ def test_dates_as_parse_date() -> None:
     vals: list[str | None] = []
     for _ in range(20000):
         y, m, d = RNG.choice([1799, 1800, 1900, 2024, 0]), RNG.randrange(0, 14), RNG.randrange(0, 33)
-        vals.append(RNG.choice([f"{y:04d}-{m:02d}-{d:02d}", f"{y}/{m}/{d}", f"{y:04d}{m:02d}{d:02d}", "", None]))
+        vals.append(
+            RNG.choice([f"{y:04d}-{m:02d}-{d:02d}", f"{y}/{m}/{d}", f"{y:04d}{m:02d}{d:02d}", "", None])
+        )
     got, errs = norm.parse_dates(pd.Series(vals, dtype="str"))
     want = []
     for v in vals:
@@ -92,17 +111,29 @@ def test_dates_as_parse_date() -> None:
     assert list(zip(got.tolist(), errs.tolist())) == want
 
 
-@pytest.mark.parametrize("subset,by,keep,na", [(None, ["a", "b"], "first", "last"), (["a"], ["a"], "first", "last"),
-                                               (["a", "d"], ["a", "d"], "last", "first"), (["b", "v"], [], "first", "last"),
-                                               (["a", "b"], ["d", "v"], "last", "last")])
+@pytest.mark.parametrize(
+    "subset,by,keep,na",
+    [
+        (None, ["a", "b"], "first", "last"),
+        (["a"], ["a"], "first", "last"),
+        (["a", "d"], ["a", "d"], "last", "first"),
+        (["b", "v"], [], "first", "last"),
+        (["a", "b"], ["d", "v"], "last", "last"),
+    ],
+)
 def test_dedupe_sorted_as_pandas(subset, by, keep, na) -> None:
     n = 3000
-    df = pd.DataFrame({
-        "a": pd.Series([RNG.choice(["a", "b", "中", "Z", "é", None]) for _ in range(n)], dtype="str"),
-        "b": pd.Series([RNG.choice(["x", "y", None]) for _ in range(n)], dtype=object),
-        "d": pd.Series([RNG.choice([dt.date(2020, 1, 1), dt.date(2021, 5, 1), None]) for _ in range(n)], dtype=object),
-        "v": pd.Series([RNG.choice([1.5, 2.0, None, float("nan")]) for _ in range(n)], dtype=object),
-        "n": np.arange(n) % 7})
+    df = pd.DataFrame(
+        {
+            "a": pd.Series([RNG.choice(["a", "b", "中", "Z", "é", None]) for _ in range(n)], dtype="str"),
+            "b": pd.Series([RNG.choice(["x", "y", None]) for _ in range(n)], dtype=object),
+            "d": pd.Series(
+                [RNG.choice([dt.date(2020, 1, 1), dt.date(2021, 5, 1), None]) for _ in range(n)], dtype=object
+            ),
+            "v": pd.Series([RNG.choice([1.5, 2.0, None, float("nan")]) for _ in range(n)], dtype=object),
+            "n": np.arange(n) % 7,
+        }
+    )
     want = df.drop_duplicates(subset, keep=keep)
     want = (want.sort_values(by, kind="stable", na_position=na) if by else want).reset_index(drop=True)
     assert cols.dedupe_sorted(df, by, subset, keep, na).equals(want)

@@ -12,8 +12,31 @@ from graphaudit.errors import InputError
 from graphaudit.ingest import reader
 
 RNG = random.Random(7)
-CELLS = ["", " ", "a", "张三", "1,2", "x;y", "a\tb", 'say "hi"', '"', '""', "a\nb", "a\r\nb", "line\r", "  pad  ",
-         "13800000001", "2024-01-15", "110101199003071234", "﻿bom", "é", "NaN", "null", "#", "'q'"]
+CELLS = [
+    "",
+    " ",
+    "a",
+    "张三",
+    "1,2",
+    "x;y",
+    "a\tb",
+    'say "hi"',
+    '"',
+    '""',
+    "a\nb",
+    "a\r\nb",
+    "line\r",
+    "  pad  ",
+    "13800000001",
+    "2024-01-15",
+    "110101199003071234",
+    "﻿bom",
+    "é",
+    "NaN",
+    "null",
+    "#",
+    "'q'",
+]
 
 
 def cell(delim: str) -> str:
@@ -25,7 +48,9 @@ def cell(delim: str) -> str:
 
 
 def plain_cell(delim: str) -> str:
-    return RNG.choice([c for c in CELLS if '"' not in c and "\n" not in c and "\r" not in c and delim not in c])
+    return RNG.choice(
+        [c for c in CELLS if '"' not in c and "\n" not in c and "\r" not in c and delim not in c]
+    )
 
 
 def random_csv(delim: str) -> str:
@@ -83,7 +108,13 @@ def test_files_read_the_same_by_either_reader(tmp_path: Path, monkeypatch: pytes
             t = reader.read_table(path, "households")
         except InputError as e:
             return str(e)
-        return t.encoding, t.headers, t.frame.to_dict("list"), list(map(str, t.frame.dtypes)), list(t.row_numbers)
+        return (
+            t.encoding,
+            t.headers,
+            t.frame.to_dict("list"),
+            list(map(str, t.frame.dtypes)),
+            list(t.row_numbers),
+        )
 
     fast = [read(p) for p in tables]
     monkeypatch.setattr(reader, "_parse_csv_arrow", lambda *a: None)

@@ -24,13 +24,13 @@ from followthemoney import model
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from graphaudit.cli_export import export
+from graphaudit.cli.export import export
 from graphaudit.export import FORMATS, Selection, export_selection, make_view, select
 from graphaudit.export.ftm import EDGE_SCHEMA, KIN, NODE_SCHEMA, entity_id
 from graphaudit.model import MODEL
 from graphaudit.store.embedded import LadybugStore
-from tests.test_checks import world
 from tests.stores import loaded_store
+from tests.test_checks import world
 
 RESIDENT_ID = re.compile(rb"(?<![0-9])\d{17}[0-9X](?![0-9])")
 
@@ -55,8 +55,10 @@ def files(store: LadybugStore, flagged, tmp_path_factory: pytest.TempPathFactory
     view = make_view(*flagged)
     from graphaudit.export import write_view
 
-    return {fmt: write_view(view, fmt, out / (fmt if fmt == "csv" else f"flagged{mod.SUFFIX}"))[0]
-            for fmt, mod in FORMATS.items()}
+    return {
+        fmt: write_view(view, fmt, out / (fmt if fmt == "csv" else f"flagged{mod.SUFFIX}"))[0]
+        for fmt, mod in FORMATS.items()
+    }
 
 
 def edge_set(g: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
@@ -65,8 +67,12 @@ def edge_set(g: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
 
 def test_selection_is_the_induced_subgraph_of_the_evidence(store: LadybugStore, flagged) -> None:  # type: ignore[no-untyped-def]
     g, findings = flagged
-    assert len(findings) >= 20 and {f.check for f in findings} >= {"kin_approved_subsidy", "kin_contract",
-                                                                    "split_contracts", "hidden_link"}
+    assert len(findings) >= 20 and {f.check for f in findings} >= {
+        "kin_approved_subsidy",
+        "kin_contract",
+        "split_contracts",
+        "hidden_link",
+    }
     seeds = {f"{n['label']}:{n['id']}" for f in findings for n in f.path["nodes"]}
     assert set(g) == seeds
     # the same subgraph the other way: one hop out with the store's own walk, cut back to the seeds
@@ -105,7 +111,9 @@ def test_graphml_read_by_networkx_and_igraph(flagged, files: dict[str, Path]) ->
     g = flagged[0]
     back = nx.read_graphml(files["graphml"], force_multigraph=True)
     assert (back.number_of_nodes(), back.number_of_edges()) == (g.number_of_nodes(), g.number_of_edges())
-    assert Counter(d["label"] for _, d in back.nodes(data=True)) == Counter(d["label"] for _, d in g.nodes(data=True))
+    assert Counter(d["label"] for _, d in back.nodes(data=True)) == Counter(
+        d["label"] for _, d in g.nodes(data=True)
+    )
     assert Counter(d["type"] for *_, d in back.edges(data=True)) == Counter(k for *_, k in g.edges(keys=True))
     pay = next(d for _, d in back.nodes(data=True) if d["label"] == "Payment")
     assert isinstance(pay["amount"], float) and re.fullmatch(r"\d{4}-\d\d-\d\d", pay["pay_date"])
@@ -157,7 +165,13 @@ def test_csv_bundle_headers_and_counts(flagged, files: dict[str, Path]) -> None:
         label = path.stem.removeprefix("nodes_")
         assert head[0] == ":ID" and head[-1] == ":LABEL" and {r[-1] for r in rows} == {label}
         for p, t in MODEL.nodes[label].properties.items():
-            suffix = {"string": "", "date": ":date", "double": ":double", "int64": ":long", "bool": ":boolean"}[t]
+            suffix = {
+                "string": "",
+                "date": ":date",
+                "double": ":double",
+                "int64": ":long",
+                "bool": ":boolean",
+            }[t]
             assert p + suffix in head
         nodes += len(rows)
     for path in sorted(folder.glob("rels_*.csv")):
@@ -199,7 +213,10 @@ def test_ftm_entities_parse_and_validate(flagged, files: dict[str, Path]) -> Non
         assert by_schema[schema] == labels[label], schema
     types = Counter(k for *_, k in g.edges(keys=True))
     assert by_schema["Family"] == sum(types[t] for t in KIN)
-    assert by_schema["Occupancy"] == types["HOLDS"] and by_schema["Ownership"] == types["SHAREHOLDER_OF"] + types["HAS_ACCOUNT"]
+    assert (
+        by_schema["Occupancy"] == types["HOLDS"]
+        and by_schema["Ownership"] == types["SHAREHOLDER_OF"] + types["HAS_ACCOUNT"]
+    )
     assert by_schema["ContractAward"] == types["AWARDED_TO"] > 0
     assert by_schema["Directorship"] == types["LEGAL_REP_OF"]
     assert set(by_schema) <= set(NODE_SCHEMA.values()) | {s for s in EDGE_SCHEMA.values() if s} | {"Position"}
@@ -226,10 +243,15 @@ def all_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def test_ids_masked_in_every_default_format(flagged, files: dict[str, Path], store: LadybugStore,
-                                            tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ids_masked_in_every_default_format(
+    flagged, files: dict[str, Path], store: LadybugStore, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     g = flagged[0]
-    real = {d["id"] for _, d in g.nodes(data=True) if d["label"] == "Person" and re.fullmatch(r"\d{17}[\dX]", d["id"])}
+    real = {
+        d["id"]
+        for _, d in g.nodes(data=True)
+        if d["label"] == "Person" and re.fullmatch(r"\d{17}[\dX]", d["id"])
+    }
     accounts = {d["id"] for _, d in g.nodes(data=True) if d["label"] == "BankAccount"}
     assert len(real) > 20 and accounts
     for fmt, path in files.items():
@@ -266,26 +288,46 @@ def _main() -> None:
 
 def test_cli_writes_and_reports(store: LadybugStore, flagged, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "f.graphml"
-    res = CliRunner().invoke(app, ["export", "--db", str(store.path), "--flagged", "--only", "kin_contract",
-                                   "--format", "graphml", "--out", str(out)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "export",
+            "--db",
+            str(store.path),
+            "--flagged",
+            "--only",
+            "kin_contract",
+            "--format",
+            "graphml",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     back = nx.read_graphml(out, force_multigraph=True)
     g, findings = select(store, Selection("flagged", only=("kin_contract",)))
     assert back.number_of_nodes() == g.number_of_nodes() and f"{g.number_of_nodes()} nodes" in res.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--format", "json"], "exactly one of --flagged"),
-    (["--flagged", "--around", "x", "--format", "json"], "exactly one of --flagged"),
-    (["--flagged", "--format", "pdf"], "unknown format 'pdf'"),
-    (["--finding", "0000000000000000", "--format", "json"], "no finding '0000000000000000'"),
-    (["--around", "nobody", "--format", "json"], "no node with this id"),
-    (["--around", "x", "--only", "kin_contract", "--format", "json"], "do not apply to --around"),
-    (["--flagged", "--hops", "9", "--format", "json"], "--hops must be from 0 to 5"),
-    (["--flagged", "--only", "nosuch", "--format", "json"], "unknown check 'nosuch'"),
-])
-def test_cli_bad_input_is_one_line(store: LadybugStore, tmp_path: Path, args: list[str], message: str) -> None:
-    res = CliRunner().invoke(app, ["export", "--db", str(store.path), *args, "--out", str(tmp_path / "o.json")])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--format", "json"], "exactly one of --flagged"),
+        (["--flagged", "--around", "x", "--format", "json"], "exactly one of --flagged"),
+        (["--flagged", "--format", "pdf"], "unknown format 'pdf'"),
+        (["--finding", "0000000000000000", "--format", "json"], "no finding '0000000000000000'"),
+        (["--around", "nobody", "--format", "json"], "no node with this id"),
+        (["--around", "x", "--only", "kin_contract", "--format", "json"], "do not apply to --around"),
+        (["--flagged", "--hops", "9", "--format", "json"], "--hops must be from 0 to 5"),
+        (["--flagged", "--only", "nosuch", "--format", "json"], "unknown check 'nosuch'"),
+    ],
+)
+def test_cli_bad_input_is_one_line(
+    store: LadybugStore, tmp_path: Path, args: list[str], message: str
+) -> None:
+    res = CliRunner().invoke(
+        app, ["export", "--db", str(store.path), *args, "--out", str(tmp_path / "o.json")]
+    )
     assert res.exit_code == 1
     assert message in res.output and "Traceback" not in res.output
     assert len([line for line in res.output.splitlines() if line.strip()]) == 1

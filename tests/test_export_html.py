@@ -13,11 +13,19 @@ from playwright.sync_api import Page, sync_playwright
 from graphaudit.export import Selection, export_selection
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.viz import graph_html
-from tests.test_checks import TINY
 from tests.stores import loaded_store
+from tests.test_checks import TINY
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +77,9 @@ DRAWN = """() => { const c = document.querySelector('#net canvas'); const x = c.
 def test_flagged_bundle_renders_offline(store: LadybugStore, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     res = export_selection(store, Selection("flagged"), "html", tmp_path / "flagged.html")
     html = res.files[0].read_text(encoding="utf-8")
-    assert "http://" not in html.split("<script>", 1)[0] and 'src="http' not in html and "href=\"http" not in html
+    assert (
+        "http://" not in html.split("<script>", 1)[0] and 'src="http' not in html and 'href="http' not in html
+    )
     page, attempted, errors = open_offline(browser, res.files[0])
     try:
         assert attempted == [] and errors == []
@@ -89,10 +99,12 @@ def test_flagged_bundle_renders_offline(store: LadybugStore, browser, tmp_path: 
 
 
 def test_one_finding_bundle_and_a_plain_subgraph(store: LadybugStore, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from graphaudit.queries import run_checks
+    from graphaudit.checks import run_checks
 
     f = run_checks(store, ["deceased_recipient"])["deceased_recipient"][0]
-    res = export_selection(store, Selection("findings", finding_ids=(f.finding_id,)), "html", tmp_path / "one.html")
+    res = export_selection(
+        store, Selection("findings", finding_ids=(f.finding_id,)), "html", tmp_path / "one.html"
+    )
     page, attempted, errors = open_offline(browser, res.files[0])
     try:
         assert attempted == [] and errors == []

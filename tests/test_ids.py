@@ -13,11 +13,11 @@ from graphaudit.ingest import ids
 # Structured examples: area 110101 (北京市东城区), built digit by digit and checked by hand against
 # ISO 7064 MOD 11-2; 11010519491231002X is the example printed in GB 11643-1999.
 VALID_IDS = [
-    "110101199003077774",   # man, 1990-03-07, seq 777
-    "110101199205120021",   # woman, 1992-05-12, seq 002
-    "11010519491231002X",   # GB 11643 example, check character X
-    "440524188001010014",   # GB 11643 example, born 1880
-    "310104200002290014",   # 29 Feb of a leap year
+    "110101199003077774",  # man, 1990-03-07, seq 777
+    "110101199205120021",  # woman, 1992-05-12, seq 002
+    "11010519491231002X",  # GB 11643 example, check character X
+    "440524188001010014",  # GB 11643 example, born 1880
+    "310104200002290014",  # 29 Feb of a leap year
 ]
 # Real published USCCs (company registry), plus one built with make_uscc.
 VALID_USCCS = ["914403001922038216", "91110000100006485K", "9144030071526726XG", "91330100716105852F"]
@@ -38,21 +38,29 @@ def test_check_char_known_values() -> None:
         ids.resident_id_check_char("1101051949123100A")
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("110101199003077774", "110101199003077774"),
-    ("11010519491231002x", "11010519491231002X"),                      # lower-case x
-    ("１１０１０５１９４９１２３１００２Ｘ", "11010519491231002X"),    # full-width
-    (" 110101 19900307 7774\u3000", "110101199003077774"),           # spaces, ideographic space
-    ("'110101199003077774", "110101199003077774"),                   # Excel text marker
-    ("\u200b110101199003077774", "110101199003077774"),              # zero-width space pasted from the web
-    (110101199003077774, "110101199003077774"),                      # int cell
-    ("1001.0", "1001"),                                              # float made of a household number
-    (1001.0, "1001"),
-    ("1.10101199003077774E+17", "110101199003077774"),               # every digit survived
-    ("1.10101199003077e+17", "1.10101199003077E+17"),                # digits lost: kept as written
-    (1.10101199003077e17, "1.10101199003077E+17"),
-    (None, ""), (float("nan"), ""), (pd.NA, ""), (np.int64(1001), "1001"), ("", ""), ("   ", ""),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("110101199003077774", "110101199003077774"),
+        ("11010519491231002x", "11010519491231002X"),  # lower-case x
+        ("１１０１０５１９４９１２３１００２Ｘ", "11010519491231002X"),  # full-width
+        (" 110101 19900307 7774\u3000", "110101199003077774"),  # spaces, ideographic space
+        ("'110101199003077774", "110101199003077774"),  # Excel text marker
+        ("\u200b110101199003077774", "110101199003077774"),  # zero-width space pasted from the web
+        (110101199003077774, "110101199003077774"),  # int cell
+        ("1001.0", "1001"),  # float made of a household number
+        (1001.0, "1001"),
+        ("1.10101199003077774E+17", "110101199003077774"),  # every digit survived
+        ("1.10101199003077e+17", "1.10101199003077E+17"),  # digits lost: kept as written
+        (1.10101199003077e17, "1.10101199003077E+17"),
+        (None, ""),
+        (float("nan"), ""),
+        (pd.NA, ""),
+        (np.int64(1001), "1001"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
 def test_normalize_id(raw: object, expected: str) -> None:
     assert ids.normalize_id(raw) == expected
 
@@ -62,22 +70,25 @@ def test_lower_case_and_full_width_validate_after_normalising() -> None:
     assert ids.resident_id_problem(ids.normalize_id("４４０５２４１８８００１０１００１４")) is None
 
 
-@pytest.mark.parametrize("pid, fragment", [
-    ("110101199003077775", "校验位错误 bad check digit (expected 4)"),
-    ("11010519491231002 ", "含非法字符"),
-    ("110101900307777", "15位旧号码 old 15-digit ID"),
-    ("1101011990030777", "长度应为18位 length must be 18"),
-    ("11010119900307777A", "含非法字符 invalid characters"),
-    ("1101011990030777X4", "含非法字符 invalid characters"),
-    ("990101199003077774", "省级代码无效"),
-    ("000101199003077774", "省级代码无效"),
-    ("110101199002300000", "出生日期无效 invalid birth date"),   # 30 Feb
-    ("110101190002290000", "出生日期无效 invalid birth date"),   # 1900 was not a leap year
-    ("110101199013010000", "出生日期无效 invalid birth date"),
-    ("110101170001010000", "出生日期无效 invalid birth date"),   # 1700
-    ("1.10101199003077E+17", "科学计数法"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "pid, fragment",
+    [
+        ("110101199003077775", "校验位错误 bad check digit (expected 4)"),
+        ("11010519491231002 ", "含非法字符"),
+        ("110101900307777", "15位旧号码 old 15-digit ID"),
+        ("1101011990030777", "长度应为18位 length must be 18"),
+        ("11010119900307777A", "含非法字符 invalid characters"),
+        ("1101011990030777X4", "含非法字符 invalid characters"),
+        ("990101199003077774", "省级代码无效"),
+        ("000101199003077774", "省级代码无效"),
+        ("110101199002300000", "出生日期无效 invalid birth date"),  # 30 Feb
+        ("110101190002290000", "出生日期无效 invalid birth date"),  # 1900 was not a leap year
+        ("110101199013010000", "出生日期无效 invalid birth date"),
+        ("110101170001010000", "出生日期无效 invalid birth date"),  # 1700
+        ("1.10101199003077E+17", "科学计数法"),
+        ("", "empty"),
+    ],
+)
 def test_invalid_resident_ids(pid: str, fragment: str) -> None:
     problem = ids.resident_id_problem(pid)
     assert problem is not None and fragment in problem
@@ -142,20 +153,23 @@ def test_make_uscc() -> None:
     code = ids.make_uscc("9", "3", "320581", body8 + ids.org_code_check_char(body8))
     assert ids.uscc_problem(code) is None
     with pytest.raises(ValueError):
-        ids.make_uscc("9", "1", "110108", "MA01ABCDI")   # I is not in the charset
+        ids.make_uscc("9", "1", "110108", "MA01ABCDI")  # I is not in the charset
     with pytest.raises(ValueError):
         ids.make_uscc("9", "1", "11010", "MA01ABCD1")
 
 
-@pytest.mark.parametrize("code, fragment", [
-    ("914403001922038217", "校验位错误 bad check character (expected 6)"),
-    ("91440300192203821", "长度应为18位"),
-    ("91440300192203821I", "含非法字符"),
-    ("9144030019220382OS", "含非法字符"),
-    ("91AB0300192203821X", "行政区划码无效"),
-    ("440301103456789", "15位旧工商注册号"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "code, fragment",
+    [
+        ("914403001922038217", "校验位错误 bad check character (expected 6)"),
+        ("91440300192203821", "长度应为18位"),
+        ("91440300192203821I", "含非法字符"),
+        ("9144030019220382OS", "含非法字符"),
+        ("91AB0300192203821X", "行政区划码无效"),
+        ("440301103456789", "15位旧工商注册号"),
+        ("", "empty"),
+    ],
+)
 def test_invalid_usccs(code: str, fragment: str) -> None:
     problem = ids.uscc_problem(code)
     assert problem is not None and fragment in problem

@@ -32,7 +32,9 @@ def loaded(tmp_path_factory: pytest.TempPathFactory):
 
 
 def person(store: LadybugStore, name: str, registered: bool = True) -> dict:
-    rows = store.run("MATCH (p:Person) WHERE p.name = $n AND p.registered = $r RETURN p", {"n": name, "r": registered})
+    rows = store.run(
+        "MATCH (p:Person) WHERE p.name = $n AND p.registered = $r RETURN p", {"n": name, "r": registered}
+    )
     assert len(rows) == 1, name
     return rows[0]["p"]
 
@@ -44,8 +46,15 @@ def test_every_source_is_read_with_its_encoding(loaded) -> None:
     assert enc["cadres.csv"] == "gbk"
     assert enc["subsidies_2024-01.csv"] == "gbk"
     assert enc["contracts.xlsx"] == "xlsx"
-    assert {f.source for f in report.files} == {"households", "relations", "cadres", "companies", "shareholders",
-                                                "contracts", "subsidies"}
+    assert {f.source for f in report.files} == {
+        "households",
+        "relations",
+        "cadres",
+        "companies",
+        "shareholders",
+        "contracts",
+        "subsidies",
+    }
 
 
 def test_bad_amount_is_rejected_with_file_row_column(loaded) -> None:
@@ -93,7 +102,9 @@ def test_missing_id_person_is_matched_by_name_in_household(loaded) -> None:
     assert sun["id"] == "~H005:孙丽" and sun["registered"] is True
     paid = store.run("MATCH (:Payment {id: 'FF-0003'})-[:PAID_TO]->(p:Person) RETURN p.id AS id")
     assert paid == [{"id": "~H005:孙丽"}]
-    assert any(i.action == "repaired" and i.row == 4 and i.file == "subsidies_2024-01.csv" for i in report.issues)
+    assert any(
+        i.action == "repaired" and i.row == 4 and i.file == "subsidies_2024-01.csv" for i in report.issues
+    )
 
 
 def test_invalid_id_is_loaded_and_reported(loaded) -> None:
@@ -111,11 +122,12 @@ def test_kinship_edges(loaded) -> None:
         return store.run(q, {"a": a, "b": b})[0]["c"] > 0
 
     assert kin("张伟", "李芳", "SPOUSE_OF") and kin("张强", "王丽", "SPOUSE_OF")
-    assert kin("李芳", "李军", "SIBLING_OF")        # relations file, across households
-    assert kin("张强", "张敏", "SIBLING_OF")        # children of a common parent
+    assert kin("李芳", "李军", "SIBLING_OF")  # relations file, across households
+    assert kin("张强", "张敏", "SIBLING_OF")  # children of a common parent
     assert kin("王丽", "张小明", "PARENT_OF") and kin("张强", "张小明", "PARENT_OF")
-    two_hops = store.run("MATCH (a:Person {name: '张伟'})-[:SPOUSE_OF|SIBLING_OF*2..2]-(b:Person) "
-                         "RETURN DISTINCT b.name AS n")
+    two_hops = store.run(
+        "MATCH (a:Person {name: '张伟'})-[:SPOUSE_OF|SIBLING_OF*2..2]-(b:Person) RETURN DISTINCT b.name AS n"
+    )
     assert {"李军"} <= {r["n"] for r in two_hops}
 
 
@@ -129,14 +141,18 @@ def test_stubs_for_people_outside_the_register(loaded) -> None:
 
 def test_cadre_posts_are_dated(loaded) -> None:
     store, _ = loaded
-    rows = store.run("MATCH (p:Person {name: '王建国'})-[h:HOLDS]->(o:Org) RETURN h.start_date AS s, "
-                     "h.end_date AS e, o.name AS o")
+    rows = store.run(
+        "MATCH (p:Person {name: '王建国'})-[h:HOLDS]->(o:Org) RETURN h.start_date AS s, "
+        "h.end_date AS e, o.name AS o"
+    )
     assert [(str(r["s"]), str(r["e"]), r["o"]) for r in rows] == [("2015-01-01", "2023-12-31", "张家庄村")]
 
 
 def test_hidden_link_identifiers_are_shared_nodes(loaded) -> None:
     store, _ = loaded
-    rows = store.run("MATCH (p:Person)-[:HAS_PHONE]->(ph:Phone)<-[:HAS_PHONE]-(c:Company) RETURN p.name AS n, ph.id AS ph")
+    rows = store.run(
+        "MATCH (p:Person)-[:HAS_PHONE]->(ph:Phone)<-[:HAS_PHONE]-(c:Company) RETURN p.name AS n, ph.id AS ph"
+    )
     assert rows == [{"n": "张伟", "ph": "13800000001"}]
 
 
@@ -173,7 +189,8 @@ def test_incremental_month_adds_payments(tmp_path: Path) -> None:
     (month / "subsidies_2024-02.csv").write_text(
         "payment_id,program,recipient_id,recipient_name,household_id,amount,pay_date,approver_id\n"
         f"FF-0101,低保,{person(s, '李军')['id']},李军,H002,3600,2024-02-15,{person(s, '张伟')['id']}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     ingest(month, s)
     after = s.stats()
     assert after["Payment"] == before["Payment"] + 1
@@ -195,8 +212,9 @@ def test_failing_file_leaves_store_unchanged(tmp_path: Path, store: LadybugStore
     assert (store.path / "CURRENT").read_text() == gen and store.stats() == before
 
 
-def test_failure_while_writing_leaves_store_unchanged(tmp_path: Path, store: LadybugStore,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_while_writing_leaves_store_unchanged(
+    tmp_path: Path, store: LadybugStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ingest(TINY, store)
     before, gen = store.stats(), (store.path / "CURRENT").read_text()
     month = tmp_path / "m"

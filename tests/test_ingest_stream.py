@@ -29,12 +29,15 @@ def dump(store: LadybugStore) -> dict[str, list[tuple[object, ...]]]:
     """Every node and relationship with all its properties, sorted."""
     out: dict[str, list[tuple[object, ...]]] = {}
     for label, node in MODEL.nodes.items():
-        cols = store.run_columns(f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in node.properties))
+        cols = store.run_columns(
+            f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{p} AS {p}" for p in node.properties)
+        )
         out[label] = sorted(zip(*cols.values()), key=repr)
     for rtype, rel in MODEL.rels.items():
         props = "".join(f", r.{p} AS {p}" for p in rel.properties)
-        cols = store.run_columns(f"MATCH (a)-[r:{rtype}]->(b) RETURN label(a) AS la, a.id AS a, label(b) AS lb, "
-                                 f"b.id AS b{props}")
+        cols = store.run_columns(
+            f"MATCH (a)-[r:{rtype}]->(b) RETURN label(a) AS la, a.id AS a, label(b) AS lb, b.id AS b{props}"
+        )
         out[rtype] = sorted(zip(*cols.values()), key=repr)
     return out
 
@@ -110,12 +113,19 @@ def test_frames_left_in_arrow_give_the_same_arrow_tables(tmp_path: Path, messy: 
         schema = pa.schema([(p, ARROW[t]) for p, t in MODEL.nodes[label].properties.items()])
         assert len(df) == len(arrow.nodes[label])
         assert pa.Table.from_pandas(arrow.nodes[label], schema=schema, preserve_index=False).equals(
-            pa.Table.from_pandas(df, schema=schema, preserve_index=False)), label
+            pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+        ), label
     for (rtype, a, b), df in plain.rels.items():
-        schema = pa.schema([("from", pa.string()), ("to", pa.string()),
-                            *[(p, ARROW[t]) for p, t in MODEL.rels[rtype].properties.items()]])
+        schema = pa.schema(
+            [
+                ("from", pa.string()),
+                ("to", pa.string()),
+                *[(p, ARROW[t]) for p, t in MODEL.rels[rtype].properties.items()],
+            ]
+        )
         assert pa.Table.from_pandas(arrow.rels[(rtype, a, b)], schema=schema, preserve_index=False).equals(
-            pa.Table.from_pandas(df, schema=schema, preserve_index=False)), rtype
+            pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+        ), rtype
 
 
 def test_busy_store_fails_the_load_at_once(tmp_path: Path) -> None:
@@ -137,8 +147,10 @@ def test_invalid_streamed_graph_is_refused_with_the_model_error(tmp_path: Path) 
     before = state(store)
     tables, graph, _ = prepare({}, TINY)
     person = graph.nodes["Person"]
-    nodes = {label: pd.concat([df, df.iloc[:1]], ignore_index=True) if label == "Person" else df
-             for label, df in graph.nodes.items()}
+    nodes = {
+        label: pd.concat([df, df.iloc[:1]], ignore_index=True) if label == "Person" else df
+        for label, df in graph.nodes.items()
+    }
     errors = stream_into(store, tables, nodes, graph.rels)
     assert len(errors) == 1 and isinstance(errors[0], ModelError), errors  # not LadybugDB's COPY error
     assert repr(person["id"].iloc[0]) in str(errors[0])

@@ -10,11 +10,15 @@ from graphaudit.ingest.kinship import derive_kinship, role_of
 
 def household(hid: str, *members: tuple[str, str]) -> pd.DataFrame:
     """members: (person_key, relation to head)."""
-    return pd.DataFrame({
-        "household_id": hid, "person_key": [m[0] for m in members],
-        "role": [role_of(m[1]) for m in members], "_file": "households.csv",
-        "_row": range(2, 2 + len(members)),
-    })
+    return pd.DataFrame(
+        {
+            "household_id": hid,
+            "person_key": [m[0] for m in members],
+            "role": [role_of(m[1]) for m in members],
+            "_file": "households.csv",
+            "_row": range(2, 2 + len(members)),
+        }
+    )
 
 
 def kin_of(*households: pd.DataFrame, relations: pd.DataFrame | None = None):
@@ -22,14 +26,35 @@ def kin_of(*households: pd.DataFrame, relations: pd.DataFrame | None = None):
     return kin, issues
 
 
-@pytest.mark.parametrize("word,role", [
-    ("户主", "head"), ("配偶", "spouse"), ("子", "son"), ("长子", "son"), ("次子", "son"), ("女", "daughter"),
-    ("长女", "daughter"), ("次女", "daughter"), ("父亲", "father"), ("母亲", "mother"), ("兄", "sibling"),
-    ("弟", "sibling"), ("姐", "sibling"), ("妹", "sibling"), ("孙子", "grandchild"), ("孙女", "grandchild"),
-    ("儿媳", "daughter_in_law"), ("女婿", "son_in_law"), ("其他", "other"), ("head", "head"),
-    ("daughter_in_law", "daughter_in_law"), ("Son_In_Law", "son_in_law"), ("granddaughter", "grandchild"),
-    ("岳母", "spouse_parent"),
-])
+@pytest.mark.parametrize(
+    "word,role",
+    [
+        ("户主", "head"),
+        ("配偶", "spouse"),
+        ("子", "son"),
+        ("长子", "son"),
+        ("次子", "son"),
+        ("女", "daughter"),
+        ("长女", "daughter"),
+        ("次女", "daughter"),
+        ("父亲", "father"),
+        ("母亲", "mother"),
+        ("兄", "sibling"),
+        ("弟", "sibling"),
+        ("姐", "sibling"),
+        ("妹", "sibling"),
+        ("孙子", "grandchild"),
+        ("孙女", "grandchild"),
+        ("儿媳", "daughter_in_law"),
+        ("女婿", "son_in_law"),
+        ("其他", "other"),
+        ("head", "head"),
+        ("daughter_in_law", "daughter_in_law"),
+        ("Son_In_Law", "son_in_law"),
+        ("granddaughter", "grandchild"),
+        ("岳母", "spouse_parent"),
+    ],
+)
 def test_every_relation_word_has_a_role(word: str, role: str) -> None:
     assert role_of(word) == role
 
@@ -39,9 +64,22 @@ def test_unknown_relation_word_has_no_role() -> None:
 
 
 def test_full_three_generation_household() -> None:
-    kin, issues = kin_of(household(
-        "H1", ("head", "户主"), ("wife", "配偶"), ("son", "长子"), ("dil", "儿媳"), ("gs", "孙子"),
-        ("gd", "孙女"), ("fa", "父亲"), ("mo", "母亲"), ("bro", "弟"), ("daughter", "次女"), ("x", "其他")))
+    kin, issues = kin_of(
+        household(
+            "H1",
+            ("head", "户主"),
+            ("wife", "配偶"),
+            ("son", "长子"),
+            ("dil", "儿媳"),
+            ("gs", "孙子"),
+            ("gd", "孙女"),
+            ("fa", "父亲"),
+            ("mo", "母亲"),
+            ("bro", "弟"),
+            ("daughter", "次女"),
+            ("x", "其他"),
+        )
+    )
     assert issues == []
     assert kin.spouse == {("head", "wife"), ("dil", "son"), ("fa", "mo")}
     assert {("head", "son"), ("wife", "son"), ("head", "daughter"), ("wife", "daughter")} <= kin.parent
@@ -60,10 +98,11 @@ def test_son_in_law_with_only_daughter() -> None:
 
 
 def test_daughter_in_law_with_two_sons_is_ambiguous() -> None:
-    kin, issues = kin_of(household("H3", ("h", "户主"), ("s1", "长子"), ("s2", "次子"), ("dil", "儿媳"),
-                                   ("g", "孙子")))
+    kin, issues = kin_of(
+        household("H3", ("h", "户主"), ("s1", "长子"), ("s2", "次子"), ("dil", "儿媳"), ("g", "孙子"))
+    )
     assert not any("dil" in p for p in kin.spouse)
-    assert not any(c == "g" for _, c in kin.parent)   # whose child? left out
+    assert not any(c == "g" for _, c in kin.parent)  # whose child? left out
     reasons = [i.reason for i in issues]
     assert any("儿媳" in r for r in reasons) and any("孙辈" in r for r in reasons)
     assert all(i.row is not None and i.file == "households.csv" for i in issues)
@@ -87,7 +126,9 @@ def test_siblings_across_households_through_a_shared_parent() -> None:
     parents = household("P", ("dad", "户主"), ("mum", "配偶"), ("stay", "子"))
     brother = household("B", ("bro", "户主"), ("bw", "配偶"))
     married_out = household("M", ("mh", "户主"), ("sis", "配偶"))
-    rel = pd.DataFrame({"person_id_a": ["dad", "sis"], "person_id_b": ["bro", "dad"], "relation": ["父母", "子女"]})
+    rel = pd.DataFrame(
+        {"person_id_a": ["dad", "sis"], "person_id_b": ["bro", "dad"], "relation": ["父母", "子女"]}
+    )
     kin, _ = kin_of(parents, brother, married_out, relations=rel)
     assert {("dad", "bro"), ("dad", "sis")} <= kin.parent
     assert {("bro", "stay"), ("sis", "stay"), ("bro", "sis")} <= kin.sibling
@@ -96,8 +137,13 @@ def test_siblings_across_households_through_a_shared_parent() -> None:
 
 
 def test_relations_spouse_and_sibling_are_stored_once() -> None:
-    rel = pd.DataFrame({"person_id_a": ["b", "a", "y"], "person_id_b": ["a", "b", "x"],
-                        "relation": ["配偶", "spouse", "兄弟姐妹"]})
+    rel = pd.DataFrame(
+        {
+            "person_id_a": ["b", "a", "y"],
+            "person_id_b": ["a", "b", "x"],
+            "relation": ["配偶", "spouse", "兄弟姐妹"],
+        }
+    )
     kin, _ = kin_of(household("E", ("zz", "户主")), relations=rel)
     assert kin.spouse == {("a", "b")} and kin.sibling == {("x", "y")}
 

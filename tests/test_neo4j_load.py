@@ -33,8 +33,10 @@ def _plain_rows(df: pd.DataFrame | None) -> list[dict[str, Any]]:
     """The rule the store used to apply row by row: NaN and None are both "missing"."""
     if df is None or not len(df):
         return []
-    return [{k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in r.items()}
-            for r in df.to_dict("records")]
+    return [
+        {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in r.items()}
+        for r in df.to_dict("records")
+    ]
 
 
 def _frozen(r: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -58,13 +60,16 @@ def random_frame(rng: random.Random, n: int, unique_ids: bool) -> pd.DataFrame:
     """Object columns as the graph builder makes them: strings, floats with NaN, dates with None, bools."""
     missing = [None, float("nan")]
     ids = rng.sample(range(3 * n + 1), n) if unique_ids else [rng.randrange(n + 1) for _ in range(n)]
-    return pd.DataFrame({
-        KEY: [f"id{i}" for i in ids],
-        "name": [rng.choice(["张伟", "李军", "", *missing]) for _ in range(n)],
-        "amount": [rng.choice([1.0, 2.5, 3600.0, float("nan")]) for _ in range(n)],
-        "day": [rng.choice([dt.date(2024, 1, 1), dt.date(2024, 2, 15), None]) for _ in range(n)],
-        "flag": [rng.choice([True, False]) for _ in range(n)],
-    }, dtype=object)
+    return pd.DataFrame(
+        {
+            KEY: [f"id{i}" for i in ids],
+            "name": [rng.choice(["张伟", "李军", "", *missing]) for _ in range(n)],
+            "amount": [rng.choice([1.0, 2.5, 3600.0, float("nan")]) for _ in range(n)],
+            "day": [rng.choice([dt.date(2024, 1, 1), dt.date(2024, 2, 15), None]) for _ in range(n)],
+            "flag": [rng.choice([True, False]) for _ in range(n)],
+        },
+        dtype=object,
+    )
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -85,11 +90,22 @@ def test_frame_diff_is_the_row_by_row_diff(seed: int) -> None:
 
 
 def test_columns_are_plain_values_with_none_for_missing() -> None:
-    df = pd.DataFrame({"id": ["a", "b", "c"], "amount": [1.5, np.nan, None], "day": [dt.date(2024, 1, 1), None, pd.NaT],
-                       "ok": [True, False, True]}, dtype=object)
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "amount": [1.5, np.nan, None],
+            "day": [dt.date(2024, 1, 1), None, pd.NaT],
+            "ok": [True, False, True],
+        },
+        dtype=object,
+    )
     cols = _columns(df)
-    assert cols == {"c_id": ["a", "b", "c"], "c_amount": [1.5, None, None], "c_day": [dt.date(2024, 1, 1), None, None],
-                    "c_ok": [True, False, True]}
+    assert cols == {
+        "c_id": ["a", "b", "c"],
+        "c_amount": [1.5, None, None],
+        "c_day": [dt.date(2024, 1, 1), None, None],
+        "c_ok": [True, False, True],
+    }
     assert [type(v) for v in cols["c_ok"]] == [bool, bool, bool]
     assert df["amount"].isna().tolist() == [False, True, True]  # the frame itself is left alone
 
@@ -100,21 +116,28 @@ def test_columns_are_plain_values_with_none_for_missing() -> None:
 
 def contents(store: Any) -> tuple[dict, dict]:
     """Every node's and relationship's properties, missing ones left out (Neo4j stores no nulls)."""
+
     def props(d: dict[str, Any]) -> tuple:
         return tuple(sorted((k, v) for k, v in d.items() if not k.startswith("_") and v is not None))
 
-    nodes = {label: sorted(props(r["n"]) for r in store.run(f"MATCH (n:{label}) RETURN n")) for label in MODEL.nodes}
-    rels = {rtype: sorted((r["a"], r["b"], props(r["r"]))
-                          for r in store.run(f"MATCH (x)-[r:{rtype}]->(y) RETURN x.id AS a, y.id AS b, r"))
-            for rtype in MODEL.rels}
+    nodes = {
+        label: sorted(props(r["n"]) for r in store.run(f"MATCH (n:{label}) RETURN n"))
+        for label in MODEL.nodes
+    }
+    rels = {
+        rtype: sorted(
+            (r["a"], r["b"], props(r["r"]))
+            for r in store.run(f"MATCH (x)-[r:{rtype}]->(y) RETURN x.id AS a, y.id AS b, r")
+        )
+        for rtype in MODEL.rels
+    }
     return nodes, rels
 
 
-
-
 @pytest.mark.neo4j
-def test_first_and_incremental_loads_hold_what_the_embedded_store_holds(neo: Neo4jStore,
-                                                                         embedded: LadybugStore) -> None:
+def test_first_and_incremental_loads_hold_what_the_embedded_store_holds(
+    neo: Neo4jStore, embedded: LadybugStore
+) -> None:
     ingest(TINY, neo)
     ingest(TINY, embedded)
     first = contents(embedded)
@@ -167,14 +190,17 @@ def _next_month(store: Neo4jStore) -> tuple[dict[str, pd.DataFrame], GraphFrames
 
 
 @pytest.mark.neo4j
-def test_streamed_load_is_written_as_it_arrives_and_equals_a_whole_load(neo: Neo4jStore,
-                                                                        embedded: LadybugStore) -> None:
+def test_streamed_load_is_written_as_it_arrives_and_equals_a_whole_load(
+    neo: Neo4jStore, embedded: LadybugStore
+) -> None:
     ingest(TINY, neo)
     tables, graph = _next_month(neo)
 
     def nodes_written(writer: threading.Thread) -> None:  # before the relationships even exist
         deadline = time.monotonic() + 60
-        while neo.run("MATCH (n:Person {address: $a}) RETURN count(n) AS c", {"a": "李家庄村99号"})[0]["c"] == 0:
+        while (
+            neo.run("MATCH (n:Person {address: $a}) RETURN count(n) AS c", {"a": "李家庄村99号"})[0]["c"] == 0
+        ):
             assert time.monotonic() < deadline and writer.is_alive()
             time.sleep(0.05)
 
@@ -208,7 +234,8 @@ def test_failed_stream_leaves_the_store_as_it_was(neo: Neo4jStore, failure: str)
 
 @pytest.mark.neo4j
 def test_undo_puts_back_deleted_nodes_with_relationships_the_load_had_not_reached(
-        neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The load deletes a payment (DETACH DELETE: its relationships go with it) and fails before any
     relationship frame arrives: the undo must bring back the payment and every relationship it had."""
     ingest(TINY, neo)
@@ -239,8 +266,9 @@ def test_undo_puts_back_deleted_nodes_with_relationships_the_load_had_not_reache
 
 
 @pytest.mark.neo4j
-def test_failed_rebuild_stays_dirty_and_the_next_load_rebuilds(neo: Neo4jStore, embedded: LadybugStore,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_rebuild_stays_dirty_and_the_next_load_rebuilds(
+    neo: Neo4jStore, embedded: LadybugStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A store marked dirty (an earlier load could not be undone) is rebuilt in full; if that fails too, it is
     not "undone" to an empty graph under the old tables, it stays dirty, and the next load rebuilds it."""
     ingest(TINY, neo)

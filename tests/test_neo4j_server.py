@@ -1,4 +1,4 @@
-"""Real tests of the throwaway Neo4j server (graphaudit.neo4j_server, graphaudit.cli_neo4j). No mocks."""
+"""Real tests of the throwaway Neo4j server (graphaudit.neo4j_local.server, graphaudit.neo4j_local.cli). No mocks."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ import pytest
 from neo4j.exceptions import AuthError
 from typer.testing import CliRunner
 
-from graphaudit.cli_neo4j import app
-from graphaudit.neo4j_server import (
+from graphaudit.neo4j_local.cli import app
+from graphaudit.neo4j_local.server import (
     LocalNeo4j,
     Neo4jServerError,
     admin_command,
     ensure_jars,
-    runtime,
     pid_alive,
     port_is_free,
+    runtime,
 )
 from tests.neo4j_fixture import Neo4jServerInfo, clear_database
 
@@ -34,7 +34,7 @@ def _decode_addr(hex_addr: str) -> str:
     raw = bytes.fromhex(hex_addr)
     if len(raw) == 4:
         return str(ipaddress.IPv4Address(raw[::-1]))
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
     ip6 = ipaddress.IPv6Address(words)
     return str(ip6.ipv4_mapped or ip6)
 

@@ -26,7 +26,10 @@ pytestmark = pytest.mark.neo4j
 
 def graph_signature(g: nx.MultiDiGraph) -> tuple[set, set]:
     nodes = {(k, tuple(sorted((p, str(v)) for p, v in d.items()))) for k, d in g.nodes(data=True)}
-    edges = {(u, v, k, tuple(sorted((p, str(x)) for p, x in d.items()))) for u, v, k, d in g.edges(keys=True, data=True)}
+    edges = {
+        (u, v, k, tuple(sorted((p, str(x)) for p, x in d.items())))
+        for u, v, k, d in g.edges(keys=True, data=True)
+    }
     return nodes, edges
 
 
@@ -44,14 +47,18 @@ def test_run_columns_is_run_by_column_on_both_stores(neo: Neo4jStore, embedded: 
     """The columnar read (bulk projections use it) holds the same values, of the same types, as ``run``."""
     ingest(TINY, neo)
     ingest(TINY, embedded)
-    q = ("MATCH (a:Person)-[:APPROVED]->(p:Payment) RETURN a.id AS approver, p.id AS record, p.amount AS amount, "
-         "p.pay_date AS day ORDER BY record")
+    q = (
+        "MATCH (a:Person)-[:APPROVED]->(p:Payment) RETURN a.id AS approver, p.id AS record, p.amount AS amount, "
+        "p.pay_date AS day ORDER BY record"
+    )
     for store in (neo, embedded):
         rows = store.run(q)
         cols = store.run_columns(q)
         assert rows and list(cols) == ["approver", "record", "amount", "day"]
         assert [dict(zip(cols, vals)) for vals in zip(*cols.values())] == rows
-        assert all(type(a) is type(b) for r, v in zip(rows, zip(*cols.values())) for a, b in zip(r.values(), v))
+        assert all(
+            type(a) is type(b) for r, v in zip(rows, zip(*cols.values())) for a, b in zip(r.values(), v)
+        )
     assert neo.run_columns(q) == embedded.run_columns(q)
     nothing = "MATCH (p:Person) WHERE p.id = $id RETURN p.id AS id"
     assert embedded.run_columns(nothing, {"id": "none"}) == {"id": []}
@@ -63,8 +70,10 @@ def test_run_columns_packed_and_as_records_agree(neo: Neo4jStore, caplog: pytest
     """Neo4j sends the rows as one list; a query that cannot be wrapped in ``CALL { }`` (here one with a
     ``CYPHER`` prefix) comes as records instead, with the same columns, nulls, order and types."""
     ingest(TINY, neo)
-    q = ("MATCH (p:Person) RETURN p.id AS id, p.death_date AS died, p.household_id AS hh "
-         "ORDER BY id DESC // the order must survive\n")
+    q = (
+        "MATCH (p:Person) RETURN p.id AS id, p.death_date AS died, p.household_id AS hh "
+        "ORDER BY id DESC // the order must survive\n"
+    )
     with caplog.at_level(logging.DEBUG, logger="graphaudit.store.neo4j_store"):
         packed = neo.run_columns(q)
         assert "as records" not in caplog.text
@@ -95,7 +104,9 @@ def test_load_twice_equals_once_and_increment(neo: Neo4jStore, tmp_path: Path) -
     lijun = neo.run("MATCH (p:Person {name: '李军'}) RETURN p.id AS id")[0]["id"]
     (month / "subsidies_2024-02.csv").write_text(
         "payment_id,program,recipient_id,recipient_name,household_id,amount,pay_date\n"
-        f"FF-0101,低保,{lijun},李军,H002,3600,2024-02-15\n", encoding="utf-8")
+        f"FF-0101,低保,{lijun},李军,H002,3600,2024-02-15\n",
+        encoding="utf-8",
+    )
     ingest(month, neo)
     after = neo.stats()
     assert after["Payment"] == once["Payment"] + 1 and after["PAID_TO"] == once["PAID_TO"] + 1
@@ -109,7 +120,8 @@ def test_failed_write_is_undone(neo: Neo4jStore, tmp_path: Path, monkeypatch: py
     month.mkdir()
     shutil.copy(TINY / "subsidies_2024-01.csv", month / "subsidies_2024-03.csv")
     (month / "subsidies_2024-03.csv").write_text(
-        (TINY / "subsidies_2024-01.csv").read_text(encoding="gbk").replace("FF-000", "FF-030"), encoding="gbk")
+        (TINY / "subsidies_2024-01.csv").read_text(encoding="gbk").replace("FF-000", "FF-030"), encoding="gbk"
+    )
     fail_nth_write(monkeypatch, 3)  # after some of the new payments are written
     with pytest.raises(StoreError, match="undone"):
         ingest(month, neo)
@@ -123,8 +135,17 @@ def test_wrong_password(neo4j_server) -> None:
         Neo4jStore(neo4j_server.uri, neo4j_server.user, "not-the-password")
 
 
-@pytest.mark.parametrize("version, ok", [("4.4.30", False), ("3.5.35", False), ("", False), ("5.0.0", True),
-                                         ("5.26.30", True), ("2025.10.1", True)])
+@pytest.mark.parametrize(
+    "version, ok",
+    [
+        ("4.4.30", False),
+        ("3.5.35", False),
+        ("", False),
+        ("5.0.0", True),
+        ("5.26.30", True),
+        ("2025.10.1", True),
+    ],
+)
 def test_version_too_old_is_one_clear_line(version: str, ok: bool) -> None:
     """Unit test at the storage boundary: the version a server reports decides, with one line naming it."""
     from graphaudit.store.neo4j_store import check_version
@@ -160,7 +181,9 @@ def test_cli_on_neo4j_matches_embedded(neo4j_clean, tmp_path: Path, monkeypatch:
     monkeypatch.setenv("NEO4J_USER", neo4j_clean.user)
     monkeypatch.setenv("NEO4J_PASSWORD", neo4j_clean.password)
     runner = CliRunner()
-    res = runner.invoke(app, ["ingest", str(TINY), "--neo4j", neo4j_clean.uri, "--report", str(tmp_path / "r.csv")])
+    res = runner.invoke(
+        app, ["ingest", str(TINY), "--neo4j", neo4j_clean.uri, "--report", str(tmp_path / "r.csv")]
+    )
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["ingest", str(TINY), "--db", str(tmp_path / "g.db")])
     assert res.exit_code == 0, res.output

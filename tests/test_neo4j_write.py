@@ -56,7 +56,7 @@ def test_relationships_wait_for_the_nodes_they_need() -> None:
     w.written("Household")
     w.close()
     last_node = max(b for c, _, b, _ in rec.spans if c in ("person", "household"))
-    (start, _), = rec.of("rel person-household")
+    ((start, _),) = rec.of("rel person-household")
     assert start >= last_node
     assert sum(n for c, _, _, n in rec.spans if c == "person") == 3 * PART  # every row, in parts
     assert len(rec.of("person")) == 3
@@ -79,7 +79,7 @@ def test_parts_holding_a_label_never_overlap_and_others_do() -> None:
     w.close()  # closing announces every label: nothing left to wait for
     spans = rec.of("phone") + rec.of("address")
     assert len(spans) == 4
-    assert any(overlap([x], [y]) for i, x in enumerate(spans) for y in spans[i + 1:])
+    assert any(overlap([x], [y]) for i, x in enumerate(spans) for y in spans[i + 1 :])
 
 
 def test_first_error_stops_the_rest_and_is_raised() -> None:
@@ -116,7 +116,9 @@ def test_parts_added_while_others_run_are_taken() -> None:
 
 def test_retry_warnings_are_counted_not_shown(caplog: pytest.LogCaptureFixture) -> None:
     def write(cypher: str, frame: pd.DataFrame) -> None:
-        logging.getLogger("neo4j.session").warning("Transaction failed and will be retried in %ss (%s)", 1, "x")
+        logging.getLogger("neo4j.session").warning(
+            "Transaction failed and will be retried in %ss (%s)", 1, "x"
+        )
 
     w = Writers(write, 1)
     with caplog.at_level(logging.WARNING, logger="neo4j.session"):

@@ -10,60 +10,100 @@ import pytest
 
 from graphaudit.ingest import normalize as norm
 
-
 # ------------------------------------------------------------------------------------------------ text
 
-@pytest.mark.parametrize("raw, expected", [
-    ("  北京市  东城区\u3000\u3000某街道 ", "北京市 东城区 某街道"),
-    ("ＡＢＣ１２３", "ABC123"),
-    ("a\tb\nc", "a b c"),
-    (None, ""), (float("nan"), ""), (pd.NA, ""), ("", ""),
-    (3600.0, "3600"), (13800138000, "13800138000"), (datetime(2020, 5, 1), "2020-05-01"),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("  北京市  东城区\u3000\u3000某街道 ", "北京市 东城区 某街道"),
+        ("ＡＢＣ１２３", "ABC123"),
+        ("a\tb\nc", "a b c"),
+        (None, ""),
+        (float("nan"), ""),
+        (pd.NA, ""),
+        ("", ""),
+        (3600.0, "3600"),
+        (13800138000, "13800138000"),
+        (datetime(2020, 5, 1), "2020-05-01"),
+    ],
+)
 def test_normalize_text(raw: object, expected: str) -> None:
     assert norm.normalize_text(raw) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("张 三", "张三"),
-    ("张\u3000三", "张三"),
-    (" 张三 ", "张三"),
-    ("\u200b张三", "张三"),
-    ("ＬＩ　Ｓｉ", "LISi"),
-    ("阿卜杜拉·买买提", "阿卜杜拉·买买提"),
-    ("阿卜杜拉・买买提", "阿卜杜拉·买买提"),   # katakana middle dot
-    ("阿卜杜拉･买买提", "阿卜杜拉·买买提"),    # half-width katakana middle dot
-    ("阿卜杜拉•买买提", "阿卜杜拉·买买提"),    # bullet
-    ("阿卜杜拉‧买买提", "阿卜杜拉·买买提"),    # hyphenation point
-    ("阿卜杜拉.买买提", "阿卜杜拉·买买提"),    # period between Chinese characters
-    ("刘䶮", "刘䶮"), ("刘𠀀", "刘𠀀"),          # rare characters survive NFKC
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("张 三", "张三"),
+        ("张\u3000三", "张三"),
+        (" 张三 ", "张三"),
+        ("\u200b张三", "张三"),
+        ("ＬＩ　Ｓｉ", "LISi"),
+        ("阿卜杜拉·买买提", "阿卜杜拉·买买提"),
+        ("阿卜杜拉・买买提", "阿卜杜拉·买买提"),  # katakana middle dot
+        ("阿卜杜拉･买买提", "阿卜杜拉·买买提"),  # half-width katakana middle dot
+        ("阿卜杜拉•买买提", "阿卜杜拉·买买提"),  # bullet
+        ("阿卜杜拉‧买买提", "阿卜杜拉·买买提"),  # hyphenation point
+        ("阿卜杜拉.买买提", "阿卜杜拉·买买提"),  # period between Chinese characters
+        ("刘䶮", "刘䶮"),
+        ("刘𠀀", "刘𠀀"),  # rare characters survive NFKC
+        (None, ""),
+    ],
+)
 def test_normalize_name(raw: object, expected: str) -> None:
     assert norm.normalize_name(raw) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("*姓名", "姓名"), ("＊姓名", "姓名"), ("姓名*", "姓名"),
-    (" 公民 身份 号码 ", "公民身份号码"),
-    ("Person_ID", "person_id"), ("ＰＥＲＳＯＮ＿ＩＤ", "person_id"),
-    ("出生日期（必填）", "出生日期(必填)"),
-    ("\ufeff户号", "户号"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("*姓名", "姓名"),
+        ("＊姓名", "姓名"),
+        ("姓名*", "姓名"),
+        (" 公民 身份 号码 ", "公民身份号码"),
+        ("Person_ID", "person_id"),
+        ("ＰＥＲＳＯＮ＿ＩＤ", "person_id"),
+        ("出生日期（必填）", "出生日期(必填)"),
+        ("\ufeff户号", "户号"),
+        (None, ""),
+    ],
+)
 def test_normalize_header(raw: object, expected: str) -> None:
     assert norm.normalize_header(raw) == expected
 
 
 # ----------------------------------------------------------------------------------------------- dates
 
-@pytest.mark.parametrize("raw", [
-    "2020-05-01", "2020/5/1", "2020.5.1", "20200501", "2020年5月1日", "2020年05月01日", "2020年5月1号",
-    "2020-05-01 00:00:00", "2020/5/1 8:30", "2020-05-01T08:00:00+08:00", " 2020-05-01 ",
-    "２０２０－０５－０１", "2020 - 05 - 01",
-    date(2020, 5, 1), datetime(2020, 5, 1, 13, 45), pd.Timestamp("2020-05-01 10:00"), np.datetime64("2020-05-01"),
-    43952, 43952.0, 43952.75, "43952", np.int64(43952), 20200501,
-])
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2020-05-01",
+        "2020/5/1",
+        "2020.5.1",
+        "20200501",
+        "2020年5月1日",
+        "2020年05月01日",
+        "2020年5月1号",
+        "2020-05-01 00:00:00",
+        "2020/5/1 8:30",
+        "2020-05-01T08:00:00+08:00",
+        " 2020-05-01 ",
+        "２０２０－０５－０１",
+        "2020 - 05 - 01",
+        date(2020, 5, 1),
+        datetime(2020, 5, 1, 13, 45),
+        pd.Timestamp("2020-05-01 10:00"),
+        np.datetime64("2020-05-01"),
+        43952,
+        43952.0,
+        43952.75,
+        "43952",
+        np.int64(43952),
+        20200501,
+    ],
+)
 def test_parse_date_good(raw: object) -> None:
     assert norm.parse_date(raw) == date(2020, 5, 1)
 
@@ -80,20 +120,25 @@ def test_parse_date_empty(raw: object) -> None:
     assert norm.parse_date(raw) is None
 
 
-@pytest.mark.parametrize("raw, fragment", [
-    ("2020-13-01", "无法识别的日期 unrecognised date '2020-13-01'"),
-    ("2020-02-30", "unrecognised date"),
-    ("2020年05月", "a date needs a day"),
-    ("2020-05", "a date needs a day"),
-    ("01/05/2020", "unrecognised date"),       # day-first or month-first: ambiguous, refused
-    ("2020/05-01", "unrecognised date"),       # mixed separators
-    ("20-5-1", "unrecognised date"),
-    ("0202-05-01", "implausible year"),
-    ("明天", "unrecognised date"),
-    (60, "1900-02-29"),
-    (0, "out of range"), (3_000_000, "out of range"), (-5, "out of range"),
-    (True, "unrecognised date"),
-])
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ("2020-13-01", "无法识别的日期 unrecognised date '2020-13-01'"),
+        ("2020-02-30", "unrecognised date"),
+        ("2020年05月", "a date needs a day"),
+        ("2020-05", "a date needs a day"),
+        ("01/05/2020", "unrecognised date"),  # day-first or month-first: ambiguous, refused
+        ("2020/05-01", "unrecognised date"),  # mixed separators
+        ("20-5-1", "unrecognised date"),
+        ("0202-05-01", "implausible year"),
+        ("明天", "unrecognised date"),
+        (60, "1900-02-29"),
+        (0, "out of range"),
+        (3_000_000, "out of range"),
+        (-5, "out of range"),
+        (True, "unrecognised date"),
+    ],
+)
 def test_parse_date_bad(raw: object, fragment: str) -> None:
     with pytest.raises(ValueError) as e:
         norm.parse_date(raw)
@@ -101,12 +146,22 @@ def test_parse_date_bad(raw: object, fragment: str) -> None:
 
 
 def test_parse_dates_vectorised() -> None:
-    s = pd.Series(["2020-05-01", "", "2020/5/2", None, "bad", datetime(2021, 1, 2), 43952, "2020-05-01"],
-                  index=range(10, 18))
+    s = pd.Series(
+        ["2020-05-01", "", "2020/5/2", None, "bad", datetime(2021, 1, 2), 43952, "2020-05-01"],
+        index=range(10, 18),
+    )
     values, errors = norm.parse_dates(s)
     assert list(values.index) == list(s.index)
-    assert values.tolist() == [date(2020, 5, 1), None, date(2020, 5, 2), None, None, date(2021, 1, 2),
-                               date(2020, 5, 1), date(2020, 5, 1)]
+    assert values.tolist() == [
+        date(2020, 5, 1),
+        None,
+        date(2020, 5, 2),
+        None,
+        None,
+        date(2021, 1, 2),
+        date(2020, 5, 1),
+        date(2020, 5, 1),
+    ]
     assert [e is None for e in errors] == [True, True, True, True, False, True, True, True]
     assert "unrecognised date 'bad'" in errors[14]
     assert values.dtype == object and all(type(v) is date for v in values if v is not None)
@@ -131,30 +186,57 @@ def test_parse_dates_a_million_mixed_values() -> None:
 
 # --------------------------------------------------------------------------------------------- amounts
 
-@pytest.mark.parametrize("raw, expected", [
-    ("3600", 3600.0), ("3,600.00", 3600.0), ("¥3600", 3600.0), ("￥3600", 3600.0), ("3600元", 3600.0),
-    ("3600.5 元", 3600.5), ("3.6万元", 36000.0), ("3.6万", 36000.0), ("1.2亿", 120_000_000.0),
-    ("３６００", 3600.0), ("３，６００．５０", 3600.5), ("RMB 3,600", 3600.0), ("人民币3600元整", 3600.0),
-    ("-3600", -3600.0), ("¥-3,600", -3600.0), ("-¥3600", -3600.0), ("\u22123600", -3600.0),
-    ("1,234,567.89", 1234567.89), ("0", 0.0), ("1.2E+05", 120000.0),
-    (3600, 3600.0), (3600.5, 3600.5), (np.float64(12.5), 12.5),
-    (None, None), ("", None), ("  ", None), (float("nan"), None),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("3600", 3600.0),
+        ("3,600.00", 3600.0),
+        ("¥3600", 3600.0),
+        ("￥3600", 3600.0),
+        ("3600元", 3600.0),
+        ("3600.5 元", 3600.5),
+        ("3.6万元", 36000.0),
+        ("3.6万", 36000.0),
+        ("1.2亿", 120_000_000.0),
+        ("３６００", 3600.0),
+        ("３，６００．５０", 3600.5),
+        ("RMB 3,600", 3600.0),
+        ("人民币3600元整", 3600.0),
+        ("-3600", -3600.0),
+        ("¥-3,600", -3600.0),
+        ("-¥3600", -3600.0),
+        ("\u22123600", -3600.0),
+        ("1,234,567.89", 1234567.89),
+        ("0", 0.0),
+        ("1.2E+05", 120000.0),
+        (3600, 3600.0),
+        (3600.5, 3600.5),
+        (np.float64(12.5), 12.5),
+        (None, None),
+        ("", None),
+        ("  ", None),
+        (float("nan"), None),
+    ],
+)
 def test_parse_amount_good(raw: object, expected: float | None) -> None:
     assert norm.parse_amount(raw) == expected
 
 
-@pytest.mark.parametrize("raw, fragment", [
-    ("abc", "无法识别的金额 unrecognised amount 'abc'"),
-    ("(3600)", "minus sign"),
-    ("3,60", "unrecognised amount"),
-    ("3600块", "unrecognised amount"),
-    ("--3600", "unrecognised amount"),
-    ("3600$", "unrecognised amount"),
-    ("约3600", "unrecognised amount"),
-    (True, "unrecognised amount"),
-    (float("inf"), "unrecognised amount"),
-])
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ("abc", "无法识别的金额 unrecognised amount 'abc'"),
+        ("(3600)", "minus sign"),
+        ("3,60", "unrecognised amount"),
+        ("3600块", "unrecognised amount"),
+        ("--3600", "unrecognised amount"),
+        ("3600$", "unrecognised amount"),
+        ("约3600", "unrecognised amount"),
+        (True, "unrecognised amount"),
+        (float("inf"), "unrecognised amount"),
+    ],
+)
 def test_parse_amount_bad(raw: object, fragment: str) -> None:
     with pytest.raises(ValueError) as e:
         norm.parse_amount(raw)
@@ -170,11 +252,31 @@ def test_parse_amounts_vectorised() -> None:
 
 # -------------------------------------------------------------------------------------- gender, share
 
-@pytest.mark.parametrize("raw, expected", [
-    ("男", "男"), ("女", "女"), ("男性", "男"), ("女性", "女"), ("M", "男"), ("f", "女"), ("Male", "男"),
-    ("FEMALE", "女"), ("1", "男"), ("2", "女"), (1, "男"), (2.0, "女"), (" 男 ", "男"), ("Ｆ", "女"),
-    ("未知", None), ("0", None), ("9", None), ("", None), (None, None),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("男", "男"),
+        ("女", "女"),
+        ("男性", "男"),
+        ("女性", "女"),
+        ("M", "男"),
+        ("f", "女"),
+        ("Male", "男"),
+        ("FEMALE", "女"),
+        ("1", "男"),
+        ("2", "女"),
+        (1, "男"),
+        (2.0, "女"),
+        (" 男 ", "男"),
+        ("Ｆ", "女"),
+        ("未知", None),
+        ("0", None),
+        ("9", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_parse_gender(raw: object, expected: str | None) -> None:
     assert norm.parse_gender(raw) == expected
 
@@ -185,12 +287,28 @@ def test_parse_gender_bad(raw: object) -> None:
         norm.parse_gender(raw)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("30%", 0.3), ("30", 0.3), ("0.3", 0.3), ("30.5%", 0.305), ("30.5", 0.305), ("１５％", 0.15),
-    ("100%", 1.0), ("0%", 0.0), ("0.5%", 0.005), ("1", 1.0), (" 30 % ", 0.3),
-    (0.25, 0.25), (51, 0.51), (100, 1.0),
-    ("", None), (None, None), (float("nan"), None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("30%", 0.3),
+        ("30", 0.3),
+        ("0.3", 0.3),
+        ("30.5%", 0.305),
+        ("30.5", 0.305),
+        ("１５％", 0.15),
+        ("100%", 1.0),
+        ("0%", 0.0),
+        ("0.5%", 0.005),
+        ("1", 1.0),
+        (" 30 % ", 0.3),
+        (0.25, 0.25),
+        (51, 0.51),
+        (100, 1.0),
+        ("", None),
+        (None, None),
+        (float("nan"), None),
+    ],
+)
 def test_parse_share(raw: object, expected: float | None) -> None:
     got = norm.parse_share(raw)
     if expected is None:
@@ -199,10 +317,18 @@ def test_parse_share(raw: object, expected: float | None) -> None:
         assert got == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("raw, fragment", [
-    ("101%", "outside 0–100%"), ("150", "outside 0–100%"), ("-5%", "outside 0–100%"), (120.0, "outside"),
-    ("三成", "unrecognised share"), ("30%%", "unrecognised share"), (True, "unrecognised share"),
-])
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ("101%", "outside 0–100%"),
+        ("150", "outside 0–100%"),
+        ("-5%", "outside 0–100%"),
+        (120.0, "outside"),
+        ("三成", "unrecognised share"),
+        ("30%%", "unrecognised share"),
+        (True, "unrecognised share"),
+    ],
+)
 def test_parse_share_bad(raw: object, fragment: str) -> None:
     with pytest.raises(ValueError) as e:
         norm.parse_share(raw)

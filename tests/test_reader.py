@@ -27,14 +27,18 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 # ------------------------------------------------------------------------------------------- encodings
 
-@pytest.mark.parametrize("name, encoding, names, rows", [
-    ("households_utf8.csv", "utf-8", NAMES, [2, 4, 5, 6, 7]),           # empty line 3 skipped, numbering true
-    ("households_utf8_bom.csv", "utf-8-sig", NAMES, [2, 3, 4, 5, 6]),
-    ("households_gbk.csv", "gbk", NAMES[:3], [2, 3, 4]),
-    ("households_gb18030.csv", "gb18030", NAMES, [2, 3, 4, 5, 6]),     # 䶮 and 𠀀 are not in GBK
-    ("households_utf16.txt", "utf-16", NAMES, [2, 3, 4, 5, 6]),        # Excel "Unicode text": tab-separated
-    ("households_semicolon.csv", "utf-8", NAMES[:3], [2, 3, 4]),
-])
+
+@pytest.mark.parametrize(
+    "name, encoding, names, rows",
+    [
+        ("households_utf8.csv", "utf-8", NAMES, [2, 4, 5, 6, 7]),  # empty line 3 skipped, numbering true
+        ("households_utf8_bom.csv", "utf-8-sig", NAMES, [2, 3, 4, 5, 6]),
+        ("households_gbk.csv", "gbk", NAMES[:3], [2, 3, 4]),
+        ("households_gb18030.csv", "gb18030", NAMES, [2, 3, 4, 5, 6]),  # 䶮 and 𠀀 are not in GBK
+        ("households_utf16.txt", "utf-16", NAMES, [2, 3, 4, 5, 6]),  # Excel "Unicode text": tab-separated
+        ("households_semicolon.csv", "utf-8", NAMES[:3], [2, 3, 4]),
+    ],
+)
 def test_encodings(name: str, encoding: str, names: list[str], rows: list[int]) -> None:
     t = read_table(FIX / name, "households")
     assert isinstance(t, RawTable)
@@ -90,6 +94,7 @@ def test_unsupported_extension(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------ CSV shapes
 
+
 def test_duplicate_headers_get_suffixes(tmp_path: Path) -> None:
     p = _write(tmp_path / "households.csv", "姓名,姓名,姓名 (2),户号,户号\n张三,张3,x,H1,H2\n")
     t = read_table(p, "households")
@@ -142,30 +147,33 @@ def test_tab_separated_txt_and_header_only(tmp_path: Path) -> None:
     t = read_table(_write(tmp_path / "cadres.txt", "公民身份号码\t姓名\n1\t张三,李四\n"), "cadres")
     assert t.frame.values.tolist() == [["1", "张三,李四"]]
     t = read_table(_write(tmp_path / "relations.csv", "person_id_a,person_id_b,relation\n"), "relations")
-    assert t.headers == ["person_id_a", "person_id_b", "relation"] and len(t.frame) == 0 and t.row_numbers == []
+    assert (
+        t.headers == ["person_id_a", "person_id_b", "relation"] and len(t.frame) == 0 and t.row_numbers == []
+    )
     t = read_table(_write(tmp_path / "relations_empty.csv", ""), "relations")
     assert t.headers == [] and len(t.frame) == 0
 
 
 def test_values_are_kept_as_written(tmp_path: Path) -> None:
-    text = "户号,公民身份号码,金额,状态\n007,'110101199003077774,\"3,600.00\",NA\n"
+    text = '户号,公民身份号码,金额,状态\n007,\'110101199003077774,"3,600.00",NA\n'
     t = read_table(_write(tmp_path / "households.csv", text), "households")
     assert t.frame.iloc[0].tolist() == ["007", "'110101199003077774", "3,600.00", "NA"]
 
 
 # ------------------------------------------------------------------------------------------------ XLSX
 
+
 def test_xlsx_sheet_named_after_source_with_dates() -> None:
     t = read_table(FIX / "households.xlsx", "households")
     assert t.sheet == "Households" and t.encoding == "xlsx"
     assert t.headers == HEADER + ["备注", "备注", ""]
     assert list(t.frame.columns) == HEADER + ["备注", "备注 (2)", "column_11"]
-    assert t.row_numbers == [3, 4, 6]          # row 1 empty, header on row 2, row 5 empty
+    assert t.row_numbers == [3, 4, 6]  # row 1 empty, header on row 2, row 5 empty
     births = t.frame["出生日期"].tolist()
     assert births == [datetime(1990, 3, 7), datetime(1992, 5, 12), datetime(1958, 11, 23)]
     assert all(type(b) is datetime for b in births)
     assert t.frame["村代码"].tolist() == [110101001001] * 3
-    assert isinstance(t.frame["公民身份号码"][2], float)   # the ID Excel made a number of
+    assert isinstance(t.frame["公民身份号码"][2], float)  # the ID Excel made a number of
     assert t.frame["备注 (2)"].tolist() == ["b", "", ""]
     assert t.frame["column_11"].tolist() == ["", "", "stray"]
 
@@ -174,7 +182,7 @@ def test_xlsx_first_sheet_when_none_is_named_after_source() -> None:
     t = read_table(FIX / "cadres.xlsx", "cadres")
     assert t.sheet == "Sheet1" and t.row_numbers == [2]
     assert t.frame["任职开始日期"][0] == datetime(2018, 1, 5)
-    t = read_table(FIX / "households.xlsx", "subsidies")   # no sheet named after it: the first one
+    t = read_table(FIX / "households.xlsx", "subsidies")  # no sheet named after it: the first one
     assert t.sheet == "说明" and len(t.frame) == 0
 
 
@@ -191,7 +199,10 @@ def test_xlsx_sheet_prefix_match_and_case(tmp_path: Path) -> None:
     wb.save(p)
     t = read_table(p, "subsidies")
     assert t.sheet == "SUBSIDIES_2022"
-    assert t.frame.values.tolist() == [["P1", 3600, datetime(2022, 1, 5)], ["P2", 1200.5, datetime(2022, 2, 5)]]
+    assert t.frame.values.tolist() == [
+        ["P1", 3600, datetime(2022, 1, 5)],
+        ["P2", 1200.5, datetime(2022, 2, 5)],
+    ]
     assert t.row_numbers == [2, 4]
 
 
@@ -204,18 +215,40 @@ def test_damaged_xlsx(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------------------- finding files
 
+
 def test_find_source_files(tmp_path: Path) -> None:
-    for name in ["households.csv", "households_2021.xlsx", "Households.CSV", "HOUSEHOLDS-old.txt",
-                 "~$households.xlsx", ".households.csv", "households.pdf", "households.csv.bak",
-                 "householdsextra.csv", "my_households.csv", "subsidies_2022-01.csv", "subsidies.xlsm",
-                 "relations.csv", "cadres2020.csv", "households.xls"]:
+    for name in [
+        "households.csv",
+        "households_2021.xlsx",
+        "Households.CSV",
+        "HOUSEHOLDS-old.txt",
+        "~$households.xlsx",
+        ".households.csv",
+        "households.pdf",
+        "households.csv.bak",
+        "householdsextra.csv",
+        "my_households.csv",
+        "subsidies_2022-01.csv",
+        "subsidies.xlsm",
+        "relations.csv",
+        "cadres2020.csv",
+        "households.xls",
+    ]:
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "households_dir").mkdir()
     names = [p.name for p in find_source_files(tmp_path, "households")]
     # sorted by name, case-insensitively ("-" < "." < "_")
-    assert names == ["HOUSEHOLDS-old.txt", "Households.CSV", "households.csv", "households.xls",
-                     "households_2021.xlsx"]
-    assert [p.name for p in find_source_files(tmp_path, "subsidies")] == ["subsidies.xlsm", "subsidies_2022-01.csv"]
+    assert names == [
+        "HOUSEHOLDS-old.txt",
+        "Households.CSV",
+        "households.csv",
+        "households.xls",
+        "households_2021.xlsx",
+    ]
+    assert [p.name for p in find_source_files(tmp_path, "subsidies")] == [
+        "subsidies.xlsm",
+        "subsidies_2022-01.csv",
+    ]
     assert [p.name for p in find_source_files(tmp_path, "relations")] == ["relations.csv"]
     assert [p.name for p in find_source_files(tmp_path, "cadres")] == ["cadres2020.csv"]
     assert find_source_files(tmp_path, "companies") == []
@@ -227,6 +260,7 @@ def test_no_source_name_is_a_prefix_of_another() -> None:
     names = list(SOURCES)
     try:  # the registry, where it can be imported; the contract's list otherwise
         from graphaudit.ingest.sources import SOURCES as registry
+
         names = list(registry)
     except Exception:  # pragma: no cover - another module being edited
         pass
@@ -237,12 +271,16 @@ def test_no_source_name_is_a_prefix_of_another() -> None:
 
 # ------------------------------------------------------------------------------------------ performance
 
+
 @pytest.mark.slow
 def test_300k_row_csv_reads_whole(tmp_path: Path) -> None:
     """A county-sized register reads completely with its row numbers (speed: benchmarks/ingest.py)."""
     lines = ["户号,公民身份号码,姓名,与户主关系,性别,出生日期,村代码,住址,联系电话,户籍状态"]
-    lines += [f"H{i // 4:07d},11010119900307777{i % 10},张三{i % 97},户主,男,1990-03-07,110101001001,"
-              f"北京市东城区某街道{i % 100}号,1380013{i % 10000:04d},正常" for i in range(300_000)]
+    lines += [
+        f"H{i // 4:07d},11010119900307777{i % 10},张三{i % 97},户主,男,1990-03-07,110101001001,"
+        f"北京市东城区某街道{i % 100}号,1380013{i % 10000:04d},正常"
+        for i in range(300_000)
+    ]
     p = tmp_path / "households.csv"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     t = read_table(p, "households")

@@ -17,7 +17,7 @@ from graphaudit.api.auditlog import AuditLog
 from graphaudit.api.context import RunLock
 from graphaudit.api.state import State
 from graphaudit.api.tokens import TokenStore
-from graphaudit.queries import CHECKS
+from graphaudit.checks import CHECKS
 from graphaudit.synth import generate
 from tests.stores import loaded_store
 
@@ -49,16 +49,40 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     generate(tmp / "data", "village", seed=2)
     loaded_store(tmp, tmp / "data").close()
     db = tmp / "g.db"
-    tokens = {role: TokenStore(State(db / "state")).create(f"{role}用户", role)[1] for role in ("auditor", "investigator")}
+    tokens = {
+        role: TokenStore(State(db / "state")).create(f"{role}用户", role)[1]
+        for role in ("auditor", "investigator")
+    }
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "graphaudit.cli", "serve", "--db", str(db), "--port", str(port),
-                             "--workers", "2"], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "graphaudit.cli",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
         try:
-            if httpx.get(base + "/api/stats", headers={"Authorization": f"Bearer {tokens['auditor']}"}).status_code == 200:
+            if (
+                httpx.get(
+                    base + "/api/stats", headers={"Authorization": f"Bearer {tokens['auditor']}"}
+                ).status_code
+                == 200
+            ):
                 break
         except httpx.TransportError:
             pass
@@ -98,8 +122,12 @@ def test_checks_run_through_a_worker_give_the_direct_findings(served) -> None:  
 
     with LadybugStore(db, read_only=True) as s:
         direct = {name: len(CHECKS[name].run(s)) for name in ("deceased_recipient", "collusive_cluster")}
-    r = httpx.post(base + "/api/checks/run", json={"checks": list(direct)}, timeout=300,
-                   headers={"Authorization": f"Bearer {tokens['auditor']}"})
+    r = httpx.post(
+        base + "/api/checks/run",
+        json={"checks": list(direct)},
+        timeout=300,
+        headers={"Authorization": f"Bearer {tokens['auditor']}"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["counts"] == direct
 
@@ -121,5 +149,8 @@ def test_stops_cleanly(served) -> None:  # type: ignore[no-untyped-def]
     proc.send_signal(signal.SIGINT)
     assert proc.wait(30) == 0 or proc.returncode in (0, -signal.SIGINT)
     time.sleep(0.5)
-    assert not [p for p in workers if Path(f"/proc/{p}").exists() and "zombie" not in
-                Path(f"/proc/{p}/status").read_text().lower()]
+    assert not [
+        p
+        for p in workers
+        if Path(f"/proc/{p}").exists() and "zombie" not in Path(f"/proc/{p}/status").read_text().lower()
+    ]

@@ -68,7 +68,9 @@ def test_readers_keep_working_while_a_load_switches_generation(tmp_path: Path) -
         pid = reader.run("MATCH (p:Person {name: '李军'}) RETURN p.id AS id")[0]["id"]
         (month / "subsidies_2024-02.csv").write_text(
             "payment_id,program,recipient_id,recipient_name,household_id,amount,pay_date,approver_id\n"
-            f"FF-0101,低保,{pid},李军,H002,3600,2024-02-15,\n", encoding="utf-8")
+            f"FF-0101,低保,{pid},李军,H002,3600,2024-02-15,\n",
+            encoding="utf-8",
+        )
         seen: set[int] = set()
         errors: list[BaseException] = []
         stop = threading.Event()
@@ -96,14 +98,17 @@ def test_readers_keep_working_while_a_load_switches_generation(tmp_path: Path) -
         writer.close()
 
 
-def test_known_hubs_give_the_same_walks_as_counting(tmp_path: Path, village: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_known_hubs_give_the_same_walks_as_counting(
+    tmp_path: Path, village: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(walk_rules, "HUB", 8)  # a village's org, programmes and busy approvers become hubs
     store = loaded_store(tmp_path, village)
     try:
         hubs = hub_set(store)
-        degree = {(r["label"], r["id"]): r["c"] for r in store.run(
-            "MATCH (a)-[r]-() RETURN label(a) AS label, a.id AS id, count(r) AS c")}
+        degree = {
+            (r["label"], r["id"]): r["c"]
+            for r in store.run("MATCH (a)-[r]-() RETURN label(a) AS label, a.id AS id, count(r) AS c")
+        }
         assert hubs == {k for k, c in degree.items() if c > 8}
         assert any(label == "Org" for label, _ in hubs) and any(label == "Person" for label, _ in hubs)
         hub_people = sorted(i for label, i in hubs if label == "Person")[:5]
@@ -119,8 +124,9 @@ def test_known_hubs_give_the_same_walks_as_counting(tmp_path: Path, village: Pat
         store.close()
 
 
-def test_search_index_sees_a_new_load_without_blocking_readers(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_index_sees_a_new_load_without_blocking_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The server's search index notices a new generation (the embedded store's data version) and reloads;
     a load by another process is found on the next check."""
     from graphaudit.api import searchindex
@@ -137,7 +143,9 @@ def test_search_index_sees_a_new_load_without_blocking_readers(tmp_path: Path,
         month.mkdir()
         (month / "subsidies_2024-03.csv").write_text(
             "payment_id,program,recipient_id,recipient_name,household_id,amount,pay_date,approver_id\n"
-            "FF-0301,低保,,欧阳新,,1200,2024-03-15,\n", encoding="utf-8")
+            "FF-0301,低保,,欧阳新,,1200,2024-03-15,\n",
+            encoding="utf-8",
+        )
         ingest(month, writer)
         assert index.version() == first  # checked at most every REFRESH seconds
         monkeypatch.setattr(searchindex, "REFRESH", 0.0)

@@ -8,7 +8,6 @@ kinship rules and checks, so the generator's own verifier is not the only judge 
 from __future__ import annotations
 
 import csv
-import json
 import zipfile
 from collections import defaultdict, deque
 from pathlib import Path
@@ -17,10 +16,26 @@ import numpy as np
 import pytest
 
 from graphaudit.synth import SIZES, generate, load_truth
-from graphaudit.synth._codes import id_check_char, is_valid_resident_id, is_valid_uscc, make_uscc, resident_ids
+from graphaudit.synth._codes import (
+    id_check_char,
+    is_valid_resident_id,
+    is_valid_uscc,
+    make_uscc,
+    resident_ids,
+)
 
-CHECKS = ("kin_approved_subsidy", "cadre_family_beneficiary", "kin_contract", "hidden_link", "shared_account",
-          "deceased_recipient", "duplicate_payment", "split_contracts", "reciprocal_approval", "collusive_cluster")
+CHECKS = (
+    "kin_approved_subsidy",
+    "cadre_family_beneficiary",
+    "kin_contract",
+    "hidden_link",
+    "shared_account",
+    "deceased_recipient",
+    "duplicate_payment",
+    "split_contracts",
+    "reciprocal_approval",
+    "collusive_cluster",
+)
 RELATIONS = "户主 配偶 子 女 长子 次子 长女 次女 父亲 母亲 兄 弟 姐 妹 孙子 孙女 儿媳 女婿 其他".split()
 SOURCES = ["households", "relations", "cadres", "companies", "shareholders", "contracts"]
 
@@ -166,8 +181,16 @@ def test_cadres_posts(township: Path) -> None:
     assert {"公开招标", "询价", "直接发包"} <= {r["method"] for r in con}
     assert any(float(r["amount"]) >= 100_000 for r in con) and any(float(r["amount"]) < 100_000 for r in con)
     sub = read(township, "subsidies")
-    assert {"低保", "特困供养", "耕地地力保护补贴", "危房改造", "临时救助", "医疗救助", "教育资助", "产业扶贫"} == {
-        r["program"] for r in sub}
+    assert {
+        "低保",
+        "特困供养",
+        "耕地地力保护补贴",
+        "危房改造",
+        "临时救助",
+        "医疗救助",
+        "教育资助",
+        "产业扶贫",
+    } == {r["program"] for r in sub}
     assert all(r["pay_date"].startswith("2024-") for r in sub)
 
 
@@ -188,9 +211,14 @@ def test_truth_complete(size: str, village: Path, township: Path) -> None:
         assert all(len(v) >= 4 for v in by_check.values())
         kinds = {(n["would_be_check"], n["variant"]) for n in truth["near_misses"]}
         assert {c for c, _ in kinds} == set(CHECKS)
-        assert {("kin_approved_subsidy", "4hop"), ("cadre_family_beneficiary", "other_village"),
-                ("cadre_family_beneficiary", "out_of_office"), ("shared_account", "same_household"),
-                ("split_contracts", "91days"), ("split_contracts", "below")} <= kinds
+        assert {
+            ("kin_approved_subsidy", "4hop"),
+            ("cadre_family_beneficiary", "other_village"),
+            ("cadre_family_beneficiary", "out_of_office"),
+            ("shared_account", "same_household"),
+            ("split_contracts", "91days"),
+            ("split_contracts", "below"),
+        } <= kinds
         assert {1, 2, 3} <= {c["hops"] for c in by_check["kin_approved_subsidy"]}
         assert {1, 2, 3} <= {c["hops"] for c in by_check["kin_contract"]}
     records = {r["payment_id"] for r in read(folder, "subsidies")}
@@ -231,8 +259,18 @@ def kin_graph(folder: Path) -> dict[str, set[str]]:
     for members in homes.values():
         role: dict[str, list[str]] = defaultdict(list)
         for rel, pid in members:
-            key = {"长子": "子", "次子": "子", "长女": "女", "次女": "女", "兄": "sib", "弟": "sib", "姐": "sib",
-                   "妹": "sib", "孙子": "孙", "孙女": "孙"}.get(rel, rel)
+            key = {
+                "长子": "子",
+                "次子": "子",
+                "长女": "女",
+                "次女": "女",
+                "兄": "sib",
+                "弟": "sib",
+                "姐": "sib",
+                "妹": "sib",
+                "孙子": "孙",
+                "孙女": "孙",
+            }.get(rel, rel)
             role[key].append(pid)
         if len(role["户主"]) != 1:
             continue
@@ -275,7 +313,7 @@ def kin_graph(folder: Path) -> dict[str, set[str]]:
     for kids in parents.values():
         ks = sorted(kids)
         for i, a in enumerate(ks):
-            for b in ks[i + 1:]:
+            for b in ks[i + 1 :]:
                 link(a, b)
     return adj
 
@@ -320,11 +358,15 @@ def test_independent_recheck_from_files(township: Path) -> None:
     cad = read(township, "cadres")
     for p in pay:
         for c in cad:
-            if c["org_code"] == p["village_code"] and c["start_date"] <= p["pay_date"] and (
-                    not c["end_date"] or p["pay_date"] <= c["end_date"]):
+            if (
+                c["org_code"] == p["village_code"]
+                and c["start_date"] <= p["pay_date"]
+                and (not c["end_date"] or p["pay_date"] <= c["end_date"])
+            ):
                 if dist(c["person_id"], p["recipient_id"], 2) <= 2:
                     got["cadre_family_beneficiary"][(p["recipient_id"], p["program"], p["village_code"])].add(
-                        p["payment_id"])
+                        p["payment_id"]
+                    )
     households_of = defaultdict(set)
     for p in pay:
         households_of[p["bank_account"]].add(p["household_id"])
@@ -335,8 +377,9 @@ def test_independent_recheck_from_files(township: Path) -> None:
         assert {frozenset(v) for v in got[check].values()} == expect[check], check
 
 
-def contract_checks(folder: Path, adj: dict[str, set[str]], cad: list[dict[str, str]],
-                    pay: list[dict[str, str]]) -> dict[str, dict[object, set[str]]]:
+def contract_checks(
+    folder: Path, adj: dict[str, set[str]], cad: list[dict[str, str]], pay: list[dict[str, str]]
+) -> dict[str, dict[object, set[str]]]:
     """kin_contract, hidden_link, split_contracts and reciprocal_approval from the files."""
     comps = {c["company_id"]: c for c in read(folder, "companies")}
     holders = defaultdict(list)
@@ -352,10 +395,15 @@ def contract_checks(folder: Path, adj: dict[str, set[str]], cad: list[dict[str, 
     got: dict[str, dict[object, set[str]]] = defaultdict(lambda: defaultdict(set))
     for c in con:
         who = c["contractor_id"]
-        ppl = {who} if who not in comps else people(who).union(*[people(h) for h in holders[who] if h in comps])
+        ppl = (
+            {who} if who not in comps else people(who).union(*[people(h) for h in holders[who] if h in comps])
+        )
         for k in cad:
-            if k["org_code"] == c["org_code"] and k["start_date"] <= c["sign_date"] and (
-                    not k["end_date"] or c["sign_date"] <= k["end_date"]):
+            if (
+                k["org_code"] == c["org_code"]
+                and k["start_date"] <= c["sign_date"]
+                and (not k["end_date"] or c["sign_date"] <= k["end_date"])
+            ):
                 if any(near[k["person_id"]].get(p, 9) <= 3 for p in ppl):
                     got["kin_contract"][(c["org_code"], who)].add(c["contract_id"])
     # hidden_link: shared phone / address (whole household) or payment account
@@ -366,8 +414,12 @@ def contract_checks(folder: Path, adj: dict[str, set[str]], cad: list[dict[str, 
     for p in pay:
         by_value[("account", p["bank_account"])].add(p["recipient_id"])
     for cid, c in comps.items():
-        sharing = set().union(*[by_value.get((k, c[f]), set()) for k, f in (
-            ("phone", "phone"), ("address", "address"), ("account", "bank_account"))])
+        sharing = set().union(
+            *[
+                by_value.get((k, c[f]), set())
+                for k, f in (("phone", "phone"), ("address", "address"), ("account", "bank_account"))
+            ]
+        )
         if any(near[k].get(p, 9) <= 2 for k in cadres for p in sharing):
             got["hidden_link"][cid] = {x["contract_id"] for x in con if x["contractor_id"] == cid}
     # split_contracts: contractors related through a shared person or ownership
@@ -386,6 +438,7 @@ def contract_checks(folder: Path, adj: dict[str, set[str]], cad: list[dict[str, 
         if float(c["amount"]) < 100_000:
             small[(c["org_code"], find(c["contractor_id"]))].append(c)
     from datetime import date
+
     for key, cs in small.items():
         cs.sort(key=lambda c: c["sign_date"])
         for c in cs:
@@ -396,9 +449,18 @@ def contract_checks(folder: Path, adj: dict[str, set[str]], cad: list[dict[str, 
     # reciprocal_approval: A pays someone within 2 hops of cadre B and B someone within 2 hops of A
     favours = defaultdict(set)
     deals = [(p["approver_id"], {p["recipient_id"]}, p["payment_id"]) for p in pay]
-    deals += [(c["approver_id"], {c["contractor_id"]} if c["contractor_id"] not in comps else people(
-        c["contractor_id"]).union(*[people(h) for h in holders[c["contractor_id"]] if h in comps]), c["contract_id"])
-        for c in con]
+    deals += [
+        (
+            c["approver_id"],
+            {c["contractor_id"]}
+            if c["contractor_id"] not in comps
+            else people(c["contractor_id"]).union(
+                *[people(h) for h in holders[c["contractor_id"]] if h in comps]
+            ),
+            c["contract_id"],
+        )
+        for c in con
+    ]
     for a, ppl, rec in deals:
         for b in cadres:
             if b != a and any(near[b].get(p, 9) <= 2 for p in ppl):
@@ -421,8 +483,10 @@ def test_messy_encodings_headers_and_values(township_messy: Path) -> None:
     contracts = (township_messy / "contracts.csv").read_text(encoding="utf-8-sig")
     assert contracts.startswith("合同编号,项目名称") and "备注" in contracts.splitlines()[0]
     assert "元," in contracts and "年" in contracts
-    sub_text = "".join((township_messy / f"subsidies_2024-{m:02d}.csv").read_bytes().decode(
-        "gbk" if m % 2 else "utf-8-sig") for m in range(1, 13))
+    sub_text = "".join(
+        (township_messy / f"subsidies_2024-{m:02d}.csv").read_bytes().decode("gbk" if m % 2 else "utf-8-sig")
+        for m in range(1, 13)
+    )
     assert "￥" in sub_text and "," in sub_text and "/" in sub_text and "社保卡号" in sub_text
     with zipfile.ZipFile(township_messy / "households.xlsx") as z:
         assert "xl/worksheets/sheet1.xml" in z.namelist()
@@ -431,7 +495,9 @@ def test_messy_encodings_headers_and_values(township_messy: Path) -> None:
     ws = load_workbook(township_messy / "households.xlsx", read_only=True).worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows)
-    assert header[:6] == ("户号", "公民身份号码", "姓名", "与户主关系", "性别", "出生日期") and "民族" in header
+    assert (
+        header[:6] == ("户号", "公民身份号码", "姓名", "与户主关系", "性别", "出生日期") and "民族" in header
+    )
     first = [next(rows) for _ in range(3000)]
     assert all(hasattr(r[5], "year") for r in first)  # real Excel date cells
     assert any(isinstance(r[1], str) and r[1].endswith("x") for r in first)
@@ -465,18 +531,3 @@ def test_messy_manifest_lists_every_bad_id(township_messy: Path) -> None:
     assert not case_people & {m["person_id"] for m in manifest["missing_ids"]}
     case_records = {r for c in truth["cases"] + truth["near_misses"] for r in c["record_ids"]}
     assert not case_records & {m.get("payment_id") for m in manifest["missing_ids"]}
-
-
-def test_fallback_without_shared_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from graphaudit.synth import names, places
-
-    monkeypatch.setenv("GRAPHAUDIT_SHARED", str(tmp_path / "nowhere"))
-    places._load.cache_clear()
-    names.surname_table.cache_clear()
-    try:
-        r = generate(tmp_path / "out", "village", seed=3)
-        truth = json.loads(r.truth_path.read_text(encoding="utf-8"))
-        assert truth["cases"] and truth["warnings"] == []
-    finally:
-        places._load.cache_clear()
-        names.surname_table.cache_clear()

@@ -18,15 +18,23 @@ import uvicorn
 
 from graphaudit.api.app import create_app
 from graphaudit.api.roles import Role
-from graphaudit.queries import CHECKS
+from graphaudit.checks import CHECKS
+from tests.stores import loaded_store
 from tests.test_api import WORLD_CHECKS
 from tests.test_checks import world
-from tests.stores import loaded_store
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -107,7 +115,7 @@ def shot(page: Any, name: str) -> None:
 def run_checks(site: Site) -> None:
     svc = site.app.state.services
     if not svc.findings.summary()["by_check"]:
-        from graphaudit.queries import run_checks as run
+        from graphaudit.checks import run_checks as run
 
         who = svc.tokens.verify(site.tokens["auditor"])
         svc.findings.save_run(run(svc.store, WORLD_CHECKS), {}, who, 0.0)
@@ -115,27 +123,38 @@ def run_checks(site: Site) -> None:
 
 def canvas_painted(page: Any) -> int:
     """How many pixels of the graph's canvas are painted (not transparent, not background)."""
-    return int(page.evaluate("""() => {
+    return int(
+        page.evaluate("""() => {
         const c = document.querySelector('#graph canvas');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0;
         for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) n++;
-        return n; }"""))
+        return n; }""")
+    )
 
 
 def click_node(page: Any, ref: str) -> None:
     """A real mouse click on a node of the graph, where vis drew it."""
     page.evaluate("(r) => gaGraph.network.stopSimulation()", ref)
-    xy = page.evaluate("""(r) => { const p = gaGraph.network.getPositions([r])[r];
+    xy = page.evaluate(
+        """(r) => { const p = gaGraph.network.getPositions([r])[r];
         const d = gaGraph.network.canvasToDOM(p); const b = document.querySelector('#graph canvas').getBoundingClientRect();
-        return [b.left + d.x, b.top + d.y]; }""", ref)
+        return [b.left + d.x, b.top + d.y]; }""",
+        ref,
+    )
     page.mouse.click(xy[0], xy[1])
 
 
 def test_login_rejects_a_bad_token(browser: Any, site: Site) -> None:
     page = browser.new_page()
-    page.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
-               else (site.outside.append(r.request.url), r.abort()))
+    page.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if urlparse(r.request.url).hostname == "127.0.0.1"
+            else (site.outside.append(r.request.url), r.abort())
+        ),
+    )
     page.goto(site.base + "/explorer")
     page.fill("#token", "ga_wrong")
     page.click("button[type=submit]")
@@ -156,7 +175,9 @@ def test_findings_page_lists_most_severe_first_and_filters(browser: Any, site: S
     shot(page, "findings")
     page.select_option("select[name=check]", "deceased_recipient")
     page.click("#filters button[type=submit]")
-    page.wait_for_function("() => [...document.querySelectorAll('tr.row .check-name')].every(e => e.textContent.includes('死亡'))")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('tr.row .check-name')].every(e => e.textContent.includes('死亡'))"
+    )
     assert 0 < page.locator("tr.row").count() < len(sev)
     assert "check=deceased_recipient" in page.url
     assert page.errors == []
@@ -249,12 +270,15 @@ def test_auditor_runs_the_checks_from_the_findings_page(browser: Any, site: Site
     page = open_page(browser, site, "auditor")
     page.wait_for_selector("#run-checks")
     page.click("#run-checks")
-    page.wait_for_function("() => document.querySelector('#run-status').textContent.includes('检查完成')",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelector('#run-status').textContent.includes('检查完成')", timeout=120_000
+    )
     svc = site.app.state.services
     total = sum(svc.findings.summary()["by_check"].values())
     assert f"{total} 条线索" in page.inner_text("#run-status")
-    assert set(svc.findings.summary()["by_check"]) <= set(CHECKS) and svc.findings.summary()["last_run"]["checks"] == list(CHECKS)
+    assert set(svc.findings.summary()["by_check"]) <= set(CHECKS) and svc.findings.summary()["last_run"][
+        "checks"
+    ] == list(CHECKS)
     page.wait_for_function(f"() => document.querySelector('.stat')?.textContent.startsWith('{total}')")
     assert not page.locator("#run-checks").is_disabled()
     shot(page, "findings-run")

@@ -54,8 +54,14 @@ def _is_page(request: Request) -> bool:
 
 def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
     """The API and web pages over ``store``, with tokens, findings, reviews and audit log in ``state_dir``."""
-    app = FastAPI(title="graphaudit", version="1", description=DESCRIPTION, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(
+        title="graphaudit",
+        version="1",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.state.services = Services(SharedStore(store), State(state_dir))
     for module in (search, graph, findings, checks, exports, stats, admin, pages):
         app.include_router(module.router)
@@ -66,8 +72,12 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        if exc.status_code == 401 and _is_page(request) and request.method == "GET" \
-                and not request.url.path.startswith("/static/"):
+        if (
+            exc.status_code == 401
+            and _is_page(request)
+            and request.method == "GET"
+            and not request.url.path.startswith("/static/")
+        ):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
@@ -76,9 +86,13 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
         errors = exc.errors()
         first = errors[0] if errors else {}
         where = ".".join(str(x) for x in first.get("loc", ()))
-        return JSONResponse({"detail": f"参数错误 invalid {where}: {first.get('msg', 'invalid request')}",
-                             "errors": [{k: e.get(k) for k in ("loc", "msg", "type")} for e in errors]},
-                            status_code=422)
+        return JSONResponse(
+            {
+                "detail": f"参数错误 invalid {where}: {first.get('msg', 'invalid request')}",
+                "errors": [{k: e.get(k) for k in ("loc", "msg", "type")} for e in errors],
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(GraphAuditError)
     async def graphaudit_error(request: Request, exc: GraphAuditError) -> Response:

@@ -22,18 +22,30 @@ class AuditLog:
     def __init__(self, state: State) -> None:
         self.state = state
 
-    def record(self, who: Principal, action: str, method: str, path: str, params: dict[str, Any],
-               client: str = "") -> None:
+    def record(
+        self, who: Principal, action: str, method: str, path: str, params: dict[str, Any], client: str = ""
+    ) -> None:
         """Append one entry."""
         with self.state.connect() as c:
-            c.execute("INSERT INTO audit_log (at, token_id, who, role, action, method, path, params, client) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      (datetime.now().astimezone().isoformat(timespec="milliseconds"), who.token_id, who.name,
-                       who.role.value, action, method, path,
-                       json.dumps(params, ensure_ascii=False, sort_keys=True, default=str), client))
+            c.execute(
+                "INSERT INTO audit_log (at, token_id, who, role, action, method, path, params, client) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    datetime.now().astimezone().isoformat(timespec="milliseconds"),
+                    who.token_id,
+                    who.name,
+                    who.role.value,
+                    action,
+                    method,
+                    path,
+                    json.dumps(params, ensure_ascii=False, sort_keys=True, default=str),
+                    client,
+                ),
+            )
 
-    def read(self, offset: int = 0, limit: int = 100, who: str | None = None,
-             action: str | None = None) -> tuple[int, list[dict[str, Any]]]:
+    def read(
+        self, offset: int = 0, limit: int = 100, who: str | None = None, action: str | None = None
+    ) -> tuple[int, list[dict[str, Any]]]:
         """(total, entries newest first), optionally only one person's or one action's."""
         where, args = [], []
         if who:
@@ -45,6 +57,7 @@ class AuditLog:
         cond = f"WHERE {' AND '.join(where)}" if where else ""
         with self.state.connect() as c:
             total = c.execute(f"SELECT count(*) FROM audit_log {cond}", args).fetchone()[0]
-            rows = c.execute(f"SELECT * FROM audit_log {cond} ORDER BY id DESC LIMIT ? OFFSET ?",
-                             [*args, limit, offset]).fetchall()
+            rows = c.execute(
+                f"SELECT * FROM audit_log {cond} ORDER BY id DESC LIMIT ? OFFSET ?", [*args, limit, offset]
+            ).fetchall()
         return int(total), [dict(r, params=json.loads(r["params"])) for r in rows]

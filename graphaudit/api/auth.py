@@ -27,8 +27,11 @@ class NotLoggedIn(HTTPException):
     """401: no live token (pages turn this into a redirect to the login form)."""
 
     def __init__(self) -> None:
-        super().__init__(401, "缺少或无效的访问令牌 (missing, revoked or invalid token)",
-                         headers={"WWW-Authenticate": "Bearer"})
+        super().__init__(
+            401,
+            "缺少或无效的访问令牌 (missing, revoked or invalid token)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 @dataclass
@@ -54,9 +57,14 @@ class Caller:
         self.svc.audit.record(self.who, action, req.method, req.url.path, params or {}, client)
 
     def describe(self) -> dict[str, Any]:
-        return {"token_id": self.who.token_id, "name": self.who.name, "role": self.who.role.value,
-                "role_zh": ROLE_ZH[self.who.role], "show_ids": self.show_ids,
-                "permissions": sorted(p.value for p in Permission if self.may(p))}
+        return {
+            "token_id": self.who.token_id,
+            "name": self.who.name,
+            "role": self.who.role.value,
+            "role_zh": ROLE_ZH[self.who.role],
+            "show_ids": self.show_ids,
+            "permissions": sorted(p.value for p in Permission if self.may(p)),
+        }
 
 
 def token_of(request: Request) -> str:
@@ -77,12 +85,22 @@ def require(permission: Permission, action: str | None = None) -> Callable[..., 
             raise NotLoggedIn()
         caller = Caller(who, svc, request)
         if not caller.may(permission):
-            raise HTTPException(403, f"角色“{ROLE_ZH[who.role]}”无权执行此操作 "
-                                     f"(role {who.role.value} lacks permission {permission.value})")
+            raise HTTPException(
+                403,
+                f"角色“{ROLE_ZH[who.role]}”无权执行此操作 "
+                f"(role {who.role.value} lacks permission {permission.value})",
+            )
         if action:
-            caller.log(action, {**request.path_params, **{k: request.query_params.getlist(k)
-                                                          if len(request.query_params.getlist(k)) > 1
-                                                          else v for k, v in request.query_params.items()}})
+            caller.log(
+                action,
+                {
+                    **request.path_params,
+                    **{
+                        k: request.query_params.getlist(k) if len(request.query_params.getlist(k)) > 1 else v
+                        for k, v in request.query_params.items()
+                    },
+                },
+            )
         return caller
 
     return dep

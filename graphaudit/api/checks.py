@@ -15,7 +15,7 @@ from graphaudit.api.context import Services
 from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import CheckInfo, CheckParam, Job, RunRequest, RunResult
 from graphaudit.api.tokens import Principal
-from graphaudit.queries import CHECKS, CheckParamError, resolve_params, run_checks
+from graphaudit.checks import CHECKS, CheckParamError, resolve_params, run_checks
 
 __all__ = ["router", "run", "start"]
 
@@ -25,9 +25,20 @@ router = APIRouter(prefix="/api/checks", tags=["checks 检查"])
 @router.get("", response_model=list[CheckInfo], summary="检查列表 The checks and their parameters")
 def list_checks(caller: Caller = Depends(require(Permission.read_findings))) -> list[CheckInfo]:
     """每项检查的名称、中文标题、说明和参数（含默认值）。Each check's name, title, description and parameters."""
-    return [CheckInfo(name=c.name, title=c.title, description=c.description,
-                      params=[CheckParam(name=p.name, type=p.type.__name__, default=p.default, help=p.help,
-                                         min=p.min, max=p.max) for p in c.all_params]) for c in CHECKS.values()]
+    return [
+        CheckInfo(
+            name=c.name,
+            title=c.title,
+            description=c.description,
+            params=[
+                CheckParam(
+                    name=p.name, type=p.type.__name__, default=p.default, help=p.help, min=p.min, max=p.max
+                )
+                for p in c.all_params
+            ],
+        )
+        for c in CHECKS.values()
+    ]
 
 
 def _names(body: RunRequest) -> list[str]:
@@ -63,8 +74,12 @@ def _background(svc: Services, who: Principal, names: list[str], params: dict[st
     """The body of a background run: progress into the job, findings saved as by :func:`run`."""
     try:
         t0 = time.perf_counter()
-        results = run_checks(svc.store, names, params,  # type: ignore[arg-type]
-                             on_check=lambda name: svc.jobs.progress(job_id, name, names.index(name)))
+        results = run_checks(
+            svc.store,
+            names,
+            params,  # type: ignore[arg-type]
+            on_check=lambda name: svc.jobs.progress(job_id, name, names.index(name)),
+        )
         seconds = time.perf_counter() - t0
         run_id = svc.findings.save_run(results, params, who, seconds)
         svc.jobs.finish(job_id, run_id, {k: len(v) for k, v in results.items()}, seconds)
@@ -80,8 +95,12 @@ def start(caller: Caller, body: RunRequest) -> Job:
     _lock(caller)
     try:
         job_id = caller.svc.jobs.create(caller.who, names, body.params)
-        threading.Thread(target=_background, args=(caller.svc, caller.who, names, body.params, job_id),
-                         name=f"checks-job-{job_id}", daemon=True).start()
+        threading.Thread(
+            target=_background,
+            args=(caller.svc, caller.who, names, body.params, job_id),
+            name=f"checks-job-{job_id}",
+            daemon=True,
+        ).start()
     except BaseException:
         caller.svc.run_lock.release()
         raise
@@ -90,8 +109,12 @@ def start(caller: Caller, body: RunRequest) -> Job:
     return Job(**job)
 
 
-@router.post("/run", response_model=RunResult, summary="运行检查 Run checks",
-             responses={202: {"model": Job, "description": "已在后台开始 started in the background (wait=false)"}})
+@router.post(
+    "/run",
+    response_model=RunResult,
+    summary="运行检查 Run checks",
+    responses={202: {"model": Job, "description": "已在后台开始 started in the background (wait=false)"}},
+)
 def run_endpoint(body: RunRequest, caller: Caller = Depends(require(Permission.run_checks))) -> Any:
     """运行所选检查（默认全部）并保存线索；同一检查上次的线索被替换，核查状态保留（finding_id 稳定）。
     Run the selected checks (all by default) and save their findings, replacing those of the same checks'

@@ -57,8 +57,9 @@ class SharedStore:
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.inner.run_named(name, params)
 
-    def subgraph(self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None,
-                 limit: int = 5000) -> nx.MultiDiGraph:
+    def subgraph(
+        self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None, limit: int = 5000
+    ) -> nx.MultiDiGraph:
         return self.inner.subgraph(node_ids, hops, rel_types, limit)
 
     def stats(self) -> dict[str, int]:

@@ -34,10 +34,15 @@ __all__ = ["router", "render", "FORMATS"]
 router = APIRouter(prefix="/api", tags=["export 导出"])
 
 #: Format → (media type, file suffix); csv (a folder for neo4j-admin) comes as a zip.
-FORMATS = {"json": ("application/json", ".json"), "graphml": ("application/graphml+xml", ".graphml"),
-           "gexf": ("application/gexf+xml", ".gexf"), "csv": ("application/zip", ".neo4j-csv.zip"),
-           "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
-           "ftm": ("application/x-ndjson", ".ftm.json"), "html": ("text/html; charset=utf-8", ".html")}
+FORMATS = {
+    "json": ("application/json", ".json"),
+    "graphml": ("application/graphml+xml", ".graphml"),
+    "gexf": ("application/gexf+xml", ".gexf"),
+    "csv": ("application/zip", ".neo4j-csv.zip"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "ftm": ("application/x-ndjson", ".ftm.json"),
+    "html": ("text/html; charset=utf-8", ".html"),
+}
 assert set(FORMATS) == set(WRITERS), "every export format is offered by the API"
 PATTERN = "^(" + "|".join(FORMATS) + ")$"
 
@@ -59,31 +64,43 @@ def render(g: nx.MultiDiGraph, fmt: str, caller: Caller, findings: list[Finding]
 
 def _download(body: bytes, fmt: str, stem: str) -> Response:
     media, suffix = FORMATS[fmt]
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{stem}{suffix}"'})
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{stem}{suffix}"'}
+    )
 
 
 Fmt = Annotated[str, Query(pattern=PATTERN, description="格式 format: " + ", ".join(FORMATS))]
 
 
-@router.get("/findings/{finding_id}/export", summary="导出线索证据子图 Export a finding's evidence",
-            response_class=Response, responses={200: {"content": {m: {} for m, _ in FORMATS.values()}}})
-def export_finding(finding_id: str, format: Fmt = "json",
-                   caller: Caller = Depends(require(Permission.export, "export_finding"))) -> Response:
+@router.get(
+    "/findings/{finding_id}/export",
+    summary="导出线索证据子图 Export a finding's evidence",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m, _ in FORMATS.values()}}},
+)
+def export_finding(
+    finding_id: str,
+    format: Fmt = "json",
+    caller: Caller = Depends(require(Permission.export, "export_finding")),
+) -> Response:
     """线索的证据子图（路径节点、其间关系及若干邻居）。The finding's evidence subgraph, as the finding page shows it."""
     f = load_finding(caller, finding_id)
     g = evidence_subgraph(caller, f)
     return _download(render(g, format, caller, [f]), format, f"finding-{finding_id}")
 
 
-@router.post("/export", summary="导出所选节点的子图 Export the subgraph around selected nodes",
-             response_class=Response, responses={200: {"content": {m: {} for m, _ in FORMATS.values()}}})
-def export_selection(body: ExportRequest,
-                     caller: Caller = Depends(require(Permission.export))) -> Response:
+@router.post(
+    "/export",
+    summary="导出所选节点的子图 Export the subgraph around selected nodes",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m, _ in FORMATS.values()}}},
+)
+def export_selection(body: ExportRequest, caller: Caller = Depends(require(Permission.export))) -> Response:
     """所选节点及其 N 跳之内的邻居（最多 3000 个节点）。The selected nodes and their neighbours within N hops
     (at most 3000 nodes; hubs are not walked through)."""
     caller.log("export_selection", body.model_dump())
     starts = sorted({resolve(caller, r) for r in body.refs})
-    g = walk(caller.svc.store, starts, hops=body.hops, cap=NODE_CAP, through_hubs=True,
-             hubs=caller.svc.hubs()).graph
+    g = walk(
+        caller.svc.store, starts, hops=body.hops, cap=NODE_CAP, through_hubs=True, hubs=caller.svc.hubs()
+    ).graph
     return _download(render(g, body.format, caller), body.format, "selection")

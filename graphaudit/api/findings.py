@@ -11,13 +11,22 @@ from graphaudit.api.auth import Caller, require
 from graphaudit.api.findingstore import SORTS
 from graphaudit.api.reviews import CommentRequired, Status, TransitionError
 from graphaudit.api.roles import Permission
-from graphaudit.api.schemas import (Edge, FindingDetail, FindingPage, FindingSummary, Graph, Node, Review,
-                                    ReviewChange, ReviewRequest)
+from graphaudit.api.schemas import (
+    Edge,
+    FindingDetail,
+    FindingPage,
+    FindingSummary,
+    Graph,
+    Node,
+    Review,
+    ReviewChange,
+    ReviewRequest,
+)
 from graphaudit.api.view import graph_view
 from graphaudit.api.walk import walk
+from graphaudit.checks import CHECKS
 from graphaudit.findings import Finding, mask_id
 from graphaudit.model import MODEL
-from graphaudit.queries import CHECKS
 
 __all__ = ["router", "load_finding", "evidence_subgraph", "evidence_graph", "path_keys", "CONTEXT"]
 
@@ -71,27 +80,35 @@ def _path(caller: Caller, f: Finding) -> tuple[list[str], list[Edge]]:
         a, b = refs[i], refs[i + 1]
         if r.get("direction") == "<-":
             a, b = b, a
-        edges.append(Edge(**{"from": a, "to": b, "type": r["type"], "type_zh": MODEL.rels[r["type"]].zh,
-                             "props": {}}))
+        edges.append(
+            Edge(**{"from": a, "to": b, "type": r["type"], "type_zh": MODEL.rels[r["type"]].zh, "props": {}})
+        )
     return refs, edges
 
 
 def summary(row: dict[str, Any], show_ids: bool) -> FindingSummary:
     people = row["person_ids"] if show_ids else [mask_id(p) for p in row["person_ids"]]
-    return FindingSummary(**{**row, "person_ids": people, "check_title": title(row["check"]),
-                             "amount": round(row["amount"], 2)})
+    return FindingSummary(
+        **{**row, "person_ids": people, "check_title": title(row["check"]), "amount": round(row["amount"], 2)}
+    )
 
 
 @router.get("", response_model=FindingPage, summary="线索列表 List findings")
 def list_findings(
     check: Annotated[str | None, Query(max_length=64, description="检查名 check name")] = None,
-    org: Annotated[str | None, Query(pattern=r"^\d{1,12}$", description="单位代码（前缀） org code or prefix")] = None,
+    org: Annotated[
+        str | None, Query(pattern=r"^\d{1,12}$", description="单位代码（前缀） org code or prefix")
+    ] = None,
     min_severity: Annotated[int | None, Query(ge=0, le=100, description="最低严重程度")] = None,
     max_severity: Annotated[int | None, Query(ge=0, le=100, description="最高严重程度")] = None,
     status: Annotated[Status | None, Query(description="核查状态 review status")] = None,
-    sort: Annotated[str, Query(pattern="^(" + "|".join(s.replace("-", r"\-") for s in SORTS) + ")$",
-                               description="排序 -severity (default), severity, -amount, amount, org, check")
-                    ] = "-severity",
+    sort: Annotated[
+        str,
+        Query(
+            pattern="^(" + "|".join(s.replace("-", r"\-") for s in SORTS) + ")$",
+            description="排序 -severity (default), severity, -amount, amount, org, check",
+        ),
+    ] = "-severity",
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     caller: Caller = Depends(require(Permission.read_findings, "list_findings")),
@@ -101,15 +118,27 @@ def list_findings(
     (code prefix: a township's code includes its villages), severity and review status."""
     if check is not None and check not in CHECKS:
         raise HTTPException(422, f"未知检查 unknown check {check!r} (checks: {', '.join(CHECKS)})")
-    total, rows = caller.svc.findings.query(check=check, org=org, min_severity=min_severity,
-                                            max_severity=max_severity, status=status.value if status else None,
-                                            sort=sort, offset=offset, limit=limit)
-    return FindingPage(total=total, offset=offset, limit=limit,
-                       items=[summary(r, caller.show_ids) for r in rows])
+    total, rows = caller.svc.findings.query(
+        check=check,
+        org=org,
+        min_severity=min_severity,
+        max_severity=max_severity,
+        status=status.value if status else None,
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+    return FindingPage(
+        total=total, offset=offset, limit=limit, items=[summary(r, caller.show_ids) for r in rows]
+    )
 
 
-@router.get("/{finding_id}", response_model=FindingDetail, response_model_by_alias=True,
-            summary="线索详情与证据子图 A finding with its evidence")
+@router.get(
+    "/{finding_id}",
+    response_model=FindingDetail,
+    response_model_by_alias=True,
+    summary="线索详情与证据子图 A finding with its evidence",
+)
 def finding_detail(
     finding_id: str,
     context: Annotated[int, Query(ge=0, le=200, description="路径外的邻居节点数 context nodes")] = CONTEXT,
@@ -120,15 +149,21 @@ def finding_detail(
     relationships among them, and a few neighbours) and the review history."""
     f = load_finding(caller, finding_id)
     refs, edges = _path(caller, f)
-    return FindingDetail(finding=f.to_dict(caller.show_ids), check_title=title(f.check),
-                         review=Review(**caller.svc.reviews.status(finding_id)),
-                         history=[ReviewChange(**h) for h in caller.svc.reviews.history(finding_id)],
-                         graph=evidence_graph(caller, f, context), path_refs=refs, path_edges=edges)
+    return FindingDetail(
+        finding=f.to_dict(caller.show_ids),
+        check_title=title(f.check),
+        review=Review(**caller.svc.reviews.status(finding_id)),
+        history=[ReviewChange(**h) for h in caller.svc.reviews.history(finding_id)],
+        graph=evidence_graph(caller, f, context),
+        path_refs=refs,
+        path_edges=edges,
+    )
 
 
 @router.post("/{finding_id}/review", response_model=Review, summary="设置核查状态 Set review status")
-def set_review(finding_id: str, body: ReviewRequest,
-               caller: Caller = Depends(require(Permission.review))) -> Review:
+def set_review(
+    finding_id: str, body: ReviewRequest, caller: Caller = Depends(require(Permission.review))
+) -> Review:
     """新线索 → 核查中 → 属实 / 不属实（结论需填写意见；已结论可退回核查中）。409 when the move is not allowed.
     New lead → being verified → substantiated / unsubstantiated (a conclusion needs a comment; a concluded
     finding can be reopened)."""

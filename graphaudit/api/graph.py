@@ -63,12 +63,20 @@ def _cached_walk(caller: Caller, label: str, node_id: str, hops: int, rel_types:
 
 def _order(g: nx.MultiDiGraph, dist: dict[str, int]) -> list[str]:
     labels = {label: i for i, label in enumerate(MODEL.nodes)}
-    return sorted(dist, key=lambda k: (dist[k], labels[g.nodes[k]["label"]],
-                                       str(g.nodes[k].get(MODEL.nodes[g.nodes[k]["label"]].caption) or ""), k))
+    return sorted(
+        dist,
+        key=lambda k: (
+            dist[k],
+            labels[g.nodes[k]["label"]],
+            str(g.nodes[k].get(MODEL.nodes[g.nodes[k]["label"]].caption) or ""),
+            k,
+        ),
+    )
 
 
-def neighbourhood(caller: Caller, ref: str, hops: int, rel_types: list[str] | None, offset: int,
-                  limit: int) -> Neighbourhood:
+def neighbourhood(
+    caller: Caller, ref: str, hops: int, rel_types: list[str] | None, offset: int, limit: int
+) -> Neighbourhood:
     """One page of the neighbourhood of node ``ref`` (see :class:`~graphaudit.api.schemas.Neighbourhood`)."""
     label, node_id = resolve(caller, ref)
     w = _cached_walk(caller, label, node_id, hops, rel_types)
@@ -78,15 +86,24 @@ def neighbourhood(caller: Caller, ref: str, hops: int, rel_types: list[str] | No
         raise HTTPException(404, f"节点不存在 no {label} node with this id")
     dist = hop_order(g, [center])
     order = [k for k in _order(g, dist) if k != center]
-    page = order[offset:offset + limit]
-    upto = {center, *order[:offset + limit]}
+    page = order[offset : offset + limit]
+    upto = {center, *order[: offset + limit]}
     fresh = set(page) | ({center} if offset == 0 else set())
     shown = [center, *page]
-    views = [Node(**node_view(g.nodes[k]["label"], g.nodes[k], caller.svc.refs, caller.show_ids), hop=dist[k])
-             for k in shown]
-    return Neighbourhood(center=views[0], nodes=views[1:], edges=_page_edges(g, upto, fresh, caller),
-                         total=len(order), offset=offset, limit=limit,
-                         truncated=w.truncated, hubs=sorted(_ref(caller, g, k) for k in w.hubs if k != center))
+    views = [
+        Node(**node_view(g.nodes[k]["label"], g.nodes[k], caller.svc.refs, caller.show_ids), hop=dist[k])
+        for k in shown
+    ]
+    return Neighbourhood(
+        center=views[0],
+        nodes=views[1:],
+        edges=_page_edges(g, upto, fresh, caller),
+        total=len(order),
+        offset=offset,
+        limit=limit,
+        truncated=w.truncated,
+        hubs=sorted(_ref(caller, g, k) for k in w.hubs if k != center),
+    )
 
 
 def _ref(caller: Caller, g: nx.MultiDiGraph, k: str) -> str:
@@ -96,18 +113,28 @@ def _ref(caller: Caller, g: nx.MultiDiGraph, k: str) -> str:
 def _page_edges(g: nx.MultiDiGraph, upto: set[str], new: set[str], caller: Caller) -> list[Edge]:
     """Edges among ``upto`` with at least one end in ``new``: only the new nodes' own edges are looked at
     (a hub's neighbourhood holds thousands of edges; a page needs a few dozen)."""
-    picked = {(u, v, t) for n in new
-              for u, v, t in (*g.out_edges(n, keys=True), *g.in_edges(n, keys=True)) if u in upto and v in upto}
+    picked = {
+        (u, v, t)
+        for n in new
+        for u, v, t in (*g.out_edges(n, keys=True), *g.in_edges(n, keys=True))
+        if u in upto and v in upto
+    }
     _, edges = graph_view(g.edge_subgraph(picked), caller.svc.refs, caller.show_ids)
     return [Edge(**e) for e in edges]
 
 
-@router.get("/neighbourhood", response_model=Neighbourhood, response_model_by_alias=True,
-            summary="节点邻域（分页） A node's neighbourhood, paged")
+@router.get(
+    "/neighbourhood",
+    response_model=Neighbourhood,
+    response_model_by_alias=True,
+    summary="节点邻域（分页） A node's neighbourhood, paged",
+)
 def neighbourhood_endpoint(
     ref: Annotated[str, Query(min_length=3, max_length=200, description="节点引用 node ref (from search)")],
     hops: Annotated[int, Query(ge=1, le=3, description="跳数 hops")] = 1,
-    rel: Annotated[list[RelType] | None, Query(description="只沿这些关系 only these relationship types")] = None,
+    rel: Annotated[
+        list[RelType] | None, Query(description="只沿这些关系 only these relationship types")
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=NODE_CAP)] = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="每页节点数 nodes per page")] = 50,
     caller: Caller = Depends(require(Permission.explore, "neighbourhood")),

@@ -15,7 +15,7 @@ from typing import Any
 
 from graphaudit.api.state import State
 from graphaudit.api.tokens import Principal
-from graphaudit.neo4j_server import pid_alive
+from graphaudit.neo4j_local.server import pid_alive
 
 __all__ = ["JobStore"]
 
@@ -32,10 +32,19 @@ class JobStore:
 
     def create(self, who: Principal, checks: list[str], params: dict[str, Any]) -> int:
         with self.state.connect() as c:
-            cur = c.execute("INSERT INTO jobs (started_at, by_token, by_name, checks, params, status, total, pid) "
-                            "VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
-                            (_now(), who.token_id, who.name, json.dumps(checks),
-                             json.dumps(params, ensure_ascii=False, default=str), len(checks), os.getpid()))
+            cur = c.execute(
+                "INSERT INTO jobs (started_at, by_token, by_name, checks, params, status, total, pid) "
+                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+                (
+                    _now(),
+                    who.token_id,
+                    who.name,
+                    json.dumps(checks),
+                    json.dumps(params, ensure_ascii=False, default=str),
+                    len(checks),
+                    os.getpid(),
+                ),
+            )
             return int(cur.lastrowid or 0)
 
     def progress(self, job_id: int, current: str, done: int) -> None:
@@ -44,14 +53,18 @@ class JobStore:
 
     def finish(self, job_id: int, run_id: int, counts: dict[str, int], seconds: float) -> None:
         with self.state.connect() as c:
-            c.execute("UPDATE jobs SET status = 'done', current = NULL, done = total, run_id = ?, counts = ?, "
-                      "seconds = ?, finished_at = ? WHERE id = ?",
-                      (run_id, json.dumps(counts), seconds, _now(), job_id))
+            c.execute(
+                "UPDATE jobs SET status = 'done', current = NULL, done = total, run_id = ?, counts = ?, "
+                "seconds = ?, finished_at = ? WHERE id = ?",
+                (run_id, json.dumps(counts), seconds, _now(), job_id),
+            )
 
     def fail(self, job_id: int, error: str) -> None:
         with self.state.connect() as c:
-            c.execute("UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
-                      (error[:2000], _now(), job_id))
+            c.execute(
+                "UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
+                (error[:2000], _now(), job_id),
+            )
 
     def get(self, job_id: int) -> dict[str, Any] | None:
         """The job as the API shows it, or None."""
@@ -63,9 +76,18 @@ class JobStore:
         if job["status"] == "running" and not (job["pid"] and pid_alive(job["pid"])):
             self.fail(job_id, "服务器在运行中停止 the server stopped during the run")
             return self.get(job_id)
-        return {"id": job["id"], "status": job["status"], "started_at": job["started_at"],
-                "finished_at": job["finished_at"], "by": job["by_name"], "checks": json.loads(job["checks"]),
-                "current": job["current"], "done": job["done"], "total": job["total"], "run_id": job["run_id"],
-                "counts": json.loads(job["counts"]) if job["counts"] else None,
-                "seconds": round(job["seconds"], 3) if job["seconds"] is not None else None,
-                "error": job["error"]}
+        return {
+            "id": job["id"],
+            "status": job["status"],
+            "started_at": job["started_at"],
+            "finished_at": job["finished_at"],
+            "by": job["by_name"],
+            "checks": json.loads(job["checks"]),
+            "current": job["current"],
+            "done": job["done"],
+            "total": job["total"],
+            "run_id": job["run_id"],
+            "counts": json.loads(job["counts"]) if job["counts"] else None,
+            "seconds": round(job["seconds"], 3) if job["seconds"] is not None else None,
+            "error": job["error"],
+        }

@@ -21,8 +21,8 @@ from graphaudit.api.auth import COOKIE, Caller, require
 from graphaudit.api.context import Services, services
 from graphaudit.api.reviews import NEXT, Status
 from graphaudit.api.roles import Permission
+from graphaudit.checks import CHECKS
 from graphaudit.model import MODEL
-from graphaudit.queries import CHECKS
 
 __all__ = ["router", "WEB"]
 
@@ -34,12 +34,19 @@ MEDIA = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", 
 
 
 def _context(request: Request, caller: Caller, **extra: Any) -> dict[str, Any]:
-    model = {"nodes": {k: {"zh": n.zh, "caption": n.caption, "color": n.color} for k, n in MODEL.nodes.items()},
-             "relationships": {k: {"zh": r.zh, "kin": r.kin} for k, r in MODEL.rels.items()}}
-    return {"request": request, "me": caller.describe(), "model_json": json.dumps(model, ensure_ascii=False),
-            "checks": {k: c.title for k, c in CHECKS.items()}, "statuses": [s.value for s in Status],
-            "next_status": json.dumps({s.value: [t.value for t in NEXT[s]] for s in Status}, ensure_ascii=False),
-            **extra}
+    model = {
+        "nodes": {k: {"zh": n.zh, "caption": n.caption, "color": n.color} for k, n in MODEL.nodes.items()},
+        "relationships": {k: {"zh": r.zh, "kin": r.kin} for k, r in MODEL.rels.items()},
+    }
+    return {
+        "request": request,
+        "me": caller.describe(),
+        "model_json": json.dumps(model, ensure_ascii=False),
+        "checks": {k: c.title for k, c in CHECKS.items()},
+        "statuses": [s.value for s in Status],
+        "next_status": json.dumps({s.value: [t.value for t in NEXT[s]] for s in Status}, ensure_ascii=False),
+        **extra,
+    }
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -49,7 +56,11 @@ def login_form(request: Request, next: str = "/findings", error: str = "") -> Re
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/findings"
+    return (
+        target
+        if target.startswith("/") and not target.startswith("//") and "\\" not in target
+        else "/findings"
+    )
 
 
 @router.post("/login")
@@ -60,8 +71,9 @@ async def login(request: Request, svc: Services = Depends(services)) -> Response
     target = _safe_next((form.get("next") or ["/findings"])[0])
     who = await run_in_threadpool(svc.tokens.verify, token)
     if who is None:
-        return templates.TemplateResponse(request, "login.html",
-                                          {"next": target, "error": "令牌无效或已吊销"}, status_code=401)
+        return templates.TemplateResponse(
+            request, "login.html", {"next": target, "error": "令牌无效或已吊销"}, status_code=401
+        )
     resp = RedirectResponse(target, status_code=303)
     resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
     return resp
@@ -85,12 +97,14 @@ def findings_page(request: Request, caller: Caller = Depends(require(Permission.
 
 
 @router.get("/findings/{finding_id}", response_class=HTMLResponse)
-def finding_page(finding_id: str, request: Request,
-                 caller: Caller = Depends(require(Permission.read_findings))) -> Response:
+def finding_page(
+    finding_id: str, request: Request, caller: Caller = Depends(require(Permission.read_findings))
+) -> Response:
     if caller.svc.findings.get(finding_id) is None:
         raise HTTPException(404, "没有这条线索 no such finding")
-    return templates.TemplateResponse(request, "finding.html",
-                                      _context(request, caller, page="finding", finding_id=finding_id))
+    return templates.TemplateResponse(
+        request, "finding.html", _context(request, caller, page="finding", finding_id=finding_id)
+    )
 
 
 @router.get("/explorer", response_class=HTMLResponse)
@@ -103,7 +117,14 @@ def static_file(kind: str, name: str, caller: Caller = Depends(require(Permissio
     """Scripts, styles and the vendored vis-network, to token holders only."""
     folder = STATIC.get(kind)
     path = (folder / name).resolve() if folder else None
-    if path is None or folder is None or path.parent != folder.resolve() or not path.is_file() \
-            or path.suffix not in MEDIA:
+    if (
+        path is None
+        or folder is None
+        or path.parent != folder.resolve()
+        or not path.is_file()
+        or path.suffix not in MEDIA
+    ):
         raise HTTPException(404, "not found")
-    return FileResponse(path, media_type=MEDIA[path.suffix], headers={"Cache-Control": "private, max-age=300"})
+    return FileResponse(
+        path, media_type=MEDIA[path.suffix], headers={"Cache-Control": "private, max-age=300"}
+    )

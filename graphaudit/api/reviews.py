@@ -54,8 +54,9 @@ class ReviewStore:
     def status(self, finding_id: str) -> dict[str, Any]:
         """The current review of a finding ({status, comment, by, at}); 新线索 when never reviewed."""
         with self.state.connect() as c:
-            row = c.execute("SELECT status, comment, by_name, at FROM reviews WHERE finding_id = ?",
-                            (finding_id,)).fetchone()
+            row = c.execute(
+                "SELECT status, comment, by_name, at FROM reviews WHERE finding_id = ?", (finding_id,)
+            ).fetchone()
         if row is None:
             return {"status": Status.new.value, "comment": "", "by": None, "at": None}
         return {"status": row["status"], "comment": row["comment"], "by": row["by_name"], "at": row["at"]}
@@ -63,10 +64,21 @@ class ReviewStore:
     def history(self, finding_id: str) -> list[dict[str, Any]]:
         """Every status change of a finding, oldest first."""
         with self.state.connect() as c:
-            rows = c.execute("SELECT from_status, to_status, comment, by_name, at FROM review_history "
-                             "WHERE finding_id = ? ORDER BY id", (finding_id,)).fetchall()
-        return [{"from": r["from_status"], "to": r["to_status"], "comment": r["comment"], "by": r["by_name"],
-                 "at": r["at"]} for r in rows]
+            rows = c.execute(
+                "SELECT from_status, to_status, comment, by_name, at FROM review_history "
+                "WHERE finding_id = ? ORDER BY id",
+                (finding_id,),
+            ).fetchall()
+        return [
+            {
+                "from": r["from_status"],
+                "to": r["to_status"],
+                "comment": r["comment"],
+                "by": r["by_name"],
+                "at": r["at"],
+            }
+            for r in rows
+        ]
 
     def set(self, finding_id: str, to: Status, comment: str, who: Principal) -> dict[str, Any]:
         """Move a finding to ``to``; raises TransitionError / CommentRequired.  Returns the new review."""
@@ -81,9 +93,13 @@ class ReviewStore:
                 raise TransitionError(f"状态不能从“{cur.value}”改为“{to.value}”（可改为：{allowed}）")
             if not comment and (to in NEEDS_COMMENT or cur in NEEDS_COMMENT):
                 raise CommentRequired(f"改为“{to.value}”需要填写核查意见")
-            c.execute("INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?, ?)",
-                      (finding_id, to.value, comment, who.name, who.token_id, at))
-            c.execute("INSERT INTO review_history (finding_id, from_status, to_status, comment, by_name, by_token, "
-                      "at) VALUES (?, ?, ?, ?, ?, ?, ?)", (finding_id, cur.value, to.value, comment, who.name,
-                                                             who.token_id, at))
+            c.execute(
+                "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?, ?)",
+                (finding_id, to.value, comment, who.name, who.token_id, at),
+            )
+            c.execute(
+                "INSERT INTO review_history (finding_id, from_status, to_status, comment, by_name, by_token, "
+                "at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (finding_id, cur.value, to.value, comment, who.name, who.token_id, at),
+            )
         return {"status": to.value, "comment": comment, "by": who.name, "at": at}

@@ -61,8 +61,10 @@ class Neighbourhood(BaseModel):
     offset: int
     limit: int
     truncated: bool = Field(description="邻域超过上限被截断 the walk stopped at its node cap")
-    hubs: list[str] = Field(default_factory=list, description="枢纽节点（关系超过500条，未穿越） refs of hubs "
-                                                              "met but not walked through")
+    hubs: list[str] = Field(
+        default_factory=list,
+        description="枢纽节点（关系超过500条，未穿越） refs of hubs met but not walked through",
+    )
 
 
 class Review(BaseModel):
@@ -119,11 +121,15 @@ class FindingPage(BaseModel):
 class FindingDetail(BaseModel):
     """线索详情 A finding with its evidence: the path, the evidence subgraph and the review history."""
 
-    finding: dict[str, Any] = Field(description="DATA_CONTRACT §2 fields plus details (identifiers masked per role)")
+    finding: dict[str, Any] = Field(
+        description="DATA_CONTRACT §2 fields plus details (identifiers masked per role)"
+    )
     check_title: str
     review: Review
     history: list[ReviewChange]
-    graph: Graph = Field(description="证据子图 evidence subgraph: the path's nodes, their relationships, context")
+    graph: Graph = Field(
+        description="证据子图 evidence subgraph: the path's nodes, their relationships, context"
+    )
     path_refs: list[str] = Field(description="证据路径节点 refs of the path's nodes, in order")
     path_edges: list[Edge] = Field(description="证据路径关系 the path's relationships, in order")
 
@@ -150,7 +156,7 @@ class RunRequest(BaseModel):
     """运行检查 Run checks (all by default) with parameters (``name`` or ``check.name``)."""
 
     checks: list[str] | None = Field(None, description="检查名 check names; empty = all")
-    params: dict[str, Any] = Field(default_factory=dict, description="参数 parameters, e.g. {\"kin_hops\": 2}")
+    params: dict[str, Any] = Field(default_factory=dict, description='参数 parameters, e.g. {"kin_hops": 2}')
     wait: bool = Field(True, description="等待完成 wait for the run to finish; false: 202 and a job to poll")
 
 
@@ -256,5 +262,8 @@ class ExportRequest(BaseModel):
 
     refs: list[str] = Field(min_length=1, max_length=500, description="节点引用 node refs")
     hops: int = Field(1, ge=0, le=3, description="跳数 hops around them")
-    format: str = Field("json", pattern="^(json|graphml|gexf|csv|xlsx|ftm|html)$",
-                        description="json (node-link), graphml, gexf, csv (neo4j-admin, zip), xlsx, ftm or html")
+    format: str = Field(
+        "json",
+        pattern="^(json|graphml|gexf|csv|xlsx|ftm|html)$",
+        description="json (node-link), graphml, gexf, csv (neo4j-admin, zip), xlsx, ftm or html",
+    )

@@ -32,8 +32,10 @@ ORDER = {label.value: i for i, label in enumerate(SearchLabel)}
 def search(caller: Caller, q: str, labels: list[str], offset: int, limit: int) -> SearchPage:
     """One page of matches for ``q`` among ``labels``, best first (graphaudit.api.searchindex)."""
     hits = caller.svc.search.search(q, labels, offset + limit + 1)
-    items = [Node(**node_view(h.label, _props(h), caller.svc.refs, caller.show_ids))
-             for h in hits[offset:offset + limit]]
+    items = [
+        Node(**node_view(h.label, _props(h), caller.svc.refs, caller.show_ids))
+        for h in hits[offset : offset + limit]
+    ]
     return SearchPage(q=q, items=items, offset=offset, limit=limit, has_more=len(hits) > offset + limit)
 
 
@@ -46,7 +48,9 @@ def _props(h: Hit) -> dict[str, Any]:
 
 @router.get("/search", response_model=SearchPage, summary="搜索人员、户、企业、单位 Search by name or id")
 def search_endpoint(
-    q: Annotated[str, Query(min_length=1, max_length=64, description="姓名、名称或证件号 name or id (prefix)")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=64, description="姓名、名称或证件号 name or id (prefix)")
+    ],
     label: Annotated[list[SearchLabel] | None, Query(description="只搜这些标签 only these labels")] = None,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -1,6 +1,6 @@
 """The in-memory search index: people, households, companies and organisations by name or id.
 
-Loaded from the store with one catalogue query (``cypher/api_search_index.cypher``), so both stores give the
+Loaded from the store with one catalogue query (``graphaudit/cypher/api_search_index.cypher``), so both stores give the
 same index, and reloaded when the data changes (the store's counts, checked at most every 30 s).
 Matches are ranked, and within a rank ordered by the key the rank is about::
 
@@ -23,12 +23,12 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphaudit.queries.check import run_query
+from graphaudit.checks.check import run_query
 from graphaudit.store.base import GraphStore
 
 __all__ = ["SearchIndex", "Hit", "LABELS", "API_QUERIES"]
 
-#: The catalogue queries the API uses (cypher/api_*.cypher).
+#: The catalogue queries the API uses (graphaudit/cypher/api_*.cypher).
 API_QUERIES = ("api_search_index",)
 
 LABELS = ("Person", "Household", "Company", "Org")
@@ -61,7 +61,7 @@ class _Table:
     starts: list[int] = field(default_factory=list)
 
     @classmethod
-    def build(cls, rows: list[tuple[str, str, str, str]]) -> "_Table":
+    def build(cls, rows: list[tuple[str, str, str, str]]) -> _Table:
         t = cls()
         rows.sort()
         for cap, i, note, place in rows:
@@ -160,7 +160,9 @@ class SearchIndex:
                 rows[r["label"]].append((r["caption"] or "", str(r["id"]), r["note"] or "", r["place"] or ""))
             self._tables = {label: _Table.build(v) for label, v in rows.items()}
             self._version = version
-            if gc.get_freeze_count():  # a warmed server (Services.warm): keep the new index out of collections too
+            if (
+                gc.get_freeze_count()
+            ):  # a warmed server (Services.warm): keep the new index out of collections too
                 gc.freeze()
         finally:
             self._lock.release()

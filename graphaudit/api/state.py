@@ -60,7 +60,9 @@ CREATE TABLE IF NOT EXISTS jobs (
 """
 
 
-def state_dir(db: str | Path | None = None, neo4j: str | None = None, state: str | Path | None = None) -> Path:
+def state_dir(
+    db: str | Path | None = None, neo4j: str | None = None, state: str | Path | None = None
+) -> Path:
     """The state folder for a store named as on the command line (module docstring)."""
     if state:
         return Path(state)

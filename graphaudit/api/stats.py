@@ -21,9 +21,11 @@ def stats(caller: Caller = Depends(require(Permission.explore))) -> Stats:
     """各标签节点数、各类关系数（store.stats()），以及线索按检查和核查状态的数量。
     Nodes per label and relationships per type (``store.stats()``), findings by check and review status."""
     s = caller.svc.store.stats()
-    return Stats(nodes=[LabelCount(name=k, zh=n.zh, count=s[k]) for k, n in MODEL.nodes.items()],
-                 relationships=[LabelCount(name=k, zh=r.zh, count=s[k]) for k, r in MODEL.rels.items()],
-                 findings=caller.svc.findings.summary())
+    return Stats(
+        nodes=[LabelCount(name=k, zh=n.zh, count=s[k]) for k, n in MODEL.nodes.items()],
+        relationships=[LabelCount(name=k, zh=r.zh, count=s[k]) for k, r in MODEL.rels.items()],
+        findings=caller.svc.findings.summary(),
+    )
 
 
 @router.get("/model", summary="图模型 Labels, relationship types, captions, colours")
@@ -31,8 +33,10 @@ def model(caller: Caller = Depends(require(Permission.explore))) -> dict[str, An
     """图模型（来自 model.yaml）：标签的中文名、显示属性和颜色，关系的中文名。
     The graph model from model.yaml: each label's Chinese name, caption property and colour; each
     relationship type's Chinese name and whether it is kinship."""
-    return {"nodes": {k: {"zh": n.zh, "caption": n.caption, "color": n.color} for k, n in MODEL.nodes.items()},
-            "relationships": {k: {"zh": r.zh, "kin": r.kin} for k, r in MODEL.rels.items()}}
+    return {
+        "nodes": {k: {"zh": n.zh, "caption": n.caption, "color": n.color} for k, n in MODEL.nodes.items()},
+        "relationships": {k: {"zh": r.zh, "kin": r.kin} for k, r in MODEL.rels.items()},
+    }
 
 
 @router.get("/me", response_model=Me, summary="当前用户 Who am I")

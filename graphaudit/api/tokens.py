@@ -52,20 +52,26 @@ class TokenStore:
         try:
             r = Role(role)
         except ValueError:
-            raise TokenError(f"unknown role {role!r}; choose one of {', '.join(x.value for x in Role)}") from None
+            raise TokenError(
+                f"unknown role {role!r}; choose one of {', '.join(x.value for x in Role)}"
+            ) from None
         name = (name or "").strip()
         if not name or len(name) > 64:
             raise TokenError("a token needs a name of 1 to 64 characters (who holds it)")
         token = PREFIX + secrets.token_urlsafe(32)
         with self.state.connect() as c:
-            cur = c.execute("INSERT INTO tokens (name, role, sha256, created_at) VALUES (?, ?, ?, ?)",
-                            (name, r.value, hash_token(token), _now()))
+            cur = c.execute(
+                "INSERT INTO tokens (name, role, sha256, created_at) VALUES (?, ?, ?, ?)",
+                (name, r.value, hash_token(token), _now()),
+            )
         return int(cur.lastrowid or 0), token
 
     def list(self) -> list[dict[str, object]]:
         """Every token (revoked ones too), without secrets."""
         with self.state.connect() as c:
-            rows = c.execute("SELECT id, name, role, created_at, revoked_at FROM tokens ORDER BY id").fetchall()
+            rows = c.execute(
+                "SELECT id, name, role, created_at, revoked_at FROM tokens ORDER BY id"
+            ).fetchall()
         return [dict(r) for r in rows]
 
     def revoke(self, token_id: int) -> None:
@@ -83,6 +89,8 @@ class TokenStore:
         if not token or not token.startswith(PREFIX) or len(token) > 200:
             return None
         with self.state.connect() as c:
-            row = c.execute("SELECT id, name, role FROM tokens WHERE sha256 = ? AND revoked_at IS NULL",
-                            (hash_token(token),)).fetchone()
+            row = c.execute(
+                "SELECT id, name, role FROM tokens WHERE sha256 = ? AND revoked_at IS NULL",
+                (hash_token(token),),
+            ).fetchone()
         return Principal(row["id"], row["name"], Role(row["role"])) if row else None

@@ -23,8 +23,15 @@ from graphaudit.model import MODEL
 __all__ = ["NodeRefs", "mask_props", "node_view", "graph_view", "hop_order"]
 
 #: Property names whose values are masked as the given label's identifier.
-SENSITIVE = {"phone": "Phone", "bank_account": "BankAccount", "recipient_id": "Person", "approver_id": "Person",
-             "legal_rep_id": "Person", "contractor_id": "Person", "person_id": "Person"}
+SENSITIVE = {
+    "phone": "Phone",
+    "bank_account": "BankAccount",
+    "recipient_id": "Person",
+    "approver_id": "Person",
+    "legal_rep_id": "Person",
+    "contractor_id": "Person",
+    "person_id": "Person",
+}
 
 
 class NodeRefs:
@@ -92,8 +99,14 @@ def node_view(label: str, props: dict[str, Any], refs: NodeRefs, show_ids: bool)
     caption = props.get(nt.caption)
     if nt.caption == "id" or not caption:
         caption = shown.get("id", node_id)
-    return {"ref": refs.ref(label, node_id, show_ids), "label": label, "label_zh": nt.zh,
-            "id": shown.get("id", node_id), "caption": str(caption), "props": shown}
+    return {
+        "ref": refs.ref(label, node_id, show_ids),
+        "label": label,
+        "label_zh": nt.zh,
+        "id": shown.get("id", node_id),
+        "caption": str(caption),
+        "props": shown,
+    }
 
 
 def hop_order(g: nx.MultiDiGraph, start: list[str]) -> dict[str, int]:
@@ -109,8 +122,9 @@ def hop_order(g: nx.MultiDiGraph, start: list[str]) -> dict[str, int]:
     return dist
 
 
-def graph_view(g: nx.MultiDiGraph, refs: NodeRefs, show_ids: bool, keys: list[str] | None = None
-               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def graph_view(
+    g: nx.MultiDiGraph, refs: NodeRefs, show_ids: bool, keys: list[str] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(nodes, edges) of ``g`` as the API shows them: nodes in ``keys`` order (default: all, sorted), edges
     among them sorted by (from, type, to), each edge naming its endpoints by ref."""
     order = keys if keys is not None else sorted(g.nodes)
@@ -119,6 +133,13 @@ def graph_view(g: nx.MultiDiGraph, refs: NodeRefs, show_ids: bool, keys: list[st
     for u, v, t, attrs in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1])):
         if u in views and v in views:
             props = {p: _plain(x) for p, x in attrs.items() if p != "type" and x is not None}
-            edges.append({"from": views[u]["ref"], "to": views[v]["ref"], "type": t, "type_zh": MODEL.rels[t].zh,
-                          "props": props if show_ids else mask_props(t, props)})
+            edges.append(
+                {
+                    "from": views[u]["ref"],
+                    "to": views[v]["ref"],
+                    "type": t,
+                    "type_zh": MODEL.rels[t].zh,
+                    "props": props if show_ids else mask_props(t, props),
+                }
+            )
     return [views[k] for k in order], edges

@@ -44,18 +44,24 @@ def hub_set(store: GraphStore, hub: int | None = None) -> frozenset[tuple[str, s
     limit = HUB if hub is None else hub
     out: set[tuple[str, str]] = set()
     for label in MODEL.nodes:
-        for r in store.run(f"MATCH (a:{label})-[r]-() WITH a, count(r) AS c WHERE c > $hub RETURN a.id AS id",
-                           {"hub": limit}):
+        for r in store.run(
+            f"MATCH (a:{label})-[r]-() WITH a, count(r) AS c WHERE c > $hub RETURN a.id AS id", {"hub": limit}
+        ):
             out.add((label, str(r["id"])))
     return frozenset(out)
 
 
 def _degree(store: GraphStore, label: str, node_id: str) -> int:
-    return int(store.run(f"MATCH (a:{_label(label)} {{id: $id}})-[r]-() RETURN count(r) AS c", {"id": node_id})[0]["c"])
+    return int(
+        store.run(f"MATCH (a:{_label(label)} {{id: $id}})-[r]-() RETURN count(r) AS c", {"id": node_id})[0][
+            "c"
+        ]
+    )
 
 
-def _rows(store: GraphStore, label: str, node_id: str, types: list[str] | None,
-          limit: int | None) -> list[dict[str, Any]]:
+def _rows(
+    store: GraphStore, label: str, node_id: str, types: list[str] | None, limit: int | None
+) -> list[dict[str, Any]]:
     """Rows ``r, b, aid`` around one node (``aid``: the node's internal id, in the same transaction as ``r``'s
     endpoints, to orient ``r``); with ``limit``, the first rows by (type, label, id).  The limit is an int
     written into the text: LadybugDB plans ``LIMIT $param`` three times slower."""
@@ -63,8 +69,9 @@ def _rows(store: GraphStore, label: str, node_id: str, types: list[str] | None,
     where = f" WHERE {rtype} IN $types" if types else ""
     tail = f" ORDER BY {rtype}, {ltype}, b.id LIMIT {int(limit)}" if limit is not None else ""
     params: dict[str, Any] = {"id": node_id, **({"types": types} if types else {})}
-    rows = store.run(f"MATCH (a:{_label(label)} {{id: $id}})-[r]-(b){where} RETURN r, b, {aid} AS aid{tail}",
-                     params)
+    rows = store.run(
+        f"MATCH (a:{_label(label)} {{id: $id}})-[r]-(b){where} RETURN r, b, {aid} AS aid{tail}", params
+    )
     for row in rows:
         if isinstance(row["aid"], dict) and "_ID" in row["aid"] and "_LABEL" in row["aid"]:
             row["aid"] = row["aid"]["_ID"]
@@ -107,8 +114,15 @@ class Walk:
             self.graph.add_edge(u, v, key=t, type=t, **_props(r))
 
 
-def neighbours(store: GraphStore, label: str, node_id: str, types: list[str] | None, cap: int,
-               centre: bool, hubs: frozenset[tuple[str, str]] | None = None) -> tuple[list[dict[str, Any]], bool]:
+def neighbours(
+    store: GraphStore,
+    label: str,
+    node_id: str,
+    types: list[str] | None,
+    cap: int,
+    centre: bool,
+    hubs: frozenset[tuple[str, str]] | None = None,
+) -> tuple[list[dict[str, Any]], bool]:
     """(rows r, b sorted by type, label, id; whether the node is a hub).  A hub's rows are fetched in order
     up to ``cap`` when it is the centre, and not at all otherwise.  ``hubs``: the known hubs (else a count)."""
     is_hub = (label, node_id) in hubs if hubs is not None else _degree(store, label, node_id) > HUB
@@ -122,8 +136,15 @@ def neighbours(store: GraphStore, label: str, node_id: str, types: list[str] | N
     return _rows(store, label, node_id, types, cap), True
 
 
-def walk(store: GraphStore, starts: list[tuple[str, str]], hops: int, types: list[str] | None = None,
-         cap: int = 3000, through_hubs: bool = False, hubs: frozenset[tuple[str, str]] | None = None) -> Walk:
+def walk(
+    store: GraphStore,
+    starts: list[tuple[str, str]],
+    hops: int,
+    types: list[str] | None = None,
+    cap: int = 3000,
+    through_hubs: bool = False,
+    hubs: frozenset[tuple[str, str]] | None = None,
+) -> Walk:
     """Nodes within ``hops`` of the start nodes (label, id), along ``types`` (all by default), at most ``cap``
     nodes (then ``truncated``).  A single start that is a hub is expanded in a stable order up to ``cap``;
     with several starts, hubs among them are only expanded when ``through_hubs`` (evidence graphs: there
@@ -133,8 +154,10 @@ def walk(store: GraphStore, starts: list[tuple[str, str]], hops: int, types: lis
     frontier: list[str] = []
     for label, node_id in starts:
         if label in MODEL.nodes:
-            frontier += [w.add_node(r["n"]) for r in store.run(f"MATCH (n:{label} {{id: $id}}) RETURN n",
-                                                              {"id": node_id})]
+            frontier += [
+                w.add_node(r["n"])
+                for r in store.run(f"MATCH (n:{label} {{id: $id}}) RETURN n", {"id": node_id})
+            ]
     frontier = sorted(set(frontier))
     seen = set(frontier)
     for hop in range(hops):

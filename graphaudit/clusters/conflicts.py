@@ -23,8 +23,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from graphaudit.checks.check import Post
 from graphaudit.clusters.projection import Projection
-from graphaudit.queries.check import Post
 
 __all__ = ["Conflict", "KinIndex", "find_conflicts", "party_people"]
 
@@ -65,7 +65,7 @@ class KinIndex:
 
     def neighbors(self, v: int) -> list[int]:
         """v's kin."""
-        return self._adj[self._ptr[v]:self._ptr[v + 1]].tolist()  # type: ignore[no-any-return]
+        return self._adj[self._ptr[v] : self._ptr[v + 1]].tolist()  # type: ignore[no-any-return]
 
     def dist(self, source: int) -> dict[int, int]:
         """Person → kin hops from ``source`` (≤ 3); {} when ``source`` is no source."""
@@ -85,7 +85,7 @@ class KinIndex:
         if b not in dist:
             return [a, b]
         path = [b]
-        while path[-1] != a:   # step back to the lowest-numbered neighbour one hop closer to a
+        while path[-1] != a:  # step back to the lowest-numbered neighbour one hop closer to a
             here = dist[path[-1]]
             path.append(min(v for v in self.neighbors(path[-1]) if dist.get(v) == here - 1))
         return path[::-1]
@@ -101,7 +101,7 @@ def _breadth_first(n: int, adj: np.ndarray, ptr: np.ndarray, sources: np.ndarray
     for h in range(1, MAX_HOPS + 1):
         s, v = ring // n, ring % n
         deg = ptr[v + 1] - ptr[v]
-        first = np.repeat(ptr[v] - (np.cumsum(deg) - deg), deg)     # adj index = first + running position
+        first = np.repeat(ptr[v] - (np.cumsum(deg) - deg), deg)  # adj index = first + running position
         nxt = np.repeat(s, deg) * n + adj[first + np.arange(int(deg.sum()))]
         ring = np.setdiff1d(nxt, seen, assume_unique=False)
         seen = np.concatenate([seen, ring])
@@ -152,9 +152,11 @@ def find_conflicts(proj: Projection, posts: Mapping[str, list[Post]]) -> tuple[l
     own = people.merge(reach, left_on=["a", "p"], right_on=["source", "person"])
     near = people.merge(reach, left_on="p", right_on="person")
     near = near[near["source"] != near["a"]]
-    links = [own.assign(kind="self", actor=own["a"], kin_of=own["a"])[LINK_COLUMNS],
-             _cadre_links(near, recs, cadre_of, posts),
-             _reciprocal_links(near[near["hops"] <= 2], approvers)]
+    links = [
+        own.assign(kind="self", actor=own["a"], kin_of=own["a"])[LINK_COLUMNS],
+        _cadre_links(near, recs, cadre_of, posts),
+        _reciprocal_links(near[near["hops"] <= 2], approvers),
+    ]
     table = pd.concat(links, ignore_index=True)
     table["record"] = recs["id"].to_numpy()[table["rec"].to_numpy(dtype=np.int64)]
     return _closest(table), kin
@@ -171,12 +173,19 @@ def _record_people(proj: Projection, recs: pd.DataFrame) -> pd.DataFrame:
     rec.append(np.array([r for r, _ in extra], dtype=np.int64))
     p.append(np.array([q for _, q in extra], dtype=np.int64))
     rec_all = np.concatenate(rec)
-    return pd.DataFrame({"rec": rec_all, "a": recs["approver"].to_numpy()[rec_all], "party": party[rec_all],
-                         "p": np.concatenate(p)})
+    return pd.DataFrame(
+        {
+            "rec": rec_all,
+            "a": recs["approver"].to_numpy()[rec_all],
+            "party": party[rec_all],
+            "p": np.concatenate(p),
+        }
+    )
 
 
-def _cadre_links(near: pd.DataFrame, recs: pd.DataFrame, cadre_of: Mapping[int, str],
-                 posts: Mapping[str, list[Post]]) -> pd.DataFrame:
+def _cadre_links(
+    near: pd.DataFrame, recs: pd.DataFrame, cadre_of: Mapping[int, str], posts: Mapping[str, list[Post]]
+) -> pd.DataFrame:
     """A cadre of the record's organisation, in office on its date, within 3 (contracts) or 2 (payments) kin
     hops of a person of the party — whoever approved it."""
     rec = near["rec"].to_numpy()
@@ -184,8 +193,10 @@ def _cadre_links(near: pd.DataFrame, recs: pd.DataFrame, cadre_of: Mapping[int, 
     near = near[(near["hops"] <= np.where(contract, 3, 2)) & near["source"].isin(list(cadre_of))]
     org, day = recs["org_code"].tolist(), recs["date"].tolist()
     orgs = {c: {p.org_id for p in posts[pid]} for c, pid in cadre_of.items()}
-    keep = [org[r] in orgs[c] and _in_office(posts[cadre_of[c]], org[r], day[r])
-            for r, c in zip(near["rec"].tolist(), near["source"].tolist())]
+    keep = [
+        org[r] in orgs[c] and _in_office(posts[cadre_of[c]], org[r], day[r])
+        for r, c in zip(near["rec"].tolist(), near["source"].tolist())
+    ]
     near = near[np.asarray(keep, dtype=bool)]
     return near.assign(kind="cadre", actor=near["source"], kin_of=near["source"])[LINK_COLUMNS]
 
@@ -207,6 +218,15 @@ def _closest(links: pd.DataFrame) -> list[Conflict]:
     out: list[Conflict] = []
     for k, rows in links.groupby(group, sort=True):
         kind, actor, kin_of, party = k
-        out.append(Conflict(str(kind), int(actor), int(kin_of), int(party), int(rows["person"].iat[0]),
-                            int(rows["hops"].iat[0]), tuple(sorted(set(rows["record"].tolist())))))
+        out.append(
+            Conflict(
+                str(kind),
+                int(actor),
+                int(kin_of),
+                int(party),
+                int(rows["person"].iat[0]),
+                int(rows["hops"].iat[0]),
+                tuple(sorted(set(rows["record"].tolist()))),
+            )
+        )
     return out

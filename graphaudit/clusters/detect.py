@@ -30,8 +30,9 @@ def to_igraph(proj: Projection) -> ig.Graph:
     return g
 
 
-def communities(proj: Projection, resolution: float = RESOLUTION, seed: int = SEED,
-                graph: ig.Graph | None = None) -> list[int]:
+def communities(
+    proj: Projection, resolution: float = RESOLUTION, seed: int = SEED, graph: ig.Graph | None = None
+) -> list[int]:
     """The community of each node (by index), numbered in the order of each community's first node."""
     g = graph if graph is not None else to_igraph(proj)
     if g.vcount() == 0:
@@ -40,12 +41,17 @@ def communities(proj: Projection, resolution: float = RESOLUTION, seed: int = SE
     try:
         # Graph.community_leiden(objective_function="CPM", …), without wrapping it in a VertexClustering
         membership, _quality = ig.GraphBase.community_leiden(
-            g, edge_weights=g.es["weight"], resolution=resolution, normalize_resolution=False, beta=0.01,
-            n_iterations=2)
+            g,
+            edge_weights=g.es["weight"],
+            resolution=resolution,
+            normalize_resolution=False,
+            beta=0.01,
+            n_iterations=2,
+        )
     finally:
         ig.set_random_number_generator(random)
     member = np.asarray(membership, dtype=np.int64)
-    _, first = np.unique(member, return_index=True)     # each community's first node
+    _, first = np.unique(member, return_index=True)  # each community's first node
     renumber = np.empty(len(first), dtype=np.int64)
     renumber[np.argsort(first)] = np.arange(len(first))
     return renumber[member].tolist()  # type: ignore[no-any-return]

@@ -6,21 +6,21 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from graphaudit.checks.check import run_query
+from graphaudit.checks.evidence import Link
+from graphaudit.checks.rows import best_title
+from graphaudit.checks.wording import person, yuan
 from graphaudit.clusters.conflicts import Conflict, KinIndex
 from graphaudit.clusters.pipeline import Detection
 from graphaudit.clusters.projection import split
 from graphaudit.clusters.score import Cluster
 from graphaudit.findings import Finding, make_finding_id, post_rank
-from graphaudit.queries.check import run_query
-from graphaudit.queries.evidence import Link
-from graphaudit.queries.rows import best_title
-from graphaudit.queries.wording import person, yuan
 from graphaudit.store.base import GraphStore
 
 __all__ = ["to_findings", "NAME"]
 
 NAME = "collusive_cluster"
-SEGMENTS = 4   # conflict links shown on the evidence path
+SEGMENTS = 4  # conflict links shown on the evidence path
 ID_REL = {"Phone": "HAS_PHONE", "Address": "HAS_ADDRESS", "BankAccount": "HAS_ACCOUNT"}
 
 
@@ -47,17 +47,23 @@ def _segment(det: Detection, c: Conflict, nodes: dict[str, dict[str, Any]]) -> L
     proj, kin = det.projection, det.kin
     rec = max((proj.records[r] for r in c.records), key=lambda r: (r.amount, r.id))
     caption = {"program": rec.what} if rec.kind == "Payment" else {"title": rec.what}
-    walk = Link.at(nodes[rec.approver]).then("APPROVED", {"_LABEL": rec.kind, "id": rec.id, **caption}) \
+    walk = (
+        Link.at(nodes[rec.approver])
+        .then("APPROVED", {"_LABEL": rec.kind, "id": rec.id, **caption})
         .then("PAID_TO" if rec.kind == "Payment" else "AWARDED_TO", nodes[rec.party])
+    )
     person_key = proj.nodes[c.person]
-    if person_key != rec.party:   # the party is a company: back through its owners to the person
+    if person_key != rec.party:  # the party is a company: back through its owners to the person
         owners = dict(proj.owners.get(rec.party, []))
         if person_key in owners:
             walk = walk.then(owners[person_key], nodes[person_key], forward=False)
         else:
-            hold = next(h for h, _ in proj.owners.get(rec.party, []) if person_key in dict(proj.owners.get(h, [])))
-            walk = walk.then("SHAREHOLDER_OF", nodes[hold], forward=False) \
-                .then(dict(proj.owners[hold])[person_key], nodes[person_key], forward=False)
+            hold = next(
+                h for h, _ in proj.owners.get(rec.party, []) if person_key in dict(proj.owners.get(h, []))
+            )
+            walk = walk.then("SHAREHOLDER_OF", nodes[hold], forward=False).then(
+                dict(proj.owners[hold])[person_key], nodes[person_key], forward=False
+            )
     return walk + _kin_walk(det, kin, c.person, c.kin_of, nodes)
 
 
@@ -74,14 +80,17 @@ def _kin_walk(det: Detection, kin: KinIndex, a: int, b: int, nodes: dict[str, di
 
 def _evidence(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]]) -> Link:
     """Conflict links chained end to end where they meet (a reciprocal pair closes a loop)."""
-    order = sorted(cl.conflicts, key=lambda c: (-sum(det.projection.records[r].amount for r in c.records),
-                                                c.kind, c.actor, c.party))
+    order = sorted(
+        cl.conflicts,
+        key=lambda c: (-sum(det.projection.records[r].amount for r in c.records), c.kind, c.actor, c.party),
+    )
     segs = [_segment(det, c, nodes) for c in order[:12]]
     walk = segs.pop(0)
     for _ in range(SEGMENTS - 1):
         end = walk.end["id"]
-        nxt = next((s for s in segs if s.start["id"] == end), None) or \
-            next((s.reversed() for s in segs if s.end["id"] == end), None)
+        nxt = next((s for s in segs if s.start["id"] == end), None) or next(
+            (s.reversed() for s in segs if s.end["id"] == end), None
+        )
         if nxt is None:
             break
         segs = [s for s in segs if s is not nxt and s.reversed() != nxt]
@@ -93,7 +102,9 @@ def _title(det: Detection, node_key: str) -> str | None:
     return best_title(p.title for p in det.posts.get(split(node_key)[1], []))
 
 
-def to_findings(store: GraphStore, det: Detection, clusters: list[Cluster], mask: bool = True) -> list[Finding]:
+def to_findings(
+    store: GraphStore, det: Detection, clusters: list[Cluster], mask: bool = True
+) -> list[Finding]:
     """One Finding per flagged cluster."""
     proj = det.projection
     want = {proj.nodes[n] for cl in clusters for n in cl.core}
@@ -123,31 +134,57 @@ def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask
     org = min(org_counts, key=lambda o: (-org_counts[o], o))
     place = (nodes.get(f"Org:{org}") or {}).get("name") or org
     who = f"{_title(det, proj.nodes[center]) or '审批人'}{person(nodes[proj.nodes[center]], mask)}"
-    text = (f"{place}以{who}为中心的{len(people)}人群体" + (f"（含{len(companies)}家企业）" if companies else "")
-            + f"：{len(cl.deciders)}名干部或审批人审批或经手的{len(recs)}笔资金共{yuan(cl.conflicted)}"
-            + f"流向其亲属，占群体内审批资金的{round(100 * cl.conflicted / cl.approved) if cl.approved else 0}%")
-    pairs = [f"{person(nodes[proj.nodes[a]], mask)}与{person(nodes[proj.nodes[b]], mask)}" for a, b in cl.pairs[:2]]
+    text = (
+        f"{place}以{who}为中心的{len(people)}人群体"
+        + (f"（含{len(companies)}家企业）" if companies else "")
+        + f"：{len(cl.deciders)}名干部或审批人审批或经手的{len(recs)}笔资金共{yuan(cl.conflicted)}"
+        + f"流向其亲属，占群体内审批资金的{round(100 * cl.conflicted / cl.approved) if cl.approved else 0}%"
+    )
+    pairs = [
+        f"{person(nodes[proj.nodes[a]], mask)}与{person(nodes[proj.nodes[b]], mask)}" for a, b in cl.pairs[:2]
+    ]
     if pairs:
         more = f"等{len(cl.pairs)}对" if len(cl.pairs) > 2 else ""
         text += f"，其中{'、'.join(pairs)}{more}相互为对方亲属审批"
     broker = cl.brokers[0] if cl.brokers else None
-    if broker and int(broker["kin_groups"]) >= 2:   # type: ignore[call-overload]
+    if broker and int(broker["kin_groups"]) >= 2:  # type: ignore[call-overload]
         text += f"；{person(nodes[proj.nodes[int(broker['node'])]], mask)}审批的资金流向{broker['kin_groups']}个亲属群体"  # type: ignore[call-overload]
     record_ids = sorted(cl.records)
-    brokers = [{"person_id": split(proj.nodes[int(b["node"])])[1], "kin_groups": b["kin_groups"],  # type: ignore[call-overload]
-                "betweenness": b["betweenness"]} for b in cl.brokers]
+    brokers = [
+        {
+            "person_id": split(proj.nodes[int(b["node"])])[1],
+            "kin_groups": b["kin_groups"],  # type: ignore[call-overload]
+            "betweenness": b["betweenness"],
+        }
+        for b in cl.brokers
+    ]
     details = {
-        "members": len(cl.members), "core": len(cl.core), "communities": len(cl.communities),
+        "members": len(cl.members),
+        "core": len(cl.core),
+        "communities": len(cl.communities),
         "cadres": [split(proj.nodes[d])[1] for d in deciders],
         "posts": [_title(det, proj.nodes[d]) for d in deciders],
         "companies": [split(k)[1] for k in companies],
-        "parties": len(cl.parties), "reciprocal_pairs": [[split(proj.nodes[a])[1], split(proj.nodes[b])[1]]
-                                                         for a, b in cl.pairs],
-        "conflict_links": Counter(c.kind for c in cl.conflicts), "conflicted_amount": cl.conflicted,
-        "approved_amount": cl.approved, "density": round(cl.density, 4), "baseline_density": round(det.baseline, 4),
-        "brokers": brokers, "severity_factors": dict(cl.factors),
+        "parties": len(cl.parties),
+        "reciprocal_pairs": [[split(proj.nodes[a])[1], split(proj.nodes[b])[1]] for a, b in cl.pairs],
+        "conflict_links": Counter(c.kind for c in cl.conflicts),
+        "conflicted_amount": cl.conflicted,
+        "approved_amount": cl.approved,
+        "density": round(cl.density, 4),
+        "baseline_density": round(det.baseline, 4),
+        "brokers": brokers,
+        "severity_factors": dict(cl.factors),
     }
     details["conflict_links"] = dict(sorted(details["conflict_links"].items()))  # type: ignore[union-attr]
-    return Finding(finding_id=make_finding_id(NAME, record_ids, persons), check=NAME, severity=cl.severity,
-                   amount=round(cl.conflicted, 2), org_code=org, person_ids=persons, record_ids=record_ids,
-                   path=_evidence(det, cl, nodes).as_path(), explanation=text, details=details)
+    return Finding(
+        finding_id=make_finding_id(NAME, record_ids, persons),
+        check=NAME,
+        severity=cl.severity,
+        amount=round(cl.conflicted, 2),
+        org_code=org,
+        person_ids=persons,
+        record_ids=record_ids,
+        path=_evidence(det, cl, nodes).as_path(),
+        explanation=text,
+        details=details,
+    )

@@ -5,12 +5,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from graphaudit.checks.check import Post, run_query
 from graphaudit.clusters.conflicts import KinIndex, find_conflicts
 from graphaudit.clusters.detect import RESOLUTION, SEED, communities, to_igraph
 from graphaudit.clusters.projection import Projection, build_projection
-from graphaudit.clusters.score import (Cluster, approved_within, baseline_density, build_clusters,
-                                       cluster_edges, score)
-from graphaudit.queries.check import Post, run_query
+from graphaudit.clusters.score import (
+    Cluster,
+    approved_within,
+    baseline_density,
+    build_clusters,
+    cluster_edges,
+    score,
+)
 from graphaudit.store.base import GraphStore
 
 __all__ = ["Detection", "detect_clusters", "flagged", "cadre_posts"]
@@ -29,8 +35,13 @@ class Detection:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def detect_clusters(store: GraphStore, prefix: str = "", resolution: float = RESOLUTION, seed: int = SEED,
-                    max_holders: int = 10) -> Detection:
+def detect_clusters(
+    store: GraphStore,
+    prefix: str = "",
+    resolution: float = RESOLUTION,
+    seed: int = SEED,
+    max_holders: int = 10,
+) -> Detection:
     """Scored clusters of ``store`` within org-code ``prefix`` ("" = everything); deterministic."""
     t = [time.perf_counter()]
     proj = build_projection(store, prefix, max_holders)
@@ -58,13 +69,25 @@ def cadre_posts(store: GraphStore, prefix: str = "") -> dict[str, list[Post]]:
     """Every post in organisations of the scope (query ``cluster_posts``), by person id."""
     out: dict[str, list[Post]] = {}
     for r in run_query(store, "cluster_posts", {"prefix": prefix}):
-        out.setdefault(r["person_id"], []).append(Post(r["person_id"], r["title"] or "", r["org_id"],
-                                                       r["org_name"] or r["org_id"], r["start_date"],
-                                                       r["end_date"]))
+        out.setdefault(r["person_id"], []).append(
+            Post(
+                r["person_id"],
+                r["title"] or "",
+                r["org_id"],
+                r["org_name"] or r["org_id"],
+                r["start_date"],
+                r["end_date"],
+            )
+        )
     return out
 
 
-def flagged(det: Detection, min_parties: int = 3, min_records: int = 3, min_severity: int = 50) -> list[Cluster]:
+def flagged(
+    det: Detection, min_parties: int = 3, min_records: int = 3, min_severity: int = 50
+) -> list[Cluster]:
     """The clusters that are findings (score.py's threshold)."""
-    return [cl for cl in det.clusters
-            if len(cl.parties) >= min_parties and len(cl.records) >= min_records and cl.severity >= min_severity]
+    return [
+        cl
+        for cl in det.clusters
+        if len(cl.parties) >= min_parties and len(cl.records) >= min_records and cl.severity >= min_severity
+    ]

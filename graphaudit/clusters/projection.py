@@ -13,7 +13,7 @@ nodes when any of these holds, and its weight is the sum of its parts:
 Scope (``prefix``: a county, township or village code; "" = everything): records of organisations under the
 prefix; kin edges with one end registered there; shared identifiers with one holder there; ownership edges
 of companies in scope (awarded a contract of the scope, holding shares in such a company, or held by a person
-registered there).  Every read is a catalogue query (``cypher/cluster_*.cypher``); rows are sorted before
+registered there).  Every read is a catalogue query (``graphaudit/cypher/cluster_*.cypher``); rows are sorted before
 use, so both stores give the same projection.
 
 A county's projection has ~10⁶ parts, so it is kept as columns: node positions are integers, parts are rows
@@ -36,12 +36,23 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from graphaudit.queries.catalog import load_query
-from graphaudit.queries.check import run_query
+from graphaudit.checks.catalog import load_query
+from graphaudit.checks.check import run_query
 from graphaudit.store.base import GraphStore
 
-__all__ = ["Projection", "Record", "Records", "Part", "PartTable", "build_projection", "read_columns",
-           "approval_weight", "WEIGHTS", "key", "split"]
+__all__ = [
+    "Projection",
+    "Record",
+    "Records",
+    "Part",
+    "PartTable",
+    "build_projection",
+    "read_columns",
+    "approval_weight",
+    "WEIGHTS",
+    "key",
+    "split",
+]
 
 #: weight of one kin, ownership or shared-identifier part of an edge
 WEIGHTS = {"kin": 1.0, "ownership": 1.0, "shared": 0.5}
@@ -71,13 +82,13 @@ class Record:
     """An approved payment or contract: who approved it, for whom (``party``, a node key), what and when."""
 
     id: str
-    kind: str            # Payment / Contract
-    what: str            # programme or contract title
+    kind: str  # Payment / Contract
+    what: str  # programme or contract title
     amount: float
     date: date | None
     org_code: str
-    approver: str        # node key
-    party: str           # node key
+    approver: str  # node key
+    party: str  # node key
 
 
 class Part(NamedTuple):
@@ -118,8 +129,16 @@ class Records(Mapping[str, Record]):
 
     def __getitem__(self, rid: str) -> Record:
         k, c = self._position[rid], self._columns
-        return Record(rid, c["kind"][k], c["what"][k], float(c["amount"][k]), c["date"][k], c["org_code"][k],
-                      self._nodes[c["approver"][k]], self._nodes[c["party"][k]])
+        return Record(
+            rid,
+            c["kind"][k],
+            c["what"][k],
+            float(c["amount"][k]),
+            c["date"][k],
+            c["org_code"][k],
+            self._nodes[c["approver"][k]],
+            self._nodes[c["party"][k]],
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._columns["id"])
@@ -157,7 +176,7 @@ class Projection:
     parts: PartTable
     starts: np.ndarray
     records: Records
-    owners: dict[str, list[tuple[str, str]]] = field(default_factory=dict)   # company → [(holder, rel)]
+    owners: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # company → [(holder, rel)]
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -203,8 +222,10 @@ class Projection:
     def _parts_of(self, k: int) -> list[Part]:
         t = self.parts
         lo, hi = int(self.starts[k]), int(self.starts[k + 1]) if k + 1 < len(self.starts) else len(t.i)
-        return sorted(Part(t.kind[x], t.type[x], self.nodes[int(t.src[x])], t.detail[x], float(t.weight[x]))
-                      for x in range(lo, hi))
+        return sorted(
+            Part(t.kind[x], t.type[x], self.nodes[int(t.src[x])], t.detail[x], float(t.weight[x]))
+            for x in range(lo, hi)
+        )
 
     def to_networkx(self) -> nx.Graph:
         """The projection as a networkx Graph (the interchange format): node attributes label and id, edge
@@ -214,9 +235,13 @@ class Projection:
             label, node_id = split(k)
             g.add_node(k, label=label, id=node_id)
         for (i, j), parts in self.edges.items():
-            g.add_edge(self.nodes[i], self.nodes[j], weight=self.weights[(i, j)],
-                       kinds=sorted({p.kind for p in parts}),
-                       records=sorted({p.detail for p in parts if p.kind == "approval"}))
+            g.add_edge(
+                self.nodes[i],
+                self.nodes[j],
+                weight=self.weights[(i, j)],
+                kinds=sorted({p.kind for p in parts}),
+                records=sorted({p.detail for p in parts if p.kind == "approval"}),
+            )
         return g
 
 
@@ -227,12 +252,27 @@ class _Parts:
         names = ("la", "a", "lb", "b", "kind", "type", "detail", "weight")
         self.cols: dict[str, list[Any]] = {c: [] for c in names}
 
-    def add(self, la: str | list[str], a: list[str], lb: str | list[str], b: list[str], kind: str,
-            types: str | list[str], details: str | list[str], weights: float | list[float]) -> None:
+    def add(
+        self,
+        la: str | list[str],
+        a: list[str],
+        lb: str | list[str],
+        b: list[str],
+        kind: str,
+        types: str | list[str],
+        details: str | list[str],
+        weights: float | list[float],
+    ) -> None:
         """Parts a[k] — b[k] (labels la, lb: one for all or one per part), stored direction a → b."""
         n = len(a)
-        for col, v in (("la", la), ("lb", lb), ("kind", kind), ("type", types), ("detail", details),
-                       ("weight", weights)):
+        for col, v in (
+            ("la", la),
+            ("lb", lb),
+            ("kind", kind),
+            ("type", types),
+            ("detail", details),
+            ("weight", weights),
+        ):
             self.cols[col].append(v if isinstance(v, list) else [v] * n)
         self.cols["a"].append(a)
         self.cols["b"].append(b)
@@ -247,7 +287,7 @@ class _Positions:
 
     def __init__(self, labels: np.ndarray, ids: np.ndarray, is_node: np.ndarray) -> None:
         self.nodes: list[str] = []
-        self.of = np.full(len(ids), -1, dtype=np.int64)     # each endpoint's position; -1: not a node
+        self.of = np.full(len(ids), -1, dtype=np.int64)  # each endpoint's position; -1: not a node
         # every label sorts as a block ("Company:…" < "Person:…"), and within it keys sort as their ids
         for label in sorted(set(pd.unique(labels).tolist())):
             mine = np.flatnonzero(labels == label)
@@ -267,13 +307,23 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
     """The projection of ``store`` within ``prefix`` (module docstring), identical on every store."""
     recs = _records(read_columns(store, "collusive_cluster", {"prefix": prefix}, RECORD_COLUMNS))
     parts = _Parts()
-    parts.add("Person", recs["approver"].tolist(), recs["party_label"].tolist(), recs["party"].tolist(),
-              "approval", recs["kind"].tolist(), recs["id"].tolist(), recs["weight"].tolist())
+    parts.add(
+        "Person",
+        recs["approver"].tolist(),
+        recs["party_label"].tolist(),
+        recs["party"].tolist(),
+        "approval",
+        recs["kind"].tolist(),
+        recs["id"].tolist(),
+        recs["weight"].tolist(),
+    )
     kin = read_columns(store, "cluster_kin", {"prefix": prefix}, ("a", "b", "rel"))
     parts.add("Person", kin["a"], "Person", kin["b"], "kin", kin["rel"], "", WEIGHTS["kin"])
     contractors = set(recs.loc[(recs["kind"] == "Contract") & (recs["party_label"] == "Company"), "party"])
-    own_rows = sorted(run_query(store, "cluster_ownership"),
-                      key=lambda r: (r["company"], r["holder_label"], r["holder"], r["rel"]))
+    own_rows = sorted(
+        run_query(store, "cluster_ownership"),
+        key=lambda r: (r["company"], r["holder_label"], r["holder"], r["rel"]),
+    )
     in_scope = _companies_in_scope(own_rows, contractors, prefix)
     owners: dict[str, list[tuple[str, str]]] = defaultdict(list)
     own = [r for r in own_rows if r["company"] in in_scope]
@@ -281,14 +331,23 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
         owners[key("Company", r["company"])].append((key(r["holder_label"], r["holder"]), r["rel"]))
     for label in ("Company", "Person"):
         mine = [r for r in own if r["holder_label"] == label]
-        parts.add(label, [r["holder"] for r in mine], "Company", [r["company"] for r in mine], "ownership",
-                  [r["rel"] for r in mine], "", WEIGHTS["ownership"])
+        parts.add(
+            label,
+            [r["holder"] for r in mine],
+            "Company",
+            [r["company"] for r in mine],
+            "ownership",
+            [r["rel"] for r in mine],
+            "",
+            WEIGHTS["ownership"],
+        )
     _shared(parts, run_query(store, "cluster_shared", {"max_holders": max_holders}), prefix, in_scope)
     return _assemble(prefix, parts, recs, dict(owners))
 
 
-def read_columns(store: GraphStore, name: str, params: dict[str, Any],
-                 columns: tuple[str, ...]) -> dict[str, list[Any]]:
+def read_columns(
+    store: GraphStore, name: str, params: dict[str, Any], columns: tuple[str, ...]
+) -> dict[str, list[Any]]:
     """Catalogue query ``name`` as columns (``GraphStore.run_columns``: no dict per row — a county has
     630,000 kinship rows); a column the query did not return (no rows on Neo4j) is empty."""
     got = store.run_columns(load_query(name, store.dialect), params)
@@ -310,8 +369,9 @@ def _records(cols: dict[str, list[Any]]) -> pd.DataFrame:
     return f.reset_index(drop=True)
 
 
-def _assemble(prefix: str, parts: _Parts, recs: pd.DataFrame,
-              owners: dict[str, list[tuple[str, str]]]) -> Projection:
+def _assemble(
+    prefix: str, parts: _Parts, recs: pd.DataFrame, owners: dict[str, list[tuple[str, str]]]
+) -> Projection:
     """Positions, parts grouped by edge, exact edge weights (``math.fsum`` rounded to 9 places)."""
     la, a, lb, b, kind = (np.asarray(parts.column(c), dtype=object) for c in ("la", "a", "lb", "b", "kind"))
     # a node is an end of a part joining two nodes, or an approver or party: even one whose only record
@@ -325,13 +385,19 @@ def _assemble(prefix: str, parts: _Parts, recs: pd.DataFrame,
     edge_key = i * n + j
     order = np.flatnonzero(i != j)
     order = order[np.argsort(edge_key[order], kind="stable")]
-    table = PartTable(i[order], j[order], kind[order], np.asarray(parts.column("type"), dtype=object)[order],
-                      pa[order], np.asarray(parts.column("detail"), dtype=object)[order],
-                      np.asarray(parts.column("weight"), dtype=np.float64)[order])
+    table = PartTable(
+        i[order],
+        j[order],
+        kind[order],
+        np.asarray(parts.column("type"), dtype=object)[order],
+        pa[order],
+        np.asarray(parts.column("detail"), dtype=object)[order],
+        np.asarray(parts.column("weight"), dtype=np.float64)[order],
+    )
     uniq, starts, counts = np.unique(edge_key[order], return_index=True, return_counts=True)
     weight = _edge_weights(table, starts, counts)
     pairs = np.stack([uniq // n, uniq % n], axis=1) if len(uniq) else np.zeros((0, 2), dtype=np.int64)
-    recs = recs.assign(approver=pa[:len(recs)], party=pb[:len(recs)])     # the approval parts come first
+    recs = recs.assign(approver=pa[: len(recs)], party=pb[: len(recs)])  # the approval parts come first
     return Projection(prefix, pos.nodes, pairs, weight, table, starts, Records(recs, pos.nodes), owners)
 
 
@@ -345,7 +411,7 @@ def _edge_weights(table: PartTable, starts: np.ndarray, counts: np.ndarray) -> n
     approval = np.logical_or.reduceat(table.kind == "approval", starts)
     for k in np.flatnonzero(approval).tolist():
         s, c = int(starts[k]), int(counts[k])
-        out[k] = round(math.fsum(w[s:s + c].tolist()) if c > 1 else float(w[s]), 9)
+        out[k] = round(math.fsum(w[s : s + c].tolist()) if c > 1 else float(w[s]), 9)
     return out
 
 
@@ -353,9 +419,12 @@ def _companies_in_scope(rows: list[dict[str, Any]], contractors: set[str], prefi
     every = {r["company"] for r in rows} | contractors
     if not prefix:
         return every
-    scope = set(contractors) | {r["company"] for r in rows
-                                if r["holder_label"] == "Person" and str(r["village_code"]).startswith(prefix)}
-    for _ in range(2):   # companies holding shares in companies of the scope, two levels up
+    scope = set(contractors) | {
+        r["company"]
+        for r in rows
+        if r["holder_label"] == "Person" and str(r["village_code"]).startswith(prefix)
+    }
+    for _ in range(2):  # companies holding shares in companies of the scope, two levels up
         scope |= {r["holder"] for r in rows if r["holder_label"] == "Company" and r["company"] in scope}
     return scope
 
@@ -364,16 +433,16 @@ def _shared(parts: _Parts, rows: list[dict[str, Any]], prefix: str, companies: s
     """Pairs of holders of one identifier from different households, one of them in scope (0.5 each)."""
     groups: dict[tuple[str, str], set[tuple[str, str, str, bool]]] = defaultdict(set)
     for r in rows:
-        inside = (str(r["village_code"]).startswith(prefix) if r["label"] == "Person"
-                  else r["id"] in companies)
+        inside = str(r["village_code"]).startswith(prefix) if r["label"] == "Person" else r["id"] in companies
         groups[(r["kind"], r["ident"])].add((r["label"], r["id"], str(r["household"]), inside))
     cols: dict[str, list[str]] = {c: [] for c in ("la", "a", "lb", "b", "kind", "ident")}
     for (kind, ident), holders in sorted(groups.items()):
         ordered = sorted(holders, key=lambda h: (key(h[0], h[1]), h[2], h[3]))
         for i, (lx, x, hx, ix) in enumerate(ordered):
-            for ly, y, hy, iy in ordered[i + 1:]:
+            for ly, y, hy, iy in ordered[i + 1 :]:
                 if hx != hy and (ix or iy):
                     for c, v in zip(cols, (lx, x, ly, y, kind, ident)):
                         cols[c].append(v)
-    parts.add(cols["la"], cols["a"], cols["lb"], cols["b"], "shared", cols["kind"], cols["ident"],
-              WEIGHTS["shared"])
+    parts.add(
+        cols["la"], cols["a"], cols["lb"], cols["b"], "shared", cols["kind"], cols["ident"], WEIGHTS["shared"]
+    )

@@ -41,8 +41,15 @@ from graphaudit.clusters.projection import Projection
 from graphaudit.findings import money_points
 from graphaudit.unionfind import UnionFind
 
-__all__ = ["Cluster", "build_clusters", "score", "baseline_density", "cluster_edges", "approved_within",
-           "BASE_POINTS"]
+__all__ = [
+    "Cluster",
+    "build_clusters",
+    "score",
+    "baseline_density",
+    "cluster_edges",
+    "approved_within",
+    "BASE_POINTS",
+]
 
 BASE_POINTS = 30.0
 
@@ -93,8 +100,12 @@ def cluster_edges(proj: Projection, clusters: list[Cluster]) -> list[list[tuple[
     ki, kj = where[proj.pairs[:, 0]], where[proj.pairs[:, 1]]
     inside = np.flatnonzero((ki >= 0) & (ki == kj))
     out: list[list[tuple[int, int, float]]] = [[] for _ in clusters]
-    for k, i, j, w in zip(ki[inside].tolist(), proj.pairs[inside, 0].tolist(), proj.pairs[inside, 1].tolist(),
-                          proj.weight[inside].tolist()):
+    for k, i, j, w in zip(
+        ki[inside].tolist(),
+        proj.pairs[inside, 0].tolist(),
+        proj.pairs[inside, 1].tolist(),
+        proj.weight[inside].tolist(),
+    ):
         out[k].append((i, j, w))
     return out
 
@@ -143,8 +154,14 @@ def build_clusters(proj: Projection, membership: list[int], conflicts: list[Conf
     return [Cluster(sorted(comms_of[r]), by_comm[r], links) for r, links in sorted(groups.items())]
 
 
-def score(proj: Projection, cl: Cluster, membership: list[int], baseline: float,
-          edges: list[tuple[int, int, float]], approved_ids: set[str]) -> Cluster:
+def score(
+    proj: Projection,
+    cl: Cluster,
+    membership: list[int],
+    baseline: float,
+    edges: list[tuple[int, int, float]],
+    approved_ids: set[str],
+) -> Cluster:
     """Fill in the cluster's facts and severity factors (module docstring); ``approved_ids`` are the records
     approved by members for members."""
     recs = proj.records
@@ -154,8 +171,9 @@ def score(proj: Projection, cl: Cluster, membership: list[int], baseline: float,
     cl.approved = round(sum(recs[r].amount for r in approved_ids | set(conflicted)), 2)
     cl.parties = sorted({c.party for c in cl.conflicts})
     cl.deciders = sorted({c.actor for c in cl.conflicts})
-    cl.pairs = sorted({(min(c.actor, c.kin_of), max(c.actor, c.kin_of)) for c in cl.conflicts
-                       if c.kind == "reciprocal"})
+    cl.pairs = sorted(
+        {(min(c.actor, c.kin_of), max(c.actor, c.kin_of)) for c in cl.conflicts if c.kind == "reciprocal"}
+    )
     n = len(cl.members)
     cl.density = sum(w for _, _, w in edges) / _pairs(n) if n > 1 else 0.0
     links = {(c.actor, c.party) for c in cl.conflicts}
@@ -173,8 +191,13 @@ def score(proj: Projection, cl: Cluster, membership: list[int], baseline: float,
     return cl
 
 
-def _brokers(proj: Projection, cl: Cluster, membership: list[int], record_ids: set[str],
-             edges: list[tuple[int, int, float]]) -> list[dict[str, object]]:
+def _brokers(
+    proj: Projection,
+    cl: Cluster,
+    membership: list[int],
+    record_ids: set[str],
+    edges: list[tuple[int, int, float]],
+) -> list[dict[str, object]]:
     reach: dict[int, set[int]] = defaultdict(set)
     for rid in sorted(record_ids):
         a, party = proj.records.ends(rid)
@@ -184,7 +207,9 @@ def _brokers(proj: Projection, cl: Cluster, membership: list[int], record_ids: s
     keep = set(core)
     core.add_edges_from((i, j) for i, j, _ in edges if i in keep and j in keep)
     between = nx.betweenness_centrality(core, normalized=True) if core.number_of_nodes() <= 2000 else {}
-    out = [{"node": a, "kin_groups": len(g), "betweenness": round(between.get(a, 0.0), 4)}
-           for a, g in reach.items()]
+    out = [
+        {"node": a, "kin_groups": len(g), "betweenness": round(between.get(a, 0.0), 4)}
+        for a, g in reach.items()
+    ]
     out.sort(key=lambda b: (-int(b["kin_groups"]), -float(b["betweenness"]), int(b["node"])))  # type: ignore[arg-type]
     return out[:3]

@@ -23,12 +23,30 @@ from graphaudit.export.selection import Selection, SelectionError, select
 from graphaudit.export.view import View, make_view
 from graphaudit.store.base import GraphStore
 
-__all__ = ["FORMATS", "Selection", "SelectionError", "ExportError", "Exported", "export_selection",
-           "select", "make_view", "View", "write_view", "target"]
+__all__ = [
+    "FORMATS",
+    "Selection",
+    "SelectionError",
+    "ExportError",
+    "Exported",
+    "export_selection",
+    "select",
+    "make_view",
+    "View",
+    "write_view",
+    "target",
+]
 
 #: Format name → its module (``SUFFIX`` and ``write``); csv writes a folder.
-FORMATS: dict[str, ModuleType] = {"graphml": graphml, "gexf": gexf, "json": nodelink, "csv": neo4j_csv,
-                                  "xlsx": xlsx, "ftm": ftm, "html": html}
+FORMATS: dict[str, ModuleType] = {
+    "graphml": graphml,
+    "gexf": gexf,
+    "json": nodelink,
+    "csv": neo4j_csv,
+    "xlsx": xlsx,
+    "ftm": ftm,
+    "html": html,
+}
 
 
 class ExportError(GraphAuditError):
@@ -72,8 +90,9 @@ def write_view(view: View, fmt: str, out: str | Path) -> list[Path]:
         raise ExportError(f"--out {path}: cannot write ({e.strerror or e})") from e
 
 
-def export_selection(store: GraphStore, selection: Selection, fmt: str, out: str | Path,
-                     show_ids: bool = False) -> Exported:
+def export_selection(
+    store: GraphStore, selection: Selection, fmt: str, out: str | Path, show_ids: bool = False
+) -> Exported:
     """Select from ``store``, build the view (identifiers masked unless ``show_ids``) and write it in
     format ``fmt`` to ``out``.  Raises :class:`SelectionError` / :class:`ExportError` (GraphAuditError)
     with one line naming what is wrong; the format and path are checked before the store is queried."""

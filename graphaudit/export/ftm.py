@@ -31,13 +31,27 @@ __all__ = ["write", "SUFFIX", "entities", "NODE_SCHEMA", "EDGE_SCHEMA", "entity_
 
 SUFFIX = ".ftm.json"
 NS = Namespace("graphaudit")
-NODE_SCHEMA = {"Person": "Person", "Company": "Company", "Org": "PublicBody", "Contract": "Contract",
-               "Payment": "Payment", "BankAccount": "BankAccount"}
+NODE_SCHEMA = {
+    "Person": "Person",
+    "Company": "Company",
+    "Org": "PublicBody",
+    "Contract": "Contract",
+    "Payment": "Payment",
+    "BankAccount": "BankAccount",
+}
 #: Relationship type → the interval schema it becomes (None: folded into a node's properties).
 EDGE_SCHEMA: dict[str, str | None] = {
-    "SPOUSE_OF": "Family", "PARENT_OF": "Family", "SIBLING_OF": "Family", "HOLDS": "Occupancy",
-    "LEGAL_REP_OF": "Directorship", "SHAREHOLDER_OF": "Ownership", "HAS_ACCOUNT": "Ownership",
-    "AWARDED_TO": "ContractAward", "PART_OF": "Membership", "APPROVED": "UnknownLink"}
+    "SPOUSE_OF": "Family",
+    "PARENT_OF": "Family",
+    "SIBLING_OF": "Family",
+    "HOLDS": "Occupancy",
+    "LEGAL_REP_OF": "Directorship",
+    "SHAREHOLDER_OF": "Ownership",
+    "HAS_ACCOUNT": "Ownership",
+    "AWARDED_TO": "ContractAward",
+    "PART_OF": "Membership",
+    "APPROVED": "UnknownLink",
+}
 KIN = {"SPOUSE_OF": "配偶 spouse", "PARENT_OF": "子女 child", "SIBLING_OF": "兄弟姐妹 sibling"}
 GENDER = {"男": "male", "女": "female", "M": "male", "F": "female"}
 
@@ -79,28 +93,55 @@ def entities(view: View) -> list[EntityProxy]:
             continue
         p: dict[str, Any] = {"notes": notes(d), "country": "cn"}
         if d["label"] == "Person":
-            p.update(name=d.get("name") or d["caption"], gender=GENDER.get(d.get("gender", "")),
-                     birthDate=d.get("birth_date"), deathDate=d.get("death_date"), idNumber=d["id"],
-                     address=d.get("address"), status=d.get("status"),
-                     phone=d.get("phone") if view.show_ids else None,
-                     description=f"户号 {d['household_id']}，与户主关系 {d.get('relation', '')}"
-                     if d.get("household_id") else None)
+            p.update(
+                name=d.get("name") or d["caption"],
+                gender=GENDER.get(d.get("gender", "")),
+                birthDate=d.get("birth_date"),
+                deathDate=d.get("death_date"),
+                idNumber=d["id"],
+                address=d.get("address"),
+                status=d.get("status"),
+                phone=d.get("phone") if view.show_ids else None,
+                description=f"户号 {d['household_id']}，与户主关系 {d.get('relation', '')}"
+                if d.get("household_id")
+                else None,
+            )
         elif d["label"] == "Company":
-            p.update(name=d.get("name") or d["caption"], uscCode=d["id"], registrationNumber=d["id"],
-                     address=d.get("address"), jurisdiction="cn", phone=d.get("phone") if view.show_ids else None)
+            p.update(
+                name=d.get("name") or d["caption"],
+                uscCode=d["id"],
+                registrationNumber=d["id"],
+                address=d.get("address"),
+                jurisdiction="cn",
+                phone=d.get("phone") if view.show_ids else None,
+            )
         elif d["label"] == "Org":
             p.update(name=d.get("name") or d["caption"], registrationNumber=d["id"], jurisdiction="cn")
         elif d["label"] == "Contract":
-            p.update(title=d.get("title") or d["id"], procedureNumber=d["id"], amount=d.get("amount"),
-                     currency="CNY", contractDate=d.get("sign_date"), method=d.get("method"),
-                     authority=entity_id(k2) if (k2 := _other_key(view, "Org", d.get("org_code"))) else None)
+            p.update(
+                title=d.get("title") or d["id"],
+                procedureNumber=d["id"],
+                amount=d.get("amount"),
+                currency="CNY",
+                contractDate=d.get("sign_date"),
+                method=d.get("method"),
+                authority=entity_id(k2) if (k2 := _other_key(view, "Org", d.get("org_code"))) else None,
+            )
         elif d["label"] == "Payment":
             payer = _other_key(view, "Org", d.get("village_code"))
             payee = _other_key(view, "Person", d.get("recipient_id"))
-            p = {"recordId": d["id"], "amount": d.get("amount"), "currency": "CNY", "date": d.get("pay_date"),
-                 "programme": d.get("program"), "purpose": d.get("program"), "description": notes(d),
-                 "payer": entity_id(payer) if payer else None, "beneficiary": entity_id(payee) if payee else None,
-                 "summary": f"审批人 {d['approver_id']}" if d.get("approver_id") else None}
+            p = {
+                "recordId": d["id"],
+                "amount": d.get("amount"),
+                "currency": "CNY",
+                "date": d.get("pay_date"),
+                "programme": d.get("program"),
+                "purpose": d.get("program"),
+                "description": notes(d),
+                "payer": entity_id(payer) if payer else None,
+                "beneficiary": entity_id(payee) if payee else None,
+                "summary": f"审批人 {d['approver_id']}" if d.get("approver_id") else None,
+            }
         elif d["label"] == "BankAccount":
             p.update(accountNumber=d["id"])
         out[k] = _make(schema, k, **p)
@@ -115,21 +156,47 @@ def entities(view: View) -> list[EntityProxy]:
             title = d.get("title") or "职务"
             pos_key = f"{v}|POSITION|{title}"
             if pos_key not in out:
-                out[pos_key] = _make("Position", pos_key, name=f"{b['caption']}{title}", organization=ib,
-                                     country="cn")
+                out[pos_key] = _make(
+                    "Position", pos_key, name=f"{b['caption']}{title}", organization=ib, country="cn"
+                )
             ended = d.get("end_date")
-            out[ekey] = _make("Occupancy", ekey, holder=ia, post=entity_id(pos_key), startDate=d.get("start_date"),
-                              endDate=ended, status="ended" if ended else "current", description=desc)
+            out[ekey] = _make(
+                "Occupancy",
+                ekey,
+                holder=ia,
+                post=entity_id(pos_key),
+                startDate=d.get("start_date"),
+                endDate=ended,
+                status="ended" if ended else "current",
+                description=desc,
+            )
         elif t == "LEGAL_REP_OF":
-            out[ekey] = _make("Directorship", ekey, director=ia, organization=ib, role="法定代表人", description=desc)
+            out[ekey] = _make(
+                "Directorship", ekey, director=ia, organization=ib, role="法定代表人", description=desc
+            )
         elif t in ("SHAREHOLDER_OF", "HAS_ACCOUNT"):
             share = d.get("share")
             pct = round(share * 100, 4) if isinstance(share, float) and share <= 1 else share
-            out[ekey] = _make("Ownership", ekey, owner=ia, asset=ib, percentage=pct,
-                              role="股东" if t == "SHAREHOLDER_OF" else "账户持有人", description=desc)
+            out[ekey] = _make(
+                "Ownership",
+                ekey,
+                owner=ia,
+                asset=ib,
+                percentage=pct,
+                role="股东" if t == "SHAREHOLDER_OF" else "账户持有人",
+                description=desc,
+            )
         elif t == "AWARDED_TO":
-            out[ekey] = _make("ContractAward", ekey, contract=ia, supplier=ib, amount=a.get("amount"),
-                              currency="CNY", date=a.get("sign_date"), description=desc)
+            out[ekey] = _make(
+                "ContractAward",
+                ekey,
+                contract=ia,
+                supplier=ib,
+                amount=a.get("amount"),
+                currency="CNY",
+                date=a.get("sign_date"),
+                description=desc,
+            )
         elif t == "PART_OF":
             out[ekey] = _make("Membership", ekey, member=ia, organization=ib, role="隶属", description=desc)
         elif t == "APPROVED" and b["label"] == "Contract":

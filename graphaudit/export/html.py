@@ -16,13 +16,18 @@ SUFFIX = ".html"
 
 def render(view: View, title: str | None = None) -> str:
     """The bundle's page as a string."""
-    from graphaudit.queries import CHECKS
+    from graphaudit.checks import CHECKS
 
     n = len(view.findings)
     title = title or (f"问题线索证据图谱（{n} 条）" if n else "关系图谱")
-    sub = ("身份证号、账号、电话已脱敏" if not view.show_ids else "含完整身份证号、账号、电话，注意保密")
-    return graph_html(view.graph, title=title, findings=view.findings, subtitle=f"graphaudit · {sub}",
-                      check_titles={k: c.title for k, c in CHECKS.items()})
+    sub = "身份证号、账号、电话已脱敏" if not view.show_ids else "含完整身份证号、账号、电话，注意保密"
+    return graph_html(
+        view.graph,
+        title=title,
+        findings=view.findings,
+        subtitle=f"graphaudit · {sub}",
+        check_titles={k: c.title for k, c in CHECKS.items()},
+    )
 
 
 def write(view: View, out: Path) -> list[Path]:

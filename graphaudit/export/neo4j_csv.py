@@ -18,8 +18,14 @@ from graphaudit.model import MODEL
 __all__ = ["write", "SUFFIX", "header_type", "command"]
 
 SUFFIX = ""
-_TYPES = {"string": "", "date": ":date", "double": ":double", "int64": ":long", "bool": ":boolean",
-          "string[]": ":string[]"}
+_TYPES = {
+    "string": "",
+    "date": ":date",
+    "double": ":double",
+    "int64": ":long",
+    "bool": ":boolean",
+    "string[]": ":string[]",
+}
 
 
 def header_type(kind: str) -> str:
@@ -54,20 +60,41 @@ def write(view: View, out: Path) -> list[Path]:
             continue
         props = [*spec.properties, "label_zh", "caption", "findings", "checks", "severity"]
         head = [":ID", *[p + header_type(prop_type(label, p)) for p in props], ":LABEL"]
-        files.append(_write(out / f"nodes_{label}.csv", head,
-                            ([k, *[_cell(d.get(p)) for p in props], label] for k, d in rows)))
+        files.append(
+            _write(
+                out / f"nodes_{label}.csv",
+                head,
+                ([k, *[_cell(d.get(p)) for p in props], label] for k, d in rows),
+            )
+        )
     for rtype, rspec in MODEL.rels.items():
         rows3 = [(u, v, d) for u, v, d in g.edges(data=True) if d["type"] == rtype]
         if not rows3:
             continue
         props = [*rspec.properties, "type_zh", "findings"]
-        head = [":START_ID", ":END_ID", ":TYPE", *[p + header_type(prop_type(rtype, p, edge=True)) for p in props]]
-        files.append(_write(out / f"rels_{rtype}.csv", head,
-                            ([u, v, rtype, *[_cell(d.get(p)) for p in props]] for u, v, d in rows3)))
+        head = [
+            ":START_ID",
+            ":END_ID",
+            ":TYPE",
+            *[p + header_type(prop_type(rtype, p, edge=True)) for p in props],
+        ]
+        files.append(
+            _write(
+                out / f"rels_{rtype}.csv",
+                head,
+                ([u, v, rtype, *[_cell(d.get(p)) for p in props]] for u, v, d in rows3),
+            )
+        )
     readme = out / "README.md"
-    readme.write_text(_README.format(nodes=g.number_of_nodes(), rels=g.number_of_edges(), cmd=command(files),
-                                     masked="masked" if not view.show_ids else "NOT masked (--show-ids)"),
-                      encoding="utf-8")
+    readme.write_text(
+        _README.format(
+            nodes=g.number_of_nodes(),
+            rels=g.number_of_edges(),
+            cmd=command(files),
+            masked="masked" if not view.show_ids else "NOT masked (--show-ids)",
+        ),
+        encoding="utf-8",
+    )
     return [*files, readme]
 
 

@@ -80,7 +80,9 @@ def select(store: GraphStore, selection: Selection) -> tuple[nx.MultiDiGraph, li
     if selection.mode == "around":
         seeds = _node_keys(store, (selection.node_id or "").strip())
     else:
-        seeds = list(dict.fromkeys(f"{n['label']}:{n['id']}" for f in findings for n in f.path.get("nodes", [])))
+        seeds = list(
+            dict.fromkeys(f"{n['label']}:{n['id']}" for f in findings for n in f.path.get("nodes", []))
+        )
     g = _walk(store, seeds, selection.depth, selection.limit)
     return g, findings
 
@@ -88,7 +90,7 @@ def select(store: GraphStore, selection: Selection) -> tuple[nx.MultiDiGraph, li
 def _findings(store: GraphStore, sel: Selection) -> list[Finding]:
     if sel.mode == "around":
         return []
-    from graphaudit.queries import run_checks
+    from graphaudit.checks import run_checks
 
     every = [f for fs in run_checks(store, list(sel.only) or None, sel.params).values() for f in fs]
     if sel.mode == "flagged":
@@ -96,8 +98,10 @@ def _findings(store: GraphStore, sel: Selection) -> list[Finding]:
     by_id = {f.finding_id: f for f in every}
     missing = [i for i in sel.finding_ids if i not in by_id]
     if missing:
-        raise SelectionError(f"no finding {missing[0]!r} among the {len(by_id)} findings of "
-                             f"{', '.join(sel.only) or 'all checks'} on this store")
+        raise SelectionError(
+            f"no finding {missing[0]!r} among the {len(by_id)} findings of "
+            f"{', '.join(sel.only) or 'all checks'} on this store"
+        )
     return ordered([by_id[i] for i in dict.fromkeys(sel.finding_ids)])
 
 
@@ -137,8 +141,10 @@ def _induce(store: GraphStore, g: nx.MultiDiGraph) -> None:
     for rtype, spec in MODEL.rels.items():
         for a, b in spec.pairs:
             if a in by_label and b in by_label:
-                rows += store.run(f"MATCH (a:{a})-[r:{rtype}]->(b:{b}) WHERE a.id IN $ia AND b.id IN $ib "
-                                  "RETURN a, r, b", {"ia": sorted(by_label[a]), "ib": sorted(by_label[b])})
+                rows += store.run(
+                    f"MATCH (a:{a})-[r:{rtype}]->(b:{b}) WHERE a.id IN $ia AND b.id IN $ib RETURN a, r, b",
+                    {"ia": sorted(by_label[a]), "ib": sorted(by_label[b])},
+                )
     rows.sort(key=_order)
     for r in rows:
         _add_edge(g, r["r"], r["a"], r["b"])
@@ -147,4 +153,11 @@ def _induce(store: GraphStore, g: nx.MultiDiGraph) -> None:
 def _order(row: dict[str, Any]) -> tuple[str, ...]:
     """Rows in an order both stores share, properties included (the first of parallel edges is kept)."""
     props = sorted((k, str(v)) for k, v in row["r"].items() if not k.startswith("_") and v is not None)
-    return (row["a"]["_LABEL"], row["a"]["id"], row["r"]["_LABEL"], row["b"]["_LABEL"], row["b"]["id"], str(props))
+    return (
+        row["a"]["_LABEL"],
+        row["a"]["id"],
+        row["r"]["_LABEL"],
+        row["b"]["_LABEL"],
+        row["b"]["id"],
+        str(props),
+    )

@@ -31,12 +31,20 @@ from graphaudit.model import MODEL
 __all__ = ["View", "make_view", "scrub", "prop_type", "NODE_EXTRAS", "EDGE_EXTRAS"]
 
 #: Resident IDs inside free text: 6-digit region, birth date, 3-digit sequence, check character.
-RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-                         r"(?![0-9A-Za-z])")
+RESIDENT_ID = re.compile(
+    r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+    r"(?![0-9A-Za-z])"
+)
 
 #: Attributes the view adds to every node / relationship, with their model type.
-NODE_EXTRAS = {"label": "string", "label_zh": "string", "caption": "string", "findings": "string[]",
-               "checks": "string[]", "severity": "int64"}
+NODE_EXTRAS = {
+    "label": "string",
+    "label_zh": "string",
+    "caption": "string",
+    "findings": "string[]",
+    "checks": "string[]",
+    "severity": "int64",
+}
 EDGE_EXTRAS = {"type": "string", "type_zh": "string", "findings": "string[]"}
 
 
@@ -149,22 +157,36 @@ def make_view(g: nx.MultiDiGraph, findings: list[Finding], show_ids: bool = Fals
     for k in sorted(g, key=keys.__getitem__):
         raw = g.nodes[k]
         label = raw["label"]
-        props = {p: _plain(raw[p]) for p in _order(raw, MODEL.nodes[label].properties, "label")
-                 if _plain(raw[p]) is not None}
+        props = {
+            p: _plain(raw[p])
+            for p in _order(raw, MODEL.nodes[label].properties, "label")
+            if _plain(raw[p]) is not None
+        }
         if not show_ids:
             props = {p: _mask_prop(label, p, v) for p, v in props.items()}
         flagged = node_flags.get(keys[k], [])
-        out.add_node(keys[k], label=label, label_zh=MODEL.nodes[label].zh, caption=_caption(label, props),
-                     **props, findings=[f.finding_id for f in flagged],
-                     checks=sorted({f.check for f in flagged}), severity=max((f.severity for f in flagged), default=0))
+        out.add_node(
+            keys[k],
+            label=label,
+            label_zh=MODEL.nodes[label].zh,
+            caption=_caption(label, props),
+            **props,
+            findings=[f.finding_id for f in flagged],
+            checks=sorted({f.check for f in flagged}),
+            severity=max((f.severity for f in flagged), default=0),
+        )
     for u, v, t, raw in sorted(g.edges(keys=True, data=True), key=lambda e: (keys[e[0]], e[2], keys[e[1]])):
-        props = {p: _plain(raw[p]) for p in _order(raw, MODEL.rels[t].properties, "type")
-                 if _plain(raw[p]) is not None}
+        props = {
+            p: _plain(raw[p])
+            for p in _order(raw, MODEL.rels[t].properties, "type")
+            if _plain(raw[p]) is not None
+        }
         if not show_ids:
             props = {p: _mask_prop(t, p, x) for p, x in props.items()}
         ku, kv = keys[u], keys[v]
-        out.add_edge(ku, kv, key=t, type=t, type_zh=MODEL.rels[t].zh, **props,
-                     findings=edge_flags.get((ku, kv, t), []))
+        out.add_edge(
+            ku, kv, key=t, type=t, type_zh=MODEL.rels[t].zh, **props, findings=edge_flags.get((ku, kv, t), [])
+        )
     return View(out, records, fs, show_ids, keys)
 
 
@@ -178,11 +200,20 @@ def flat(view: View, node_id: str = "id", sep: str = "; ") -> nx.MultiDiGraph:
     format's elements have an ``id`` of their own."""
     g = nx.MultiDiGraph()
     for k, d in view.graph.nodes(data=True):
-        g.add_node(k, **{(node_id if p == "id" else p): _flat_value(prop_type(d["label"], p), v, sep)
-                         for p, v in d.items()})
+        g.add_node(
+            k,
+            **{
+                (node_id if p == "id" else p): _flat_value(prop_type(d["label"], p), v, sep)
+                for p, v in d.items()
+            },
+        )
     for i, (u, v, d) in enumerate(view.graph.edges(data=True)):
-        g.add_edge(u, v, key=f"e{i}", **{p: _flat_value(prop_type(d["type"], p, edge=True), x, sep)
-                                         for p, x in d.items()})
+        g.add_edge(
+            u,
+            v,
+            key=f"e{i}",
+            **{p: _flat_value(prop_type(d["type"], p, edge=True), x, sep) for p, x in d.items()},
+        )
     return g
 
 

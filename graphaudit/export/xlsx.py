@@ -38,14 +38,21 @@ def write(view: View, out: Path) -> list[Path]:
                     if isinstance(c.value, str):
                         c.value = scrub(c.value)
     g = view.graph
-    people = [[k, *[_cell(d.get(p)) for p in PEOPLE_COLS[1:]]] for k, d in g.nodes(data=True)
-              if d["label"] == "Person"]
-    nodes = [[k, d["label"], d["label_zh"], d["caption"], _cell(d["findings"]), d["severity"]]
-             for k, d in g.nodes(data=True)]
+    people = [
+        [k, *[_cell(d.get(p)) for p in PEOPLE_COLS[1:]]]
+        for k, d in g.nodes(data=True)
+        if d["label"] == "Person"
+    ]
+    nodes = [
+        [k, d["label"], d["label_zh"], d["caption"], _cell(d["findings"]), d["severity"]]
+        for k, d in g.nodes(data=True)
+    ]
     rels = [[u, v, d["type"], d["type_zh"], _cell(d["findings"])] for u, v, d in g.edges(data=True)]
-    for title, head, rows in (("people", PEOPLE_COLS, people),
-                              ("nodes", ["key", "label", "label_zh", "caption", "findings", "severity"], nodes),
-                              ("relationships", ["start", "end", "type", "type_zh", "findings"], rels)):
+    for title, head, rows in (
+        ("people", PEOPLE_COLS, people),
+        ("nodes", ["key", "label", "label_zh", "caption", "findings", "severity"], nodes),
+        ("relationships", ["start", "end", "type", "type_zh", "findings"], rels),
+    ):
         ws = wb.create_sheet(title)
         ws.append(head)
         for c in ws[1]:

@@ -18,8 +18,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphaudit.ingest import ids
-from graphaudit.ingest.columns import (birth_dates, dedupe_sorted, genders, map_unique, resident_id_problems,
-                                       to_str_series, valid_resident_ids)
+from graphaudit.ingest.columns import (
+    birth_dates,
+    dedupe_sorted,
+    genders,
+    map_unique,
+    resident_id_problems,
+    to_str_series,
+    valid_resident_ids,
+)
 from graphaudit.ingest.kinship import derive_kinship
 from graphaudit.ingest.source import Issue, is_person_id
 from graphaudit.model import MODEL, GraphFrames
@@ -32,7 +39,7 @@ def norm_phone(v: object) -> str:
     d = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(v or "")))
     for prefix in ("0086", "86"):
         if d.startswith(prefix) and len(d) - len(prefix) == 11:
-            d = d[len(prefix):]
+            d = d[len(prefix) :]
     return d if len(d) >= 7 else ""
 
 
@@ -50,14 +57,20 @@ def norm_account(v: object) -> str:
 _NFKC_STABLE = r"^[\x00-\x7f\x{b7}\x{4e00}-\x{9fff}]*$"
 
 
-def _text_column(values: pd.Series | list[object], fast: Callable[[pa.Array], pa.Array],
-                 fn: Callable[[object], str], stable: str = "ascii") -> pd.Series:
+def _text_column(
+    values: pd.Series | list[object],
+    fast: Callable[[pa.Array], pa.Array],
+    fn: Callable[[object], str],
+    stable: str = "ascii",
+) -> pd.Series:
     """``fn`` of every cell as a "str" Series: ``fast`` computes it for the whole column at once where NFKC
     leaves a cell as it is (ASCII; also Chinese characters when ``stable`` is "cjk"), ``fn`` itself the rest,
     once per distinct value."""
     s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     try:
-        arr = pa.array(s.to_numpy(dtype=object) if s.dtype == object else s.array, pa.large_string(), from_pandas=True)
+        arr = pa.array(
+            s.to_numpy(dtype=object) if s.dtype == object else s.array, pa.large_string(), from_pandas=True
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # cells that are not text: the scalar function, per value
         return pd.Series(map_unique(s, fn).tolist(), index=s.index, dtype="str")
     if isinstance(arr, pa.ChunkedArray):
@@ -75,8 +88,11 @@ def _text_column(values: pd.Series | list[object], fast: Callable[[pa.Array], pa
 def _phones_fast(arr: pa.Array) -> pa.Array:
     d = pc.replace_substring_regex(arr, r"[^0-9]", "")
     n = pc.binary_length(d)
-    d = pc.if_else(pc.and_(pc.starts_with(d, "0086"), pc.equal(n, 15)), pc.utf8_slice_codeunits(d, 4),
-                   pc.if_else(pc.and_(pc.starts_with(d, "86"), pc.equal(n, 13)), pc.utf8_slice_codeunits(d, 2), d))
+    d = pc.if_else(
+        pc.and_(pc.starts_with(d, "0086"), pc.equal(n, 15)),
+        pc.utf8_slice_codeunits(d, 4),
+        pc.if_else(pc.and_(pc.starts_with(d, "86"), pc.equal(n, 13)), pc.utf8_slice_codeunits(d, 2), d),
+    )
     return pc.if_else(pc.greater_equal(pc.binary_length(d), 7), d, pa.scalar("", pa.large_string()))
 
 
@@ -87,14 +103,19 @@ def phones(values: pd.Series) -> pd.Series:
 
 def addresses(values: pd.Series) -> pd.Series:
     """:func:`norm_address` of every cell."""
-    return _text_column(values, lambda a: pc.replace_substring_regex(a, r"[\t\n\x0b\x0c\r\x1c-\x1f ]+", ""),
-                        norm_address, stable="cjk")
+    return _text_column(
+        values,
+        lambda a: pc.replace_substring_regex(a, r"[\t\n\x0b\x0c\r\x1c-\x1f ]+", ""),
+        norm_address,
+        stable="cjk",
+    )
 
 
 def accounts(values: pd.Series) -> pd.Series:
     """:func:`norm_account` of every cell."""
-    return _text_column(values, lambda a: pc.utf8_upper(pc.replace_substring_regex(a, r"[^0-9A-Za-z]", "")),
-                        norm_account)
+    return _text_column(
+        values, lambda a: pc.utf8_upper(pc.replace_substring_regex(a, r"[^0-9A-Za-z]", "")), norm_account
+    )
 
 
 def _person_ids(values: pd.Series) -> np.ndarray:
@@ -128,20 +149,29 @@ def _positional(v: Iterable[object]) -> object:
     return v.array if isinstance(v, pd.Series) else list(v)
 
 
-def _rel(rtype: str, frm: Iterable[str], to: Iterable[str], unique_sorted: bool = False, plain: bool = True,
-         **props: Iterable[object]) -> pd.DataFrame:
+def _rel(
+    rtype: str,
+    frm: Iterable[str],
+    to: Iterable[str],
+    unique_sorted: bool = False,
+    plain: bool = True,
+    **props: Iterable[object],
+) -> pd.DataFrame:
     """A relationship frame: rows without both ends dropped, duplicates dropped, sorted by (from, to).
     ``unique_sorted`` says the rows are already unique and in that order (kinship frames); ``plain=False``
     leaves the columns as they come (see :func:`build_graph`)."""
-    df = pd.DataFrame({"from": _positional(frm), "to": _positional(to),
-                       **{k: _positional(v) for k, v in props.items()}})
+    df = pd.DataFrame(
+        {"from": _positional(frm), "to": _positional(to), **{k: _positional(v) for k, v in props.items()}}
+    )
     df = df[df["from"].notna() & df["from"].ne("") & df["to"].notna() & df["to"].ne("")]
     want = ["from", "to", *MODEL.rels[rtype].properties]
     for c in want:
         if c not in df:
             df[c] = None
-    return _plain(df[want].reset_index(drop=True) if unique_sorted else dedupe_sorted(df[want], want[:2]),
-                  keep_text=not plain)
+    return _plain(
+        df[want].reset_index(drop=True) if unique_sorted else dedupe_sorted(df[want], want[:2]),
+        keep_text=not plain,
+    )
 
 
 def _empty(t: dict[str, pd.DataFrame], name: str, cols: list[str]) -> pd.DataFrame:
@@ -149,8 +179,12 @@ def _empty(t: dict[str, pd.DataFrame], name: str, cols: list[str]) -> pd.DataFra
     return df if df is not None else pd.DataFrame(columns=cols)
 
 
-def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | None = None,
-                into: GraphFrames | None = None, plain: bool = True) -> tuple[GraphFrames, list[Issue]]:
+def build_graph(
+    tables: dict[str, pd.DataFrame],
+    org_names: dict[str, str] | None = None,
+    into: GraphFrames | None = None,
+    plain: bool = True,
+) -> tuple[GraphFrames, list[Issue]]:
     """The whole graph from merged, normalised source tables (see ingest.pipeline).
 
     Every node frame is built before any relationship frame, and kinship comes last: the embedded store
@@ -182,10 +216,14 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     mentioned: list[tuple[pd.Series, pd.Series | None]] = [
         (cad["person_id"], cad.get("name")),
         (sub["recipient_id"], sub.get("recipient_name")),
-        (con.loc[_person_ids(con["contractor_id"]), "contractor_id"] if len(con) else con["contractor_id"],
-         con.loc[_person_ids(con["contractor_id"]), "contractor_name"] if len(con) else None),
-        (sha.loc[_person_ids(sha["holder_id"]), "holder_id"] if len(sha) else sha["holder_id"],
-         sha.loc[_person_ids(sha["holder_id"]), "holder_name"] if len(sha) else None),
+        (
+            con.loc[_person_ids(con["contractor_id"]), "contractor_id"] if len(con) else con["contractor_id"],
+            con.loc[_person_ids(con["contractor_id"]), "contractor_name"] if len(con) else None,
+        ),
+        (
+            sha.loc[_person_ids(sha["holder_id"]), "holder_id"] if len(sha) else sha["holder_id"],
+            sha.loc[_person_ids(sha["holder_id"]), "holder_name"] if len(sha) else None,
+        ),
         (com.get("legal_rep_id", pd.Series(dtype=object)), com.get("legal_rep_name")),
         (con.get("approver_id", pd.Series(dtype=object)), None),
         (sub.get("approver_id", pd.Series(dtype=object)), None),
@@ -217,7 +255,9 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     # Households and organisations.
     if len(hh):
         hrows = hh.rename(columns={"household_id": "id"})
-        g.nodes["Household"] = node_frame("Household", hrows.sort_values("address", na_position="last", kind="stable"))
+        g.nodes["Household"] = node_frame(
+            "Household", hrows.sort_values("address", na_position="last", kind="stable")
+        )
     else:
         g.nodes["Household"] = node_frame("Household", pd.DataFrame(columns=["id"]))
     codes: dict[str, str] = {}
@@ -243,11 +283,14 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     if len(con):
         cc = con[~_person_ids(con["contractor_id"])]
         cstubs.append(pd.DataFrame({"id": cc["contractor_id"], "name": cc["contractor_name"]}))
-    comp = pd.concat([c.rename(columns={"company_id": "id", "company_id_issue": "id_issue"}) for c in cstubs],
-                     ignore_index=True)
+    comp = pd.concat(
+        [c.rename(columns={"company_id": "id", "company_id_issue": "id_issue"}) for c in cstubs],
+        ignore_index=True,
+    )
     if len(comp):
-        comp["id_issue"] = comp["id_issue"].where(comp["id_issue"].notna(),
-                                                  comp["id"].map(lambda v: ids.uscc_problem(v) or ""))
+        comp["id_issue"] = comp["id_issue"].where(
+            comp["id_issue"].notna(), comp["id"].map(lambda v: ids.uscc_problem(v) or "")
+        )
     g.nodes["Company"] = node_frame("Company", comp)
 
     # Contracts; payments and programmes.
@@ -261,17 +304,22 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     # Phones, addresses and accounts: nodes are the values the relationships to them name.
     persons, companies = g.nodes["Person"], g.nodes["Company"]
     phone_of = [(persons["id"], phones(persons["phone"])), (companies["id"], phones(companies["phone"]))]
-    addrs = [(persons["id"], addresses(persons["address"])), (companies["id"], addresses(companies["address"]))]
+    addrs = [
+        (persons["id"], addresses(persons["address"])),
+        (companies["id"], addresses(companies["address"])),
+    ]
     account_of = [(pay["recipient_id"], pay["bank_account"])] if len(pay) else []
     account_of.append((companies["id"], accounts(companies["bank_account"])))
     paid_into = rel_frame("PAID_INTO", pay["id"], pay["bank_account"]) if len(pay) else None
     held_by: dict[tuple[str, str, str], pd.DataFrame] = {}
-    for label, rtype, pairs, node in (("Person", "HAS_PHONE", phone_of[:1], "Phone"),
-                                      ("Company", "HAS_PHONE", phone_of[1:], "Phone"),
-                                      ("Person", "HAS_ADDRESS", addrs[:1], "Address"),
-                                      ("Company", "HAS_ADDRESS", addrs[1:], "Address"),
-                                      ("Person", "HAS_ACCOUNT", account_of[:-1], "BankAccount"),
-                                      ("Company", "HAS_ACCOUNT", account_of[-1:], "BankAccount")):
+    for label, rtype, pairs, node in (
+        ("Person", "HAS_PHONE", phone_of[:1], "Phone"),
+        ("Company", "HAS_PHONE", phone_of[1:], "Phone"),
+        ("Person", "HAS_ADDRESS", addrs[:1], "Address"),
+        ("Company", "HAS_ADDRESS", addrs[1:], "Address"),
+        ("Person", "HAS_ACCOUNT", account_of[:-1], "BankAccount"),
+        ("Company", "HAS_ACCOUNT", account_of[-1:], "BankAccount"),
+    ):
         frm = pd.concat([a for a, _ in pairs]) if pairs else pd.Series(dtype=object)
         to = pd.concat([b for _, b in pairs]) if pairs else pd.Series(dtype=object)
         held_by[(rtype, label, node)] = rel_frame(rtype, frm, to)
@@ -288,26 +336,39 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
     g.rels[("PART_OF", "Org", "Org")] = rel_frame("PART_OF", villages, [c[:9] for c in villages])
     if len(hh):
         g.rels[("MEMBER_OF", "Person", "Household")] = rel_frame(
-            "MEMBER_OF", hh["person_key"], hh["household_id"], relation=hh["relation"])
-        g.rels[("LOCATED_IN", "Household", "Org")] = rel_frame("LOCATED_IN", g.nodes["Household"]["id"],
-                                                          g.nodes["Household"]["village_code"])
-    g.rels[("HOLDS", "Person", "Org")] = rel_frame("HOLDS", cad["person_id"], cad["org_code"], title=cad.get("title", []),
-                                              start_date=cad.get("start_date", []), end_date=cad.get("end_date", []))
+            "MEMBER_OF", hh["person_key"], hh["household_id"], relation=hh["relation"]
+        )
+        g.rels[("LOCATED_IN", "Household", "Org")] = rel_frame(
+            "LOCATED_IN", g.nodes["Household"]["id"], g.nodes["Household"]["village_code"]
+        )
+    g.rels[("HOLDS", "Person", "Org")] = rel_frame(
+        "HOLDS",
+        cad["person_id"],
+        cad["org_code"],
+        title=cad.get("title", []),
+        start_date=cad.get("start_date", []),
+        end_date=cad.get("end_date", []),
+    )
     if len(com):
-        g.rels[("LEGAL_REP_OF", "Person", "Company")] = rel_frame("LEGAL_REP_OF", com["legal_rep_id"], com["company_id"])
+        g.rels[("LEGAL_REP_OF", "Person", "Company")] = rel_frame(
+            "LEGAL_REP_OF", com["legal_rep_id"], com["company_id"]
+        )
     if len(sha):
         isp = pd.Series(_person_ids(sha["holder_id"]), index=sha.index)
-        for (a, cond) in (("Person", isp), ("Company", ~isp)):
+        for a, cond in (("Person", isp), ("Company", ~isp)):
             s = sha[cond]
-            g.rels[("SHAREHOLDER_OF", a, "Company")] = rel_frame("SHAREHOLDER_OF", s["holder_id"], s["company_id"],
-                                                             share=s["share"])
+            g.rels[("SHAREHOLDER_OF", a, "Company")] = rel_frame(
+                "SHAREHOLDER_OF", s["holder_id"], s["company_id"], share=s["share"]
+            )
     if len(con):
         g.rels[("ISSUED", "Org", "Contract")] = rel_frame("ISSUED", con["org_code"], con["contract_id"])
         isp = pd.Series(_person_ids(con["contractor_id"]), index=con.index)
-        g.rels[("AWARDED_TO", "Contract", "Company")] = rel_frame("AWARDED_TO", con.loc[~isp, "contract_id"],
-                                                             con.loc[~isp, "contractor_id"])
-        g.rels[("AWARDED_TO", "Contract", "Person")] = rel_frame("AWARDED_TO", con.loc[isp, "contract_id"],
-                                                            con.loc[isp, "contractor_id"])
+        g.rels[("AWARDED_TO", "Contract", "Company")] = rel_frame(
+            "AWARDED_TO", con.loc[~isp, "contract_id"], con.loc[~isp, "contractor_id"]
+        )
+        g.rels[("AWARDED_TO", "Contract", "Person")] = rel_frame(
+            "AWARDED_TO", con.loc[isp, "contract_id"], con.loc[isp, "contractor_id"]
+        )
     if len(pay):
         g.rels[("PAID_TO", "Payment", "Person")] = rel_frame("PAID_TO", pay["id"], pay["recipient_id"])
         g.rels[("APPROVED", "Person", "Payment")] = rel_frame("APPROVED", pay["approver_id"], pay["id"])
@@ -315,7 +376,9 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
         g.rels[("IN_ORG", "Payment", "Org")] = rel_frame("IN_ORG", pay["id"], pay["village_code"])
         g.rels[("PAID_INTO", "Payment", "BankAccount")] = paid_into
     if len(con):
-        g.rels[("APPROVED", "Person", "Contract")] = rel_frame("APPROVED", con["approver_id"], con["contract_id"])
+        g.rels[("APPROVED", "Person", "Contract")] = rel_frame(
+            "APPROVED", con["approver_id"], con["contract_id"]
+        )
     for key, df in held_by.items():
         g.rels[key] = df
     # Kinship last: it takes longest, and the store COPYs the other relationships meanwhile.
@@ -323,11 +386,14 @@ def build_graph(tables: dict[str, pd.DataFrame], org_names: dict[str, str] | Non
         kin, kin_issues = derive_kinship(hh, rel)
         issues += kin_issues
     elif rel is not None and len(rel):
-        kin, _ = derive_kinship(pd.DataFrame(columns=["household_id", "person_key", "role", "_file", "_row"]), rel)
+        kin, _ = derive_kinship(
+            pd.DataFrame(columns=["household_id", "person_key", "role", "_file", "_row"]), rel
+        )
     else:
         kin = None
     if kin is not None:
         for rtype, df in kin.frames().items():
-            g.rels[(rtype, "Person", "Person")] = rel_frame(rtype, df["from"], df["to"], unique_sorted=True,
-                                                       source=df["source"])
+            g.rels[(rtype, "Person", "Person")] = rel_frame(
+                rtype, df["from"], df["to"], unique_sorted=True, source=df["source"]
+            )
     return g, issues

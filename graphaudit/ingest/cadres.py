@@ -10,8 +10,17 @@ from graphaudit.ingest.source import Column, Issue, SourceSpec
 def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
     backwards = df["end_date"].notna() & (df["end_date"] < df["start_date"])
     for i in df.index[backwards]:
-        issues.append(Issue("cadres", df.at[i, "_file"], int(df.at[i, "_row"]), "end_date", "rejected",
-                            "任职结束日期早于开始日期 end date before start date", str(df.at[i, "end_date"])))
+        issues.append(
+            Issue(
+                "cadres",
+                df.at[i, "_file"],
+                int(df.at[i, "_row"]),
+                "end_date",
+                "rejected",
+                "任职结束日期早于开始日期 end date before start date",
+                str(df.at[i, "end_date"]),
+            )
+        )
     return df[~backwards].reset_index(drop=True)
 
 

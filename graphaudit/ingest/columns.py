@@ -20,9 +20,23 @@ import pyarrow.compute as pc
 
 from graphaudit.ingest import ids
 
-__all__ = ["map_unique", "map_column", "string_array", "to_str_series", "normalize_ids", "resident_id_problems",
-           "valid_resident_ids", "birth_dates", "genders", "ASCII_NO_SPACE", "ASCII_ALNUM",
-           "TEXT_STABLE", "NAME_STABLE", "dedupe_sorted", "stable_order"]
+__all__ = [
+    "map_unique",
+    "map_column",
+    "string_array",
+    "to_str_series",
+    "normalize_ids",
+    "resident_id_problems",
+    "valid_resident_ids",
+    "birth_dates",
+    "genders",
+    "ASCII_NO_SPACE",
+    "ASCII_ALNUM",
+    "TEXT_STABLE",
+    "NAME_STABLE",
+    "dedupe_sorted",
+    "stable_order",
+]
 
 # Characters Python's str.split() takes for white space among ASCII: \t \n \v \f \r, \x1c-\x1f and space.
 _ASCII_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
@@ -50,19 +64,21 @@ def map_unique(src: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
     codes, uniques = pd.factorize(src, use_na_sentinel=True)
     values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
     results = np.empty(len(values) + 1, dtype=object)
-    results[:len(values)] = [fn(v) for v in values]
+    results[: len(values)] = [fn(v) for v in values]
     out = results[codes]
     missing = np.flatnonzero(codes < 0)
     if len(missing):  # None, NaN, NA …: one call per kind of missing value
         by_kind: dict[type, Any] = {}
         cells = src.iloc[missing].tolist()
-        out[missing] = [by_kind[type(v)] if type(v) in by_kind else by_kind.setdefault(type(v), fn(v))
-                        for v in cells]
+        out[missing] = [
+            by_kind[type(v)] if type(v) in by_kind else by_kind.setdefault(type(v), fn(v)) for v in cells
+        ]
     return out
 
 
-def map_column(src: pd.Series, fn: Callable[[Any], str], unchanged: Callable[[pa.Array], pa.Array] | None = None
-               ) -> pd.Series:
+def map_column(
+    src: pd.Series, fn: Callable[[Any], str], unchanged: Callable[[pa.Array], pa.Array] | None = None
+) -> pd.Series:
     """A text normaliser ``fn`` (cell → str) over a column, as a "str" Series.
 
     ``unchanged(arr)`` marks, for an Arrow text column, the values that ``fn`` returns as they are; only the
@@ -75,8 +91,9 @@ def map_column(src: pd.Series, fn: Callable[[Any], str], unchanged: Callable[[pa
         return to_str_series(arr, src.index)
     rest = np.flatnonzero(change)
     fixed = map_unique(pd.Series(arr.take(pa.array(rest)).to_pylist(), dtype=object), fn)
-    out = pc.replace_with_mask(arr.cast(pa.large_string()), pa.array(change),
-                               pa.array(fixed.tolist(), pa.large_string()))
+    out = pc.replace_with_mask(
+        arr.cast(pa.large_string()), pa.array(change), pa.array(fixed.tolist(), pa.large_string())
+    )
     return to_str_series(out, src.index)
 
 
@@ -105,8 +122,10 @@ def NAME_STABLE(arr: pa.Array) -> pa.Array:
 def ASCII_ALNUM(arr: pa.Array) -> pa.Array:
     """ASCII letters and digits, already upper case and not digits-E-digits: unchanged by ``normalize_id``."""
     plain = pc.and_(pc.string_is_ascii(arr), pc.utf8_is_alnum(arr))
-    return pc.and_(pc.and_(plain, pc.equal(pc.utf8_upper(arr), arr)),
-                   pc.invert(pc.match_substring_regex(arr, r"^[0-9]+E[0-9]+$")))
+    return pc.and_(
+        pc.and_(plain, pc.equal(pc.utf8_upper(arr), arr)),
+        pc.invert(pc.match_substring_regex(arr, r"^[0-9]+E[0-9]+$")),
+    )
 
 
 def normalize_ids(src: pd.Series) -> pd.Series:
@@ -136,15 +155,17 @@ def _digits(values: list[str] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not len(rows):
         return rows, np.zeros((0, 18), dtype=np.uint8)
     taken = arr.take(pa.array(rows)).cast(pa.large_binary())
-    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64)[taken.offset:taken.offset + len(taken) + 1]
+    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64)[taken.offset : taken.offset + len(taken) + 1]
     data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)
-    return rows, data[offsets[0]:offsets[-1]].reshape(len(rows), 18)
+    return rows, data[offsets[0] : offsets[-1]].reshape(len(rows), 18)
 
 
 def _valid_matrix(b: np.ndarray) -> np.ndarray:
     """Per row of an (n, 18) byte matrix: True where :func:`ids.resident_id_problem` finds nothing."""
     d = b.astype(np.int64) - 48
-    ok = ((d[:, :17] >= 0) & (d[:, :17] <= 9)).all(axis=1) & (((d[:, 17] >= 0) & (d[:, 17] <= 9)) | (b[:, 17] == 88))
+    ok = ((d[:, :17] >= 0) & (d[:, :17] <= 9)).all(axis=1) & (
+        ((d[:, 17] >= 0) & (d[:, 17] <= 9)) | (b[:, 17] == 88)
+    )
     d = np.where(ok[:, None], d, 0)
     ok &= np.isin(d[:, 0] * 10 + d[:, 1], _PROVINCES)
     year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
@@ -207,7 +228,9 @@ def birth_dates(values: pd.Series, valid: np.ndarray | None = None) -> np.ndarra
         out[rows] = pa.array(days, pa.date32()).to_pandas(date_as_object=True).to_numpy(dtype=object)
     rest = np.flatnonzero(~valid)
     if len(rest):  # not normalised or not valid: the scalar function decides
-        out[rest] = map_unique(values.iloc[rest], lambda v: ids.birth_date_from_id(v) if isinstance(v, str) else None)
+        out[rest] = map_unique(
+            values.iloc[rest], lambda v: ids.birth_date_from_id(v) if isinstance(v, str) else None
+        )
     return out
 
 
@@ -221,14 +244,25 @@ def genders(values: pd.Series, valid: np.ndarray | None = None) -> np.ndarray:
         out[rows] = np.where(d[:, 16] % 2 == 1, "男", "女").astype(object)
     rest = np.flatnonzero(~valid)
     if len(rest):
-        out[rest] = map_unique(values.iloc[rest], lambda v: ids.gender_from_id(v) if isinstance(v, str) else None)
+        out[rest] = map_unique(
+            values.iloc[rest], lambda v: ids.gender_from_id(v) if isinstance(v, str) else None
+        )
     return out
 
 
 # ------------------------------------------------------------------------------------ tables, not cells
 
-_ORDERABLE = {"string", "date", "datetime", "floating", "integer", "mixed-integer-float", "boolean", "empty",
-              "decimal"}
+_ORDERABLE = {
+    "string",
+    "date",
+    "datetime",
+    "floating",
+    "integer",
+    "mixed-integer-float",
+    "boolean",
+    "empty",
+    "decimal",
+}
 
 
 def _codes(col: pd.Series, sort: bool = False) -> np.ndarray:
@@ -250,11 +284,18 @@ def stable_order(df: pd.DataFrame, by: list[str], na_position: str = "last") -> 
             keys.append(np.where(k == 0, np.iinfo(np.int64).max, k) if na_position == "last" else k)
         return np.lexsort(keys)
     names = [f"c{i}" for i in range(len(by))]  # headers may repeat or be anything; Arrow gets plain names
-    return pc.sort_indices(t.rename_columns(names), sort_keys=[(n, "ascending", nulls) for n in names]).to_numpy()
+    return pc.sort_indices(
+        t.rename_columns(names), sort_keys=[(n, "ascending", nulls) for n in names]
+    ).to_numpy()
 
 
-def dedupe_sorted(df: pd.DataFrame, by: list[str], subset: list[str] | None = None, keep: str = "first",
-                  na_position: str = "last") -> pd.DataFrame:
+def dedupe_sorted(
+    df: pd.DataFrame,
+    by: list[str],
+    subset: list[str] | None = None,
+    keep: str = "first",
+    na_position: str = "last",
+) -> pd.DataFrame:
     """``df.drop_duplicates(subset, keep=keep).sort_values(by, kind="stable", na_position=na_position)`` (no
     sort when ``by`` is empty) with a fresh index: duplicates found on integer codes (one factorize per column,
     then numpy's unique), the rest sorted stably, and the result taken in one go.
@@ -265,11 +306,14 @@ def dedupe_sorted(df: pd.DataFrame, by: list[str], subset: list[str] | None = No
 
     def in_pandas() -> pd.DataFrame:
         out = df.drop_duplicates(subset, keep=keep)
-        return (out.sort_values(by, kind="stable", na_position=na_position) if by else out).reset_index(drop=True)
+        return (out.sort_values(by, kind="stable", na_position=na_position) if by else out).reset_index(
+            drop=True
+        )
 
     cols = list(dict.fromkeys(subset + by))
-    if not len(df) or any(df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True) not in _ORDERABLE
-                          for c in cols):
+    if not len(df) or any(
+        df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True) not in _ORDERABLE for c in cols
+    ):
         return in_pandas()
     key = np.zeros(len(df), dtype=np.int64)
     for c in subset:
@@ -299,15 +343,23 @@ def iso_dates(values: pd.Series, min_year: int) -> tuple[np.ndarray, np.ndarray]
     rows = np.flatnonzero(np.asarray(shaped.to_numpy(zero_copy_only=False), dtype=bool))
     taken = arr.take(pa.array(rows)).cast(pa.large_binary())
     data = np.frombuffer(taken.buffers()[2], dtype=np.uint8)
-    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64)[taken.offset:taken.offset + len(taken) + 1]
-    d = data[offsets[0]:offsets[-1]].reshape(len(rows), 10).astype(np.int64) - 48
+    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64)[taken.offset : taken.offset + len(taken) + 1]
+    d = data[offsets[0] : offsets[-1]].reshape(len(rows), 10).astype(np.int64) - 48
     y = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
     m = d[:, 5] * 10 + d[:, 6]
     day = d[:, 8] * 10 + d[:, 9]
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    ok = (m >= 1) & (m <= 12) & (day >= 1) & (day <= _DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)) & (y >= min_year)
+    ok = (
+        (m >= 1)
+        & (m <= 12)
+        & (day >= 1)
+        & (day <= _DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap))
+        & (y >= min_year)
+    )
     rows, y, m, day = rows[ok], y[ok], m[ok], day[ok]
-    days = (((y - 1970) * 12 + m - 1).astype("datetime64[M]").astype("datetime64[D]") + (day - 1)).astype(np.int64)
+    days = (((y - 1970) * 12 + m - 1).astype("datetime64[M]").astype("datetime64[D]") + (day - 1)).astype(
+        np.int64
+    )
     dates = pa.array(days.astype(np.int32), pa.date32()).to_pandas(date_as_object=True).to_numpy(dtype=object)
     mask = np.zeros(len(values), dtype=bool)
     mask[rows] = True

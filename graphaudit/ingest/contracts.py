@@ -12,7 +12,12 @@ SPEC = SourceSpec(
         Column("contract_id", "ident", ("合同编号", "合同号"), required=True),
         Column("title", "text", ("项目名称", "合同名称")),
         Column("org_code", "code", ("发包单位代码", "单位代码"), required=True),
-        Column("contractor_id", "party", ("承包方证件号码", "承包方代码", "承包方统一社会信用代码"), required=True),
+        Column(
+            "contractor_id",
+            "party",
+            ("承包方证件号码", "承包方代码", "承包方统一社会信用代码"),
+            required=True,
+        ),
         Column("contractor_name", "name", ("承包方名称", "承包方")),
         Column("amount", "amount", ("合同金额", "金额"), required=True),
         Column("sign_date", "date", ("签订日期", "签约日期"), required=True),

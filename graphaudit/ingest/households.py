@@ -8,8 +8,18 @@ from graphaudit.ingest.columns import birth_dates, genders, map_unique
 from graphaudit.ingest.kinship import role_of
 from graphaudit.ingest.source import Column, Issue, SourceSpec
 
-STATUSES = {"正常": "正常", "死亡": "死亡", "迁出": "迁出", "注销": "死亡", "": "正常",
-            "normal": "正常", "dead": "死亡", "deceased": "死亡", "moved": "迁出", "moved_out": "迁出"}
+STATUSES = {
+    "正常": "正常",
+    "死亡": "死亡",
+    "迁出": "迁出",
+    "注销": "死亡",
+    "": "正常",
+    "normal": "正常",
+    "dead": "死亡",
+    "deceased": "死亡",
+    "moved": "迁出",
+    "moved_out": "迁出",
+}
 
 
 def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
@@ -22,15 +32,34 @@ def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
         df.loc[gderive, "gender"] = genders(df.loc[gderive, "person_id"])
     df["role"] = pd.Series(map_unique(df["relation"], role_of).tolist(), index=df.index)
     for i in df.index[df["role"].isna()]:
-        issues.append(Issue("households", df.at[i, "_file"], int(df.at[i, "_row"]), "relation", "warning",
-                            "无法识别的与户主关系，不推导亲属关系 unknown relation to head: no kinship derived",
-                            str(df.at[i, "relation"])))
+        issues.append(
+            Issue(
+                "households",
+                df.at[i, "_file"],
+                int(df.at[i, "_row"]),
+                "relation",
+                "warning",
+                "无法识别的与户主关系，不推导亲属关系 unknown relation to head: no kinship derived",
+                str(df.at[i, "relation"]),
+            )
+        )
     df["role"] = df["role"].fillna("other")
-    status = pd.Series(map_unique(df["status"].fillna(""), lambda s: STATUSES.get(str(s).lower(), None)).tolist(),
-                       index=df.index)
+    status = pd.Series(
+        map_unique(df["status"].fillna(""), lambda s: STATUSES.get(str(s).lower(), None)).tolist(),
+        index=df.index,
+    )
     for i in df.index[status.isna()]:
-        issues.append(Issue("households", df.at[i, "_file"], int(df.at[i, "_row"]), "status", "warning",
-                            "无法识别的户籍状态 unknown status, kept as written", str(df.at[i, "status"])))
+        issues.append(
+            Issue(
+                "households",
+                df.at[i, "_file"],
+                int(df.at[i, "_row"]),
+                "status",
+                "warning",
+                "无法识别的户籍状态 unknown status, kept as written",
+                str(df.at[i, "status"]),
+            )
+        )
     df["status"] = status.fillna(df["status"])
     died = df["death_date"].notna() & df["status"].eq("正常")
     df.loc[died, "status"] = "死亡"
@@ -43,12 +72,20 @@ SPEC = SourceSpec(
     key=("person_key",),
     columns=(
         Column("household_id", "ident", ("户号", "户编号"), required=True),
-        Column("person_id", "pid", ("公民身份号码", "身份证号", "身份证号码", "证件号码"), required=True, lenient_id=True),
+        Column(
+            "person_id",
+            "pid",
+            ("公民身份号码", "身份证号", "身份证号码", "证件号码"),
+            required=True,
+            lenient_id=True,
+        ),
         Column("name", "name", ("姓名",), required=True),
         Column("relation", "text", ("与户主关系", "关系"), required=True),
         Column("gender", "gender", ("性别",)),
         Column("birth_date", "date", ("出生日期",)),
-        Column("village_code", "code", ("村代码", "行政区划代码", "村社区代码", "村（社区）代码"), required=True),
+        Column(
+            "village_code", "code", ("村代码", "行政区划代码", "村社区代码", "村（社区）代码"), required=True
+        ),
         Column("address", "text", ("住址", "地址")),
         Column("phone", "text", ("联系电话", "电话", "手机号码")),
         Column("death_date", "date", ("死亡日期",)),

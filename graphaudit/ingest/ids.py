@@ -51,7 +51,9 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _WS = re.compile(r"\s+")
 _SCI = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?E[+-]?(\d+)$")
 _INT_FLOAT = re.compile(r"^(\d{1,15})\.0*$")
-_SCI_MESSAGE = "科学计数法，末位已丢失 Excel number in scientific notation, digits lost: re-export the column as text"
+_SCI_MESSAGE = (
+    "科学计数法，末位已丢失 Excel number in scientific notation, digits lost: re-export the column as text"
+)
 
 
 def normalize_id(value: Any) -> str:
@@ -115,7 +117,7 @@ def resident_id_check_char(first17: str) -> str:
 
 
 def _birth(pid: str, start: int, year_prefix: str = "") -> date | None:
-    s = year_prefix + pid[start:start + 8 - len(year_prefix)]
+    s = year_prefix + pid[start : start + 8 - len(year_prefix)]
     try:
         return date(int(s[:4]), int(s[4:6]), int(s[6:8]))
     except ValueError:
@@ -161,7 +163,7 @@ def birth_date_from_id(pid: str) -> date | None:
 
 
 def gender_from_id(pid: str) -> str | None:
-    """"男" if the 17th digit of a valid resident ID is odd, "女" if even, None for an invalid ID."""
+    """ "男" if the 17th digit of a valid resident ID is odd, "女" if even, None for an invalid ID."""
     pid = normalize_id(pid)
     if resident_id_problem(pid) is not None:
         return None

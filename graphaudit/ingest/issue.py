@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = ["Issue", "ROW", "FILE"]
 
-ROW = "_row"    # 1-based row number in the file, as a spreadsheet shows it
+ROW = "_row"  # 1-based row number in the file, as a spreadsheet shows it
 FILE = "_file"  # file name the row came from
 
 

@@ -34,8 +34,26 @@ for words, kind, direction in (
     (("父母", "父亲", "母亲", "父", "母", "parent", "father", "mother"), "parent", "a->b"),
     (("子女", "儿子", "女儿", "子", "女", "child", "son", "daughter"), "parent", "b->a"),
     (("配偶", "夫妻", "丈夫", "妻子", "夫", "妻", "spouse", "husband", "wife"), "spouse", "a-b"),
-    (("兄弟姐妹", "兄弟", "姐妹", "兄", "弟", "姐", "妹", "哥哥", "弟弟", "姐姐", "妹妹", "sibling", "brother", "sister"),
-     "sibling", "a-b"),
+    (
+        (
+            "兄弟姐妹",
+            "兄弟",
+            "姐妹",
+            "兄",
+            "弟",
+            "姐",
+            "妹",
+            "哥哥",
+            "弟弟",
+            "姐姐",
+            "妹妹",
+            "sibling",
+            "brother",
+            "sister",
+        ),
+        "sibling",
+        "a-b",
+    ),
 ):
     for w in words:
         RELATIONS[w] = (kind, direction)
@@ -48,7 +66,20 @@ for _role, _words in {
     "daughter": ("女", "女儿", "长女", "次女", "三女", "四女", "五女", "独生女", "养女", "继女", "daughter"),
     "father": ("父亲", "父", "father"),
     "mother": ("母亲", "母", "mother"),
-    "sibling": ("兄", "弟", "姐", "妹", "哥哥", "弟弟", "姐姐", "妹妹", "兄弟姐妹", "brother", "sister", "sibling"),
+    "sibling": (
+        "兄",
+        "弟",
+        "姐",
+        "妹",
+        "哥哥",
+        "弟弟",
+        "姐姐",
+        "妹妹",
+        "兄弟姐妹",
+        "brother",
+        "sister",
+        "sibling",
+    ),
     "grandchild": ("孙子", "孙女", "外孙子", "外孙女", "外孙", "grandson", "granddaughter", "grandchild"),
     "daughter_in_law": ("儿媳", "儿媳妇", "媳妇", "daughter_in_law", "daughter-in-law"),
     "son_in_law": ("女婿", "son_in_law", "son-in-law"),
@@ -107,8 +138,14 @@ class Kinship:
         for kind, rtype in KINDS:
             e = self.edges[self.edges["kind"] == kind]  # each (kind, a, b) once already
             e = e.take(stable_order(e, ["a", "b"]))
-            out[rtype] = pd.DataFrame({"from": e["a"].to_numpy(dtype=object), "to": e["b"].to_numpy(dtype=object),
-                                       "source": e["source"].to_numpy(dtype=object)}, dtype=object)
+            out[rtype] = pd.DataFrame(
+                {
+                    "from": e["a"].to_numpy(dtype=object),
+                    "to": e["b"].to_numpy(dtype=object),
+                    "source": e["source"].to_numpy(dtype=object),
+                },
+                dtype=object,
+            )
         return out
 
 
@@ -121,19 +158,27 @@ def _edges(kind: str, a: pd.Series | np.ndarray, b: pd.Series | np.ndarray, sour
     return pd.DataFrame({"kind": kind, "a": a, "b": b, "source": source})
 
 
-def derive_kinship(households: pd.DataFrame, relations: pd.DataFrame | None,
-                   known: set[str] | None = None) -> tuple[Kinship, list[Issue]]:
+def derive_kinship(
+    households: pd.DataFrame, relations: pd.DataFrame | None, known: set[str] | None = None
+) -> tuple[Kinship, list[Issue]]:
     """Kin edges between person keys.  ``households`` needs person_key, household_id, role, _file, _row;
     ``relations`` person_id_a, person_id_b, relation.  ``known`` is accepted for compatibility and unused."""
-    m = households[["household_id", "person_key", "role", FILE, ROW]].sort_values(["household_id", ROW],
-                                                                                  kind="stable")
-    m = pd.DataFrame({"hid": m["household_id"].to_numpy(dtype=object), "key": m["person_key"].to_numpy(dtype=object),
-                      "role": m["role"].to_numpy(dtype=object), "file": m[FILE].to_numpy(dtype=object),
-                      "row": m[ROW].to_numpy()})
+    m = households[["household_id", "person_key", "role", FILE, ROW]].sort_values(
+        ["household_id", ROW], kind="stable"
+    )
+    m = pd.DataFrame(
+        {
+            "hid": m["household_id"].to_numpy(dtype=object),
+            "key": m["person_key"].to_numpy(dtype=object),
+            "role": m["role"].to_numpy(dtype=object),
+            "file": m[FILE].to_numpy(dtype=object),
+            "row": m[ROW].to_numpy(),
+        }
+    )
     m["pos"] = np.arange(len(m))
     m["h"] = (m["hid"] != m["hid"].shift()).cumsum() - 1 if len(m) else 0
     found = [_register(m)] if len(m) else []
-    edges, issues = (found[0] if found else ([], []))
+    edges, issues = found[0] if found else ([], [])
     if relations is not None and len(relations):
         kd = map_unique(relations["relation"], lambda r: RELATIONS[str(r).lower()])
         kinds = np.array([k for k, _ in kd], dtype=object)
@@ -216,8 +261,10 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
     edges.append(_edges("parent", key[sp], spouse[h[sp]], reg))
     edges.append(_edges("spouse", one("son")[son_couple], one("daughter_in_law")[son_couple], reg))
     edges.append(_edges("spouse", one("daughter")[daughter_couple], one("son_in_law")[daughter_couple], reg))
-    pa_, pb_ = (np.where(son_couple, one("son"), one("daughter")),
-                np.where(son_couple, one("daughter_in_law"), one("son_in_law")))
+    pa_, pb_ = (
+        np.where(son_couple, one("son"), one("daughter")),
+        np.where(son_couple, one("daughter_in_law"), one("son_in_law")),
+    )
     gk = members("grandchild", where=couple)
     edges.append(_edges("parent", pa_[h[gk]], key[gk], reg))
     edges.append(_edges("parent", pb_[h[gk]], key[gk], reg))
@@ -235,8 +282,14 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
     def report(sel: np.ndarray, step: int, reason: np.ndarray | str, reps: np.ndarray | None = None) -> None:
         for i in np.flatnonzero(sel).tolist():
             text = reason if isinstance(reason, str) else reason[h[i]]
-            issue = Issue("households", files[i], int(rows[i]), "relation", "warning",
-                          f"户号{hid[i]}: {text}，未推导该亲属关系 ambiguous register, link left out")
+            issue = Issue(
+                "households",
+                files[i],
+                int(rows[i]),
+                "relation",
+                "warning",
+                f"户号{hid[i]}: {text}，未推导该亲属关系 ambiguous register, link left out",
+            )
             for rep in range(1 if reps is None else int(reps[h[i]])):
                 found.append((int(h[i]), step, rep, int(pos[i]), issue))
 
@@ -244,11 +297,29 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
     lone = (heads == 0) & (m.groupby("h").size().reindex(range(n)).to_numpy() > 1)
     firsts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
     for i in firsts[lone[h[firsts]]].tolist():
-        found.append((int(h[i]), 0, 0, int(pos[i]), Issue(
-            "households", files[i], int(rows[i]), "relation", "warning",
-            f"户号{hid[i]}: 无户主，未推导户内亲属关系 no head of household, no links derived")))
+        found.append(
+            (
+                int(h[i]),
+                0,
+                0,
+                int(pos[i]),
+                Issue(
+                    "households",
+                    files[i],
+                    int(rows[i]),
+                    "relation",
+                    "warning",
+                    f"户号{hid[i]}: 无户主，未推导户内亲属关系 no head of household, no links derived",
+                ),
+            )
+        )
     report(members("spouse") & (spouses > 1)[h], 1, "配偶不唯一")
-    report(members("spouse_parent", where=~has_spouse), 2, "无唯一配偶，公婆/岳父母关系不明", reps=c("spouse_parent"))
+    report(
+        members("spouse_parent", where=~has_spouse),
+        2,
+        "无唯一配偶，公婆/岳父母关系不明",
+        reps=c("spouse_parent"),
+    )
     dil_text = np.array([f"{a}个儿媳对应{b}个儿子" for a, b in zip(dils, sons)], dtype=object)
     report(members("daughter_in_law", where=~son_couple), 3, dil_text)
     sil_text = np.array([f"{a}个女婿对应{b}个女儿" for a, b in zip(sils, daughters)], dtype=object)

@@ -217,8 +217,10 @@ def parse_each(series: pd.Series, parse: Callable[[Any], Any]) -> tuple[pd.Serie
     v_arr[:] = vals
     e_arr = np.empty(len(errs), dtype=object)
     e_arr[:] = errs
-    return (pd.Series(v_arr[codes], index=series.index, dtype=object),
-            pd.Series(e_arr[codes], index=series.index, dtype=object))
+    return (
+        pd.Series(v_arr[codes], index=series.index, dtype=object),
+        pd.Series(e_arr[codes], index=series.index, dtype=object),
+    )
 
 
 def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -238,7 +240,9 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if len(rest):
         v, e = parse_each(series.iloc[rest], parse_date)
         vals[rest], errs[rest] = v.to_numpy(dtype=object), e.to_numpy(dtype=object)
-    return pd.Series(vals, index=series.index, dtype=object), pd.Series(errs, index=series.index, dtype=object)
+    return pd.Series(vals, index=series.index, dtype=object), pd.Series(
+        errs, index=series.index, dtype=object
+    )
 
 
 # -------------------------------------------------------------------------------------------------- amounts
@@ -301,15 +305,27 @@ def parse_amounts(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 # ------------------------------------------------------------------------------------------ gender and share
 
 _GENDERS: dict[str, str | None] = {
-    "男": "男", "男性": "男", "m": "男", "male": "男", "1": "男",
-    "女": "女", "女性": "女", "f": "女", "female": "女", "2": "女",
+    "男": "男",
+    "男性": "男",
+    "m": "男",
+    "male": "男",
+    "1": "男",
+    "女": "女",
+    "女性": "女",
+    "f": "女",
+    "female": "女",
+    "2": "女",
     # GB/T 2261.1: 0 未知的性别, 9 未说明的性别
-    "0": None, "9": None, "未知": None, "未说明": None, "不详": None,
+    "0": None,
+    "9": None,
+    "未知": None,
+    "未说明": None,
+    "不详": None,
 }
 
 
 def parse_gender(v: Any) -> str | None:
-    """"男" or "女" from 男/女, 男性/女性, M/F, male/female, 1/2 (GB/T 2261.1); None if empty or 未知/0/9.
+    """ "男" or "女" from 男/女, 男性/女性, M/F, male/female, 1/2 (GB/T 2261.1); None if empty or 未知/0/9.
     Raises ValueError for anything else."""
     if _missing(v):
         return None

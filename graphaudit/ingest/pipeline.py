@@ -32,8 +32,9 @@ __all__ = ["read_dataset", "merge_tables", "ingest", "prepare"]
 Progress = Callable[[str], None]
 
 
-def read_dataset(dataset_dir: Path, progress: Progress | None = None
-                 ) -> tuple[dict[str, pd.DataFrame], LoadReport]:
+def read_dataset(
+    dataset_dir: Path, progress: Progress | None = None
+) -> tuple[dict[str, pd.DataFrame], LoadReport]:
     """Every source file in the folder, adapted to canonical frames.  Raises InputError for a file that
     cannot be read at all (undecodable, a required column missing) — the load then changes nothing."""
     dataset_dir = Path(dataset_dir)
@@ -56,8 +57,10 @@ def read_dataset(dataset_dir: Path, progress: Progress | None = None
         if frames:
             tables[name] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if not found_any:
-        raise InputError(f"no source files in {dataset_dir} (expected names starting with "
-                         f"{', '.join(SOURCES)}; .csv or .xlsx)")
+        raise InputError(
+            f"no source files in {dataset_dir} (expected names starting with "
+            f"{', '.join(SOURCES)}; .csv or .xlsx)"
+        )
     return tables, report
 
 
@@ -69,14 +72,23 @@ def _person_keys(hh: pd.DataFrame) -> pd.Series:
 def _dedupe(df: pd.DataFrame, key: list[str], source: str, issues: list[Issue]) -> pd.DataFrame:
     dup = df.duplicated(key, keep="last")
     for i in df.index[dup]:
-        issues.append(Issue(source, str(df.at[i, FILE]), int(df.at[i, ROW]), key[0], "warning",
-                            "重复记录，以后出现的一行为准 duplicate key, the later row is kept",
-                            "|".join(str(df.at[i, k]) for k in key)))
+        issues.append(
+            Issue(
+                source,
+                str(df.at[i, FILE]),
+                int(df.at[i, ROW]),
+                key[0],
+                "warning",
+                "重复记录，以后出现的一行为准 duplicate key, the later row is kept",
+                "|".join(str(df.at[i, k]) for k in key),
+            )
+        )
     return df[~dup]
 
 
-def merge_tables(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame], issues: list[Issue]
-                 ) -> dict[str, pd.DataFrame]:
+def merge_tables(
+    old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame], issues: list[Issue]
+) -> dict[str, pd.DataFrame]:
     """Old tables updated with new rows by each source's key; sorted by key so equal data is equal tables."""
     out = dict(old)
     for name, df in new.items():
@@ -103,25 +115,50 @@ def _match_recipients(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
     if hh is not None and len(hh):
         names = list(set(sub.loc[need, "recipient_name"].tolist()))
         cand = hh[hh["name"].isin(pd.Index(names, dtype=object))] if names else hh.iloc[:0]
-        for key, hid, vil, name in zip(cand["person_key"].tolist(), cand["household_id"].tolist(),
-                                       cand["village_code"].tolist(), cand["name"].tolist()):
+        for key, hid, vil, name in zip(
+            cand["person_key"].tolist(),
+            cand["household_id"].tolist(),
+            cand["village_code"].tolist(),
+            cand["name"].tolist(),
+        ):
             by_hh[(hid, name)].append(key)
             by_vil[(vil, name)].append(key)
     rows = np.flatnonzero(need)
     if len(rows):
         part = sub.iloc[rows]
         new_ids = []
-        for name, hid, vil, f, r, rid in zip(*(part[c].tolist() for c in ("recipient_name", "household_id",
-                                                                           "village_code", FILE, ROW, "recipient_id"))):
+        for name, hid, vil, f, r, rid in zip(
+            *(
+                part[c].tolist()
+                for c in ("recipient_name", "household_id", "village_code", FILE, ROW, "recipient_id")
+            )
+        ):
             cands = by_hh.get((hid, name)) or by_vil.get((vil, name)) or []
             if len(cands) == 1:
-                issues.append(Issue("subsidies", str(f), int(r), "recipient_id", "repaired",
-                                    f"领取人按姓名匹配到户籍人员 matched to the register by name ({name})", str(rid)))
+                issues.append(
+                    Issue(
+                        "subsidies",
+                        str(f),
+                        int(r),
+                        "recipient_id",
+                        "repaired",
+                        f"领取人按姓名匹配到户籍人员 matched to the register by name ({name})",
+                        str(rid),
+                    )
+                )
                 rid = cands[0]
             elif rid == "":
-                issues.append(Issue("subsidies", str(f), int(r), "recipient_id", "warning",
-                                    f"领取人无证件号码且无法唯一匹配（{len(cands)}人同名）no unique match by name",
-                                    name or ""))
+                issues.append(
+                    Issue(
+                        "subsidies",
+                        str(f),
+                        int(r),
+                        "recipient_id",
+                        "warning",
+                        f"领取人无证件号码且无法唯一匹配（{len(cands)}人同名）no unique match by name",
+                        name or "",
+                    )
+                )
                 rid = f"~{hid or vil}:{name}"
             new_ids.append(rid)
         sub.loc[sub.index[rows], "recipient_id"] = new_ids
@@ -131,7 +168,10 @@ def _match_recipients(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> N
 
 def _fill_home(sub: pd.DataFrame, hh: pd.DataFrame) -> None:
     """A payment without household or village takes the recipient's, from the register."""
-    blanks = {col: (sub[col].isna() | (sub[col] == "")).to_numpy(dtype=bool) for col in ("household_id", "village_code")}
+    blanks = {
+        col: (sub[col].isna() | (sub[col] == "")).to_numpy(dtype=bool)
+        for col in ("household_id", "village_code")
+    }
     if not any(b.any() for b in blanks.values()):
         return
     first = ~hh["person_key"].duplicated().to_numpy()
@@ -143,8 +183,9 @@ def _fill_home(sub: pd.DataFrame, hh: pd.DataFrame) -> None:
             sub.loc[sub.index[fill], col] = hh[col].to_numpy(dtype=object)[first][at[fill]]
 
 
-def _next_tables(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None
-                 ) -> tuple[dict[str, pd.DataFrame], LoadReport]:
+def _next_tables(
+    old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None
+) -> tuple[dict[str, pd.DataFrame], LoadReport]:
     """Read a dataset and merge it into the store's tables (recipients matched)."""
     new, report = read_dataset(dataset_dir, progress)
     if progress:
@@ -154,8 +195,9 @@ def _next_tables(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progres
     return tables, report
 
 
-def prepare(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None = None
-            ) -> tuple[dict[str, pd.DataFrame], GraphFrames, LoadReport]:
+def prepare(
+    old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None = None
+) -> tuple[dict[str, pd.DataFrame], GraphFrames, LoadReport]:
     """Read a dataset and compute the store's next tables and graph, without touching any store.  The graph is
     validated by the store's ``replace``, before it writes anything."""
     t0 = time.perf_counter()
@@ -169,7 +211,7 @@ def prepare(old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Pr
     return tables, graph, report
 
 
-def ingest(dataset_dir: Path, store: "GraphStoreLike", progress: Progress | None = None) -> LoadReport:
+def ingest(dataset_dir: Path, store: GraphStoreLike, progress: Progress | None = None) -> LoadReport:
     """Load a dataset folder into a store; the store is unchanged if anything fails.
 
     A store that takes a graph while it is being built (both stores do) writes each frame as soon as it is
@@ -191,7 +233,9 @@ def ingest(dataset_dir: Path, store: "GraphStoreLike", progress: Progress | None
     return report
 
 
-def _build_while_writing(tables: dict[str, pd.DataFrame], store: "GraphStoreLike") -> tuple[GraphFrames, list[Issue]]:
+def _build_while_writing(
+    tables: dict[str, pd.DataFrame], store: GraphStoreLike
+) -> tuple[GraphFrames, list[Issue]]:
     """build_graph here while ``store.replace`` writes each frame in another thread.  The store validates the
     graph once it is complete and switches to it only then; if either side fails, the other stops and the
     first error is raised, the store unchanged."""

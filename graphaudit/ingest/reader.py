@@ -28,7 +28,12 @@ __all__ = ["RawTable", "find_source_files", "read_table", "CSV_EXTENSIONS", "XLS
 
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
-_UNSUPPORTED = (".xls", ".et", ".ods", ".numbers")  # matched so that they fail loudly instead of being ignored
+_UNSUPPORTED = (
+    ".xls",
+    ".et",
+    ".ods",
+    ".numbers",
+)  # matched so that they fail loudly instead of being ignored
 
 
 @dataclass
@@ -69,7 +74,7 @@ def find_source_files(dataset_dir: Path, source: str) -> list[Path]:
         low = name.lower()
         if name.startswith(("~$", ".")) or not low.startswith(prefix) or not p.is_file():
             continue
-        rest = low[len(prefix):]
+        rest = low[len(prefix) :]
         if rest[:1].isalpha():
             continue
         if p.suffix.lower() in CSV_EXTENSIONS + XLSX_EXTENSIONS + _UNSUPPORTED:
@@ -86,11 +91,16 @@ def read_table(path: Path, source: str) -> RawTable:
     if ext in CSV_EXTENSIONS:
         return _read_csv(path)
     if ext in _UNSUPPORTED:
-        raise InputError(f"不支持的格式 unsupported format {ext}: save the file as .xlsx or UTF-8 CSV", file=path)
-    raise InputError(f"不支持的文件类型 unsupported file type {ext or '(none)'}: expected .csv or .xlsx", file=path)
+        raise InputError(
+            f"不支持的格式 unsupported format {ext}: save the file as .xlsx or UTF-8 CSV", file=path
+        )
+    raise InputError(
+        f"不支持的文件类型 unsupported file type {ext or '(none)'}: expected .csv or .xlsx", file=path
+    )
 
 
 # ------------------------------------------------------------------------------------------------------ CSV
+
 
 def _read_bytes(path: Path) -> bytes:
     try:
@@ -106,10 +116,15 @@ def detect_encoding(data: bytes, path: Path) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16", _strict(data, "utf-16", "utf-16", path)
     if data.startswith(b"PK\x03\x04"):
-        raise InputError("这是Excel工作簿 this is an Excel workbook (zip), not a CSV: rename it to .xlsx", file=path)
+        raise InputError(
+            "这是Excel工作簿 this is an Excel workbook (zip), not a CSV: rename it to .xlsx", file=path
+        )
     if b"\x00" in data[:65536]:
-        raise InputError("文件含NUL字节 file contains NUL bytes: UTF-16 without BOM or not a text file; "
-                         "save it as UTF-8 CSV", file=path)
+        raise InputError(
+            "文件含NUL字节 file contains NUL bytes: UTF-16 without BOM or not a text file; "
+            "save it as UTF-8 CSV",
+            file=path,
+        )
     failures: list[UnicodeDecodeError] = []
     for enc in ("utf-8", "gbk", "gb18030"):
         try:
@@ -129,15 +144,19 @@ def _strict(data: bytes, codec: str, label: str, path: Path) -> str:
 
 def _decode_error(data: bytes, e: UnicodeDecodeError, path: Path, label: str | None = None) -> InputError:
     line = data.count(b"\n", 0, e.start) + 1
-    bad = data[e.start:e.start + 4].hex(" ")
+    bad = data[e.start : e.start + 4].hex(" ")
     what = f"invalid {label}" if label else "not UTF-8 or GBK/GB18030"
-    return InputError(f"无法解码 cannot decode: {what}; undecodable bytes {bad} at line {line}, byte offset "
-                      f"{e.start} (read as {e.encoding}); save the file as UTF-8", file=path, row=line)
+    return InputError(
+        f"无法解码 cannot decode: {what}; undecodable bytes {bad} at line {line}, byte offset "
+        f"{e.start} (read as {e.encoding}); save the file as UTF-8",
+        file=path,
+        row=line,
+    )
 
 
 def _sniff_delimiter(text: str) -> str:
     """Comma, unless the first non-empty line has more tabs or semicolons."""
-    for line in text[:1 << 16].splitlines():
+    for line in text[: 1 << 16].splitlines():
         if line.strip(" \t,;\"'"):
             counts = {d: line.count(d) for d in (",", "\t", ";")}
             best = max(counts, key=lambda d: (counts[d], d == ","))
@@ -148,7 +167,7 @@ def _sniff_delimiter(text: str) -> str:
 def _field_count(text: str, delim: str, max_lines: int | None = 1) -> int:
     """Maximum number of fields per record (of the first non-empty record only if ``max_lines`` is 1)."""
     n = 1
-    reader = csv.reader(io.StringIO(text[:1 << 16] if max_lines == 1 else text), delimiter=delim)
+    reader = csv.reader(io.StringIO(text[: 1 << 16] if max_lines == 1 else text), delimiter=delim)
     try:
         for rec in reader:
             if max_lines == 1 and not any(f.strip() for f in rec):
@@ -174,10 +193,19 @@ def _parse_csv_arrow(payload: bytes, delim: str, ncols: int) -> pd.DataFrame | N
         table = pacsv.read_csv(
             io.BytesIO(payload),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char=False, escape_char=False,
-                                             newlines_in_values=False, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                quote_char=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     index = pd.RangeIndex(table.num_rows)
@@ -185,9 +213,20 @@ def _parse_csv_arrow(payload: bytes, delim: str, ncols: int) -> pd.DataFrame | N
 
 
 def _parse_csv(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(payload), sep=delim, header=None, names=list(range(ncols)), dtype=str,
-                       keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
-                       encoding="utf-8", index_col=False, low_memory=False)
+    return pd.read_csv(
+        io.BytesIO(payload),
+        sep=delim,
+        header=None,
+        names=list(range(ncols)),
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+        encoding="utf-8",
+        index_col=False,
+        low_memory=False,
+    )
 
 
 def _read_csv(path: Path) -> RawTable:
@@ -214,8 +253,11 @@ def _read_csv(path: Path) -> RawTable:
         m = re.search(r"EOF inside string starting at row (\d+)", str(e))
         if m:  # pandas counts records from 0
             line = int(m.group(1)) + 1
-            raise InputError(f"CSV格式错误 malformed CSV: 引号未闭合 unclosed quote starting on line {line}",
-                             file=path, row=line) from e
+            raise InputError(
+                f"CSV格式错误 malformed CSV: 引号未闭合 unclosed quote starting on line {line}",
+                file=path,
+                row=line,
+            ) from e
         raise InputError(f"CSV格式错误 malformed CSV: {str(e).strip()}", file=path) from e
     except (ValueError, pd.errors.EmptyDataError) as e:
         raise InputError(f"CSV格式错误 malformed CSV: {e}", file=path) from e
@@ -254,6 +296,7 @@ def _line_numbers(payload: bytes, grid: pd.DataFrame) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------------- XLSX
 
+
 def _pick_sheet(names: list[str], source: str) -> str:
     """The sheet named after the source (exactly, then by prefix, case-insensitive), else the first sheet."""
     src = source.lower()
@@ -273,8 +316,9 @@ def _read_xlsx(path: Path, source: str) -> RawTable:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
-        raise InputError(f"无法打开工作簿 cannot open workbook (encrypted, damaged or not .xlsx): {e}",
-                         file=path) from e
+        raise InputError(
+            f"无法打开工作簿 cannot open workbook (encrypted, damaged or not .xlsx): {e}", file=path
+        ) from e
     try:
         if not wb.sheetnames:
             raise InputError("工作簿没有工作表 workbook has no sheet", file=path)
@@ -295,15 +339,21 @@ def _read_xlsx(path: Path, source: str) -> RawTable:
 
 # ------------------------------------------------------------------------------------------- shared shaping
 
+
 def _filled(vals: np.ndarray) -> np.ndarray:
     """Per cell: True if it holds something other than empty/whitespace text."""
-    return np.fromiter(((bool(v.strip()) if isinstance(v, str) else v is not None) for v in vals),
-                       dtype=bool, count=len(vals))
+    return np.fromiter(
+        ((bool(v.strip()) if isinstance(v, str) else v is not None) for v in vals),
+        dtype=bool,
+        count=len(vals),
+    )
 
 
 # A character that str.strip() keeps: anything but the code points str.isspace() is true for.
-_NOT_SPACE = (r"[^\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
-              r"\x{205f}\x{3000}]")
+_NOT_SPACE = (
+    r"[^\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+    r"\x{205f}\x{3000}]"
+)
 
 
 def _filled_at(col: pd.Series, rows: np.ndarray) -> np.ndarray:
@@ -369,7 +419,7 @@ def _shape(grid: pd.DataFrame, lines: np.ndarray, path: Path) -> tuple[list[str]
     data_idx = idx[1:]
     header_cells = [_header_text(v) for v in grid.iloc[head].tolist()]
     contiguous = len(data_idx) == len(grid) - head - 1
-    body = grid.iloc[head + 1:] if contiguous else grid.iloc[data_idx]
+    body = grid.iloc[head + 1 :] if contiguous else grid.iloc[data_idx]
     cols: list[int] = []
     headers: list[str] = []
     names: list[str] = []

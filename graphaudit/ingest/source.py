@@ -26,7 +26,6 @@ from graphaudit.ingest.reader import RawTable
 __all__ = ["Column", "SourceSpec", "Issue", "adapt", "ROW", "FILE"]
 
 
-
 @dataclass(frozen=True)
 class Column:
     """One column of the data contract.
@@ -86,8 +85,12 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
     missing = [c for c in spec.columns if c.required and c.name not in original]
     if missing:
         names = ", ".join(f"{c.aliases[0] if c.aliases else c.name} ({c.name})" for c in missing)
-        raise InputError(f"missing required column {names}; headers found: {list(raw.headers)}",
-                         file=raw.path, row=1, column=names)
+        raise InputError(
+            f"missing required column {names}; headers found: {list(raw.headers)}",
+            file=raw.path,
+            row=1,
+            column=names,
+        )
 
     n = len(raw.frame)
     out = pd.DataFrame(index=range(n))
@@ -96,11 +99,16 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
     reject = pd.Series(False, index=range(n))
     frame = raw.frame.reset_index(drop=True)
 
-    def report(mask: pd.Series, col: Column, action: str, reasons: pd.Series | str, values: pd.Series) -> None:
+    def report(
+        mask: pd.Series, col: Column, action: str, reasons: pd.Series | str, values: pd.Series
+    ) -> None:
         for i in mask[mask].index:
             reason = reasons if isinstance(reasons, str) else str(reasons[i])
-            issues.append(Issue(spec.name, fname, int(rows[i]), _label(col, original), action, reason,
-                                str(values[i])[:80]))
+            issues.append(
+                Issue(
+                    spec.name, fname, int(rows[i]), _label(col, original), action, reason, str(values[i])[:80]
+                )
+            )
 
     for col in spec.columns:
         if col.name not in original:
@@ -124,7 +132,9 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
                 report(has_err, col, "rejected", errors, src)
                 reject |= has_err
             else:
-                report(has_err, col, "warning", errors[has_err].map(lambda e: f"{e}; 已置空 value dropped"), src)
+                report(
+                    has_err, col, "warning", errors[has_err].map(lambda e: f"{e}; 已置空 value dropped"), src
+                )
                 values = values.where(~has_err, None)
         out[col.name] = values
         if col.kind in ("pid", "uscc", "party"):
@@ -194,8 +204,14 @@ def _normalise(col: Column, src: pd.Series) -> tuple[pd.Series, pd.Series | None
     if k in ("pid", "uscc", "party", "code"):
         vals = cols_mod.normalize_ids(src)
         if k == "code":
-            errs = cols_mod.map_unique(vals, lambda v: None if v == "" or (v.isdigit() and len(v) in (9, 12))
-                                       else "区划代码应为9或12位数字 code must be 9 or 12 digits")
+            errs = cols_mod.map_unique(
+                vals,
+                lambda v: (
+                    None
+                    if v == "" or (v.isdigit() and len(v) in (9, 12))
+                    else "区划代码应为9或12位数字 code must be 9 or 12 digits"
+                ),
+            )
             return vals, pd.Series(errs.tolist(), index=src.index)
         if k == "pid":
             return vals, pd.Series(cols_mod.resident_id_problems(vals).tolist(), index=src.index)
@@ -210,8 +226,9 @@ def _normalise(col: Column, src: pd.Series) -> tuple[pd.Series, pd.Series | None
         fn = norm.parse_share if k == "share" else norm.parse_gender
         if src.dtype == object and bool in set(map(type, src.tolist())):
             # a TRUE cell equals 1 to a hash table but is no gender or share: parse each cell on its own
-            return norm.parse_each(pd.Series(range(len(src)), index=src.index),
-                                   lambda i, cells=src.tolist(): fn(cells[i]))
+            return norm.parse_each(
+                pd.Series(range(len(src)), index=src.index), lambda i, cells=src.tolist(): fn(cells[i])
+            )
         return norm.parse_each(src, fn)
     raise ValueError(f"unknown column kind {k}")
 

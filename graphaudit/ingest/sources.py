@@ -6,5 +6,6 @@ from graphaudit.ingest import cadres, companies, contracts, households, relation
 from graphaudit.ingest.source import SourceSpec
 
 SOURCES: dict[str, SourceSpec] = {
-    m.SPEC.name: m.SPEC for m in (households, relations, cadres, companies, shareholders, contracts, subsidies)
+    m.SPEC.name: m.SPEC
+    for m in (households, relations, cadres, companies, shareholders, contracts, subsidies)
 }

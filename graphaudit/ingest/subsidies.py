@@ -11,7 +11,13 @@ SPEC = SourceSpec(
     columns=(
         Column("payment_id", "ident", ("发放编号", "流水号"), required=True),
         Column("program", "text", ("补贴项目", "项目名称", "补贴类型"), required=True),
-        Column("recipient_id", "pid", ("领取人身份证号", "领取人证件号码", "身份证号"), required=True, lenient_id=True),
+        Column(
+            "recipient_id",
+            "pid",
+            ("领取人身份证号", "领取人证件号码", "身份证号"),
+            required=True,
+            lenient_id=True,
+        ),
         Column("recipient_name", "name", ("领取人姓名", "姓名")),
         Column("household_id", "ident", ("户号",)),
         Column("village_code", "code", ("村代码", "行政区划代码")),

@@ -6,8 +6,8 @@ Implementations (embedded.LadybugStore, neo4j_store.Neo4jStore) say little beyon
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import networkx as nx
@@ -43,10 +43,11 @@ class GraphStore(Protocol):
         it skips building one dict per row."""
 
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a query of the ``cypher/`` catalogue by name, in this store's dialect."""
+        """Run a query of the ``graphaudit/cypher/`` catalogue by name, in this store's dialect."""
 
-    def subgraph(self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None,
-                 limit: int = 5000) -> nx.MultiDiGraph:
+    def subgraph(
+        self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None, limit: int = 5000
+    ) -> nx.MultiDiGraph:
         """Nodes within ``hops`` of the given node ids (any label), with their relationships.
         Node keys are "Label:id"; node attributes are the properties plus ``label``; edge keys are types."""
 
@@ -57,15 +58,24 @@ class GraphStore(Protocol):
         """Release files, connections and locks."""
 
 
-def open_store(db: str | Path | None = None, neo4j: str | None = None, database: str | None = None,
-               read_only: bool = False, query_threads: int = 0) -> GraphStore:
+def open_store(
+    db: str | Path | None = None,
+    neo4j: str | None = None,
+    database: str | None = None,
+    read_only: bool = False,
+    query_threads: int = 0,
+) -> GraphStore:
     """The store a CLI user named: ``--neo4j URI`` (credentials from NEO4J_USER / NEO4J_PASSWORD) or the
     embedded store at ``--db`` (default ./graphaudit.db; ``query_threads`` as for LadybugStore)."""
     if neo4j:
         from graphaudit.store.neo4j_store import Neo4jStore
 
-        return Neo4jStore(neo4j, user=os.environ.get("NEO4J_USER", "neo4j"),
-                          password=os.environ.get("NEO4J_PASSWORD", ""), database=database)
+        return Neo4jStore(
+            neo4j,
+            user=os.environ.get("NEO4J_USER", "neo4j"),
+            password=os.environ.get("NEO4J_PASSWORD", ""),
+            database=database,
+        )
     from graphaudit.store.embedded import LadybugStore
 
     return LadybugStore(Path(db) if db else DEFAULT_DB, read_only=read_only, query_threads=query_threads)
@@ -101,9 +111,15 @@ def _add_edge(g: nx.MultiDiGraph, r: dict[str, Any], a: dict[str, Any], b: dict[
         g.add_edge(u, v, key=t, type=t, **_props(r))
 
 
-def walk_subgraph(run: Callable[[str, dict[str, Any]], list[dict[str, Any]]], node_query: str,
-                  neighbour_query: str, node_ids: list[str], hops: int, rel_types: list[str] | None,
-                  limit: int) -> nx.MultiDiGraph:
+def walk_subgraph(
+    run: Callable[[str, dict[str, Any]], list[dict[str, Any]]],
+    node_query: str,
+    neighbour_query: str,
+    node_ids: list[str],
+    hops: int,
+    rel_types: list[str] | None,
+    limit: int,
+) -> nx.MultiDiGraph:
     """Breadth-first walk out of ``node_ids``, one query per hop, stopping at ``limit`` nodes.
     ``node_query`` returns ``n`` for ids in $ids; ``neighbour_query`` returns ``a, r, b`` for a.id in $ids."""
     from graphaudit.model import MODEL
@@ -117,8 +133,10 @@ def walk_subgraph(run: Callable[[str, dict[str, Any]], list[dict[str, Any]]], no
             break
         ids = sorted({g.nodes[k]["id"] for k in frontier})
         nxt: set[str] = set()
-        rows = sorted(run(neighbour_query, {"ids": ids}),
-                      key=lambda row: (_node_key(row["a"]), row["r"]["_LABEL"], _node_key(row["b"])))
+        rows = sorted(
+            run(neighbour_query, {"ids": ids}),
+            key=lambda row: (_node_key(row["a"]), row["r"]["_LABEL"], _node_key(row["b"])),
+        )
         for row in rows:
             if row["r"]["_LABEL"] not in types:
                 continue

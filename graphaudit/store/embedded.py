@@ -27,25 +27,31 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import ladybug
 import networkx as nx
 import pandas as pd
 import pyarrow as pa
 
+from graphaudit.checks.catalog import load_query
 from graphaudit.errors import StoreError
 from graphaudit.model import MODEL, GraphFrames
-from graphaudit.queries.catalog import load_query
 from graphaudit.store.base import walk_subgraph
 
 __all__ = ["LadybugStore"]
 
-ARROW = {"string": pa.string(), "date": pa.date32(), "double": pa.float64(), "int64": pa.int64(),
-         "bool": pa.bool_()}
+ARROW = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "double": pa.float64(),
+    "int64": pa.int64(),
+    "bool": pa.bool_(),
+}
 
 
 #: Rows per Arrow batch handed to COPY: LadybugDB scans an Arrow table one batch per thread, so one big batch
@@ -66,8 +72,9 @@ class LadybugStore:
 
     dialect = "ladybug"
 
-    def __init__(self, path: Path, read_only: bool = False, max_db_size: int = 1 << 36,
-                 query_threads: int = 0) -> None:
+    def __init__(
+        self, path: Path, read_only: bool = False, max_db_size: int = 1 << 36, query_threads: int = 0
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.max_db_size = max_db_size
@@ -75,7 +82,9 @@ class LadybugStore:
         self._db: ladybug.Database | None = None
         self._gen: str | None = None
         self._conns: list[ladybug.Connection] = []  # every thread's connection on _db
-        self._epoch = 0  # bumped each time _db is (re)opened; a thread's connection of an older epoch is stale
+        self._epoch = (
+            0  # bumped each time _db is (re)opened; a thread's connection of an older epoch is stale
+        )
         self._local = threading.local()
         self._cond = threading.Condition()
         self._active = 0  # queries running on _db
@@ -90,8 +99,10 @@ class LadybugStore:
         """This thread's connection on the live generation, for one query."""
         gen = self._current()
         if gen is None:
-            raise StoreError(f"{self.path}: empty store (no data loaded) — load data first with "
-                             "`graphaudit ingest DATASET_DIR`")
+            raise StoreError(
+                f"{self.path}: empty store (no data loaded) — load data first with "
+                "`graphaudit ingest DATASET_DIR`"
+            )
         with self._cond:
             if self._db is None or gen != self._gen:
                 while self._active:  # queries on the old generation finish first
@@ -99,8 +110,9 @@ class LadybugStore:
                 if self._db is None or gen != self._gen:
                     self._close_db()
                     try:
-                        self._db = ladybug.Database(str(self.path / gen / "graph.lbdb"), read_only=True,
-                                                    max_db_size=self.max_db_size)
+                        self._db = ladybug.Database(
+                            str(self.path / gen / "graph.lbdb"), read_only=True, max_db_size=self.max_db_size
+                        )
                     except RuntimeError as e:
                         raise StoreError(f"{self.path}: cannot open the graph ({e})") from e
                     self._gen = gen
@@ -173,9 +185,18 @@ class LadybugStore:
                             raise error
                 if streamed:
                     graph.check()  # type: ignore[attr-defined]  # not aborted since it was complete
-                (tmp / "manifest.json").write_text(json.dumps(
-                    {"generation": gen, "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                     "counts": graph.counts()}, ensure_ascii=False, indent=1), encoding="utf-8")
+                (tmp / "manifest.json").write_text(
+                    json.dumps(
+                        {
+                            "generation": gen,
+                            "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                            "counts": graph.counts(),
+                        },
+                        ensure_ascii=False,
+                        indent=1,
+                    ),
+                    encoding="utf-8",
+                )
                 os.rename(tmp, self.path / gen)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -203,11 +224,15 @@ class LadybugStore:
                     into = f"{key} FROM frame"
                 else:
                     rtype, a, b = key
-                    fields = {"from": pa.string(), "to": pa.string(),
-                              **{p: ARROW[t] for p, t in MODEL.rels[rtype].properties.items()}}
+                    fields = {
+                        "from": pa.string(),
+                        "to": pa.string(),
+                        **{p: ARROW[t] for p, t in MODEL.rels[rtype].properties.items()},
+                    }
                     into = f"{rtype} FROM frame (from='{a}', to='{b}')"
-                frame = _batches(pa.Table.from_pandas(df, schema=pa.schema(list(fields.items())),
-                                                      preserve_index=False))
+                frame = _batches(
+                    pa.Table.from_pandas(df, schema=pa.schema(list(fields.items())), preserve_index=False)
+                )
                 conn.execute(f"COPY {into}")
             conn.close()
         finally:
@@ -244,10 +269,18 @@ class LadybugStore:
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.run(load_query(name, self.dialect), params)
 
-    def subgraph(self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None,
-                 limit: int = 5000) -> nx.MultiDiGraph:
-        return walk_subgraph(self.run, "MATCH (n) WHERE n.id IN $ids RETURN n",
-                             "MATCH (a)-[r]-(b) WHERE a.id IN $ids RETURN a, r, b", node_ids, hops, rel_types, limit)
+    def subgraph(
+        self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None, limit: int = 5000
+    ) -> nx.MultiDiGraph:
+        return walk_subgraph(
+            self.run,
+            "MATCH (n) WHERE n.id IN $ids RETURN n",
+            "MATCH (a)-[r]-(b) WHERE a.id IN $ids RETURN a, r, b",
+            node_ids,
+            hops,
+            rel_types,
+            limit,
+        )
 
     def data_version(self) -> str | None:
         """The live generation's name: it changes with every load (None for an empty store)."""
@@ -278,7 +311,7 @@ class LadybugStore:
                 self._cond.wait()
             self._close_db()
 
-    def __enter__(self) -> "LadybugStore":
+    def __enter__(self) -> LadybugStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -26,10 +26,10 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as nx4j
 from neo4j.graph import Node, Path, Relationship
 
+from graphaudit.checks.catalog import load_query
 from graphaudit.errors import StoreError
 from graphaudit.ingest.stream import GraphAborted
 from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
-from graphaudit.queries.catalog import load_query
 from graphaudit.store.base import walk_subgraph
 from graphaudit.store.neo4j_write import DENSE, Writers
 
@@ -59,23 +59,36 @@ class Neo4jStore:
 
     dialect = "neo4j"
 
-    def __init__(self, uri: str, user: str = "neo4j", password: str = "", database: str | None = None,
-                 batch_size: int = BATCH, writers: int = WRITERS) -> None:
+    def __init__(
+        self,
+        uri: str,
+        user: str = "neo4j",
+        password: str = "",
+        database: str | None = None,
+        batch_size: int = BATCH,
+        writers: int = WRITERS,
+    ) -> None:
         self.uri, self.user, self.database, self.batch_size = uri, user, database, batch_size
         self.writers = max(1, writers)
-        if not uri.split("://", 1)[0] in ("bolt", "neo4j", "bolt+s", "neo4j+s", "bolt+ssc", "neo4j+ssc"):
-            raise StoreError(f"not a Neo4j URI: {uri!r} (use bolt://host:7687 or neo4j://host:7687 for a cluster)")
+        if uri.split("://", 1)[0] not in ("bolt", "neo4j", "bolt+s", "neo4j+s", "bolt+ssc", "neo4j+ssc"):
+            raise StoreError(
+                f"not a Neo4j URI: {uri!r} (use bolt://host:7687 or neo4j://host:7687 for a cluster)"
+            )
         try:
             self._driver: Driver = GraphDatabase.driver(
-                uri, auth=(user, password), user_agent="graphaudit",
-                notifications_min_severity="OFF")  # no "label does not exist" warnings on stderr
+                uri, auth=(user, password), user_agent="graphaudit", notifications_min_severity="OFF"
+            )  # no "label does not exist" warnings on stderr
             self._driver.verify_connectivity()
             rows = self._read("CALL dbms.components() YIELD name, versions RETURN versions[0] AS v")
         except nx4j.AuthError as e:
-            raise StoreError(f"Neo4j at {uri} refused user {user!r}: wrong user or password "
-                             "(set NEO4J_USER and NEO4J_PASSWORD)") from e
+            raise StoreError(
+                f"Neo4j at {uri} refused user {user!r}: wrong user or password "
+                "(set NEO4J_USER and NEO4J_PASSWORD)"
+            ) from e
         except nx4j.ServiceUnavailable as e:
-            raise StoreError(f"cannot reach Neo4j at {uri}: is the server running and the port right? ({e})") from e
+            raise StoreError(
+                f"cannot reach Neo4j at {uri}: is the server running and the port right? ({e})"
+            ) from e
         except nx4j.ClientError as e:
             if "DatabaseNotFound" in (e.code or ""):
                 raise StoreError(f"Neo4j at {uri} has no database {database!r}") from e
@@ -122,25 +135,34 @@ class Neo4jStore:
 
         with self._driver.session(database=self.database) as s:
             for i in range(0, n, self.batch_size):
-                s.execute_write(work, {p: v[i:i + self.batch_size] for p, v in cols.items()})
+                s.execute_write(work, {p: v[i : i + self.batch_size] for p, v in cols.items()})
 
     # -- GraphStore --------------------------------------------------------------------------------------
     def read_tables(self) -> dict[str, pd.DataFrame]:
-        rows = self._read(f"MATCH (t:{TABLE_LABEL}) WHERE t.name <> $state RETURN t.name AS name, t.parquet AS data "
-                          "ORDER BY name", {"state": STATE_ID})
+        rows = self._read(
+            f"MATCH (t:{TABLE_LABEL}) WHERE t.name <> $state RETURN t.name AS name, t.parquet AS data "
+            "ORDER BY name",
+            {"state": STATE_ID},
+        )
         return {r["name"]: pd.read_parquet(io.BytesIO(bytes(r["data"]))) for r in rows}
 
     def _dirty(self) -> bool:
-        rows = self._read(f"MATCH (t:{TABLE_LABEL} {{name: $state}}) RETURN t.dirty AS dirty", {"state": STATE_ID})
+        rows = self._read(
+            f"MATCH (t:{TABLE_LABEL} {{name: $state}}) RETURN t.dirty AS dirty", {"state": STATE_ID}
+        )
         return bool(rows and rows[0]["dirty"])
 
     def _set_dirty(self, dirty: bool) -> None:
-        self._write(f"MERGE (t:{TABLE_LABEL} {{name: $state}}) SET t.dirty = $dirty", state=STATE_ID, dirty=dirty)
+        self._write(
+            f"MERGE (t:{TABLE_LABEL} {{name: $state}}) SET t.dirty = $dirty", state=STATE_ID, dirty=dirty
+        )
 
     def ensure_schema(self) -> None:
         """Constraints and indexes derived from the model (idempotent)."""
-        for stmt in [*MODEL.neo4j_schema(),
-                     f"CREATE CONSTRAINT graphaudit_table IF NOT EXISTS FOR (t:{TABLE_LABEL}) REQUIRE t.name IS UNIQUE"]:
+        for stmt in [
+            *MODEL.neo4j_schema(),
+            f"CREATE CONSTRAINT graphaudit_table IF NOT EXISTS FOR (t:{TABLE_LABEL}) REQUIRE t.name IS UNIQUE",
+        ]:
             self._write(stmt)
         self._write("CALL db.awaitIndexes(300)")
 
@@ -190,8 +212,12 @@ class Neo4jStore:
         for name, df in tables.items():
             buf = io.BytesIO()
             df.to_parquet(buf, index=False)
-            self._write(f"MERGE (t:{TABLE_LABEL} {{name: $name}}) SET t.parquet = $data, t.rows = $n",
-                        name=name, data=buf.getvalue(), n=len(df))
+            self._write(
+                f"MERGE (t:{TABLE_LABEL} {{name: $name}}) SET t.parquet = $data, t.rows = $n",
+                name=name,
+                data=buf.getvalue(),
+                n=len(df),
+            )
         self._set_dirty(False)
 
     def _wipe(self) -> None:
@@ -267,34 +293,55 @@ class Neo4jStore:
             raise
         writers.close()
 
-    def _write_nodes(self, writers: Writers, label: str, gone_ids: pd.Series, changed: pd.DataFrame,
-                     create: bool) -> None:
+    def _write_nodes(
+        self, writers: Writers, label: str, gone_ids: pd.Series, changed: pd.DataFrame, create: bool
+    ) -> None:
         if len(gone_ids):
-            writers.add(f"{_unwind(KEY)} MATCH (n:{label} {{id: {_col(KEY)}}}) DETACH DELETE n",
-                        gone_ids.to_frame(KEY), label=label)
+            writers.add(
+                f"{_unwind(KEY)} MATCH (n:{label} {{id: {_col(KEY)}}}) DETACH DELETE n",
+                gone_ids.to_frame(KEY),
+                label=label,
+            )
         if len(changed):
             props = _props(changed.columns)
             if create:  # no node of this label in the database: nothing to merge
                 writers.add(f"{_unwind(KEY)} CREATE (n:{label} {props})", changed, label=label)
             else:
-                writers.add(f"{_unwind(KEY)} MERGE (n:{label} {{id: {_col(KEY)}}}) SET n = {props}", changed,
-                            label=label)
+                writers.add(
+                    f"{_unwind(KEY)} MERGE (n:{label} {{id: {_col(KEY)}}}) SET n = {props}",
+                    changed,
+                    label=label,
+                )
 
-    def _write_rels(self, writers: Writers, key: tuple[str, str, str], gone: pd.DataFrame,
-                    added: pd.DataFrame, nodes: dict[str, pd.DataFrame], guard: bool = False) -> None:
+    def _write_rels(
+        self,
+        writers: Writers,
+        key: tuple[str, str, str],
+        gone: pd.DataFrame,
+        added: pd.DataFrame,
+        nodes: dict[str, pd.DataFrame],
+        guard: bool = False,
+    ) -> None:
         """Delete the ``gone`` rows of a relationship frame and create the ``added`` ones (with ``guard``,
         only those not in the database already)."""
         rtype, a, b = key
-        same = "".join(f" AND (r.{p} = {_col(p)} OR (r.{p} IS NULL AND {_col(p)} IS NULL))"
-                       for p in MODEL.rels[rtype].properties)
+        same = "".join(
+            f" AND (r.{p} = {_col(p)} OR (r.{p} IS NULL AND {_col(p)} IS NULL))"
+            for p in MODEL.rels[rtype].properties
+        )
         if len(gone):
-            writers.add(f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}})-[r:{rtype}]->(y:{b} {{id: {_col('to')}}}) "
-                        f"WHERE true{same} DELETE r", gone)
+            writers.add(
+                f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}})-[r:{rtype}]->(y:{b} {{id: {_col('to')}}}) "
+                f"WHERE true{same} DELETE r",
+                gone,
+            )
         if len(added):
             props = _props(MODEL.rels[rtype].properties)
             where = f" WHERE NOT EXISTS {{ MATCH (x)-[r:{rtype}]->(y) WHERE true{same} }}" if guard else ""
-            cypher = (f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}}) MATCH (y:{b} {{id: {_col('to')}}})"
-                      f"{where} CREATE (x)-[:{rtype} {props}]->(y)")
+            cypher = (
+                f"{_unwind()} MATCH (x:{a} {{id: {_col('from')}}}) MATCH (y:{b} {{id: {_col('to')}}})"
+                f"{where} CREATE (x)-[:{rtype} {props}]->(y)"
+            )
             # an end whose nodes each get many of these relationships is dense: one part at a time on it
             dense = {label for label in (a, b) if len(added) >= DENSE * max(1, len(nodes.get(label, ())))}
             writers.add(cypher, added, needs={a, b}, holds=dense)
@@ -314,7 +361,9 @@ class Neo4jStore:
             keys = list(explained.keys())
             explained.consume()
             row = ", ".join(f"`{k}`" for k in keys)
-            rows = tx.run(f"CALL {{ {cypher}\n}} RETURN collect([{row}]) AS rows", params).single(strict=True)["rows"]
+            rows = tx.run(f"CALL {{ {cypher}\n}} RETURN collect([{row}]) AS rows", params).single(
+                strict=True
+            )["rows"]
             cols = [list(c) for c in zip(*rows)] if rows else [[] for _ in keys]
             return {k: [_plain(v) for v in col] for k, col in zip(keys, cols)}
 
@@ -336,12 +385,14 @@ class Neo4jStore:
     def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._read(load_query(name, self.dialect), params)
 
-    def subgraph(self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None,
-                 limit: int = 5000) -> nx.MultiDiGraph:
+    def subgraph(
+        self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None, limit: int = 5000
+    ) -> nx.MultiDiGraph:
         # one indexed look-up per label instead of a scan of every node
         by_label = " UNION ".join(f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n" for label in MODEL.nodes)
-        around = " UNION ".join(f"MATCH (a:{label})-[r]-(b) WHERE a.id IN $ids RETURN a, r, b"
-                                for label in MODEL.nodes)
+        around = " UNION ".join(
+            f"MATCH (a:{label})-[r]-(b) WHERE a.id IN $ids RETURN a, r, b" for label in MODEL.nodes
+        )
         return walk_subgraph(self._read, by_label, around, node_ids, hops, rel_types, limit)
 
     def stats(self) -> dict[str, int]:
@@ -355,7 +406,7 @@ class Neo4jStore:
     def close(self) -> None:
         self._driver.close()
 
-    def __enter__(self) -> "Neo4jStore":
+    def __enter__(self) -> Neo4jStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -447,10 +498,19 @@ def _plain(v: Any) -> Any:
         return v
     if isinstance(v, Node):
         labels = sorted(v.labels)
-        return {"_ID": v.element_id, "_LABEL": labels[0] if labels else "", **{k: _plain(x) for k, x in v.items()}}
+        return {
+            "_ID": v.element_id,
+            "_LABEL": labels[0] if labels else "",
+            **{k: _plain(x) for k, x in v.items()},
+        }
     if isinstance(v, Relationship):
-        return {"_ID": v.element_id, "_LABEL": v.type, "_SRC": v.start_node.element_id if v.start_node else None,
-                "_DST": v.end_node.element_id if v.end_node else None, **{k: _plain(x) for k, x in v.items()}}
+        return {
+            "_ID": v.element_id,
+            "_LABEL": v.type,
+            "_SRC": v.start_node.element_id if v.start_node else None,
+            "_DST": v.end_node.element_id if v.end_node else None,
+            **{k: _plain(x) for k, x in v.items()},
+        }
     if isinstance(v, Path):
         return {"_NODES": [_plain(n) for n in v.nodes], "_RELS": [_plain(r) for r in v.relationships]}
     if isinstance(v, list):

@@ -73,8 +73,10 @@ class Writers:
         self.parts = 0
         self._retries = _RetryCounter()
         logging.getLogger("neo4j.session").addFilter(self._retries)
-        self._threads = [threading.Thread(target=self._work, name=f"neo4j-write-{i}", daemon=True)
-                         for i in range(max(1, n))]
+        self._threads = [
+            threading.Thread(target=self._work, name=f"neo4j-write-{i}", daemon=True)
+            for i in range(max(1, n))
+        ]
         for t in self._threads:
             t.start()
 
@@ -84,13 +86,22 @@ class Writers:
         return self._retries.retries
 
     # -- adding work -----------------------------------------------------------------------------------
-    def add(self, cypher: str, frame: pd.DataFrame, *, needs: Iterable[str] = (), holds: Iterable[str] = (),
-            label: str | None = None) -> None:
+    def add(
+        self,
+        cypher: str,
+        frame: pd.DataFrame,
+        *,
+        needs: Iterable[str] = (),
+        holds: Iterable[str] = (),
+        label: str | None = None,
+    ) -> None:
         """``cypher`` over ``frame`` in parts; ``label``: the node label the statement writes."""
         if not len(frame):
             return
-        parts = [_Part(cypher, frame.iloc[i:i + PART], frozenset(needs), frozenset(holds), label)
-                 for i in range(0, len(frame), PART)]
+        parts = [
+            _Part(cypher, frame.iloc[i : i + PART], frozenset(needs), frozenset(holds), label)
+            for i in range(0, len(frame), PART)
+        ]
         with self._cond:
             self._raise()
             self._queue.extend(parts)

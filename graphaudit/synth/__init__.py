@@ -24,12 +24,12 @@ class SizeSpec:
     """A dataset size: how many places and people, and how many cases to plant per county."""
 
     name: str
-    townships: int          # per county (at most)
-    villages: int           # per township; 0 = about ``county_villages`` per county
-    village_pop: int        # mean people per village
-    cases: int              # planted cases per check, per county
-    rings: int              # collusive clusters per county
-    near: int               # near-misses per kind, per county
+    townships: int  # per county (at most)
+    villages: int  # per township; 0 = about ``county_villages`` per county
+    village_pop: int  # mean people per village
+    cases: int  # planted cases per check, per county
+    rings: int  # collusive clusters per county
+    near: int  # near-misses per kind, per county
     prefecture: bool = False
     county_villages: int = 230
 
@@ -42,8 +42,17 @@ SIZES: dict[str, SizeSpec] = {
 }
 
 
-OUTPUTS = ("households.csv", "households.xlsx", "relations.csv", "cadres.csv", "companies.csv", "shareholders.csv",
-           "contracts.csv", "truth.json", "README.txt")
+OUTPUTS = (
+    "households.csv",
+    "households.xlsx",
+    "relations.csv",
+    "cadres.csv",
+    "companies.csv",
+    "shareholders.csv",
+    "contracts.csv",
+    "truth.json",
+    "README.txt",
+)
 
 
 @dataclass
@@ -91,8 +100,12 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
             old.unlink()
     rng = np.random.default_rng(seed)
     counties = load_prefecture() if spec.prefecture else [load_county()]
-    writer = DatasetWriter(out, messy, np.random.default_rng([seed, 7919]), xlsx_households=not spec.prefecture
-                           and size != "county")
+    writer = DatasetWriter(
+        out,
+        messy,
+        np.random.default_rng([seed, 7919]),
+        xlsx_households=not spec.prefecture and size != "county",
+    )
     cases: list[dict[str, Any]] = []
     near: list[dict[str, Any]] = []
     warnings: list[str] = []
@@ -118,17 +131,34 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
         warnings += warn
         # messy mode never blanks or breaks an ID that a record, a case or a kin path near a cadre needs
         protected = set(w.pids[w.used | w.is_cadre | (w.cnt4 > 0)].tolist())
-        for col in (t.relations["person_id_a"], t.relations["person_id_b"], t.companies["legal_rep_id"],
-                    t.shareholders["holder_id"], t.contracts["contractor_id"], t.contracts["approver_id"],
-                    t.subsidies["recipient_id"], t.subsidies["approver_id"]):
+        for col in (
+            t.relations["person_id_a"],
+            t.relations["person_id_b"],
+            t.companies["legal_rep_id"],
+            t.shareholders["holder_id"],
+            t.contracts["contractor_id"],
+            t.contracts["approver_id"],
+            t.subsidies["recipient_id"],
+            t.subsidies["approver_id"],
+        ):
             protected.update(col.tolist())
         writer.add(t, protected, {r for e in c + n for r in e["record_ids"]})
-        places.append(f"{county.province}{county.city}{county.name}（{county.code}）: "
-                      + "、".join(f"{x.name}（{x.code}）" for x in towns))
+        places.append(
+            f"{county.province}{county.city}{county.name}（{county.code}）: "
+            + "、".join(f"{x.name}（{x.code}）" for x in towns)
+        )
         del w, pop, t
     counts = writer.close()
-    header = {"generator": "graphaudit.synth", "size": size, "seed": seed, "messy": messy,
-              "reference_date": "2024-12-31", "payment_year": 2024, "places": places, "counts": counts}
+    header = {
+        "generator": "graphaudit.synth",
+        "size": size,
+        "seed": seed,
+        "messy": messy,
+        "reference_date": "2024-12-31",
+        "payment_year": 2024,
+        "places": places,
+        "counts": counts,
+    }
     manifest = writer.manifest if messy else None
     truth_path = out / "truth.json"
     write_truth(truth_path, header, cases, near, manifest, warnings)

@@ -10,8 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "ID_WEIGHTS", "ID_MAP", "id_check_char", "is_valid_resident_id", "resident_ids",
-    "USCC_CHARS", "USCC_WEIGHTS", "uscc_check_char", "is_valid_uscc", "org_code", "make_uscc",
+    "ID_WEIGHTS",
+    "ID_MAP",
+    "id_check_char",
+    "is_valid_resident_id",
+    "resident_ids",
+    "USCC_CHARS",
+    "USCC_WEIGHTS",
+    "uscc_check_char",
+    "is_valid_uscc",
+    "org_code",
+    "make_uscc",
 ]
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -20,21 +20,77 @@ from graphaudit.synth.officials import ACCOUNTANT, CHAIR, SECRETARY, approves_pa
 from graphaudit.synth.population import unique_mobiles
 from graphaudit.synth.world import World
 
-__all__ = ["make_companies", "make_contracts", "make_payments", "PROGRAMS", "THRESHOLD", "new_company",
-           "contract_title", "pristine_people", "contract_approver", "contract_approvers", "SUB_METHODS",
-           "TENDER_METHODS"]
+__all__ = [
+    "make_companies",
+    "make_contracts",
+    "make_payments",
+    "PROGRAMS",
+    "THRESHOLD",
+    "new_company",
+    "contract_title",
+    "pristine_people",
+    "contract_approver",
+    "contract_approvers",
+    "SUB_METHODS",
+    "TENDER_METHODS",
+]
 
-PROGRAMS = ("低保", "特困供养", "耕地地力保护补贴", "危房改造", "临时救助", "医疗救助", "教育资助", "产业扶贫")
+PROGRAMS = (
+    "低保",
+    "特困供养",
+    "耕地地力保护补贴",
+    "危房改造",
+    "临时救助",
+    "医疗救助",
+    "教育资助",
+    "产业扶贫",
+)
 THRESHOLD = 100_000.0
 SUB_METHODS = ("询价", "直接发包", "竞争性谈判", "比选")
 TENDER_METHODS = ("公开招标", "公开招标", "公开招标", "邀请招标")
-VILLAGE_PROJECTS = ("道路硬化工程", "水渠修缮工程", "村委会办公楼维修工程", "路灯安装工程", "饮水安全巩固提升工程",
-                    "文化广场建设工程", "排洪渠清淤工程", "村级光伏电站维护", "危桥加固工程", "垃圾收集点建设",
-                    "农田水利设施维修", "梯田修复工程", "红枣烘干厂房建设", "村内巷道硬化工程", "养殖小区建设")
-TOWN_PROJECTS = ("乡村道路提升工程", "集镇污水管网工程", "中心小学操场改造", "卫生院附属设施维修", "集镇绿化工程",
-                 "便民服务中心装修", "农村公路安全防护工程", "小型水库除险加固")
-ROADS = ("府前街", "东关街", "西关街", "新华路", "滨河路", "南环路", "北环路", "工业园区", "商贸街", "建设路",
-         "团结路", "文化街", "振兴路", "迎宾路")
+VILLAGE_PROJECTS = (
+    "道路硬化工程",
+    "水渠修缮工程",
+    "村委会办公楼维修工程",
+    "路灯安装工程",
+    "饮水安全巩固提升工程",
+    "文化广场建设工程",
+    "排洪渠清淤工程",
+    "村级光伏电站维护",
+    "危桥加固工程",
+    "垃圾收集点建设",
+    "农田水利设施维修",
+    "梯田修复工程",
+    "红枣烘干厂房建设",
+    "村内巷道硬化工程",
+    "养殖小区建设",
+)
+TOWN_PROJECTS = (
+    "乡村道路提升工程",
+    "集镇污水管网工程",
+    "中心小学操场改造",
+    "卫生院附属设施维修",
+    "集镇绿化工程",
+    "便民服务中心装修",
+    "农村公路安全防护工程",
+    "小型水库除险加固",
+)
+ROADS = (
+    "府前街",
+    "东关街",
+    "西关街",
+    "新华路",
+    "滨河路",
+    "南环路",
+    "北环路",
+    "工业园区",
+    "商贸街",
+    "建设路",
+    "团结路",
+    "文化街",
+    "振兴路",
+    "迎宾路",
+)
 DAY = np.timedelta64(1, "D")
 
 
@@ -46,9 +102,17 @@ def pristine_people(w: World, lo: int = 1959, hi: int = 1999, male: bool | None 
     return np.flatnonzero(m)
 
 
-def new_company(w: World, legal_rep: int, township: str, holders: list[tuple[str, int, float]] | None = None,
-                holding: bool = False, phone: str | None = None, address: str | None = None,
-                account: str | None = None, industry: str | None = None) -> int:
+def new_company(
+    w: World,
+    legal_rep: int,
+    township: str,
+    holders: list[tuple[str, int, float]] | None = None,
+    holding: bool = False,
+    phone: str | None = None,
+    address: str | None = None,
+    account: str | None = None,
+    industry: str | None = None,
+) -> int:
     """A company with its own (unless given) phone, address and bank account; returns its index."""
     rng = w.rng
     trades, industries = company_name_parts()
@@ -171,8 +235,14 @@ def make_contracts(w: World) -> None:
 
 
 def _hash01(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return ((a.astype(np.uint64) * np.uint64(2654435761) + b.astype(np.uint64) * np.uint64(40503)
-             + np.uint64(12345)) % np.uint64(1 << 32)).astype(np.float64) / float(1 << 32)
+    return (
+        (
+            a.astype(np.uint64) * np.uint64(2654435761)
+            + b.astype(np.uint64) * np.uint64(40503)
+            + np.uint64(12345)
+        )
+        % np.uint64(1 << 32)
+    ).astype(np.float64) / float(1 << 32)
 
 
 def _assign_approvers(w: World, pay: pd.DataFrame, village_level: bool) -> pd.Series:
@@ -234,15 +304,32 @@ def make_payments(w: World) -> None:
         m1 = np.where(rng.random(len(ps)) < 0.9, 12, np.minimum(12, m0 + rng.integers(2, 10, len(ps))))
         amt = np.round(rng.uniform(lo, hi, len(ps)), -1)
         rp, dates = month_dates(ps, m0, m1)
-        frames.append(pd.DataFrame({"program": prog, "recipient": rp, "date": dates,
-                                    "amount": np.repeat(amt, m1 - m0 + 1), "remark": "按月发放"}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "program": prog,
+                    "recipient": rp,
+                    "date": dates,
+                    "amount": np.repeat(amt, m1 - m0 + 1),
+                    "remark": "按月发放",
+                }
+            )
+        )
     # 耕地地力保护补贴 (most households, once)
     farm = np.flatnonzero(head_ok & (rng.random(nh) < 0.9))
     ps = head[farm]
     mu = np.round(rng.uniform(2, 25, len(ps)), 1)
-    frames.append(pd.DataFrame({"program": "耕地地力保护补贴", "recipient": ps,
-                                "date": np.array([fdate[w.vcode[p]] for p in ps], dtype="datetime64[D]"),
-                                "amount": np.round(mu * rate, 2), "remark": [f"{m}亩" for m in mu]}))
+    frames.append(
+        pd.DataFrame(
+            {
+                "program": "耕地地力保护补贴",
+                "recipient": ps,
+                "date": np.array([fdate[w.vcode[p]] for p in ps], dtype="datetime64[D]"),
+                "amount": np.round(mu * rate, 2),
+                "remark": [f"{m}亩" for m in mu],
+            }
+        )
+    )
     # one-offs
     year = np.datetime64("2024-01-02")
     for prog, mask, p_, lo, hi, rnd, r0, r1 in (
@@ -255,16 +342,32 @@ def make_payments(w: World) -> None:
             ps = head[np.flatnonzero(head_ok & (rng.random(nh) < p_))]
         else:
             ps = np.flatnonzero(mask & (rng.random(w.n) < p_))
-        frames.append(pd.DataFrame({"program": prog, "recipient": ps,
-                                    "date": year + rng.integers(r0, r1, len(ps)),
-                                    "amount": np.round(rng.uniform(lo, hi, len(ps)), rnd), "remark": ""}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "program": prog,
+                    "recipient": ps,
+                    "date": year + rng.integers(r0, r1, len(ps)),
+                    "amount": np.round(rng.uniform(lo, hi, len(ps)), rnd),
+                    "remark": "",
+                }
+            )
+        )
     # 教育资助: students, spring and autumn terms
     st = np.flatnonzero(ok & (age >= 6) & (age <= 22) & (rng.random(w.n) < 0.04))
     amt = np.round(rng.uniform(1000, 2500, len(st)), -1)
     for month in ("2024-03-", "2024-09-"):
-        frames.append(pd.DataFrame({"program": "教育资助", "recipient": st,
-                                    "date": np.datetime64(month + "15") + rng.integers(0, 10, len(st)),
-                                    "amount": amt, "remark": "学期资助"}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "program": "教育资助",
+                    "recipient": st,
+                    "date": np.datetime64(month + "15") + rng.integers(0, 10, len(st)),
+                    "amount": amt,
+                    "remark": "学期资助",
+                }
+            )
+        )
     pay = pd.concat(frames, ignore_index=True)
     pay["village"] = w.vcode[pay["recipient"].to_numpy()]
     village_level = pay["program"].isin(["耕地地力保护补贴", "产业扶贫"]).to_numpy()
@@ -277,9 +380,19 @@ def make_payments(w: World) -> None:
     hhs = w.hh[pay["recipient"].to_numpy()]
     w.set_household_accounts(np.unique(hhs))
     keys = w.next_keys(len(pay))
-    w.pay_frames.append(pd.DataFrame({
-        "key": keys, "program": pay["program"].to_numpy(), "recipient": pay["recipient"].to_numpy(), "hh": hhs,
-        "village": pay["village"].to_numpy(), "amount": pay["amount"].to_numpy().astype(float),
-        "date": pay["date"].to_numpy().astype("datetime64[D]"), "approver": pay["approver"].to_numpy(),
-        "account": w.hh_account[hhs], "remark": pay["remark"].to_numpy(),
-    }))
+    w.pay_frames.append(
+        pd.DataFrame(
+            {
+                "key": keys,
+                "program": pay["program"].to_numpy(),
+                "recipient": pay["recipient"].to_numpy(),
+                "hh": hhs,
+                "village": pay["village"].to_numpy(),
+                "amount": pay["amount"].to_numpy().astype(float),
+                "date": pay["date"].to_numpy().astype("datetime64[D]"),
+                "approver": pay["approver"].to_numpy(),
+                "account": w.hh_account[hhs],
+                "remark": pay["remark"].to_numpy(),
+            }
+        )
+    )

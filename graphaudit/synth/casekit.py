@@ -11,7 +11,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from graphaudit.synth.background import SUB_METHODS, TENDER_METHODS, THRESHOLD, contract_approvers, contract_title
+from graphaudit.synth.background import (
+    SUB_METHODS,
+    TENDER_METHODS,
+    THRESHOLD,
+    contract_approvers,
+    contract_title,
+)
 from graphaudit.synth.officials import ACCOUNTANT, CHAIR, in_office
 from graphaudit.synth.world import Plant, World
 
@@ -39,16 +45,18 @@ class Planner:
         self.nf = nf
         pay = w.payments()
         months = pay["date"].to_numpy().astype("datetime64[M]").astype(int)
-        self.slots: set[tuple[int, str, int]] = set(zip(pay["recipient"].tolist(), pay["program"].tolist(),
-                                                         months.tolist()))
+        self.slots: set[tuple[int, str, int]] = set(
+            zip(pay["recipient"].tolist(), pay["program"].tolist(), months.tolist())
+        )
         self.paid = np.zeros(w.n, dtype=bool)
         self.paid[pay["recipient"].to_numpy()] = True
         self.payday = w.payday  # the township's monthly pay day, as in the background payments
         posts = w.posts
         self.posts = posts.assign(level=np.where(posts["org_code"].str.len() == 12, "village", "township"))
         self.post_level = np.array([len(o) == 12 for o in w.post_org])
-        self.whole_year = (in_office(w.post_start, w.post_end, np.full(len(w.post_org), YEAR_START))
-                           & in_office(w.post_start, w.post_end, np.full(len(w.post_org), YEAR_END)))
+        self.whole_year = in_office(
+            w.post_start, w.post_end, np.full(len(w.post_org), YEAR_START)
+        ) & in_office(w.post_start, w.post_end, np.full(len(w.post_org), YEAR_END))
         self._static_pristine = np.flatnonzero(w.alive & ~w.ambiguous & ~w.is_cadre & (w.cnt4 == 0))
         self.bg_pay = pay
         self.reserved: set[int] = set()  # cadres other cases should leave for the scarcest checks
@@ -63,8 +71,13 @@ class Planner:
         for p in persons:
             self.w.used[p] = True
 
-    def cadres(self, level: str | None = None, titles: Sequence[str] | None = None,
-               whole_year: bool = True, approver: bool = False) -> list[tuple[int, str, str]]:
+    def cadres(
+        self,
+        level: str | None = None,
+        titles: Sequence[str] | None = None,
+        whole_year: bool = True,
+        approver: bool = False,
+    ) -> list[tuple[int, str, str]]:
         """Unused cadres (person, org, title) matching the filters, shuffled."""
         w = self.w
         m = np.ones(len(w.post_org), dtype=bool)
@@ -77,14 +90,22 @@ class Planner:
         if whole_year:
             m &= self.whole_year
         idx = np.flatnonzero(m)
-        out = [(int(w.post_person[i]), str(w.post_org[i]), str(w.post_title[i])) for i in idx
-               if int(w.post_person[i]) not in w.used_cadre and w.alive[int(w.post_person[i])]]
+        out = [
+            (int(w.post_person[i]), str(w.post_org[i]), str(w.post_title[i]))
+            for i in idx
+            if int(w.post_person[i]) not in w.used_cadre and w.alive[int(w.post_person[i])]
+        ]
         order = self.rng.permutation(len(out))
         out = [out[i] for i in order]
         return [c for c in out if c[0] not in self.reserved] + [c for c in out if c[0] in self.reserved]
 
-    def relatives(self, cadre: int, dists: Sequence[int], where: Callable[[pd.DataFrame], np.ndarray] | None = None,
-                  loose: bool = False) -> list[int]:
+    def relatives(
+        self,
+        cadre: int,
+        dists: Sequence[int],
+        where: Callable[[pd.DataFrame], np.ndarray] | None = None,
+        loose: bool = False,
+    ) -> list[int]:
         """Persons at one of ``dists`` hops from ``cadre`` with no other cadre within 3 hops (none at all for 4);
         ``loose``: no other cadre within 2 hops (others at 3 hops allowed)."""
         nf = self.nf
@@ -123,7 +144,9 @@ class Planner:
     # ---- payments --------------------------------------------------------------------------------------
     def day(self, p: int, month: int, offset: int = 0) -> np.datetime64:
         t = self.w.tcode[p]
-        return (np.datetime64("2024-01", "M") + (month - 1)).astype("datetime64[D]") + (self.payday[t] - 1 + offset)
+        return (np.datetime64("2024-01", "M") + (month - 1)).astype("datetime64[D]") + (
+            self.payday[t] - 1 + offset
+        )
 
     def free(self, p: int, program: str, dates: Sequence[np.datetime64]) -> bool:
         return all((p, program, int(np.datetime64(d, "M").astype(int))) not in self.slots for d in dates)
@@ -153,8 +176,17 @@ class Planner:
                 out += [int(s["holder"])] if s["kind"] == "p" else self.company_people(int(s["holder"]))
         return out
 
-    def pay(self, program: str, p: int, amounts: float | Sequence[float], dates: Sequence[np.datetime64],
-            approver: int, account: str | None = None, remark: str = "", reciprocal: bool = False) -> list[int]:
+    def pay(
+        self,
+        program: str,
+        p: int,
+        amounts: float | Sequence[float],
+        dates: Sequence[np.datetime64],
+        approver: int,
+        account: str | None = None,
+        remark: str = "",
+        reciprocal: bool = False,
+    ) -> list[int]:
         """Payments to ``p`` (none, if they would make approvers return each other's favours by accident)."""
         if not self.favour_ok(approver, [p], reciprocal):
             return []
@@ -163,8 +195,9 @@ class Planner:
             self.slots.add((p, program, int(np.datetime64(d, "M").astype(int))))
         self.paid[p] = True
         acc = account if account is not None else self.w.account(int(self.w.hh[p]))
-        return self.w.add_payments(program, [p] * len(dates), amounts, np.array(dates, dtype="datetime64[D]"),
-                                   approver, acc, remark)
+        return self.w.add_payments(
+            program, [p] * len(dates), amounts, np.array(dates, dtype="datetime64[D]"), approver, acc, remark
+        )
 
     def approver_for(self, p: int, dates: Sequence[np.datetime64]) -> int | None:
         return self.w.clean_approver(p, str(self.w.tcode[p]), list(dates))
@@ -191,9 +224,18 @@ class Planner:
                 out.append((lo, hi))
         return out
 
-    def contract(self, org: str, kind: str, who: int, day: np.datetime64, big: bool | None = None,
-                 amount: float | None = None, suffix: str = "", method: str | None = None,
-                 title: str | None = None) -> int | None:
+    def contract(
+        self,
+        org: str,
+        kind: str,
+        who: int,
+        day: np.datetime64,
+        big: bool | None = None,
+        amount: float | None = None,
+        suffix: str = "",
+        method: str | None = None,
+        title: str | None = None,
+    ) -> int | None:
         """A contract of ``org`` signed on ``day`` (a tender above the threshold unless a small one fits)."""
         people = [who] if kind == "p" else self.company_people(who)
         cands = contract_approvers(self.w, org, day)

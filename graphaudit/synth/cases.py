@@ -21,17 +21,43 @@ def _v(fn: Callable[..., bool], *args: object) -> Try:
 
 
 VARIANTS: dict[str, list[tuple[str, Try]]] = {
-    "collusive_cluster": [("family_ring", cc.family_ring), ("ring2_village", _v(cr.money_ring, "ring2_village")),
-                          ("ring3", _v(cr.money_ring, "ring3")), ("ring2_cw", _v(cr.money_ring, "ring2_cw"))],
-    "reciprocal_approval": [("village", _v(cr.reciprocal, "village")), ("mixed", _v(cr.reciprocal, "mixed")),
-                            ("cw", _v(cr.reciprocal, "cw"))],
-    "kin_approved_subsidy": [(v, _v(cm.kas, v)) for v in ("v3", "combo", "cw2", "combo2", "cw1", "cw3", "cw0")],
+    "collusive_cluster": [
+        ("family_ring", cc.family_ring),
+        ("ring2_village", _v(cr.money_ring, "ring2_village")),
+        ("ring3", _v(cr.money_ring, "ring3")),
+        ("ring2_cw", _v(cr.money_ring, "ring2_cw")),
+    ],
+    "reciprocal_approval": [
+        ("village", _v(cr.reciprocal, "village")),
+        ("mixed", _v(cr.reciprocal, "mixed")),
+        ("cw", _v(cr.reciprocal, "cw")),
+    ],
+    "kin_approved_subsidy": [
+        (v, _v(cm.kas, v)) for v in ("v3", "combo", "cw2", "combo2", "cw1", "cw3", "cw0")
+    ],
     "cadre_family_beneficiary": [(v, _v(cm.cfb, v)) for v in ("h1", "self", "h2", "partial")],
-    "kin_contract": [(f"{v}{h}", _v(cc.kin_contract, v, h)) for v, h in (
-        ("person", 1), ("legal_rep", 2), ("shareholder", 3), ("parent", 1), ("self", 0), ("township", 2),
-        ("legal_rep", 1), ("person", 3), ("parent", 2), ("shareholder", 2), ("legal_rep", 3), ("township", 1),
-        ("person", 2), ("shareholder", 1))],
-    "hidden_link": [(v, _v(cc.hidden_link, v)) for v in ("phone", "address", "account", "phone0", "address0")],
+    "kin_contract": [
+        (f"{v}{h}", _v(cc.kin_contract, v, h))
+        for v, h in (
+            ("person", 1),
+            ("legal_rep", 2),
+            ("shareholder", 3),
+            ("parent", 1),
+            ("self", 0),
+            ("township", 2),
+            ("legal_rep", 1),
+            ("person", 3),
+            ("parent", 2),
+            ("shareholder", 2),
+            ("legal_rep", 3),
+            ("township", 1),
+            ("person", 2),
+            ("shareholder", 1),
+        )
+    ],
+    "hidden_link": [
+        (v, _v(cc.hidden_link, v)) for v in ("phone", "address", "account", "phone0", "address0")
+    ],
     "shared_account": [(v, _v(cm.shared_account, v)) for v in ("n2", "n3")],
     "deceased_recipient": [(v, _v(cm.deceased, v)) for v in ("series", "oneoff")],
     "duplicate_payment": [(v, _v(cm.duplicate, v)) for v in ("series_dup", "relief_twice", "farm_twice")],
@@ -59,8 +85,18 @@ NEAR_MISSES: list[tuple[str, str, Try]] = [
 ]
 # one round plants at most one case per check and one near-miss per kind, in this order (scarce resources —
 # township approvers, cross-village kin — are shared fairly between checks and variants)
-ORDER = ("reciprocal_approval", "kin_approved_subsidy", "collusive_cluster", "cadre_family_beneficiary",
-         "kin_contract", "hidden_link", "shared_account", "deceased_recipient", "duplicate_payment", "split_contracts")
+ORDER = (
+    "reciprocal_approval",
+    "kin_approved_subsidy",
+    "collusive_cluster",
+    "cadre_family_beneficiary",
+    "kin_contract",
+    "hidden_link",
+    "shared_account",
+    "deceased_recipient",
+    "duplicate_payment",
+    "split_contracts",
+)
 
 
 def _count(w: World) -> Counter[tuple[str, str, bool]]:

@@ -8,8 +8,19 @@ from graphaudit.synth.background import THRESHOLD, contract_title, new_company
 from graphaudit.synth.casekit import D, Planner
 from graphaudit.synth.cases_money import give
 
-__all__ = ["kin_contract", "hidden_link", "split", "family_ring", "nm_kc_4hop", "nm_kc_other_org",
-           "nm_kc_out_of_office", "nm_hl_3hop", "nm_split_below", "nm_split_91", "nm_clan_companies"]
+__all__ = [
+    "kin_contract",
+    "hidden_link",
+    "split",
+    "family_ring",
+    "nm_kc_4hop",
+    "nm_kc_other_org",
+    "nm_kc_out_of_office",
+    "nm_hl_3hop",
+    "nm_split_below",
+    "nm_split_91",
+    "nm_clan_companies",
+]
 
 KC, HL, SC = "kin_contract", "hidden_link", "split_contracts"
 ORDINAL = "一二三四五六"
@@ -76,12 +87,24 @@ def kin_contract(pl: Planner, variant: str, hops: int) -> bool:
                 continue
             pl.take(r)
             w.used_cadre.add(c)
-            how = {"person": "本人承包", "legal_rep": "任法定代表人的企业", "shareholder": "参股的企业",
-                   "parent": "通过控股公司间接持股的企业", "self": "本人任法定代表人的企业",
-                   "township": "任法定代表人的企业"}[variant]
+            how = {
+                "person": "本人承包",
+                "legal_rep": "任法定代表人的企业",
+                "shareholder": "参股的企业",
+                "parent": "通过控股公司间接持股的企业",
+                "self": "本人任法定代表人的企业",
+                "township": "任法定代表人的企业",
+            }[variant]
             rel = "本人" if r == c else f"{hops}跳亲属（{pl.path_text(c, r)}）{pl.name(r)}"
-            pl.plant(KC, variant, f"{title}{pl.name(c)}在任期间，本单位工程发包给其{rel}{how}", [c, r],
-                     con_keys=[key], companies=comps, hops=0 if r == c else hops)
+            pl.plant(
+                KC,
+                variant,
+                f"{title}{pl.name(c)}在任期间，本单位工程发包给其{rel}{how}",
+                [c, r],
+                con_keys=[key],
+                companies=comps,
+                hops=0 if r == c else hops,
+            )
             return True
     return False
 
@@ -108,7 +131,9 @@ def hidden_link(pl: Planner, variant: str) -> bool:
         if dists == [0]:
             cands = [c] if w.cnt3[c] == 1 and not w.used[c] else []
         elif kind == "account":
-            cands = pl.relatives(c, [1, 2], lambda s, o=org: ((s["vil"] != o) & (s["town"] == o[:9])).to_numpy())
+            cands = pl.relatives(
+                c, [1, 2], lambda s, o=org: ((s["vil"] != o) & (s["town"] == o[:9])).to_numpy()
+            )
         else:
             cands = pl.relatives(c, dists)
         for r in cands[:4]:
@@ -137,8 +162,16 @@ def hidden_link(pl: Planner, variant: str) -> bool:
             w.used_cadre.add(c)
             what = {"phone": "联系电话", "address": "住所", "account": "银行账号"}[kind]
             who = "本人" if r == c else f"亲属{pl.name(r)}"
-            pl.plant(HL, variant, f"{pl.name(w.companies[comp]['legal_rep'])}挂名的企业与{title}{pl.name(c)}{who}共用{what}，并承接本村工程",
-                     [c, r], con_keys=[key], pay_keys=keys_pay, companies=[comp], hops=int(w.dist(c, r)))
+            pl.plant(
+                HL,
+                variant,
+                f"{pl.name(w.companies[comp]['legal_rep'])}挂名的企业与{title}{pl.name(c)}{who}共用{what}，并承接本村工程",
+                [c, r],
+                con_keys=[key],
+                pay_keys=keys_pay,
+                companies=[comp],
+                hops=int(w.dist(c, r)),
+            )
             return True
     return False
 
@@ -149,8 +182,13 @@ def _orgs(pl: Planner) -> list[str]:
     return [orgs[i] for i in pl.rng.permutation(len(orgs))]
 
 
-def _run(pl: Planner, offsets: list[int], amounts: list[float], contractors: list[tuple[str, int]],
-         method: str = "直接发包") -> tuple[str, list[int]] | None:
+def _run(
+    pl: Planner,
+    offsets: list[int],
+    amounts: list[float],
+    contractors: list[tuple[str, int]],
+    method: str = "直接发包",
+) -> tuple[str, list[int]] | None:
     """Contracts of one org at d0 + offsets in a window with no other small contract near it."""
     grid = np.datetime64("2023-02-01") + 7 * pl.rng.permutation(80)
     tries = [(org, d0) for org in _orgs(pl)[:30] for d0 in grid[:25]]
@@ -160,8 +198,16 @@ def _run(pl: Planner, offsets: list[int], amounts: list[float], contractors: lis
         keys = []
         base = contract_title(pl.w, org)
         for i, (off, amt, (kind, who)) in enumerate(zip(offsets, amounts, contractors)):
-            k = pl.contract(org, kind, who, d0 + off, amount=amt, suffix=f"（{ORDINAL[i]}标段）", method=method,
-                            title=base)
+            k = pl.contract(
+                org,
+                kind,
+                who,
+                d0 + off,
+                amount=amt,
+                suffix=f"（{ORDINAL[i]}标段）",
+                method=method,
+                title=base,
+            )
             if k is None:
                 break
             keys.append(k)
@@ -199,8 +245,14 @@ def split(pl: Planner, variant: str) -> bool:
         return False
     org, keys = got
     comps = sorted({x for k, x in who if k == "c"})
-    pl.plant(SC, variant, f"同一承包方（{pl.name(rep)}及其企业）90天内{n}次小额发包，合计{sum(amounts):,.0f}元，规避招标",
-             [rep], con_keys=keys, companies=comps)
+    pl.plant(
+        SC,
+        variant,
+        f"同一承包方（{pl.name(rep)}及其企业）90天内{n}次小额发包，合计{sum(amounts):,.0f}元，规避招标",
+        [rep],
+        con_keys=keys,
+        companies=comps,
+    )
     return True
 
 
@@ -239,11 +291,23 @@ def family_ring(pl: Planner) -> bool:
         for comp, r in zip(comps, rel):
             ks = [k for k, x in keys if x == comp]
             h = int(w.dist(c, r))
-            pl.plant(KC, "family_ring", f"{title}{pl.name(c)}的{h}跳亲属{pl.name(r)}的企业承接本村工程{len(ks)}项（家族轮流中标）",
-                     [c, r], con_keys=ks, companies=[comp], hops=h)
-        pl.plant("collusive_cluster", "family_ring",
-                 f"{title}{pl.name(c)}的三名亲属各自控制企业，轮流承接本村{len(keys)}项工程", [c] + rel,
-                 con_keys=[k for k, _ in keys], companies=comps)
+            pl.plant(
+                KC,
+                "family_ring",
+                f"{title}{pl.name(c)}的{h}跳亲属{pl.name(r)}的企业承接本村工程{len(ks)}项（家族轮流中标）",
+                [c, r],
+                con_keys=ks,
+                companies=[comp],
+                hops=h,
+            )
+        pl.plant(
+            "collusive_cluster",
+            "family_ring",
+            f"{title}{pl.name(c)}的三名亲属各自控制企业，轮流承接本村{len(keys)}项工程",
+            [c] + rel,
+            con_keys=[k for k, _ in keys],
+            companies=comps,
+        )
         return True
     return False
 
@@ -275,8 +339,10 @@ def _kc_near(pl: Planner, variant: str, dists: list[int], where_other_org: bool 
             pl.take(r)
             w.used_cadre.add(c)
             h = int(w.dist(c, r))
-            note = {"4hop": f"企业法定代表人{pl.name(r)}是{title}{pl.name(c)}的4跳远亲（超出3跳，不应报）",
-                    "other_org": f"企业法定代表人{pl.name(r)}是另一村{title}{pl.name(c)}的亲属，与发包村干部无亲属关系（不应报）"}[variant]
+            note = {
+                "4hop": f"企业法定代表人{pl.name(r)}是{title}{pl.name(c)}的4跳远亲（超出3跳，不应报）",
+                "other_org": f"企业法定代表人{pl.name(r)}是另一村{title}{pl.name(c)}的亲属，与发包村干部无亲属关系（不应报）",
+            }[variant]
             pl.plant(KC, variant, note, [c, r], con_keys=[key], companies=[comp], hops=h, near_miss=True)
             return True
     return False
@@ -309,8 +375,16 @@ def nm_kc_out_of_office(pl: Planner) -> bool:
                 continue
             pl.take(r)
             w.used_cadre.add(c)
-            pl.plant(KC, "out_of_office", f"{row['title']}{pl.name(c)}已于{str(end)}离任，其后其亲属{pl.name(r)}的企业承接本村工程（不在任，不应报）",
-                     [c, r], con_keys=[key], companies=[comp], hops=int(w.dist(c, r)), near_miss=True)
+            pl.plant(
+                KC,
+                "out_of_office",
+                f"{row['title']}{pl.name(c)}已于{str(end)}离任，其后其亲属{pl.name(r)}的企业承接本村工程（不在任，不应报）",
+                [c, r],
+                con_keys=[key],
+                companies=[comp],
+                hops=int(w.dist(c, r)),
+                near_miss=True,
+            )
             return True
     return False
 
@@ -336,8 +410,16 @@ def nm_hl_3hop(pl: Planner) -> bool:
                 continue
             pl.take(r, p)
             w.used_cadre.add(c)
-            pl.plant(HL, "3hop", f"企业联系电话与{title}{pl.name(c)}的3跳远亲{pl.name(r)}家相同（超出2跳，不应报）",
-                     [c, r], con_keys=[key], companies=[comp], hops=3, near_miss=True)
+            pl.plant(
+                HL,
+                "3hop",
+                f"企业联系电话与{title}{pl.name(c)}的3跳远亲{pl.name(r)}家相同（超出2跳，不应报）",
+                [c, r],
+                con_keys=[key],
+                companies=[comp],
+                hops=3,
+                near_miss=True,
+            )
             return True
     return False
 
@@ -353,8 +435,10 @@ def _nm_split(pl: Planner, variant: str, offsets: list[int], lo: float, hi: floa
     if got is None:
         return False
     total = sum(amounts)
-    note = {"below": f"同一企业90天内3次小额发包，合计{total:,.0f}元，未达10万元招标限额（不应报）",
-            "91days": f"同一企业3次小额发包合计{total:,.0f}元，但首尾相隔{offsets[-1]}天，超过90天（不应报）"}[variant]
+    note = {
+        "below": f"同一企业90天内3次小额发包，合计{total:,.0f}元，未达10万元招标限额（不应报）",
+        "91days": f"同一企业3次小额发包合计{total:,.0f}元，但首尾相隔{offsets[-1]}天，超过90天（不应报）",
+    }[variant]
     pl.plant(SC, variant, note, [rep], con_keys=got[1], companies=[k], near_miss=True)
     return True
 
@@ -372,7 +456,9 @@ def nm_clan_companies(pl: Planner) -> bool:
     """Three companies of one family (no cadre within 4 hops) take turns at a village's contracts."""
     w = pl.w
     for p in pl.pristine(1960, 1995)[:60]:
-        kin = [int(x) for x in w.graph.neighbours(p) if pl.ok(int(x)) and w.cnt4[x] == 0 and _age_ok(pl, int(x))]
+        kin = [
+            int(x) for x in w.graph.neighbours(p) if pl.ok(int(x)) and w.cnt4[x] == 0 and _age_ok(pl, int(x))
+        ]
         if len(kin) < 2:
             continue
         reps = [p] + kin[:2]
@@ -386,9 +472,15 @@ def nm_clan_companies(pl: Planner) -> bool:
             if k is not None:
                 keys.append(k)
         pl.take(*reps)
-        pl.plant("collusive_cluster", "clan_without_cadre",
-                 f"{pl.name(p)}家族三家企业轮流承接本村工程，但与本村干部无亲属关系（无利益冲突，不应报）",
-                 reps, con_keys=keys, companies=comps, near_miss=True)
+        pl.plant(
+            "collusive_cluster",
+            "clan_without_cadre",
+            f"{pl.name(p)}家族三家企业轮流承接本村工程，但与本村干部无亲属关系（无利益冲突，不应报）",
+            reps,
+            con_keys=keys,
+            companies=comps,
+            near_miss=True,
+        )
         return True
     return False
 

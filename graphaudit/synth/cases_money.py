@@ -11,18 +11,39 @@ import numpy as np
 from graphaudit.synth.casekit import D, Planner
 from graphaudit.synth.officials import ACCOUNTANT, CHAIR
 
-__all__ = ["give", "one_off", "series", "amount_for", "kas", "cfb", "shared_account", "deceased", "duplicate",
-           "nm_kas_4hop", "nm_cfb_3hop",
-           "nm_cfb_other_village", "nm_cfb_out_of_office", "nm_shared_household", "nm_deceased_before",
-           "nm_dup_adjacent", "nm_dup_programs"]
+__all__ = [
+    "give",
+    "one_off",
+    "series",
+    "amount_for",
+    "kas",
+    "cfb",
+    "shared_account",
+    "deceased",
+    "duplicate",
+    "nm_kas_4hop",
+    "nm_cfb_3hop",
+    "nm_cfb_other_village",
+    "nm_cfb_out_of_office",
+    "nm_shared_household",
+    "nm_deceased_before",
+    "nm_dup_adjacent",
+    "nm_dup_programs",
+]
 
 KAS, CFB = "kin_approved_subsidy", "cadre_family_beneficiary"
 
 
 def amount_for(pl: Planner, program: str) -> float:
-    lo, hi, r = {"低保": (400, 1200, -1), "临时救助": (800, 3000, -2), "医疗救助": (1500, 18000, 2),
-                 "危房改造": (18000, 35000, -2), "产业扶贫": (4000, 10000, -2), "特困供养": (650, 900, -1),
-                 "耕地地力保护补贴": (600, 2400, 2)}[program]
+    lo, hi, r = {
+        "低保": (400, 1200, -1),
+        "临时救助": (800, 3000, -2),
+        "医疗救助": (1500, 18000, 2),
+        "危房改造": (18000, 35000, -2),
+        "产业扶贫": (4000, 10000, -2),
+        "特困供养": (650, 900, -1),
+        "耕地地力保护补贴": (600, 2400, 2),
+    }[program]
     return float(np.round(pl.rng.uniform(lo, hi), r))
 
 
@@ -34,8 +55,14 @@ def series(pl: Planner, p: int, m0: int = 1, m1: int = 12) -> list[np.datetime64
     return [pl.day(p, m) for m in range(m0, m1 + 1)]
 
 
-def give(pl: Planner, p: int, program: str, approver: int | None, dates: list[np.datetime64] | None = None,
-          account: str | None = None) -> list[int] | None:
+def give(
+    pl: Planner,
+    p: int,
+    program: str,
+    approver: int | None,
+    dates: list[np.datetime64] | None = None,
+    account: str | None = None,
+) -> list[int] | None:
     """Pay ``p`` under ``program`` (series for 低保) approved by ``approver`` (None: a clean one)."""
     if dates is None:
         dates = series(pl, p) if program == "低保" else one_off(pl, p, program)
@@ -45,8 +72,9 @@ def give(pl: Planner, p: int, program: str, approver: int | None, dates: list[np
         approver = pl.approver_for(p, dates)
         if approver is None:
             return None
-    return pl.pay(program, p, amount_for(pl, program), dates, approver, account,
-                  "按月发放" if program == "低保" else "")
+    return pl.pay(
+        program, p, amount_for(pl, program), dates, approver, account, "按月发放" if program == "低保" else ""
+    )
 
 
 def kas(pl: Planner, variant: str) -> bool:
@@ -67,8 +95,14 @@ def kas(pl: Planner, variant: str) -> bool:
                     pl.take(r)
                     w.used_cadre.add(c)
                     who = "本人" if h == 0 else f"{h}跳亲属（{pl.path_text(c, r)}）"
-                    pl.plant(KAS, variant, f"{title}{pl.name(c)}审批{who}{pl.name(r)}的{program}，共{len(keys)}笔",
-                             [c, r], pay_keys=keys, hops=h)
+                    pl.plant(
+                        KAS,
+                        variant,
+                        f"{title}{pl.name(c)}审批{who}{pl.name(r)}的{program}，共{len(keys)}笔",
+                        [c, r],
+                        pay_keys=keys,
+                        hops=h,
+                    )
                     return True
         return False
     h = {"v3": 3, "combo2": 2}.get(variant, 1)
@@ -82,7 +116,9 @@ def kas(pl: Planner, variant: str) -> bool:
                 note = f"{title}{pl.name(c)}审批其{h}跳亲属（{pl.path_text(c, r)}）{pl.name(r)}的{program}，共{len(keys)}笔"
                 pl.plant(KAS, variant, note, [c, r], pay_keys=keys, hops=h)
                 if h <= 2:
-                    pl.plant(CFB, "approved_by_cadre", note + "（本村在任干部亲属）", [c, r], pay_keys=keys, hops=h)
+                    pl.plant(
+                        CFB, "approved_by_cadre", note + "（本村在任干部亲属）", [c, r], pay_keys=keys, hops=h
+                    )
                 return True
     return False
 
@@ -97,8 +133,10 @@ def cfb(pl: Planner, variant: str) -> bool:
         if variant == "partial":
             m = (w.post_person == c) & (w.post_org == org)
             s, e = w.post_start[m], w.post_end[m]
-            if not (((s > np.datetime64("2024-02-01")) & (s < np.datetime64("2024-11-01"))).any()
-                    or ((e > np.datetime64("2024-02-01")) & (e < np.datetime64("2024-11-01"))).any()):
+            if not (
+                ((s > np.datetime64("2024-02-01")) & (s < np.datetime64("2024-11-01"))).any()
+                or ((e > np.datetime64("2024-02-01")) & (e < np.datetime64("2024-11-01"))).any()
+            ):
                 continue
         if h == 0:
             cands = [c] if pl.ok(c, cadre_ok=True) and w.cnt3[c] == 1 else []
@@ -111,8 +149,14 @@ def cfb(pl: Planner, variant: str) -> bool:
                 w.used_cadre.add(c)
                 who = "本人" if h == 0 else f"其{h}跳亲属（{pl.path_text(c, r)}）{pl.name(r)}"
                 extra = "（仅在任期间的发放计入）" if variant == "partial" else ""
-                pl.plant(CFB, variant, f"{title}{pl.name(c)}在任期间，{who}在本村领取{program}{len(keys)}笔，未见备案{extra}",
-                         [c, r], pay_keys=keys, hops=h)
+                pl.plant(
+                    CFB,
+                    variant,
+                    f"{title}{pl.name(c)}在任期间，{who}在本村领取{program}{len(keys)}笔，未见备案{extra}",
+                    [c, r],
+                    pay_keys=keys,
+                    hops=h,
+                )
                 return True
     return False
 
@@ -121,8 +165,9 @@ def _heads(pl: Planner, village: str | None = None) -> list[int]:
     w = pl.w
     if village is None:
         return [p for p in pl.pristine(1940, 1995, limit=200) if w.is_head[p]]
-    pool = np.flatnonzero((w.vcode == village) & w.is_head & (w.cnt4 == 0) & w.alive & ~w.used & ~w.ambiguous
-                          & ~w.is_cadre)
+    pool = np.flatnonzero(
+        (w.vcode == village) & w.is_head & (w.cnt4 == 0) & w.alive & ~w.used & ~w.ambiguous & ~w.is_cadre
+    )
     return pool[pl.rng.permutation(len(pool))].tolist()
 
 
@@ -148,16 +193,30 @@ def shared_account(pl: Planner, variant: str) -> bool:
                 break
         if len(got) == k - 1:
             pl.take(h1)
-            pl.plant("shared_account", variant, f"{pl.name(h1)}户的银行账户收取了另外{k - 1}户（{'、'.join(pl.name(x) for x in got)}）的补贴",
-                     [h1] + got, pay_keys=keys)
+            pl.plant(
+                "shared_account",
+                variant,
+                f"{pl.name(h1)}户的银行账户收取了另外{k - 1}户（{'、'.join(pl.name(x) for x in got)}）的补贴",
+                [h1] + got,
+                pay_keys=keys,
+            )
             return True
     return False
 
 
 def _dead(pl: Planner, lo: str, hi: str) -> list[int]:
     w = pl.w
-    m = ((w.status == "死亡") & ~np.isnat(w.death) & (w.death >= np.datetime64(lo)) & (w.death <= np.datetime64(hi))
-         & ~w.used & ~w.ambiguous & ~w.is_cadre & (w.cnt4 == 0) & ~pl.paid)
+    m = (
+        (w.status == "死亡")
+        & ~np.isnat(w.death)
+        & (w.death >= np.datetime64(lo))
+        & (w.death <= np.datetime64(hi))
+        & ~w.used
+        & ~w.ambiguous
+        & ~w.is_cadre
+        & (w.cnt4 == 0)
+        & ~pl.paid
+    )
     c = np.flatnonzero(m)
     return c[pl.rng.permutation(len(c))].tolist()
 
@@ -181,8 +240,13 @@ def deceased(pl: Planner, variant: str) -> bool:
         if keys:
             pl.take(p)
             after = sum(d > w.death[p] for d in dates)
-            pl.plant("deceased_recipient", variant,
-                     f"{pl.name(p)}已于{str(w.death[p])}死亡，其后仍发放{program}{after}笔", [p], pay_keys=keys)
+            pl.plant(
+                "deceased_recipient",
+                variant,
+                f"{pl.name(p)}已于{str(w.death[p])}死亡，其后仍发放{program}{after}笔",
+                [p],
+                pay_keys=keys,
+            )
             return True
     return False
 
@@ -198,13 +262,18 @@ def duplicate(pl: Planner, variant: str) -> bool:
             keys = give(pl, p, "临时救助", None, dates)
             if keys:
                 pl.take(p)
-                pl.plant("duplicate_payment", variant, f"{pl.name(p)}同月两次领取临时救助", [p], pay_keys=keys)
+                pl.plant(
+                    "duplicate_payment", variant, f"{pl.name(p)}同月两次领取临时救助", [p], pay_keys=keys
+                )
                 return True
         return False
     prog = "低保" if variant == "series_dup" else "耕地地力保护补贴"
     pay = pl.bg_pay
-    cand = pay[(pay["program"] == prog) & ~w.used[pay["recipient"].to_numpy()]
-               & (w.cnt4[pay["recipient"].to_numpy()] == 0)]
+    cand = pay[
+        (pay["program"] == prog)
+        & ~w.used[pay["recipient"].to_numpy()]
+        & (w.cnt4[pay["recipient"].to_numpy()] == 0)
+    ]
     if not len(cand):
         return False
     row = cand.iloc[int(pl.rng.integers(len(cand)))]
@@ -213,8 +282,13 @@ def duplicate(pl: Planner, variant: str) -> bool:
     d2 = d + int(pl.rng.integers(5, 10)) if int(str(d)[8:10]) < 20 else d
     keys = w.add_payments(prog, [p], row["amount"], d2, int(row["approver"]), row["account"], "补发")
     pl.take(p)
-    pl.plant("duplicate_payment", variant, f"{pl.name(p)}的{prog}在{str(d)[:7]}重复发放", [p],
-             pay_keys=keys + [int(row["key"])])
+    pl.plant(
+        "duplicate_payment",
+        variant,
+        f"{pl.name(p)}的{prog}在{str(d)[:7]}重复发放",
+        [p],
+        pay_keys=keys + [int(row["key"])],
+    )
     return True
 
 
@@ -229,8 +303,15 @@ def nm_kas_4hop(pl: Planner) -> bool:
                 if keys:
                     pl.take(r)
                     pl.w.used_cadre.add(c)
-                    pl.plant(KAS, "4hop", f"{title}{pl.name(c)}审批4跳之外的远亲{pl.name(r)}的临时救助（超出3跳，不应报）",
-                             [c, r], pay_keys=keys, hops=4, near_miss=True)
+                    pl.plant(
+                        KAS,
+                        "4hop",
+                        f"{title}{pl.name(c)}审批4跳之外的远亲{pl.name(r)}的临时救助（超出3跳，不应报）",
+                        [c, r],
+                        pay_keys=keys,
+                        hops=4,
+                        near_miss=True,
+                    )
                     return True
     return False
 
@@ -242,22 +323,38 @@ def nm_cfb_3hop(pl: Planner) -> bool:
             if keys:
                 pl.take(r)
                 pl.w.used_cadre.add(c)
-                pl.plant(CFB, "3hop", f"{title}{pl.name(c)}的3跳亲属{pl.name(r)}在本村领取临时救助（超出2跳，不应报）",
-                         [c, r], pay_keys=keys, hops=3, near_miss=True)
+                pl.plant(
+                    CFB,
+                    "3hop",
+                    f"{title}{pl.name(c)}的3跳亲属{pl.name(r)}在本村领取临时救助（超出2跳，不应报）",
+                    [c, r],
+                    pay_keys=keys,
+                    hops=3,
+                    near_miss=True,
+                )
                 return True
     return False
 
 
 def nm_cfb_other_village(pl: Planner) -> bool:
     for c, org, title in pl.cadres(level="village"):
-        for r in pl.relatives(c, [1, 2], lambda s, o=org: ((s["vil"] != o) & (s["town"] == o[:9])).to_numpy())[:3]:
+        for r in pl.relatives(
+            c, [1, 2], lambda s, o=org: ((s["vil"] != o) & (s["town"] == o[:9])).to_numpy()
+        )[:3]:
             keys = give(pl, r, "临时救助", None)
             if keys:
                 pl.take(r)
                 pl.w.used_cadre.add(c)
                 h = int(pl.w.dist(c, r))
-                pl.plant(CFB, "other_village", f"{pl.w.village[org].name}{title}{pl.name(c)}的亲属{pl.name(r)}在另一村领取临时救助（非其任职村，不应报）",
-                         [c, r], pay_keys=keys, hops=h, near_miss=True)
+                pl.plant(
+                    CFB,
+                    "other_village",
+                    f"{pl.w.village[org].name}{title}{pl.name(c)}的亲属{pl.name(r)}在另一村领取临时救助（非其任职村，不应报）",
+                    [c, r],
+                    pay_keys=keys,
+                    hops=h,
+                    near_miss=True,
+                )
                 return True
     return False
 
@@ -280,8 +377,15 @@ def nm_cfb_out_of_office(pl: Planner) -> bool:
             if keys:
                 pl.take(r)
                 w.used_cadre.add(c)
-                pl.plant(CFB, "out_of_office", f"{row['title']}{pl.name(c)}已于{str(row['end'])[:10]}离任，其后亲属{pl.name(r)}领取临时救助（不在任，不应报）",
-                         [c, r], pay_keys=keys, hops=int(w.dist(c, r)), near_miss=True)
+                pl.plant(
+                    CFB,
+                    "out_of_office",
+                    f"{row['title']}{pl.name(c)}已于{str(row['end'])[:10]}离任，其后亲属{pl.name(r)}领取临时救助（不在任，不应报）",
+                    [c, r],
+                    pay_keys=keys,
+                    hops=int(w.dist(c, r)),
+                    near_miss=True,
+                )
                 return True
     return False
 
@@ -299,8 +403,14 @@ def nm_shared_household(pl: Planner) -> bool:
             k2 = give(pl, m, "医疗救助", None)
             if k2:
                 pl.take(h1, m)
-                pl.plant("shared_account", "same_household", f"{pl.name(h1)}与同户{pl.name(m)}的补贴进入同一户账户（同户共用，不应报）",
-                         [h1, m], pay_keys=k1 + k2, near_miss=True)
+                pl.plant(
+                    "shared_account",
+                    "same_household",
+                    f"{pl.name(h1)}与同户{pl.name(m)}的补贴进入同一户账户（同户共用，不应报）",
+                    [h1, m],
+                    pay_keys=k1 + k2,
+                    near_miss=True,
+                )
                 return True
             return False
     return False
@@ -316,8 +426,14 @@ def nm_deceased_before(pl: Planner) -> bool:
         keys = give(pl, p, "低保", None, [pl.day(p, m) for m in months])
         if keys:
             pl.take(p)
-            pl.plant("deceased_recipient", "stopped_before_death", f"{pl.name(p)}于{str(w.death[p])}死亡，低保发放至死亡前停止（不应报）",
-                     [p], pay_keys=keys, near_miss=True)
+            pl.plant(
+                "deceased_recipient",
+                "stopped_before_death",
+                f"{pl.name(p)}于{str(w.death[p])}死亡，低保发放至死亡前停止（不应报）",
+                [p],
+                pay_keys=keys,
+                near_miss=True,
+            )
             return True
     return False
 
@@ -330,8 +446,14 @@ def nm_dup_adjacent(pl: Planner) -> bool:
         keys = give(pl, p, "临时救助", None, [d1, d2])
         if keys:
             pl.take(p)
-            pl.plant("duplicate_payment", "adjacent_months", f"{pl.name(p)}在相邻两个月（月末、月初）各领一次临时救助（不同月，不应报）",
-                     [p], pay_keys=keys, near_miss=True)
+            pl.plant(
+                "duplicate_payment",
+                "adjacent_months",
+                f"{pl.name(p)}在相邻两个月（月末、月初）各领一次临时救助（不同月，不应报）",
+                [p],
+                pay_keys=keys,
+                near_miss=True,
+            )
             return True
     return False
 
@@ -343,9 +465,13 @@ def nm_dup_programs(pl: Planner) -> bool:
         k2 = give(pl, p, "医疗救助", None, [d + 3]) if k1 else None
         if k1 and k2:
             pl.take(p)
-            pl.plant("duplicate_payment", "different_programs", f"{pl.name(p)}同月领取临时救助和医疗救助（不同项目，不应报）",
-                     [p], pay_keys=k1 + k2, near_miss=True)
+            pl.plant(
+                "duplicate_payment",
+                "different_programs",
+                f"{pl.name(p)}同月领取临时救助和医疗救助（不同项目，不应报）",
+                [p],
+                pay_keys=k1 + k2,
+                near_miss=True,
+            )
             return True
     return False
-
-

@@ -22,6 +22,7 @@ RA = "reciprocal_approval"
 def _pairs_cw(pl: Planner, k: int) -> list[list[tuple[int, str, str]]]:
     """Groups of k unused township approvers of one township (every combination, shuffled)."""
     from itertools import combinations
+
     by_town: dict[str, list[tuple[int, str, str]]] = {}
     for c in pl.cadres(level="township", approver=True):
         if c[0] not in pl.w.used_cadre and all(c[0] != x[0] for x in by_town.get(c[1], [])):
@@ -30,7 +31,9 @@ def _pairs_cw(pl: Planner, k: int) -> list[list[tuple[int, str, str]]]:
     return [out[i] for i in pl.rng.permutation(len(out))]
 
 
-Pair = tuple[int, str, str, str, int, str, str, str]  # a, title_a, col, where A's kin live; b, title_b, col, where
+Pair = tuple[
+    int, str, str, str, int, str, str, str
+]  # a, title_a, col, where A's kin live; b, title_b, col, where
 
 
 def pairs(pl: Planner, kind: str, both: bool = True) -> list[Pair]:
@@ -46,7 +49,9 @@ def pairs(pl: Planner, kind: str, both: bool = True) -> list[Pair]:
             (a, town, ta), (b, _t, tb) = grp[0], grp[1]
             out.append((a, ta, "town", town, b, tb, "town", town))
         return out
-    apr = pd.DataFrame(pl.cadres(level="village", titles=[ACCOUNTANT, CHAIR]), columns=["cadre", "org", "title"])
+    apr = pd.DataFrame(
+        pl.cadres(level="village", titles=[ACCOUNTANT, CHAIR]), columns=["cadre", "org", "title"]
+    )
     apr = apr[~apr["cadre"].isin(list(w.used_cadre))].drop_duplicates("cadre")
     nf = pl.nf
     cross = nf[(nf["dist"] <= 2) & (nf["cnt2"] == 1) & ~w.used[nf["node"].to_numpy()]]
@@ -58,30 +63,47 @@ def pairs(pl: Planner, kind: str, both: bool = True) -> list[Pair]:
         tw = pd.DataFrame(pl.cadres(level="township", approver=True), columns=["cadre", "org", "title"])
         tw = tw.drop_duplicates("cadre")
         tside = cross.merge(tw, on="cadre")
-        tside = tside[tside["town"] == tside["org"]][["cadre", "title", "vil"]].drop_duplicates(["cadre", "vil"])
+        tside = tside[tside["town"] == tside["org"]][["cadre", "title", "vil"]].drop_duplicates(
+            ["cadre", "vil"]
+        )
         j = tside.rename(columns={"cadre": "b", "title": "tb", "vil": "x"}).merge(
-            apr.rename(columns={"cadre": "a", "org": "x", "title": "ta"}), on="x")
+            apr.rename(columns={"cadre": "a", "org": "x", "title": "ta"}), on="x"
+        )
         j = j[j["x"].str[:9].isin(tw["org"])]
         if both:
             j = j[j["a"].isin(side["cadre"])]
         j = j[j["a"] != j["b"]].drop_duplicates(["a", "b"]).sort_values(["a", "b"])
         order = pl.rng.permutation(len(j))
-        return [(int(r.a), str(r.ta), "townnot", f"{r.x[:9]}!{r.x}", int(r.b), str(r.tb), "vil", str(r.x))
-                for r in j.iloc[order].itertuples(index=False)]
+        return [
+            (int(r.a), str(r.ta), "townnot", f"{r.x[:9]}!{r.x}", int(r.b), str(r.tb), "vil", str(r.x))
+            for r in j.iloc[order].itertuples(index=False)
+        ]
     # B (org Y) has kin in X; A is an approver of X
     j = side.rename(columns={"cadre": "b", "org": "y", "title": "tb", "vil": "x"}).merge(
-        apr.rename(columns={"cadre": "a", "org": "x", "title": "ta"}), on="x")
+        apr.rename(columns={"cadre": "a", "org": "x", "title": "ta"}), on="x"
+    )
     if both:
-        j = j.merge(side.rename(columns={"cadre": "a", "org": "x2", "title": "t2", "vil": "y"}), on=["a", "y"])
+        j = j.merge(
+            side.rename(columns={"cadre": "a", "org": "x2", "title": "t2", "vil": "y"}), on=["a", "y"]
+        )
         j = j[j["x2"] == j["x"]]
     j = j[j["a"] != j["b"]].drop_duplicates(["a", "b"]).sort_values(["a", "b"])
     order = pl.rng.permutation(len(j))
-    return [(int(r.a), str(r.ta), "vil", str(r.y), int(r.b), str(r.tb), "vil", str(r.x))
-            for r in j.iloc[order].itertuples(index=False)]
+    return [
+        (int(r.a), str(r.ta), "vil", str(r.y), int(r.b), str(r.tb), "vil", str(r.x))
+        for r in j.iloc[order].itertuples(index=False)
+    ]
 
 
-def _rel_in(pl: Planner, b: int, where: str, col: str, used: set[int], dists: tuple[int, ...] = (1, 2),
-            payer: int = -1) -> int | None:
+def _rel_in(
+    pl: Planner,
+    b: int,
+    where: str,
+    col: str,
+    used: set[int],
+    dists: tuple[int, ...] = (1, 2),
+    payer: int = -1,
+) -> int | None:
     """A relative of ``b`` living where ``col == where`` (``townnot``: in township T but not village X, written
     ``T!X``): no other cadre within 2 hops, ``payer`` beyond 3."""
     if col == "townnot":
@@ -110,8 +132,9 @@ def reciprocal(pl: Planner, variant: str, per_side: int = 1, ring: str = "") -> 
     return False
 
 
-def _swap(pl: Planner, a: int, b: int, col_a: str, where_a: str, col_b: str, where_b: str,
-          per_side: int) -> tuple[list[int], list[int]] | None:
+def _swap(
+    pl: Planner, a: int, b: int, col_a: str, where_a: str, col_b: str, where_b: str, per_side: int
+) -> tuple[list[int], list[int]] | None:
     """A's relatives (in where_a) paid on B's approval and B's relatives (in where_b) on A's; all or nothing."""
     used: set[int] = set()
     ra, rb = [], []
@@ -130,8 +153,10 @@ def _swap(pl: Planner, a: int, b: int, col_a: str, where_a: str, col_b: str, whe
     plan = [(x, b, progs[i % 4], one_off(pl, x, "")) for i, x in enumerate(ra)]
     plan += [(y, a, progs[(i + 2) % 4], one_off(pl, y, "")) for i, y in enumerate(rb)]
     for r, approver, prog, dates in plan:
-        if not pl.free(r, prog, dates) or not (pl.w.holds_all(approver, str(pl.w.vcode[r]), dates)
-                                               or pl.w.holds_all(approver, str(pl.w.tcode[r]), dates)):
+        if not pl.free(r, prog, dates) or not (
+            pl.w.holds_all(approver, str(pl.w.vcode[r]), dates)
+            or pl.w.holds_all(approver, str(pl.w.tcode[r]), dates)
+        ):
             return None
     keys: list[int] = []
     for r, approver, prog, dates in plan:
@@ -141,11 +166,14 @@ def _swap(pl: Planner, a: int, b: int, col_a: str, where_a: str, col_b: str, whe
     return keys, ra + rb
 
 
-def _plant_ra(pl: Planner, cad: list[tuple[int, str]], rel: list[int], keys: list[int], variant: str,
-              ring: str) -> None:
+def _plant_ra(
+    pl: Planner, cad: list[tuple[int, str]], rel: list[int], keys: list[int], variant: str, ring: str
+) -> None:
     (a, ta), (b, tb) = cad
-    note = (f"{ta}{pl.name(a)}与{tb}{pl.name(b)}互相审批对方亲属（{'、'.join(pl.name(r) for r in rel)}）的补贴"
-            + (f"（{ring}）" if ring else ""))
+    note = (
+        f"{ta}{pl.name(a)}与{tb}{pl.name(b)}互相审批对方亲属（{'、'.join(pl.name(r) for r in rel)}）的补贴"
+        + (f"（{ring}）" if ring else "")
+    )
     pl.plant(RA, variant, note, [a, b] + rel, pay_keys=keys, hops=2)
 
 
@@ -159,8 +187,16 @@ def money_ring(pl: Planner, variant: str) -> bool:
         ok = False
         for grp in _pairs_cw(pl, 3):
             trio = grp[:3]
-            snapshot = (pl.w.used.copy(), set(pl.w.used_cadre), list(pl.w.pay_frames), len(pl.w.plants),
-                        set(pl.slots), pl.paid.copy(), pl.w._key, set(pl.favours))
+            snapshot = (
+                pl.w.used.copy(),
+                set(pl.w.used_cadre),
+                list(pl.w.pay_frames),
+                len(pl.w.plants),
+                set(pl.slots),
+                pl.paid.copy(),
+                pl.w._key,
+                set(pl.favours),
+            )
             done = True
             for i in range(3):
                 for j in range(i + 1, 3):
@@ -179,7 +215,7 @@ def money_ring(pl: Planner, variant: str) -> bool:
                 ok = True
                 break
             pl.w.used, pl.w.used_cadre, pl.w.pay_frames = snapshot[0], snapshot[1], snapshot[2]
-            del pl.w.plants[snapshot[3]:]
+            del pl.w.plants[snapshot[3] :]
             pl.slots, pl.paid, pl.w._key, pl.favours = snapshot[4], snapshot[5], snapshot[6], snapshot[7]
     if not ok:
         return False
@@ -187,10 +223,14 @@ def money_ring(pl: Planner, variant: str) -> bool:
     persons = list(dict.fromkeys(p for s in subs for p in s.persons))
     keys = sorted({k for s in subs for k in s.pay_keys})
     n_cad = 3 if variant == "ring3" else 2
-    pl.plant("collusive_cluster", variant,
-             f"{n_cad}名审批人互相为对方亲属审批补贴，形成互惠团伙，共{len(keys)}笔", persons, pay_keys=keys)
+    pl.plant(
+        "collusive_cluster",
+        variant,
+        f"{n_cad}名审批人互相为对方亲属审批补贴，形成互惠团伙，共{len(keys)}笔",
+        persons,
+        pay_keys=keys,
+    )
     return True
-
 
 
 # ---- near-misses -------------------------------------------------------------------------------------------
@@ -198,21 +238,33 @@ def nm_ra_one_way(pl: Planner) -> bool:
     """A approves a payment to B's relative; B approves nothing for A's relatives."""
     for kind in ("village", "mixed", "cw"):
         for a, ta, _ca, _wa, b, tb, col_b, where_b in pairs(pl, kind, both=False)[:20]:
-            if (a in pl.w.used_cadre or b in pl.w.used_cadre
-                    or (kind == "village" and a in pl.reserved and b in pl.reserved)):
+            if (
+                a in pl.w.used_cadre
+                or b in pl.w.used_cadre
+                or (kind == "village" and a in pl.reserved and b in pl.reserved)
+            ):
                 continue
             r = _rel_in(pl, b, where_b, col_b, set(), payer=a)
             if r is None:
                 continue
             dates = one_off(pl, r, "")
-            if not pl.w.holds_all(a, str(pl.w.vcode[r]), dates) and not pl.w.holds_all(a, str(pl.w.tcode[r]), dates):
+            if not pl.w.holds_all(a, str(pl.w.vcode[r]), dates) and not pl.w.holds_all(
+                a, str(pl.w.tcode[r]), dates
+            ):
                 continue
             keys = give(pl, r, "临时救助", a, dates)
             if keys:
                 pl.take(r)
                 pl.w.used_cadre.update([a, b])
-                pl.plant(RA, "one_way", f"{ta}{pl.name(a)}审批了{tb}{pl.name(b)}亲属{pl.name(r)}的补贴，但无反向审批（单向，不应报）",
-                         [a, b, r], pay_keys=keys, hops=int(pl.w.dist(b, r)), near_miss=True)
+                pl.plant(
+                    RA,
+                    "one_way",
+                    f"{ta}{pl.name(a)}审批了{tb}{pl.name(b)}亲属{pl.name(r)}的补贴，但无反向审批（单向，不应报）",
+                    [a, b, r],
+                    pay_keys=keys,
+                    hops=int(pl.w.dist(b, r)),
+                    near_miss=True,
+                )
                 return True
     return False
 
@@ -221,16 +273,20 @@ def nm_ra_3hop(pl: Planner) -> bool:
     """B's relative paid on A's approval, A's 3-hop relative on B's: not reciprocal at 2 hops."""
     for kind in ("village", "mixed", "cw"):
         for a, ta, col_a, where_a, b, tb, col_b, where_b in pairs(pl, kind, both=False)[:20]:
-            if (a in pl.w.used_cadre or b in pl.w.used_cadre
-                    or (kind == "village" and a in pl.reserved and b in pl.reserved)):
+            if (
+                a in pl.w.used_cadre
+                or b in pl.w.used_cadre
+                or (kind == "village" and a in pl.reserved and b in pl.reserved)
+            ):
                 continue
             rb = _rel_in(pl, b, where_b, col_b, set(), payer=a)
             ra = _rel_in(pl, a, where_a, col_a, {rb} if rb is not None else set(), dists=(3,), payer=b)
             if rb is None or ra is None:
                 continue
             d1, d2 = one_off(pl, rb, ""), one_off(pl, ra, "")
-            ok = ((pl.w.holds_all(a, str(pl.w.vcode[rb]), d1) or pl.w.holds_all(a, str(pl.w.tcode[rb]), d1))
-                  and (pl.w.holds_all(b, str(pl.w.vcode[ra]), d2) or pl.w.holds_all(b, str(pl.w.tcode[ra]), d2)))
+            ok = (
+                pl.w.holds_all(a, str(pl.w.vcode[rb]), d1) or pl.w.holds_all(a, str(pl.w.tcode[rb]), d1)
+            ) and (pl.w.holds_all(b, str(pl.w.vcode[ra]), d2) or pl.w.holds_all(b, str(pl.w.tcode[ra]), d2))
             if not ok or not pl.free(rb, "临时救助", d1) or not pl.free(ra, "医疗救助", d2):
                 continue
             k1 = give(pl, rb, "临时救助", a, d1)
@@ -238,7 +294,14 @@ def nm_ra_3hop(pl: Planner) -> bool:
             if k1 and k2:
                 pl.take(ra, rb)
                 pl.w.used_cadre.update([a, b])
-                pl.plant(RA, "3hop", f"{ta}{pl.name(a)}审批{tb}{pl.name(b)}亲属的补贴，{pl.name(b)}审批的是{pl.name(a)}的3跳远亲（超出2跳，不应报）",
-                         [a, b, rb, ra], pay_keys=k1 + k2, hops=3, near_miss=True)
+                pl.plant(
+                    RA,
+                    "3hop",
+                    f"{ta}{pl.name(a)}审批{tb}{pl.name(b)}亲属的补贴，{pl.name(b)}审批的是{pl.name(a)}的3跳远亲（超出2跳，不应报）",
+                    [a, b, rb, ra],
+                    pay_keys=k1 + k2,
+                    hops=3,
+                    near_miss=True,
+                )
                 return True
     return False

@@ -35,9 +35,20 @@ class Formed:
     rel_r: list[str]
 
 
-def form_households(rng: np.random.Generator, n_lu: int, n_reg: int, base_c: int, c_lu: np.ndarray,
-                    cat: np.ndarray, by: np.ndarray, fem: np.ndarray, spouse_of: np.ndarray,
-                    g_first: np.ndarray, g_count: np.ndarray, pres: np.ndarray) -> Formed:
+def form_households(
+    rng: np.random.Generator,
+    n_lu: int,
+    n_reg: int,
+    base_c: int,
+    c_lu: np.ndarray,
+    cat: np.ndarray,
+    by: np.ndarray,
+    fem: np.ndarray,
+    spouse_of: np.ndarray,
+    g_first: np.ndarray,
+    g_count: np.ndarray,
+    pres: np.ndarray,
+) -> Formed:
     """Registry person ``i``: seniors F = lu, M = n_lu + lu; child ``k`` = base_c + k (``cat`` per child)."""
     hh_of = np.full(n_reg, -1)
     rel_of = np.empty(n_reg, dtype=object)
@@ -105,7 +116,7 @@ def form_households(rng: np.random.Generator, n_lu: int, n_reg: int, base_c: int
         r = rnd[lu]
         F, M = lu, n_lu + lu
         pf, pm = pres_l[F], pres_l[M]
-        ks = (kid_order[kid_starts[lu]:kid_starts[lu + 1]] + base_c).tolist()
+        ks = (kid_order[kid_starts[lu] : kid_starts[lu + 1]] + base_c).tolist()
         ms = [k for k in ks if cat_l[k - base_c] == MS]
         us = [k for k in ks if cat_l[k - base_c] == US]
         ud = [k for k in ks if cat_l[k - base_c] == UD]
@@ -208,7 +219,7 @@ def form_households(rng: np.random.Generator, n_lu: int, n_reg: int, base_c: int
                 linked_sons.append(s2)
         parents = [p for p in (F, M) if pres_l[p]]
         for j, s2 in enumerate(linked_sons + mo):
-            rr = ((r[9] + 0.37 * j) % 1.0)
+            rr = (r[9] + 0.37 * j) % 1.0
             if rr < 0.85:
                 link(s2, parents[0], (r[10] + 0.53 * j) % 1.0)
                 if len(parents) == 2 and rr < 0.5:

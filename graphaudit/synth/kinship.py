@@ -17,14 +17,41 @@ import pandas as pd
 
 __all__ = ["ROLE", "derive_edges", "Graph", "Near", "bfs_pairs"]
 
-ROLE = {"户主": 0, "配偶": 1, "子": 2, "长子": 2, "次子": 2, "三子": 2, "女": 3, "长女": 3, "次女": 3, "三女": 3,
-        "父亲": 4, "母亲": 5, "兄": 6, "弟": 6, "姐": 6, "妹": 6, "孙子": 7, "孙女": 7, "儿媳": 8, "女婿": 9, "其他": 10}
+ROLE = {
+    "户主": 0,
+    "配偶": 1,
+    "子": 2,
+    "长子": 2,
+    "次子": 2,
+    "三子": 2,
+    "女": 3,
+    "长女": 3,
+    "次女": 3,
+    "三女": 3,
+    "父亲": 4,
+    "母亲": 5,
+    "兄": 6,
+    "弟": 6,
+    "姐": 6,
+    "妹": 6,
+    "孙子": 7,
+    "孙女": 7,
+    "儿媳": 8,
+    "女婿": 9,
+    "其他": 10,
+}
 HEAD, SPOUSE, SON, DAU, FATHER, MOTHER, SIB, GRAND, DIL, SIL, OTHER = range(11)
-REL_KIND = {"父母": ("parent", False), "子女": ("parent", True), "配偶": ("spouse", False), "兄弟姐妹": ("sibling", False)}
+REL_KIND = {
+    "父母": ("parent", False),
+    "子女": ("parent", True),
+    "配偶": ("spouse", False),
+    "兄弟姐妹": ("sibling", False),
+}
 
 
-def derive_edges(hh: np.ndarray, relation: np.ndarray, rel_a: np.ndarray, rel_b: np.ndarray,
-                 rel_kind: np.ndarray) -> pd.DataFrame:
+def derive_edges(
+    hh: np.ndarray, relation: np.ndarray, rel_a: np.ndarray, rel_b: np.ndarray, rel_kind: np.ndarray
+) -> pd.DataFrame:
     """Kin edges (columns a, b, kind ∈ spouse/parent/sibling; parent edges run parent → child, others a < b)."""
     n = len(hh)
     role = np.array([ROLE.get(r, OTHER) for r in relation])
@@ -51,8 +78,11 @@ def derive_edges(hh: np.ndarray, relation: np.ndarray, rel_a: np.ndarray, rel_b:
     add(spouse[hh[kids]], idx[kids], "parent")
     par = pv & ((role == FATHER) | (role == MOTHER))
     add(idx[par], head[hh[par]], "parent")
-    add(np.where(valid & (cnt[:, FATHER] == 1) & (cnt[:, MOTHER] == 1), uniq[:, FATHER], -1),
-        uniq[:, MOTHER], "spouse")
+    add(
+        np.where(valid & (cnt[:, FATHER] == 1) & (cnt[:, MOTHER] == 1), uniq[:, FATHER], -1),
+        uniq[:, MOTHER],
+        "spouse",
+    )
     sib = pv & (role == SIB)
     add(head[hh[sib]], idx[sib], "sibling")
     # registered parents of the head are parents of the head's siblings (every father/mother of the household)
@@ -81,11 +111,13 @@ def derive_edges(hh: np.ndarray, relation: np.ndarray, rel_a: np.ndarray, rel_b:
         m = rel_kind == word
         a, b = rel_a[m], rel_b[m]
         add(b if flip else a, a if flip else b, kind)
-    edges = pd.DataFrame({
-        "a": np.concatenate([o[0] for o in out]).astype(np.int64),
-        "b": np.concatenate([o[1] for o in out]).astype(np.int64),
-        "kind": np.concatenate([np.full(len(o[0]), o[2], dtype=object) for o in out]),
-    })
+    edges = pd.DataFrame(
+        {
+            "a": np.concatenate([o[0] for o in out]).astype(np.int64),
+            "b": np.concatenate([o[1] for o in out]).astype(np.int64),
+            "kind": np.concatenate([np.full(len(o[0]), o[2], dtype=object) for o in out]),
+        }
+    )
     # children of a common parent are siblings
     pe = edges[edges["kind"] == "parent"].drop_duplicates(["a", "b"])
     cc = pe.merge(pe, on="a")
@@ -124,7 +156,7 @@ class Graph:
         return len(self.indptr) - 1
 
     def neighbours(self, v: int) -> np.ndarray:
-        return self.indices[self.indptr[v]:self.indptr[v + 1]]
+        return self.indices[self.indptr[v] : self.indptr[v + 1]]
 
     def path(self, a: int, b: int, limit: int = 6) -> list[int] | None:
         """One shortest path a → b (person indices) within ``limit`` hops, or None."""

@@ -33,8 +33,11 @@ def _fmt_date(iso: str, k: int) -> str:
 def messy_dates(rng: np.random.Generator, s: pd.Series, p_iso: float = 0.4) -> pd.Series:
     """ISO dates rewritten as 2020/5/1, 20200501 or 2020年5月1日 (about 60% of rows)."""
     k = np.where(rng.random(len(s)) < p_iso, 0, rng.integers(1, 4, len(s)))
-    return pd.Series([_fmt_date(str(v) if isinstance(v, str) else "", int(j)) for v, j in zip(s, k)],
-                     index=s.index, dtype=object)
+    return pd.Series(
+        [_fmt_date(str(v) if isinstance(v, str) else "", int(j)) for v, j in zip(s, k)],
+        index=s.index,
+        dtype=object,
+    )
 
 
 def messy_amounts(rng: np.random.Generator, s: pd.Series, gbk: bool) -> pd.Series:
@@ -44,7 +47,9 @@ def messy_amounts(rng: np.random.Generator, s: pd.Series, gbk: bool) -> pd.Serie
     out = []
     for v, j in zip(s.to_numpy(dtype=float), k):
         plain = f"{v:.2f}".rstrip("0").rstrip(".")
-        out.append(plain if j == 0 else f"{v:,.2f}" if j == 1 else f"{yen}{plain}" if j == 2 else f"{plain}元")
+        out.append(
+            plain if j == 0 else f"{v:,.2f}" if j == 1 else f"{yen}{plain}" if j == 2 else f"{plain}元"
+        )
     return pd.Series(out, index=s.index, dtype=object)
 
 
@@ -68,8 +73,9 @@ def lower_x(rng: np.random.Generator, s: pd.Series, rate: float = 0.5) -> pd.Ser
     return pd.Series(vals, index=s.index, dtype=object)
 
 
-def break_ids(rng: np.random.Generator, hh: pd.DataFrame, protected: set[str], n_blank: int,
-              n_bad: int, file: str) -> tuple[pd.DataFrame, list[dict[str, Any]], list[dict[str, Any]]]:
+def break_ids(
+    rng: np.random.Generator, hh: pd.DataFrame, protected: set[str], n_blank: int, n_bad: int, file: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]], list[dict[str, Any]]]:
     """Blank ``n_blank`` and corrupt the check digit of ``n_bad`` person_ids of people nothing else refers to."""
     pid = hh["person_id"].to_numpy(dtype=object)
     free = np.flatnonzero(np.array([str(p).upper() not in protected for p in pid], dtype=bool))
@@ -81,32 +87,57 @@ def break_ids(rng: np.random.Generator, hh: pd.DataFrame, protected: set[str], n
     out = hh.copy()
     vals = out["person_id"].to_numpy(dtype=object).copy()
     for i in blank:
-        missing.append({"file": file, "row": int(i) + 2, "column": "person_id",
-                        "household_id": str(hh["household_id"].iat[i]), "name": str(hh["name"].iat[i]),
-                        "person_id": str(pid[i]).upper()})
+        missing.append(
+            {
+                "file": file,
+                "row": int(i) + 2,
+                "column": "person_id",
+                "household_id": str(hh["household_id"].iat[i]),
+                "name": str(hh["name"].iat[i]),
+                "person_id": str(pid[i]).upper(),
+            }
+        )
         vals[i] = ""
     for i in bad:
         good = str(pid[i]).upper()
         wrong = ID_MAP[(ID_MAP.index(good[17]) + 1 + int(rng.integers(0, 10))) % 11]
         vals[i] = good[:17] + wrong
-        invalid.append({"file": file, "row": int(i) + 2, "column": "person_id", "value": vals[i], "valid": good})
+        invalid.append(
+            {"file": file, "row": int(i) + 2, "column": "person_id", "value": vals[i], "valid": good}
+        )
     out["person_id"] = vals
     return out, missing, invalid
 
 
-def blank_recipients(rng: np.random.Generator, sub: pd.DataFrame, protected_pay: set[str],
-                     unique_name: set[tuple[str, str]], rate: float = 0.002
-                     ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def blank_recipients(
+    rng: np.random.Generator,
+    sub: pd.DataFrame,
+    protected_pay: set[str],
+    unique_name: set[tuple[str, str]],
+    rate: float = 0.002,
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Leave recipient_id empty in a few background payments whose recipient is unique by name in the household."""
-    cand = np.array([(pid not in protected_pay) and ((h, n) in unique_name) for pid, h, n in
-                     zip(sub["payment_id"], sub["household_id"], sub["recipient_name"])], dtype=bool)
+    cand = np.array(
+        [
+            (pid not in protected_pay) and ((h, n) in unique_name)
+            for pid, h, n in zip(sub["payment_id"], sub["household_id"], sub["recipient_name"])
+        ],
+        dtype=bool,
+    )
     hit = np.flatnonzero(cand & (rng.random(len(sub)) < rate))
     out = sub.copy()
     vals = out["recipient_id"].to_numpy(dtype=object).copy()
-    missing = [{"file": f"subsidies_{str(sub['pay_date'].iat[i])[:7]}.csv",
-                "payment_id": str(sub["payment_id"].iat[i]), "column": "recipient_id",
-                "household_id": str(sub["household_id"].iat[i]), "name": str(sub["recipient_name"].iat[i]),
-                "person_id": str(vals[i])} for i in hit]
+    missing = [
+        {
+            "file": f"subsidies_{str(sub['pay_date'].iat[i])[:7]}.csv",
+            "payment_id": str(sub["payment_id"].iat[i]),
+            "column": "recipient_id",
+            "household_id": str(sub["household_id"].iat[i]),
+            "name": str(sub["recipient_name"].iat[i]),
+            "person_id": str(vals[i]),
+        }
+        for i in hit
+    ]
     vals[hit] = ""
     out["recipient_id"] = vals
     return out, missing

@@ -1,26 +1,18 @@
 """Chinese names for synthetic people, villages and companies.
 
-Surnames are drawn by the frequencies in ``<shared>/data/surnames/surnames.csv`` (a built-in top 30 when the file
-is absent), restricted to characters GB2312 can encode so every file can also be written as GBK. Given names are
+Surnames are drawn by the frequencies the package ships (``graphaudit/data/surnames/surnames.csv``), restricted to characters GB2312 can encode so every file can also be written as GBK. Given names are
 one or two characters from gender- and generation-typical lists.
 """
 
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
 
 import numpy as np
 
-from graphaudit.synth.places import shared_dir
+from graphaudit.data import data_rows
 
 __all__ = ["surname_table", "draw_surnames", "given_names", "village_names", "company_name_parts"]
-
-_FALLBACK_SURNAMES = (
-    "王 9520 李 9340 张 8960 刘 6770 陈 6130 杨 4270 黄 3260 吴 2680 赵 2670 周 2520 徐 1930 孙 1830 马 1720 "
-    "朱 1700 胡 1550 林 1510 郭 1500 何 1400 高 1330 罗 1260 郑 1240 梁 1130 谢 1010 宋 932 唐 917 许 881 "
-    "邓 821 冯 818 韩 815 曹 791"
-)
 
 MALE_OLD = list("建国军明华平志海文忠福贵生荣林兴发成德义保全山金宝有俊富旺春财来根喜亮胜利世恒永长新卫东强")
 MALE_YOUNG = list("浩宇子轩博文涛鹏飞杰磊鑫晨阳昊然凯峰睿泽俊辰宁一航帅超斌伟龙豪康乐旭明健")
@@ -31,11 +23,26 @@ _VILLAGE_SURNAME_SUFFIX = ("家庄", "家沟", "家塔", "家坪", "家山", "�
 _VILLAGE_PREFIX = list("前后东西南北上下大小石柳枣杨柏桃杏李红")
 _VILLAGE_SUFFIX = ("沟", "坪", "峁", "塔", "湾", "庄", "山", "岔", "坡", "峪", "窑", "头")
 
-TRADE_NAMES = ("宏达 鑫源 兴旺 晋隆 恒泰 永盛 华泰 金鼎 瑞丰 顺通 合众 利民 昌盛 广源 博远 德润 正阳 天顺 中盛 聚鑫 "
-               "泰和 隆兴 宏图 众诚 鼎盛 祥瑞 金泉 安达 通达 诚信 黄河 吕梁 碛口 红枣 汇丰 福源 兴达 盛世 晋源 "
-               "万通 宝丰 新星 长青 三晋 东方 丰泽 森茂 建兴 润泽 华鑫").split()
-INDUSTRIES = ("建筑工程", "建筑安装工程", "路桥工程", "水利工程", "市政工程", "土石方工程", "劳务",
-              "农业开发", "建材", "装饰工程", "电气安装", "园林绿化", "商贸")
+TRADE_NAMES = (
+    "宏达 鑫源 兴旺 晋隆 恒泰 永盛 华泰 金鼎 瑞丰 顺通 合众 利民 昌盛 广源 博远 德润 正阳 天顺 中盛 聚鑫 "
+    "泰和 隆兴 宏图 众诚 鼎盛 祥瑞 金泉 安达 通达 诚信 黄河 吕梁 碛口 红枣 汇丰 福源 兴达 盛世 晋源 "
+    "万通 宝丰 新星 长青 三晋 东方 丰泽 森茂 建兴 润泽 华鑫"
+).split()
+INDUSTRIES = (
+    "建筑工程",
+    "建筑安装工程",
+    "路桥工程",
+    "水利工程",
+    "市政工程",
+    "土石方工程",
+    "劳务",
+    "农业开发",
+    "建材",
+    "装饰工程",
+    "电气安装",
+    "园林绿化",
+    "商贸",
+)
 
 
 @lru_cache(maxsize=2)
@@ -43,22 +50,15 @@ def surname_table() -> tuple[tuple[str, ...], np.ndarray]:
     """Surnames and their probabilities (GB2312-encodable single- and double-character surnames)."""
     names: list[str] = []
     weights: list[float] = []
-    d = shared_dir()
-    path = d / "data" / "surnames" / "surnames.csv" if d else None
-    if path is not None and path.is_file():
-        with open(path, encoding="utf-8") as f:
-            for r in csv.DictReader(f):
-                s = r["surname"].strip()
-                try:
-                    ok = all(len(c.encode("gb2312")) == 2 for c in s)
-                except UnicodeEncodeError:
-                    ok = False
-                if s and ok:
-                    names.append(s)
-                    weights.append(float(r["frequency"]))
-    if not names:
-        parts = _FALLBACK_SURNAMES.split()
-        names, weights = parts[0::2], [float(w) for w in parts[1::2]]
+    for r in data_rows("surnames", "surnames.csv"):
+        s = r["surname"].strip()
+        try:
+            ok = all(len(c.encode("gb2312")) == 2 for c in s)
+        except UnicodeEncodeError:
+            ok = False
+        if s and ok:
+            names.append(s)
+            weights.append(float(r["frequency"]))
     w = np.array(weights, dtype=float)
     return tuple(names), w / w.sum()
 
@@ -80,8 +80,10 @@ def given_names(rng: np.random.Generator, female: np.ndarray, birth_year: np.nda
             k = int(m.sum())
             if not k:
                 continue
-            chars = np.array((FEMALE_YOUNG if is_y else FEMALE_OLD) if is_f else (MALE_YOUNG if is_y else MALE_OLD),
-                             dtype=object)
+            chars = np.array(
+                (FEMALE_YOUNG if is_y else FEMALE_OLD) if is_f else (MALE_YOUNG if is_y else MALE_OLD),
+                dtype=object,
+            )
             c1 = chars[rng.integers(0, len(chars), k)]
             c2 = chars[rng.integers(0, len(chars), k)]
             two = rng.random(k) < (0.8 if is_y else 0.6)
@@ -97,9 +99,11 @@ def village_names(rng: np.random.Generator, clans: list[str], taken: set[str]) -
             if attempt < 10 and rng.random() < 0.75:
                 name = s + _VILLAGE_SURNAME_SUFFIX[int(rng.integers(len(_VILLAGE_SURNAME_SUFFIX)))] + "村"
             else:
-                name = (_VILLAGE_PREFIX[int(rng.integers(len(_VILLAGE_PREFIX)))]
-                        + _VILLAGE_SUFFIX[int(rng.integers(len(_VILLAGE_SUFFIX)))]
-                        + ("村" if attempt < 30 else f"{attempt}村"))
+                name = (
+                    _VILLAGE_PREFIX[int(rng.integers(len(_VILLAGE_PREFIX)))]
+                    + _VILLAGE_SUFFIX[int(rng.integers(len(_VILLAGE_SUFFIX)))]
+                    + ("村" if attempt < 30 else f"{attempt}村")
+                )
             if name not in taken:
                 break
         taken.add(name)

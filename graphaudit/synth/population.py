@@ -23,8 +23,12 @@ from graphaudit.synth.places import County, Township, Village
 __all__ = ["Population", "make_villages", "generate_population", "unique_mobiles", "REFERENCE_DATE"]
 
 REFERENCE_DATE = np.datetime64("2024-12-31")
-REL_ORDER = {r: i for i, r in enumerate(
-    "户主 配偶 父亲 母亲 长子 次子 子 长女 次女 女 儿媳 女婿 孙子 孙女 兄 姐 弟 妹 其他".split())}
+REL_ORDER = {
+    r: i
+    for i, r in enumerate(
+        "户主 配偶 父亲 母亲 长子 次子 子 长女 次女 女 儿媳 女婿 孙子 孙女 兄 姐 弟 妹 其他".split()
+    )
+}
 
 
 @dataclass
@@ -32,13 +36,14 @@ class Population:
     """One county's register. ``people`` is indexed 0..n-1 in file order (by household, then relation)."""
 
     villages: list[Village]
-    people: pd.DataFrame      # pid name gender birth hh relation village status death lu
+    people: pd.DataFrame  # pid name gender birth hh relation village status death lu
     households: pd.DataFrame  # household_id village_code address phone ambiguous (index = hh)
-    relations: pd.DataFrame   # a b relation (person indices)
+    relations: pd.DataFrame  # a b relation (person indices)
 
 
-def make_villages(rng: np.random.Generator, townships: list[Township], per_township: int,
-                  taken: set[str]) -> tuple[list[Village], list[list[str]]]:
+def make_villages(
+    rng: np.random.Generator, townships: list[Township], per_township: int, taken: set[str]
+) -> tuple[list[Village], list[list[str]]]:
     """Villages (township code + 2xx) and, for each, its leading clan surnames."""
     villages: list[Village] = []
     clans: list[list[str]] = []
@@ -62,9 +67,15 @@ def _year_starts() -> np.ndarray:
     return np.array([f"{y}-01-01" for y in range(1900, 2026)], dtype="datetime64[D]")
 
 
-def generate_population(rng: np.random.Generator, county: County, villages: list[Village],
-                        clans: list[list[str]], village_pop: int, county_index: int,
-                        other_areas: list[str]) -> Population:
+def generate_population(
+    rng: np.random.Generator,
+    county: County,
+    villages: list[Village],
+    clans: list[list[str]],
+    village_pop: int,
+    county_index: int,
+    other_areas: list[str],
+) -> Population:
     """The register of one county: persons, households and cross-household relations."""
     nv = len(villages)
     pops = np.maximum(200, (village_pop * rng.uniform(0.6, 1.4, nv)).astype(int))
@@ -80,21 +91,27 @@ def generate_population(rng: np.random.Generator, county: County, villages: list
         cl = clans[vi]
         shares = np.cumsum([0.38, 0.2, 0.12, 0.08][: len(cl)])
         choice = np.searchsorted(shares, u[m])
-        pick = np.where(choice < len(cl), np.array(cl + [""], dtype=object)[np.minimum(choice, len(cl))],
-                        national[m])
+        pick = np.where(
+            choice < len(cl), np.array(cl + [""], dtype=object)[np.minimum(choice, len(cl))], national[m]
+        )
         lu_surname[m] = pick
     f_by = rng.integers(1936, 1972, n_lu)
     m_by = np.clip(f_by + np.round(rng.normal(2, 2, n_lu)).astype(int), f_by - 3, f_by + 8)
 
     # children
-    n_kids = np.where(m_by < 1950, rng.integers(2, 6, n_lu),
-                      np.where(m_by < 1960, rng.integers(2, 5, n_lu), rng.integers(1, 4, n_lu)))
+    n_kids = np.where(
+        m_by < 1950,
+        rng.integers(2, 6, n_lu),
+        np.where(m_by < 1960, rng.integers(2, 5, n_lu), rng.integers(1, 4, n_lu)),
+    )
     c_lu = np.repeat(np.arange(n_lu), n_kids)
     c_ord = np.arange(len(c_lu)) - np.repeat(np.cumsum(n_kids) - n_kids, n_kids)
     gaps = rng.integers(1, 5, len(c_lu))
     gaps[c_ord == 0] = rng.integers(20, 27, int((c_ord == 0).sum()))
-    c_by = m_by[c_lu] + (np.cumsum(gaps) - np.repeat(np.cumsum(gaps)[np.cumsum(n_kids) - n_kids] -
-                                                     gaps[np.cumsum(n_kids) - n_kids], n_kids))
+    c_by = m_by[c_lu] + (
+        np.cumsum(gaps)
+        - np.repeat(np.cumsum(gaps)[np.cumsum(n_kids) - n_kids] - gaps[np.cumsum(n_kids) - n_kids], n_kids)
+    )
     keep = (c_by <= 2008) & (c_by <= m_by[c_lu] + 42)
     c_lu, c_by = c_lu[keep], c_by[keep]
     nc = len(c_lu)
@@ -149,16 +166,24 @@ def generate_population(rng: np.random.Generator, county: County, villages: list
     spouse_of[cat == MS] = base_c + np.maximum(wife_of[cat == MS], 0)
     spouse_of[ext_for] = base_e + np.arange(n_ext)
     ext_fem = cat[ext_for] == MS
-    ext_by = c_by[ext_for] + np.where(ext_fem, np.round(rng.normal(2, 2, n_ext)), np.round(rng.normal(-2, 2, n_ext)))
+    ext_by = c_by[ext_for] + np.where(
+        ext_fem, np.round(rng.normal(2, 2, n_ext)), np.round(rng.normal(-2, 2, n_ext))
+    )
     couples = np.flatnonzero((cat == MS) | (cat == UX))
-    wife_by = np.where(cat[couples] == MS, np.where(wife_of[couples] >= 0, c_by[np.maximum(wife_of[couples], 0)], 0),
-                       c_by[couples])
+    wife_by = np.where(
+        cat[couples] == MS,
+        np.where(wife_of[couples] >= 0, c_by[np.maximum(wife_of[couples], 0)], 0),
+        c_by[couples],
+    )
     ext_pos = np.full(nc, -1)
     ext_pos[ext_for] = np.arange(n_ext)
     wb_ext = ext_by[np.maximum(ext_pos[couples], 0)]
     wife_by = np.where((cat[couples] == MS) & (wife_of[couples] < 0), wb_ext, wife_by).astype(int)
-    n_g = np.where(wife_by >= 1985, rng.choice([0, 1, 2], len(couples), p=[0.15, 0.5, 0.35]),
-                   rng.integers(1, 4, len(couples)))
+    n_g = np.where(
+        wife_by >= 1985,
+        rng.choice([0, 1, 2], len(couples), p=[0.15, 0.5, 0.35]),
+        rng.integers(1, 4, len(couples)),
+    )
     g_par = np.repeat(couples, n_g)
     g_ord = np.arange(len(g_par)) - np.repeat(np.cumsum(n_g) - n_g, n_g)
     g_by = np.repeat(wife_by, n_g) + 22 + g_ord * 3 + rng.integers(0, 4, len(g_par))
@@ -178,7 +203,7 @@ def generate_population(rng: np.random.Generator, county: County, villages: list
     fem = np.concatenate([np.zeros(n_lu, bool), np.ones(n_lu, bool), c_fem, ext_fem, rng.random(ng) < 0.48])
     by = np.concatenate([f_by, m_by, c_by, ext_by.astype(int), g_by])
     ext = np.zeros(n_reg, dtype=bool)
-    ext[n_lu:2 * n_lu] = True
+    ext[n_lu : 2 * n_lu] = True
     ext[base_e:base_g] = True
     p_lu = np.concatenate([np.arange(n_lu), np.arange(n_lu), c_lu, c_lu[ext_for], c_lu[g_par]])
     # seniors' deaths: long ago → deregistered; since 2020 → registered as 死亡
@@ -224,7 +249,7 @@ def generate_population(rng: np.random.Generator, county: County, villages: list
     death[mid] = np.datetime64("2021-01-01") + rng.integers(0, 1450, len(mid))
     cat_full = np.full(n_all, -1)
     cat_full[base_c:base_e] = cat
-    moved = (np.isin(cat_full, [US, UD]) & (ages >= 18) & (ages <= 35) & (rng.random(n_all) < 0.2))
+    moved = np.isin(cat_full, [US, UD]) & (ages >= 18) & (ages <= 35) & (rng.random(n_all) < 0.2)
     status[moved] = "迁出"
 
     # keep registered persons, order by household serial and relation
@@ -248,13 +273,16 @@ def generate_population(rng: np.random.Generator, county: County, villages: list
     sur[:n_lu] = lu_surname
     town_pool = np.array(sum(clans, []), dtype=object)
     wives_local = rng.random(n_lu) < 0.5
-    sur[n_lu:2 * n_lu] = np.where(wives_local, town_pool[rng.integers(0, len(town_pool), n_lu)],
-                                  draw_surnames(rng, n_lu))
+    sur[n_lu : 2 * n_lu] = np.where(
+        wives_local, town_pool[rng.integers(0, len(town_pool), n_lu)], draw_surnames(rng, n_lu)
+    )
     sur[base_c:base_e] = lu_surname[c_lu]
     sur[base_e:base_g] = draw_surnames(rng, n_ext)
-    father_sur = np.where(cat[g_par] == UX,
-                          np.where(rng.random(ng) < 0.7, lu_surname[c_lu[g_par]], sur[base_e + np.maximum(ext_pos[g_par], 0)]),
-                          lu_surname[c_lu[g_par]])
+    father_sur = np.where(
+        cat[g_par] == UX,
+        np.where(rng.random(ng) < 0.7, lu_surname[c_lu[g_par]], sur[base_e + np.maximum(ext_pos[g_par], 0)]),
+        lu_surname[c_lu[g_par]],
+    )
     sur[base_g:n_reg] = father_sur
     sur[n_reg:] = draw_surnames(rng, n_o)
     sur_r = sur[reg]
@@ -272,7 +300,9 @@ def generate_population(rng: np.random.Generator, county: County, villages: list
     areas = np.full(n, int(county.code))
     ext_r = ext[reg]
     outsider = ext_r & (rng.random(n) < 0.45)
-    areas[outsider] = np.array(other_areas, dtype=np.int64)[rng.integers(0, len(other_areas), int(outsider.sum()))]
+    areas[outsider] = np.array(other_areas, dtype=np.int64)[
+        rng.integers(0, len(other_areas), int(outsider.sum()))
+    ]
     ymd = _ymd(birth)
     grp = pd.DataFrame({"a": areas, "d": ymd, "f": fem_r, "o": outsider})
     rank = grp.groupby(["a", "d", "f", "o"], sort=False).cumcount().to_numpy()
@@ -283,17 +313,28 @@ def generate_population(rng: np.random.Generator, county: County, villages: list
     pids = _codes.resident_ids(areas, ymd, seq)
 
     vcodes = np.array([v.code for v in villages], dtype=object)
-    people = pd.DataFrame({
-        "pid": pids, "name": names, "gender": np.where(fem_r, "女", "男"), "birth": birth,
-        "hh": hh_r, "relation": rel_of[reg], "village": vcodes[hh_village[used_hh][hh_r]],
-        "status": status[reg], "death": death[reg], "lu": p_lu[reg],
-    })
+    people = pd.DataFrame(
+        {
+            "pid": pids,
+            "name": names,
+            "gender": np.where(fem_r, "女", "男"),
+            "birth": birth,
+            "hh": hh_r,
+            "relation": rel_of[reg],
+            "village": vcodes[hh_village[used_hh][hh_r]],
+            "status": status[reg],
+            "death": death[reg],
+            "lu": p_lu[reg],
+        }
+    )
     # households: ids, addresses, phones
     hv = hh_village[used_hh]
     hser = serial[used_hh]
     hids = [f"{villages[v].code}{s:04d}" for v, s in zip(hv, hser)]
-    addr = [f"{county.name}{villages[v].township.name}{villages[v].name}{(s - 1) // 40 + 1}组{(s - 1) % 40 + 1}号"
-            for v, s in zip(hv, hser)]
+    addr = [
+        f"{county.name}{villages[v].township.name}{villages[v].name}{(s - 1) // 40 + 1}组{(s - 1) % 40 + 1}号"
+        for v, s in zip(hv, hser)
+    ]
     nh = len(used_hh)
     phones = unique_mobiles(rng, nh)
     src = np.array(phone_src)[used_hh]
@@ -301,20 +342,32 @@ def generate_population(rng: np.random.Generator, county: County, villages: list
     old_to_new[used_hh] = np.arange(nh)
     share = (src >= 0) & (old_to_new[np.maximum(src, 0)] >= 0)
     phones[share] = phones[old_to_new[src[share]]]
-    households = pd.DataFrame({"household_id": hids, "village_code": [villages[v].code for v in hv],
-                               "address": addr, "phone": phones, "ambiguous": np.array(hh_amb)[used_hh]})
+    households = pd.DataFrame(
+        {
+            "household_id": hids,
+            "village_code": [villages[v].code for v in hv],
+            "address": addr,
+            "phone": phones,
+            "ambiguous": np.array(hh_amb)[used_hh],
+        }
+    )
     ra, rb = new_index[np.array(rel_a, dtype=int)], new_index[np.array(rel_b, dtype=int)]
     ok = (ra >= 0) & (rb >= 0)
     relations = pd.DataFrame({"a": ra[ok], "b": rb[ok], "relation": np.array(rel_r, dtype=object)[ok]})
     # senior clan brothers: same surname, same village, close ages
-    heads = people[people["relation"].isin(["户主", "父亲"]) & (people["gender"] == "男")
-                   & (people["birth"] < np.datetime64("1972-01-01"))]
+    heads = people[
+        people["relation"].isin(["户主", "父亲"])
+        & (people["gender"] == "男")
+        & (people["birth"] < np.datetime64("1972-01-01"))
+    ]
     if len(heads):
         h = heads.assign(s=heads["name"].str[0], r=rng.random(len(heads))).sort_values(["village", "s", "r"])
         a = h.index.to_numpy()
         hv, hs = h["village"].to_numpy(), h["s"].to_numpy()
         same = (hv[1:] == hv[:-1]) & (hs[1:] == hs[:-1])
-        diff = np.abs((h["birth"].to_numpy()[1:] - h["birth"].to_numpy()[:-1]).astype("timedelta64[D]").astype(int))
+        diff = np.abs(
+            (h["birth"].to_numpy()[1:] - h["birth"].to_numpy()[:-1]).astype("timedelta64[D]").astype(int)
+        )
         pick = np.flatnonzero(same & (diff < 3650) & (rng.random(len(a) - 1) < 0.3))
         pick = pick[np.concatenate([[True], np.diff(pick) > 1])] if len(pick) else pick
         extra = pd.DataFrame({"a": a[pick], "b": a[pick + 1], "relation": "兄弟姐妹"})
@@ -332,12 +385,45 @@ def _ymd(d: np.ndarray) -> np.ndarray:
 
 def unique_mobiles(rng: np.random.Generator, n: int, avoid: set[str] | None = None) -> np.ndarray:
     """``n`` distinct 11-digit mobile numbers, none in ``avoid``."""
-    prefixes = np.array([130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 157, 158, 159, 166,
-                         176, 177, 180, 182, 183, 185, 186, 187, 188, 189, 191, 199])
+    prefixes = np.array(
+        [
+            130,
+            131,
+            132,
+            133,
+            135,
+            136,
+            137,
+            138,
+            139,
+            150,
+            151,
+            152,
+            155,
+            157,
+            158,
+            159,
+            166,
+            176,
+            177,
+            180,
+            182,
+            183,
+            185,
+            186,
+            187,
+            188,
+            189,
+            191,
+            199,
+        ]
+    )
     out = np.empty(0, dtype=object)
     while len(out) < n:
         k = int((n - len(out)) * 1.1) + 10
-        nums = prefixes[rng.integers(0, len(prefixes), k)].astype(np.int64) * 10**8 + rng.integers(0, 10**8, k)
+        nums = prefixes[rng.integers(0, len(prefixes), k)].astype(np.int64) * 10**8 + rng.integers(
+            0, 10**8, k
+        )
         out = pd.unique(np.concatenate([out, nums.astype(str).astype(object)]))
         if avoid:
             out = np.array([x for x in out if x not in avoid], dtype=object)

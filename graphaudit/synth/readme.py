@@ -11,9 +11,14 @@ from graphaudit.synth.writer import encoding_of
 __all__ = ["write_readme"]
 
 DESCRIBE = {
-    "households": ("户籍：每人一行（户号、公民身份号码、姓名、与户主关系……）", "household register, one row per person"),
-    "relations": ("跨户亲属关系：person_id_a 是 person_id_b 的 父母/子女/配偶/兄弟姐妹",
-                  "kin across households: A is B's 父母 (parent) / 子女 (child) / 配偶 (spouse) / 兄弟姐妹 (sibling)"),
+    "households": (
+        "户籍：每人一行（户号、公民身份号码、姓名、与户主关系……）",
+        "household register, one row per person",
+    ),
+    "relations": (
+        "跨户亲属关系：person_id_a 是 person_id_b 的 父母/子女/配偶/兄弟姐妹",
+        "kin across households: A is B's 父母 (parent) / 子女 (child) / 配偶 (spouse) / 兄弟姐妹 (sibling)",
+    ),
     "cadres": ("村两委及乡镇干部任职（含起止日期）", "village and township posts with start/end dates"),
     "companies": ("企业（统一社会信用代码、法定代表人、住所、电话、账号）", "companies"),
     "shareholders": ("股东（个人或企业）", "shareholders (persons or companies)"),
@@ -22,8 +27,9 @@ DESCRIBE = {
 }
 
 
-def write_readme(out: Path, header: dict[str, Any], cases: list[dict[str, Any]], near: list[dict[str, Any]],
-                 messy: bool) -> None:
+def write_readme(
+    out: Path, header: dict[str, Any], cases: list[dict[str, Any]], near: list[dict[str, Any]], messy: bool
+) -> None:
     """Write README.txt: what the files are, how many rows, encodings, and what truth.json holds."""
     lines = [
         "graphaudit 合成数据集 / graphaudit synthetic dataset",
@@ -40,7 +46,11 @@ def write_readme(out: Path, header: dict[str, Any], cases: list[dict[str, Any]],
     for name, n in header["counts"].items():
         source = name.split("_")[0].split(".")[0]
         zh, en = DESCRIBE.get(source, ("", ""))
-        enc = "xlsx" if name.endswith(".xlsx") else encoding_of(name, messy).replace("utf-8-sig", "utf-8 with BOM")
+        enc = (
+            "xlsx"
+            if name.endswith(".xlsx")
+            else encoding_of(name, messy).replace("utf-8-sig", "utf-8 with BOM")
+        )
         lines.append(f"  {name:<26}{n:>9,}  {enc:<16}{zh} / {en}")
     lines += [
         "",

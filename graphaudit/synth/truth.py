@@ -23,13 +23,21 @@ from graphaudit.synth.world import Plant, World
 
 __all__ = ["load_truth", "assemble", "PREFIX", "SEMANTICS"]
 
-PREFIX = {"kin_approved_subsidy": "KAS", "cadre_family_beneficiary": "CFB", "kin_contract": "KC",
-          "hidden_link": "HL", "shared_account": "SA", "deceased_recipient": "DR", "duplicate_payment": "DP",
-          "split_contracts": "SC", "reciprocal_approval": "RA", "collusive_cluster": "CC"}
+PREFIX = {
+    "kin_approved_subsidy": "KAS",
+    "cadre_family_beneficiary": "CFB",
+    "kin_contract": "KC",
+    "hidden_link": "HL",
+    "shared_account": "SA",
+    "deceased_recipient": "DR",
+    "duplicate_payment": "DP",
+    "split_contracts": "SC",
+    "reciprocal_approval": "RA",
+    "collusive_cluster": "CC",
+}
 SEMANTICS = {
     "kin_approved_subsidy": (
-        "approver is the recipient or within 3 kinship hops; one case per approver, recipient, "
-        "program"
+        "approver is the recipient or within 3 kinship hops; one case per approver, recipient, program"
     ),
     "cadre_family_beneficiary": (
         "cadre with org_code == payment village_code, in office on pay_date, is the recipient or "
@@ -45,15 +53,10 @@ SEMANTICS = {
         "the payment account of a cadre or someone within 2 hops of one; one case per company"
     ),
     "shared_account": (
-        "one bank_account in payments for recipients of >= 2 household_ids; records = all its "
-        "payments"
+        "one bank_account in payments for recipients of >= 2 household_ids; records = all its payments"
     ),
-    "deceased_recipient": (
-        "pay_date > recipient's death_date; one case per recipient"
-    ),
-    "duplicate_payment": (
-        ">= 2 payments with the same recipient, program and calendar month"
-    ),
+    "deceased_recipient": ("pay_date > recipient's death_date; one case per recipient"),
+    "duplicate_payment": (">= 2 payments with the same recipient, program and calendar month"),
     "split_contracts": (
         ">= 3 contracts < 100000 from one org to one contractor or related contractors (shared "
         "person, ownership), last - first <= 90 days, sum >= 100000"
@@ -88,22 +91,36 @@ def _org(orgs: list[str], fallback: str) -> str:
     return fallback
 
 
-def _entry(w: World, t: Tables, persons: list[int], pay: list[int], con: list[int], comps: list[int],
-           hops: int | None, orgs: list[str]) -> dict[str, Any]:
+def _entry(
+    w: World,
+    t: Tables,
+    persons: list[int],
+    pay: list[int],
+    con: list[int],
+    comps: list[int],
+    hops: int | None,
+    orgs: list[str],
+) -> dict[str, Any]:
     pid = w.pids
     ids = sorted(t.pay_id[k] for k in pay) + sorted(t.con_id[k] for k in con)
     amount = sum(t.pay_amount[k] for k in pay) + sum(t.con_amount[k] for k in con)
-    return {"org_code": _org(orgs, w.county.code), "person_ids": [str(pid[p]) for p in dict.fromkeys(persons)],
-            "record_ids": ids, "company_ids": [w.companies[c]["uscc"] for c in comps], "hops": hops,
-            "amount": round(float(amount), 2)}
+    return {
+        "org_code": _org(orgs, w.county.code),
+        "person_ids": [str(pid[p]) for p in dict.fromkeys(persons)],
+        "record_ids": ids,
+        "company_ids": [w.companies[c]["uscc"] for c in comps],
+        "hops": hops,
+        "amount": round(float(amount), 2),
+    }
 
 
 def _keys(x: Finding | Plant) -> set[tuple[str, int]]:
     return {("p", k) for k in x.pay_keys} | {("c", k) for k in x.con_keys} | {("k", c) for c in x.companies}
 
 
-def assemble(w: World, t: Tables, found: list[Finding], start: dict[str, int]
-             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+def assemble(
+    w: World, t: Tables, found: list[Finding], start: dict[str, int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     """Cases (one per finding, annotated by the plant it matches), near-misses and warnings for one county."""
     cases: list[dict[str, Any]] = []
     near: list[dict[str, Any]] = []
@@ -144,17 +161,40 @@ def assemble(w: World, t: Tables, found: list[Finding], start: dict[str, int]
         if hit:
             warnings.append(f"near-miss {p.check}/{p.variant} fires; dropped")
             continue
-        e = _entry(w, t, p.persons, p.pay_keys, p.con_keys, p.companies, p.hops,
-                   [str(w.vcode[x]) for x in p.persons[-1:]] if p.pay_keys else
-                   [c["org_code"] for c in w.contracts if c["key"] in set(p.con_keys)])
+        e = _entry(
+            w,
+            t,
+            p.persons,
+            p.pay_keys,
+            p.con_keys,
+            p.companies,
+            p.hops,
+            [str(w.vcode[x]) for x in p.persons[-1:]]
+            if p.pay_keys
+            else [c["org_code"] for c in w.contracts if c["key"] in set(p.con_keys)],
+        )
         start["NM"] = start.get("NM", 0) + 1
-        near.append({"case_id": f"NM-{w.county.code}-{start['NM']:04d}", "would_be_check": p.check, **e,
-                     "variant": p.variant, "note": p.note, "accidental": False})
+        near.append(
+            {
+                "case_id": f"NM-{w.county.code}-{start['NM']:04d}",
+                "would_be_check": p.check,
+                **e,
+                "variant": p.variant,
+                "note": p.note,
+                "accidental": False,
+            }
+        )
     return cases, near, warnings
 
 
-def write_truth(path: Path, header: dict[str, Any], cases: list[dict[str, Any]], near: list[dict[str, Any]],
-                manifest: dict[str, Any] | None, warnings: list[str]) -> None:
+def write_truth(
+    path: Path,
+    header: dict[str, Any],
+    cases: list[dict[str, Any]],
+    near: list[dict[str, Any]],
+    manifest: dict[str, Any] | None,
+    warnings: list[str],
+) -> None:
     """Write truth.json (stable key order, UTF-8, not ASCII-escaped)."""
     doc = {**header, "semantics": SEMANTICS, "cases": cases, "near_misses": near}
     if manifest is not None:

@@ -36,8 +36,18 @@ from graphaudit.unionfind import UnionFind
 
 __all__ = ["Finding", "run_checks", "CHECKS", "company_people"]
 
-CHECKS = ("kin_approved_subsidy", "cadre_family_beneficiary", "kin_contract", "hidden_link", "shared_account",
-          "deceased_recipient", "duplicate_payment", "split_contracts", "reciprocal_approval", "collusive_cluster")
+CHECKS = (
+    "kin_approved_subsidy",
+    "cadre_family_beneficiary",
+    "kin_contract",
+    "hidden_link",
+    "shared_account",
+    "deceased_recipient",
+    "duplicate_payment",
+    "split_contracts",
+    "reciprocal_approval",
+    "collusive_cluster",
+)
 THRESHOLD = 100_000.0
 
 
@@ -60,11 +70,17 @@ def company_people(w: World) -> pd.DataFrame:
     """company, person, level (1: legal rep/shareholder of the company, 2: of a company holding shares in it)."""
     comp = pd.DataFrame(w.companies, columns=["i", "legal_rep"])
     sh = pd.DataFrame(w.shareholders, columns=["company", "kind", "holder", "share"])
-    lvl1 = pd.concat([comp.rename(columns={"i": "company", "legal_rep": "person"})[["company", "person"]],
-                      sh[sh["kind"] == "p"].rename(columns={"holder": "person"})[["company", "person"]]])
+    lvl1 = pd.concat(
+        [
+            comp.rename(columns={"i": "company", "legal_rep": "person"})[["company", "person"]],
+            sh[sh["kind"] == "p"].rename(columns={"holder": "person"})[["company", "person"]],
+        ]
+    )
     lvl1 = lvl1.drop_duplicates().assign(level=1)
     parents = sh[sh["kind"] == "c"][["company", "holder"]]
-    lvl2 = parents.merge(lvl1[["company", "person"]], left_on="holder", right_on="company", suffixes=("", "_p"))
+    lvl2 = parents.merge(
+        lvl1[["company", "person"]], left_on="holder", right_on="company", suffixes=("", "_p")
+    )
     lvl2 = lvl2[["company", "person"]].drop_duplicates().assign(level=2)
     out = pd.concat([lvl1, lvl2], ignore_index=True)
     return out.sort_values(["company", "level", "person"]).drop_duplicates(["company", "person"])
@@ -80,8 +96,17 @@ def _kas(w: World, pay: pd.DataFrame) -> list[Finding]:
     hit = pay.assign(d=d)[d <= 3]
     out = []
     for (ap, rc, _prog), g in hit.groupby(["approver", "recipient", "program"], sort=True):
-        out.append(Finding("kin_approved_subsidy", [int(ap), int(rc)], g["key"].tolist(), hops=int(g["d"].min()),
-                           orgs=sorted(set(g["village"])), receivers=[f"p{rc}"], cadres=[int(ap)]))
+        out.append(
+            Finding(
+                "kin_approved_subsidy",
+                [int(ap), int(rc)],
+                g["key"].tolist(),
+                hops=int(g["d"].min()),
+                orgs=sorted(set(g["village"])),
+                receivers=[f"p{rc}"],
+                cadres=[int(ap)],
+            )
+        )
     return out
 
 
@@ -91,15 +116,26 @@ def _cfb(w: World, pay: pd.DataFrame) -> list[Finding]:
     if not len(j):
         return []
     ok = in_office(j["start"].to_numpy(), j["end"].to_numpy(), j["date"].to_numpy())
-    d = np.where(j["cadre"].to_numpy() == j["recipient"].to_numpy(), 0,
-                 w.dist(j["cadre"].to_numpy(), j["recipient"].to_numpy()))
+    d = np.where(
+        j["cadre"].to_numpy() == j["recipient"].to_numpy(),
+        0,
+        w.dist(j["cadre"].to_numpy(), j["recipient"].to_numpy()),
+    )
     j = j.assign(d=d)[ok & (d <= 2)]
     out = []
     for (rc, _prog, vil), g in j.groupby(["recipient", "program", "village"], sort=True):
         cad = g.sort_values(["d", "cadre"]).drop_duplicates("cadre")
-        out.append(Finding("cadre_family_beneficiary", cad["cadre"].tolist() + [int(rc)],
-                           sorted(set(g["key"])), hops=int(g["d"].min()), orgs=[vil], receivers=[f"p{rc}"],
-                           cadres=cad["cadre"].tolist()))
+        out.append(
+            Finding(
+                "cadre_family_beneficiary",
+                cad["cadre"].tolist() + [int(rc)],
+                sorted(set(g["key"])),
+                hops=int(g["d"].min()),
+                orgs=[vil],
+                receivers=[f"p{rc}"],
+                cadres=cad["cadre"].tolist(),
+            )
+        )
     return out
 
 
@@ -118,8 +154,11 @@ def _kc(w: World, con: pd.DataFrame) -> list[Finding]:
     if not len(j):
         return []
     ok = in_office(j["start"].to_numpy(), j["end"].to_numpy(), j["date"].to_numpy())
-    d = np.where(j["cadre"].to_numpy() == j["person"].to_numpy(), 0,
-                 w.dist(j["cadre"].to_numpy(), j["person"].to_numpy()))
+    d = np.where(
+        j["cadre"].to_numpy() == j["person"].to_numpy(),
+        0,
+        w.dist(j["cadre"].to_numpy(), j["person"].to_numpy()),
+    )
     j = j.assign(d=d)[ok & (d <= 3)]
     out = []
     cp = company_people(w)
@@ -129,12 +168,24 @@ def _kc(w: World, con: pd.DataFrame) -> list[Finding]:
         linked = g.sort_values(["d", "person"]).drop_duplicates("person")["person"].tolist()
         comps: list[int] = []
         if kind == "c":
-            comps = [int(who)] + sorted(holders[(holders["company"] == who) & (holders["kind"] == "c")]["holder"]
-                                        .astype(int).tolist())
-            comps = [c for c in comps if c == who or cp[(cp["company"] == c) & cp["person"].isin(linked)].shape[0]]
-        out.append(Finding("kin_contract", cad + [p for p in linked if p not in cad], con_keys=sorted(set(g["key"])),
-                           companies=comps, hops=int(g["d"].min()), orgs=[org],
-                           receivers=[f"{kind}{who}"], cadres=cad))
+            comps = [int(who)] + sorted(
+                holders[(holders["company"] == who) & (holders["kind"] == "c")]["holder"].astype(int).tolist()
+            )
+            comps = [
+                c for c in comps if c == who or cp[(cp["company"] == c) & cp["person"].isin(linked)].shape[0]
+            ]
+        out.append(
+            Finding(
+                "kin_contract",
+                cad + [p for p in linked if p not in cad],
+                con_keys=sorted(set(g["key"])),
+                companies=comps,
+                hops=int(g["d"].min()),
+                orgs=[org],
+                receivers=[f"{kind}{who}"],
+                cadres=cad,
+            )
+        )
     return out
 
 
@@ -146,8 +197,9 @@ def _hl(w: World, pay: pd.DataFrame, con: pd.DataFrame) -> list[Finding]:
     members = pd.DataFrame({"person": np.arange(w.n), "hh": w.hh})
     rows = []
     for col, key in (("phone", "phone"), ("address", "address")):
-        m = comp[["i", col]].merge(hh.reset_index().rename(columns={"index": "hh"})[["hh", key]],
-                                   left_on=col, right_on=key)
+        m = comp[["i", col]].merge(
+            hh.reset_index().rename(columns={"index": "hh"})[["hh", key]], left_on=col, right_on=key
+        )
         rows.append(m[["i", "hh"]].merge(members, on="hh")[["i", "person"]])
     acc = pay[["account", "recipient"]].drop_duplicates()
     by_acc = comp[["i", "account"]].merge(acc, on="account").rename(columns={"recipient": "person"})
@@ -167,8 +219,18 @@ def _hl(w: World, pay: pd.DataFrame, con: pd.DataFrame) -> list[Finding]:
         ppl = list(dict.fromkeys(p for _, _, p in best if p not in cad))
         keys = sorted(con[(con["kind"] == "c") & (con["contractor"] == i)]["key"].tolist())
         orgs = sorted(set(w.posts[w.posts["person"].isin(cad[:1])]["org_code"]))
-        out.append(Finding("hidden_link", cad + ppl, con_keys=keys, companies=[int(i)], hops=best[0][0],
-                           orgs=orgs, receivers=[f"c{i}"], cadres=cad))
+        out.append(
+            Finding(
+                "hidden_link",
+                cad + ppl,
+                con_keys=keys,
+                companies=[int(i)],
+                hops=best[0][0],
+                orgs=orgs,
+                receivers=[f"c{i}"],
+                cadres=cad,
+            )
+        )
     return out
 
 
@@ -183,23 +245,29 @@ def _sa(pay: pd.DataFrame) -> list[Finding]:
     out = []
     for acc in sorted(n[n >= 2].index):
         g = pay[pay["account"] == acc].sort_values("key")
-        out.append(Finding("shared_account", _approvers_first(g), sorted(g["key"]), orgs=sorted(set(g["village"]))))
+        out.append(
+            Finding("shared_account", _approvers_first(g), sorted(g["key"]), orgs=sorted(set(g["village"])))
+        )
     return out
 
 
 def _dr(w: World, pay: pd.DataFrame) -> list[Finding]:
     death = w.death[pay["recipient"].to_numpy()]
     hit = pay[~np.isnat(death) & (pay["date"].to_numpy().astype("datetime64[D]") > death)]
-    return [Finding("deceased_recipient", _approvers_first(g), sorted(g["key"]), orgs=sorted(set(g["village"])))
-            for _r, g in hit.groupby("recipient", sort=True)]
+    return [
+        Finding("deceased_recipient", _approvers_first(g), sorted(g["key"]), orgs=sorted(set(g["village"])))
+        for _r, g in hit.groupby("recipient", sort=True)
+    ]
 
 
 def _dp(pay: pd.DataFrame) -> list[Finding]:
     p = pay.assign(month=pay["date"].to_numpy().astype("datetime64[M]"))
     c = p.groupby(["recipient", "program", "month"])["key"].transform("size")
     hit = p[c >= 2]
-    return [Finding("duplicate_payment", _approvers_first(g), sorted(g["key"]), orgs=sorted(set(g["village"])))
-            for _k, g in hit.groupby(["recipient", "program", "month"], sort=True)]
+    return [
+        Finding("duplicate_payment", _approvers_first(g), sorted(g["key"]), orgs=sorted(set(g["village"])))
+        for _k, g in hit.groupby(["recipient", "program", "month"], sort=True)
+    ]
 
 
 def _groups(w: World, con: pd.DataFrame) -> dict[str, str]:
@@ -244,11 +312,20 @@ def _sc(w: World, con: pd.DataFrame) -> list[Finding]:
             h = g[hit]
             ents = list(dict.fromkeys(f"{k}{v}" for k, v in zip(h["kind"], h["contractor"])))
             reps = [int(w.companies[int(e[1:])]["legal_rep"]) for e in ents if e[0] == "c"]
-            people = list(dict.fromkeys(h["approver"].astype(int).tolist() + [int(e[1:]) for e in ents if e[0] == "p"]
-                                        + reps))
-            out.append(Finding("split_contracts", people,
-                               con_keys=sorted(h["key"]), companies=[int(e[1:]) for e in ents if e[0] == "c"],
-                               orgs=[org]))
+            people = list(
+                dict.fromkeys(
+                    h["approver"].astype(int).tolist() + [int(e[1:]) for e in ents if e[0] == "p"] + reps
+                )
+            )
+            out.append(
+                Finding(
+                    "split_contracts",
+                    people,
+                    con_keys=sorted(h["key"]),
+                    companies=[int(e[1:]) for e in ents if e[0] == "c"],
+                    orgs=[org],
+                )
+            )
     return out
 
 
@@ -257,12 +334,20 @@ def _ra(w: World, pay: pd.DataFrame, con: pd.DataFrame) -> list[Finding]:
     p = pay[w.cnt2[pay["recipient"].to_numpy()] > 0]
     for a, r, k, v in zip(p["approver"], p["recipient"], p["key"], p["village"]):
         cads, ds = w.near.cadres_near(int(r))
-        rows += [(int(a), int(c), int(r), int(k), int(dd), "pay", v) for c, dd in zip(cads, ds) if dd <= 2 and c != a]
+        rows += [
+            (int(a), int(c), int(r), int(k), int(dd), "pay", v)
+            for c, dd in zip(cads, ds)
+            if dd <= 2 and c != a
+        ]
     cp = _contract_people(w, con)
     cp = cp[w.cnt2[cp["person"].to_numpy()] > 0]
     for a, r, k, o in zip(cp["approver"], cp["person"], cp["key"], cp["org_code"]):
         cads, ds = w.near.cadres_near(int(r))
-        rows += [(int(a), int(c), int(r), int(k), int(dd), "con", o) for c, dd in zip(cads, ds) if dd <= 2 and c != a]
+        rows += [
+            (int(a), int(c), int(r), int(k), int(dd), "con", o)
+            for c, dd in zip(cads, ds)
+            if dd <= 2 and c != a
+        ]
     e = pd.DataFrame(rows, columns=["a", "b", "r", "key", "d", "kind", "org"])
     out = []
     if not len(e):
@@ -273,10 +358,18 @@ def _ra(w: World, pay: pd.DataFrame, con: pd.DataFrame) -> list[Finding]:
             g = e[((e["a"] == a) & (e["b"] == b)) | ((e["a"] == b) & (e["b"] == a))]
             hops = int(max(g[g["a"] == a]["d"].min(), g[g["a"] == b]["d"].min()))
             rec = list(dict.fromkeys(g.sort_values("key")["r"].tolist()))
-            out.append(Finding("reciprocal_approval", [a, b] + rec,
-                               sorted(set(g[g["kind"] == "pay"]["key"])), sorted(set(g[g["kind"] == "con"]["key"])),
-                               hops=hops, orgs=sorted(set(g["org"])), receivers=[f"p{r}" for r in rec],
-                               cadres=[a, b]))
+            out.append(
+                Finding(
+                    "reciprocal_approval",
+                    [a, b] + rec,
+                    sorted(set(g[g["kind"] == "pay"]["key"])),
+                    sorted(set(g[g["kind"] == "con"]["key"])),
+                    hops=hops,
+                    orgs=sorted(set(g["org"])),
+                    receivers=[f"p{r}" for r in rec],
+                    cadres=[a, b],
+                )
+            )
     return out
 
 
@@ -297,8 +390,17 @@ def _cc(found: list[Finding]) -> list[Finding]:
             cad = list(dict.fromkeys(c for f in fs for c in f.cadres))
             others = list(dict.fromkeys(p for f in fs for p in f.persons if p not in cad))
             comps_ = sorted({c for f in fs for c in f.companies})
-            out.append(Finding("collusive_cluster", cad + others, pk, ck, comps_,
-                               orgs=sorted({o for f in fs for o in f.orgs}), cadres=cad))
+            out.append(
+                Finding(
+                    "collusive_cluster",
+                    cad + others,
+                    pk,
+                    ck,
+                    comps_,
+                    orgs=sorted({o for f in fs for o in f.orgs}),
+                    cadres=cad,
+                )
+            )
     return out
 
 

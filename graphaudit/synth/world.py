@@ -68,8 +68,13 @@ class World:
         self.is_head = self.relation == "户主"
         self.ambiguous = self.households["ambiguous"].to_numpy()[self.hh]
         self.hh_ptr = np.searchsorted(self.hh, np.arange(len(self.households) + 1))  # people are sorted by hh
-        self.edges = derive_edges(self.hh, p["relation"].to_numpy(), self.relations["a"].to_numpy(),
-                                  self.relations["b"].to_numpy(), self.relations["relation"].to_numpy())
+        self.edges = derive_edges(
+            self.hh,
+            p["relation"].to_numpy(),
+            self.relations["a"].to_numpy(),
+            self.relations["b"].to_numpy(),
+            self.relations["relation"].to_numpy(),
+        )
         self.graph = Graph.from_edges(self.n, self.edges["a"].to_numpy(), self.edges["b"].to_numpy())
         self.in_relations = np.zeros(self.n, dtype=bool)
         self.in_relations[self.relations["a"].to_numpy()] = True
@@ -81,7 +86,7 @@ class World:
         self.contracts: list[dict[str, Any]] = []
         self.pay_frames: list[pd.DataFrame] = []
         self.hh_account = np.full(len(self.households), None, dtype=object)
-        self.used = np.zeros(self.n, dtype=bool)       # persons taken by a planted case or near-miss
+        self.used = np.zeros(self.n, dtype=bool)  # persons taken by a planted case or near-miss
         self.used_cadre: set[int] = set()
         self.busy_org: dict[str, list[tuple[np.datetime64, np.datetime64]]] = {}  # reserved contract windows
         self.plants: list[Plant] = []
@@ -171,8 +176,16 @@ class World:
         self._accounts.update(acc)
         self.hh_account[need] = acc
 
-    def add_payments(self, program: str, recipient: list[int] | np.ndarray, amount: Any, date: Any,
-                     approver: Any, account: Any = None, remark: Any = "") -> list[int]:
+    def add_payments(
+        self,
+        program: str,
+        recipient: list[int] | np.ndarray,
+        amount: Any,
+        date: Any,
+        approver: Any,
+        account: Any = None,
+        remark: Any = "",
+    ) -> list[int]:
         """Append payments (vectorised over recipients/dates); returns their keys."""
         recipient = np.atleast_1d(np.asarray(recipient, dtype=np.int64))
         n = len(recipient)
@@ -180,14 +193,20 @@ class World:
         hh = self.hh[recipient]
         if account is None:
             account = [self.account(int(h)) for h in hh]
-        df = pd.DataFrame({
-            "key": keys, "program": program, "recipient": recipient, "hh": hh, "village": self.vcode[recipient],
-            "amount": np.round(np.broadcast_to(np.asarray(amount, dtype=float), n), 2),
-            "date": np.broadcast_to(np.asarray(date, dtype="datetime64[D]"), n),
-            "approver": np.broadcast_to(np.asarray(approver, dtype=np.int64), n),
-            "account": np.broadcast_to(np.asarray(account, dtype=object), n),
-            "remark": np.broadcast_to(np.asarray(remark, dtype=object), n),
-        })
+        df = pd.DataFrame(
+            {
+                "key": keys,
+                "program": program,
+                "recipient": recipient,
+                "hh": hh,
+                "village": self.vcode[recipient],
+                "amount": np.round(np.broadcast_to(np.asarray(amount, dtype=float), n), 2),
+                "date": np.broadcast_to(np.asarray(date, dtype="datetime64[D]"), n),
+                "approver": np.broadcast_to(np.asarray(approver, dtype=np.int64), n),
+                "account": np.broadcast_to(np.asarray(account, dtype=object), n),
+                "remark": np.broadcast_to(np.asarray(remark, dtype=object), n),
+            }
+        )
         self.pay_frames.append(df)
         return keys.tolist()
 
@@ -199,25 +218,69 @@ class World:
         self.pay_frames = [df]
         return df
 
-    def add_contract(self, org: str, title: str, kind: str, contractor: int, amount: float, date: np.datetime64,
-                     approver: int, method: str) -> int:
+    def add_contract(
+        self,
+        org: str,
+        title: str,
+        kind: str,
+        contractor: int,
+        amount: float,
+        date: np.datetime64,
+        approver: int,
+        method: str,
+    ) -> int:
         key = int(self.next_keys(1)[0])
-        self.contracts.append({"key": key, "org_code": org, "title": title, "kind": kind, "contractor": contractor,
-                               "amount": round(float(amount), 2), "date": np.datetime64(date, "D"),
-                               "approver": approver, "method": method})
+        self.contracts.append(
+            {
+                "key": key,
+                "org_code": org,
+                "title": title,
+                "kind": kind,
+                "contractor": contractor,
+                "amount": round(float(amount), 2),
+                "date": np.datetime64(date, "D"),
+                "approver": approver,
+                "method": method,
+            }
+        )
         return key
 
-    def add_company(self, name: str, legal_rep: int, address: str, phone: str, account: str, uscc: str,
-                    holders: list[tuple[str, int, float]], township: str, holding: bool = False) -> int:
+    def add_company(
+        self,
+        name: str,
+        legal_rep: int,
+        address: str,
+        phone: str,
+        account: str,
+        uscc: str,
+        holders: list[tuple[str, int, float]],
+        township: str,
+        holding: bool = False,
+    ) -> int:
         i = len(self.companies)
-        self.companies.append({"i": i, "uscc": uscc, "name": name, "legal_rep": legal_rep, "address": address,
-                               "phone": phone, "account": account, "township": township, "holding": holding})
+        self.companies.append(
+            {
+                "i": i,
+                "uscc": uscc,
+                "name": name,
+                "legal_rep": legal_rep,
+                "address": address,
+                "phone": phone,
+                "account": account,
+                "township": township,
+                "holding": holding,
+            }
+        )
         for kind, h, share in holders:
             self.shareholders.append({"company": i, "kind": kind, "holder": h, "share": round(share, 4)})
         return i
 
     def contracts_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.contracts, columns=CON_COLS) if self.contracts else pd.DataFrame(columns=CON_COLS)
+        return (
+            pd.DataFrame(self.contracts, columns=CON_COLS)
+            if self.contracts
+            else pd.DataFrame(columns=CON_COLS)
+        )
 
     def plant(self, p: Plant) -> Plant:
         self.plants.append(p)

@@ -24,27 +24,77 @@ from graphaudit.synth.tables import Tables
 __all__ = ["DatasetWriter", "ZH", "SUBSIDY_FILES"]
 
 ZH: dict[str, dict[str, str]] = {
-    "households": {"household_id": "户号", "person_id": "公民身份号码", "name": "姓名", "relation": "与户主关系",
-                   "gender": "性别", "birth_date": "出生日期", "village_code": "村代码", "address": "住址",
-                   "phone": "联系电话", "death_date": "死亡日期", "status": "户籍状态"},
+    "households": {
+        "household_id": "户号",
+        "person_id": "公民身份号码",
+        "name": "姓名",
+        "relation": "与户主关系",
+        "gender": "性别",
+        "birth_date": "出生日期",
+        "village_code": "村代码",
+        "address": "住址",
+        "phone": "联系电话",
+        "death_date": "死亡日期",
+        "status": "户籍状态",
+    },
     "relations": {},
-    "cadres": {"org_code": "单位代码", "org_name": "单位名称", "title": "职务", "start_date": "任职开始日期",
-               "end_date": "任职结束日期"},
-    "companies": {"company_id": "统一社会信用代码", "name": "企业名称", "legal_rep_id": "法定代表人证件号码",
-                  "legal_rep_name": "法定代表人", "address": "住所", "phone": "联系电话", "bank_account": "银行账号"},
+    "cadres": {
+        "org_code": "单位代码",
+        "org_name": "单位名称",
+        "title": "职务",
+        "start_date": "任职开始日期",
+        "end_date": "任职结束日期",
+    },
+    "companies": {
+        "company_id": "统一社会信用代码",
+        "name": "企业名称",
+        "legal_rep_id": "法定代表人证件号码",
+        "legal_rep_name": "法定代表人",
+        "address": "住所",
+        "phone": "联系电话",
+        "bank_account": "银行账号",
+    },
     "shareholders": {"holder_id": "股东证件号码", "holder_name": "股东名称", "share": "持股比例"},
-    "contracts": {"contract_id": "合同编号", "title": "项目名称", "org_code": "发包单位代码",
-                  "contractor_id": "承包方证件号码", "contractor_name": "承包方名称", "amount": "合同金额",
-                  "sign_date": "签订日期", "approver_id": "审批人身份证号", "method": "采购方式"},
-    "subsidies": {"payment_id": "发放编号", "program": "补贴项目", "recipient_id": "领取人身份证号",
-                  "recipient_name": "领取人姓名", "household_id": "户号", "village_code": "村代码", "amount": "发放金额",
-                  "pay_date": "发放日期", "approver_id": "审核人身份证号", "bank_account": "银行账号"},
+    "contracts": {
+        "contract_id": "合同编号",
+        "title": "项目名称",
+        "org_code": "发包单位代码",
+        "contractor_id": "承包方证件号码",
+        "contractor_name": "承包方名称",
+        "amount": "合同金额",
+        "sign_date": "签订日期",
+        "approver_id": "审批人身份证号",
+        "method": "采购方式",
+    },
+    "subsidies": {
+        "payment_id": "发放编号",
+        "program": "补贴项目",
+        "recipient_id": "领取人身份证号",
+        "recipient_name": "领取人姓名",
+        "household_id": "户号",
+        "village_code": "村代码",
+        "amount": "发放金额",
+        "pay_date": "发放日期",
+        "approver_id": "审核人身份证号",
+        "bank_account": "银行账号",
+    },
 }
 SUBSIDY_FILES = [f"subsidies_2024-{m:02d}.csv" for m in range(1, 13)]
-ENCODING = {"relations.csv": "utf-8", "cadres.csv": "gbk", "companies.csv": "utf-8-sig",
-            "shareholders.csv": "gbk", "contracts.csv": "utf-8-sig", "households.csv": "gbk"}
-SCOPES = ("建筑工程施工；土石方工程；市政道路工程", "农业技术推广；农产品收购", "建材销售；劳务分包",
-          "水利工程施工；园林绿化", "电气设备安装；路灯工程")
+ENCODING = {
+    "relations.csv": "utf-8",
+    "cadres.csv": "gbk",
+    "companies.csv": "utf-8-sig",
+    "shareholders.csv": "gbk",
+    "contracts.csv": "utf-8-sig",
+    "households.csv": "gbk",
+}
+SCOPES = (
+    "建筑工程施工；土石方工程；市政道路工程",
+    "农业技术推广；农产品收购",
+    "建材销售；劳务分包",
+    "水利工程施工；园林绿化",
+    "电气设备安装；路灯工程",
+)
 FIXED_TIME = (2024, 12, 31, 0, 0, 0)
 
 
@@ -95,14 +145,21 @@ class DatasetWriter:
         hh = t.households
         if self.messy:
             hh = hh.assign(person_id=mz.lower_x(rng, hh["person_id"]))
-            hh, missing, invalid = mz.break_ids(rng, hh, protected, max(1, len(hh) // 400), max(1, len(hh) // 800),
-                                                "households.xlsx" if self.xlsx else "households.csv")
+            hh, missing, invalid = mz.break_ids(
+                rng,
+                hh,
+                protected,
+                max(1, len(hh) // 400),
+                max(1, len(hh) // 800),
+                "households.xlsx" if self.xlsx else "households.csv",
+            )
             for m in missing + invalid:
                 m["row"] += self.hh_rows
             self.manifest["missing_ids"] += missing
             self.manifest["invalid_ids"] += invalid
-            hh = hh.assign(name=mz.messy_names(rng, hh["name"]),
-                           death_date=mz.messy_dates(rng, hh["death_date"]))
+            hh = hh.assign(
+                name=mz.messy_names(rng, hh["name"]), death_date=mz.messy_dates(rng, hh["death_date"])
+            )
             g = hh["gender"].to_numpy(dtype=object).copy()
             mf = rng.random(len(g)) < 0.02
             g[mf] = np.where(g[mf] == "男", "M", "F")
@@ -117,34 +174,45 @@ class DatasetWriter:
             self._append("households.csv", self._headers("households", hh))
         rel = t.relations
         if self.messy:
-            rel = rel.assign(person_id_a=mz.lower_x(rng, rel["person_id_a"]),
-                             person_id_b=mz.lower_x(rng, rel["person_id_b"]))
+            rel = rel.assign(
+                person_id_a=mz.lower_x(rng, rel["person_id_a"]),
+                person_id_b=mz.lower_x(rng, rel["person_id_b"]),
+            )
         self._append("relations.csv", rel)
         cad = t.cadres
         if self.messy:
-            cad = cad.assign(person_id=mz.lower_x(rng, cad["person_id"]), name=mz.messy_names(rng, cad["name"]),
-                             start_date=mz.messy_dates(rng, cad["start_date"]),
-                             end_date=mz.messy_dates(rng, cad["end_date"]))
+            cad = cad.assign(
+                person_id=mz.lower_x(rng, cad["person_id"]),
+                name=mz.messy_names(rng, cad["name"]),
+                start_date=mz.messy_dates(rng, cad["start_date"]),
+                end_date=mz.messy_dates(rng, cad["end_date"]),
+            )
         self._append("cadres.csv", self._headers("cadres", cad))
         comp = t.companies
         if self.messy:
-            comp = comp.assign(legal_rep_id=mz.lower_x(rng, comp["legal_rep_id"]),
-                               经营范围=[SCOPES[i] for i in rng.integers(0, len(SCOPES), len(comp))])
+            comp = comp.assign(
+                legal_rep_id=mz.lower_x(rng, comp["legal_rep_id"]),
+                经营范围=[SCOPES[i] for i in rng.integers(0, len(SCOPES), len(comp))],
+            )
         self._append("companies.csv", self._headers("companies", comp))
         sh = t.shareholders
         if self.messy:
-            sh = sh.assign(holder_id=mz.lower_x(rng, sh["holder_id"]),
-                           share=[f"{v * 100:g}%" for v in sh["share"].to_numpy(dtype=float)])
+            sh = sh.assign(
+                holder_id=mz.lower_x(rng, sh["holder_id"]),
+                share=[f"{v * 100:g}%" for v in sh["share"].to_numpy(dtype=float)],
+            )
         self._append("shareholders.csv", self._headers("shareholders", sh))
         con = t.contracts
         if not self.messy:
             con = con.assign(amount=[f"{v:.2f}" for v in con["amount"].to_numpy(dtype=float)])
         if self.messy:
-            con = con.assign(contractor_id=mz.lower_x(rng, con["contractor_id"]),
-                             approver_id=mz.lower_x(rng, con["approver_id"]),
-                             amount=mz.messy_amounts(rng, con["amount"], gbk=False),
-                             sign_date=mz.messy_dates(rng, con["sign_date"]),
-                             备注=np.where(rng.random(len(con)) < 0.3, "已验收", ""))
+            con = con.assign(
+                contractor_id=mz.lower_x(rng, con["contractor_id"]),
+                approver_id=mz.lower_x(rng, con["approver_id"]),
+                amount=mz.messy_amounts(rng, con["amount"], gbk=False),
+                sign_date=mz.messy_dates(rng, con["sign_date"]),
+                备注=np.where(rng.random(len(con)) < 0.3, "已验收", ""),
+            )
         self._append("contracts.csv", self._headers("contracts", con))
         sub = t.subsidies
         remark = sub["remark"]
@@ -157,17 +225,22 @@ class DatasetWriter:
             unique = set(key[~key.duplicated(keep=False)])
             sub, missing = mz.blank_recipients(rng, sub, protected_pay, unique)
             self.manifest["missing_ids"] += missing
-            sub = sub.assign(recipient_id=mz.lower_x(rng, sub["recipient_id"]),
-                             approver_id=mz.lower_x(rng, sub["approver_id"]),
-                             recipient_name=mz.messy_names(rng, sub["recipient_name"]), 备注=remark.to_numpy())
+            sub = sub.assign(
+                recipient_id=mz.lower_x(rng, sub["recipient_id"]),
+                approver_id=mz.lower_x(rng, sub["approver_id"]),
+                recipient_name=mz.messy_names(rng, sub["recipient_name"]),
+                备注=remark.to_numpy(),
+            )
         month = sub["pay_date"].str[5:7].astype(int).to_numpy()
         for m in range(1, 13):
             part = sub[month == m]
             name = SUBSIDY_FILES[m - 1]
             if self.messy:
                 gbk = encoding_of(name, True) == "gbk"
-                part = part.assign(amount=mz.messy_amounts(rng, part["amount"], gbk=gbk),
-                                   pay_date=mz.messy_dates(rng, part["pay_date"]))
+                part = part.assign(
+                    amount=mz.messy_amounts(rng, part["amount"], gbk=gbk),
+                    pay_date=mz.messy_dates(rng, part["pay_date"]),
+                )
                 alias = {"bank_account": "社保卡号"} if m in (4, 5, 6, 10, 11, 12) else None
                 part = self._headers("subsidies", part, alias)
             self._append(name, part)

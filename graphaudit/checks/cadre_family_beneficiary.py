@@ -1,0 +1,105 @@
+"""cadre_family_beneficiary: payments to a cadre in office, or a relative within N hops, in a village the
+cadre serves — whoever approved them.  Such payments need registration (备案, 民发〔2021〕57号).
+
+Semantics:
+- a cadre serves the village of the post (HOLDS); with township_cadres, a township post (e.g. 民政助理员, whose
+  near relatives' 低保 also needs 备案) serves every village of the township as well;
+- the cadre counts only for payments dated while in post (start_date ≤ pay_date ≤ end_date, or no end);
+- all payments of one recipient fold into one finding; the closest (then most senior) cadre is listed first.
+
+Severity link points: closeness(hops) — self 20, 1 hop 15, 2 hops 10.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from graphaudit.checks.check import Check, Param, make_finding, node, run_query
+from graphaudit.checks.rows import best_title, kin_links, main_org, records_by_pair, total
+from graphaudit.checks.wording import payments_phrase, person, who
+from graphaudit.findings import Finding, closeness, post_rank
+from graphaudit.store.base import GraphStore
+
+__all__ = ["CHECK", "find"]
+
+NAME = "cadre_family_beneficiary"
+
+
+def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
+    rows = run_query(store, NAME, bounds={"hops": params["hops"], "township": int(params["township_cadres"])})
+    links = kin_links(rows, "cadre_id", "recipient_id")
+    pays = records_by_pair(rows, "cadre_id", "recipient_id")
+    by_recipient: dict[str, list[str]] = defaultdict(list)
+    for c, r in sorted(links):
+        by_recipient[r].append(c)
+    mask = params["mask_names"]
+    findings = []
+    for rid, cadres in sorted(by_recipient.items()):
+        ranked = sorted(
+            (
+                links[(c, rid)].hops,
+                -post_rank(best_title(p["title"] for p in pays[(c, rid)])),
+                -total(pays[(c, rid)]),
+                c,
+            )
+            for c in cadres
+        )
+        hops, key = ranked[0][0], ranked[0][3]
+        kin, mine = links[(key, rid)], pays[(key, rid)]
+        title = best_title(p["title"] for p in mine)
+        every: dict[str, dict[str, Any]] = {}
+        for c in cadres:
+            for p in pays[(c, rid)]:
+                every.setdefault(p["id"], p)
+        all_pays = sorted(every.values(), key=lambda p: (str(p["pay_date"]), p["id"]))
+        name = kin.kin_name()
+        villages = sorted({p["org_name"] or p["org_code"] for p in all_pays if p.get("org_code")})
+        where = "、".join(villages[:3]) + ("等村" if len(villages) > 3 else "")
+        actor = who(title, kin.start, mask)
+        if len(cadres) > 1:
+            actor += f"等{len(cadres)}名干部"
+        target = f"{actor}本人" if hops == 0 else f"{actor}的{name.term}{person(kin.end, mask)}"
+        text = (
+            f"{target}在{where or '其任职地'}领取{payments_phrase(all_pays)}，"
+            f"应核查是否按规定备案（{name.arrow}，{hops}跳）"
+        )
+        pay = node("Payment", mine[0])
+        evidence = kin.then("PAID_TO", pay, forward=False)
+        approvers = [p["approver_id"] for p in all_pays if p.get("approver_id")]
+        findings.append(
+            make_finding(
+                NAME,
+                person_ids=[key, *[x[3] for x in ranked[1:]], rid, *sorted(set(approvers))],
+                record_ids=list(every),
+                amount=total(all_pays),
+                org_code=main_org(all_pays),
+                evidence=evidence,
+                explanation=text,
+                link_points=closeness(hops),
+                title=title,
+                details={
+                    "hops": hops,
+                    "kin": name.arrow,
+                    "term": name.term,
+                    "cadre_post": title,
+                    "first_date": all_pays[0]["pay_date"],
+                    "last_date": all_pays[-1]["pay_date"],
+                },
+            )
+        )
+    return findings
+
+
+CHECK = Check(
+    name=NAME,
+    title="干部本人或近亲属享受补贴",
+    description="A payment to a cadre in office, or to a relative within `hops` kinship hops, in a village the "
+    "cadre serves, whoever approved it (needs 备案 registration).",
+    params=(
+        Param("hops", int, 2, "kinship hops between cadre and recipient", 1, 4),
+        Param("township_cadres", bool, False, "also count township cadres for their township's villages"),
+    ),
+    queries=(NAME,),
+    find=find,
+)

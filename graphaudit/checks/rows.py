@@ -1,0 +1,68 @@
+"""Helpers that fold query rows: canonical kinship paths per pair, distinct payments per pair, totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from graphaudit.checks.evidence import Link, canonical, link_from
+from graphaudit.findings import post_rank
+
+__all__ = ["kin_links", "records_by_pair", "total", "best_title", "outranks", "by_date", "main_org"]
+
+
+def kin_links(
+    rows: Iterable[Mapping[str, Any]], a: str, b: str, col: str = "kin"
+) -> dict[tuple[str, str], Link]:
+    """The canonical path (column ``col``) per (row[a], row[b]) pair, oriented from row[a]."""
+    paths: dict[tuple[str, str], list[Link]] = defaultdict(list)
+    for r in rows:
+        paths[(r[a], r[b])].append(link_from(r[col], r[a]))
+    return {k: canonical(v) for k, v in paths.items()}
+
+
+def by_date(records: Iterable[Mapping[str, Any]], date_key: str = "pay_date") -> list[dict[str, Any]]:
+    """Records oldest first, then by id."""
+    return sorted((dict(r) for r in records), key=lambda p: (str(p.get(date_key)), str(p["id"])))
+
+
+def records_by_pair(
+    rows: Iterable[Mapping[str, Any]], a: str, b: str, col: str = "payments", date_key: str = "pay_date"
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The distinct records (list column ``col``, keyed by ``id``) per (row[a], row[b]) pair, oldest first.
+    Where one record comes with several posts (``title``), the most senior is kept (:func:`outranks`)."""
+    out: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for r in rows:
+        seen = out[(r[a], r[b])]
+        for p in r[col]:
+            old = seen.get(p["id"])
+            if old is None or outranks(p.get("title"), old.get("title")):
+                seen[p["id"]] = dict(p)
+    return {k: by_date(v.values(), date_key) for k, v in out.items()}
+
+
+def outranks(a: str | None, b: str | None) -> bool:
+    """Post ``a`` is more senior than ``b``: a higher post_rank, or between equally ranked posts (村党支部书记
+    and 村委会主任 held together) the one :func:`best_title` picks — never the order rows came in."""
+    return post_rank(a) > post_rank(b) or (post_rank(a) == post_rank(b) and (a or "") < (b or ""))
+
+
+def total(records: Iterable[Mapping[str, Any]]) -> float:
+    """Sum of ``amount`` (missing amounts count 0)."""
+    return sum(float(p.get("amount") or 0) for p in records)
+
+
+def best_title(titles: Iterable[str | None]) -> str | None:
+    """The most senior of some post titles (None if there are none)."""
+    ts = [t for t in titles if t]
+    return max(sorted(ts), key=post_rank) if ts else None
+
+
+def main_org(records: Iterable[Mapping[str, Any]], key: str = "org_code") -> str:
+    """The most frequent non-empty organisation code among records (ties: the smallest code)."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in records:
+        if r.get(key):
+            counts[str(r[key])] += 1
+    return min(counts, key=lambda o: (-counts[o], o)) if counts else ""

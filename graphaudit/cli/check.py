@@ -1,0 +1,133 @@
+"""``graphaudit check``: run the canned checks over a store and write the findings (DATA_CONTRACT.md §3).
+
+Registered in graphaudit/cli.py as ``app.command()(check)``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt
+from graphaudit.errors import GraphAuditError
+
+__all__ = ["check", "parse_params"]
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+SUFFIXES = (".csv", ".json", ".xlsx")
+TOP = 5  # findings printed under the summary table
+
+
+def parse_params(items: list[str] | None) -> dict[str, str]:
+    """``["kin_hops=2", "split_contracts.threshold=50000"]`` → a dict; a malformed item is an error."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise GraphAuditError(
+                f"--param {item!r}: expected key=value (e.g. kin_hops=2 or split_contracts.threshold=50000)"
+            )
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _names(only: list[str] | None) -> list[str]:
+    from graphaudit.checks import CHECKS
+
+    names = [n.strip() for item in only or [] for n in item.split(",") if n.strip()]
+    return list(dict.fromkeys(names)) or list(CHECKS)
+
+
+def check(
+    out: Annotated[Path, typer.Option("--out", help="Findings file: .csv (UTF-8 with BOM), .json or .xlsx.")],
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Run only this check (repeatable, or comma-separated)."),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", help="Override a parameter: key=value, or check.key=value for one check (repeatable)."
+        ),
+    ] = None,
+    show_ids: Annotated[
+        bool, typer.Option("--show-ids", help="Write ID numbers and accounts unmasked.")
+    ] = False,
+) -> None:
+    """Run the checks over a store and write the findings, most severe first."""
+    from graphaudit.checks import CHECKS, resolve_params
+    from graphaudit.findings import write_findings
+
+    try:
+        if out.suffix.lower() not in SUFFIXES:
+            raise GraphAuditError(f"--out {out.name}: findings are written as .csv, .json or .xlsx")
+        names = _names(only)
+        resolved = resolve_params(names, parse_params(param))
+        from graphaudit.store import open_store
+
+        store = open_store(db, neo4j, database, read_only=True)
+        results: dict[str, Any] = {}
+        seconds: dict[str, float] = {}
+        try:
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as progress:
+                task = progress.add_task("checks", total=len(names))
+                for n in names:
+                    progress.update(task, description=f"{n} {CHECKS[n].title}")
+                    t0 = time.perf_counter()
+                    results[n] = CHECKS[n].run(store, resolved[n])
+                    seconds[n] = time.perf_counter() - t0
+                    progress.advance(task)
+        finally:
+            store.close()
+        findings = [f for n in names for f in results[n]]
+        path = write_findings(findings, out, show_ids=show_ids)
+    except GraphAuditError as e:
+        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    table = Table(title=f"{len(findings)} findings → {path}")
+    for col, justify in (
+        ("check", "left"),
+        ("检查项", "left"),
+        ("findings", "right"),
+        ("amount (元)", "right"),
+        ("max severity", "right"),
+        ("seconds", "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for n in names:
+        fs = results[n]
+        table.add_row(
+            n,
+            CHECKS[n].title,
+            str(len(fs)),
+            f"{sum(f.amount for f in fs):,.2f}",
+            str(max((f.severity for f in fs), default=0)),
+            f"{seconds[n]:.2f}",
+        )
+    console.print(table)
+    top = sorted(findings, key=lambda f: (-f.severity, f.check, f.finding_id))[:TOP]
+    if top:
+        console.print(f"[bold]最严重的{len(top)}条线索 Most severe[/bold]")
+        for f in top:
+            console.print(
+                f"  [bold red]{f.severity:>3}[/bold red] {f.explanation}  [dim]{f.finding_id}[/dim]",
+                highlight=False,
+            )

@@ -1,0 +1,42 @@
+"""What every command of the ``graphaudit`` command line shares: the store options, the consoles, and the rule
+that an expected failure is one red line and exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from graphaudit.errors import GraphAuditError
+
+__all__ = ["DbOpt", "Neo4jOpt", "DatabaseOpt", "console", "err", "friendly"]
+
+DbOpt = Annotated[Path | None, typer.Option("--db", help="Embedded store folder (default: ./graphaudit.db).")]
+Neo4jOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--neo4j", help="bolt:// or neo4j:// URI of a Neo4j server or cluster; NEO4J_USER / NEO4J_PASSWORD."
+    ),
+]
+DatabaseOpt = Annotated[
+    str | None, typer.Option("--database", help="Neo4j database name (default: home db).")
+]
+
+#: Piped or captured output gets a wide table rather than rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+
+@contextmanager
+def friendly() -> Iterator[None]:
+    """Expected failures (GraphAuditError) as one red line and exit code 1, never a traceback."""
+    try:
+        yield
+    except GraphAuditError as e:
+        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from None

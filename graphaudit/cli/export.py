@@ -1,0 +1,140 @@
+"""``graphaudit export``: a selection of the graph and its findings in an analyst's format (DATA_CONTRACT §3).
+
+Registered in graphaudit/cli.py as ``app.command()(export)``; the work is :func:`graphaudit.export.export_selection`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt
+from graphaudit.errors import GraphAuditError
+
+__all__ = ["export", "selection_from_options"]
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+
+def selection_from_options(
+    flagged: bool,
+    finding: list[str] | None,
+    around: str | None,
+    hops: int | None,
+    only: list[str] | None,
+    min_severity: int,
+    limit: int,
+    param: list[str] | None,
+):  # type: ignore[no-untyped-def]
+    """The :class:`~graphaudit.export.Selection` the options name; exactly one of ``--flagged``,
+    ``--finding`` and ``--around`` must be given."""
+    from graphaudit.cli.check import parse_params
+    from graphaudit.export import Selection, SelectionError
+
+    ids = [i.strip() for item in finding or [] for i in item.split(",") if i.strip()]
+    chosen = [
+        name
+        for name, on in (("--flagged", flagged), ("--finding", bool(finding)), ("--around", around))
+        if on
+    ]
+    if len(chosen) != 1:
+        raise SelectionError(
+            "choose what to export with exactly one of --flagged, --finding ID or "
+            f"--around NODE_ID (got {' and '.join(chosen) or 'none'})"
+        )
+    names = tuple(dict.fromkeys(n.strip() for item in only or [] for n in item.split(",") if n.strip()))
+    if around and (names or min_severity):
+        raise SelectionError("--only and --min-severity select findings; they do not apply to --around")
+    mode = "flagged" if flagged else "findings" if finding else "around"
+    return Selection(
+        mode=mode,
+        only=names,
+        min_severity=min_severity,
+        finding_ids=tuple(ids),
+        node_id=around,
+        hops=hops,
+        limit=limit,
+        params=parse_params(param),
+    )
+
+
+def export(
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="graphml, gexf, json, csv (neo4j-admin import folder), "
+            "xlsx, ftm (FollowTheMoney JSON lines) or html.",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="File to write (a folder for csv).")],
+    flagged: Annotated[
+        bool, typer.Option("--flagged", help="Run the checks; export the evidence of their findings.")
+    ] = False,
+    finding: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--finding", help="Export the evidence of this finding id (repeatable, or comma-separated)."
+        ),
+    ] = None,
+    around: Annotated[
+        str | None,
+        typer.Option("--around", help="Export the neighbourhood of this node id (or Label:id)."),
+    ] = None,
+    hops: Annotated[
+        int | None,
+        typer.Option(
+            "--hops", help="Also take nodes this many hops out (default: 0 for findings, 1 with --around)."
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Run only this check (repeatable, or comma-separated)."),
+    ] = None,
+    min_severity: Annotated[
+        int, typer.Option("--min-severity", help="Only findings at least this severe (0–100).")
+    ] = 0,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", help="Check parameter key=value or check.key=value (repeatable), as for `check`."
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Stop walking --hops at this many nodes.")] = 5000,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    show_ids: Annotated[
+        bool, typer.Option("--show-ids", help="Write ID numbers, accounts and phones unmasked.")
+    ] = False,
+) -> None:
+    """Export flagged subgraphs, chosen findings or a node's neighbourhood for Gephi, Neo4j, Excel, Aleph
+    or a self-contained HTML evidence bundle.  ID numbers, accounts and phones are masked unless --show-ids."""
+    from graphaudit.export import export_selection, target
+
+    try:
+        sel = selection_from_options(flagged, finding, around, hops, only, min_severity, limit, param)
+        sel.check()
+        target(fmt, out)
+        from graphaudit.store import open_store
+
+        store = open_store(db, neo4j, database, read_only=True)
+        try:
+            with err.status(f"export {fmt}"):
+                res = export_selection(store, sel, fmt, out, show_ids=show_ids)
+        finally:
+            store.close()
+    except GraphAuditError as e:
+        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from None
+    where = res.files[0].parent if fmt == "csv" else res.files[0]
+    console.print(
+        f"{res.nodes} nodes, {res.relationships} relationships, {res.findings} findings → "
+        f"[bold]{where}[/bold] ({fmt}{', IDs masked' if not show_ids else ', IDs NOT masked'})",
+        highlight=False,
+    )
