@@ -420,3 +420,58 @@ def test_links_stay_in_repository(path: Path, text: str) -> None:
             assert anchor in _anchors(dest.read_text(encoding="utf-8")), (
                 f"{path.relative_to(ROOT)}: link {target}: no such heading in {dest.relative_to(ROOT)}"
             )
+
+
+# ------------------------------------------------------------------------------------------ stale entries
+
+
+def _names(text: str, level: int) -> list[str]:
+    """The `code` names of the headings of ``level`` in ``text``."""
+    return [
+        m.group(1)
+        for h in HEADING.finditer(text)
+        if len(h.group(1)) == level
+        for m in [re.match(r"`([^`]+)`", h.group(2))]
+        if m
+    ]
+
+
+def _code_rows(text: str) -> list[str]:
+    """The names in the first cell of rows that start with a name alone: "| `kin_hops` | …"."""
+    return [m.group(1) for r in rows(text) for m in [re.fullmatch(r"`([^`]+)`", r[0])] if m]
+
+
+def test_no_stale_sources_or_columns() -> None:
+    """What the data contract documents exists: a renamed or removed source or column fails here."""
+    text = need_section("data-contract.md", "3. 各来源的列", "the sources")
+    for name in _names(text, 3):
+        assert name in SOURCES, f"docs/data-contract.md documents source {name}, which the code does not have"
+        cols = SOURCES[name].column_names
+        for col in _code_rows(need_section("data-contract.md", f"`{name}`", name)):
+            assert col in cols, (
+                f"docs/data-contract.md documents column {name}.{col}, which the code does not have"
+            )
+
+
+def test_no_stale_checks_or_parameters() -> None:
+    text = need_section("checks.md", "检查项 The checks", "the checks")
+    for name in _names(text, 3):
+        assert name in CHECKS, f"docs/checks.md documents check {name}, which the code does not have"
+        params = {p.name for p in CHECKS[name].all_params}
+        for p in _code_rows(need_section("checks.md", f"`{name}`", name)):
+            assert p in params, f"docs/checks.md documents parameter {name}.{p}, which the code does not have"
+
+
+def test_no_stale_formats_or_commands() -> None:
+    formats = export_formats()
+    for name in _code_rows(need_section("findings.md", "4. 导出格式", "export formats")):
+        assert name in formats, (
+            f"docs/findings.md documents export format {name}, which the code does not have"
+        )
+    paths = {p for p, _ in COMMANDS}
+    cli = need_section("findings.md", "5. 命令行", "the command line")
+    for level in (3, 4):
+        for heading in _names(cli, level):
+            assert heading.startswith("graphaudit ") and heading.removeprefix("graphaudit ") in paths, (
+                f"docs/findings.md documents command {heading}, which the code does not have"
+            )
