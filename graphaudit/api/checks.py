@@ -24,7 +24,8 @@ router = APIRouter(prefix="/api/checks", tags=["checks 检查"])
 
 @router.get("", response_model=list[CheckInfo], summary="检查列表 The checks and their parameters")
 def list_checks(caller: Caller = Depends(require(Permission.read_findings))) -> list[CheckInfo]:
-    """每项检查的名称、中文标题、说明和参数（含默认值）。Each check's name, title, description and parameters."""
+    """每项检查的名称、中文标题、说明和参数（含默认值）。Each check's name, title, description and
+    parameters."""
     return [
         CheckInfo(
             name=c.name,

@@ -1,7 +1,7 @@
 """Shared tools for planting cases: finding cadres and relatives at exact hop counts, adding clean records.
 
-The rule that keeps cases independent and the truth exact: a relative used in a case has exactly one cadre within
-3 hops — the intended one (``cnt3 == 1``) — and each cadre and each person is used by one case only.
+The rule that keeps cases independent and the truth exact: a relative used in a case has exactly one cadre
+within 3 hops — the intended one (``cnt3 == 1``) — and each cadre and each person is used by one case only.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ class Planner:
         where: Callable[[pd.DataFrame], np.ndarray] | None = None,
         loose: bool = False,
     ) -> list[int]:
-        """Persons at one of ``dists`` hops from ``cadre`` with no other cadre within 3 hops (none at all for 4);
-        ``loose``: no other cadre within 2 hops (others at 3 hops allowed)."""
+        """Persons at one of ``dists`` hops from ``cadre`` with no other cadre within 3 hops (none at all for
+        4); ``loose``: no other cadre within 2 hops (others at 3 hops allowed)."""
         nf = self.nf
         a, b = np.searchsorted(nf["cadre"].to_numpy(), [cadre, cadre + 1])
         sub = nf.iloc[a:b]
@@ -160,7 +160,8 @@ class Planner:
         return out
 
     def favour_ok(self, approver: int, persons: Sequence[int], reciprocal: bool = False) -> bool:
-        """Record that ``approver`` pays relatives of cadres; False if that would return a favour by accident."""
+        """Record that ``approver`` pays relatives of cadres; False if that would return a favour by
+        accident."""
         owed = self._kin_cadres(persons) - {approver}
         if not reciprocal and any((b, approver) in self.favours for b in owed):
             return False

@@ -1,4 +1,5 @@
-"""Planted contract cases and near-misses: kin contractors, hidden links, split contracts, family contractor rings."""
+"""Planted contract cases and near-misses: kin contractors, hidden links, split contracts, family contractor
+rings."""
 
 from __future__ import annotations
 
@@ -55,9 +56,9 @@ def _company_for(pl: Planner, variant: str, r: int, town: str) -> list[int] | No
 
 
 def kin_contract(pl: Planner, variant: str, hops: int) -> bool:
-    """kin_contract: a contract of the cadre's org to the relative (person), or to a company the relative leads
-    (legal_rep), co-owns (shareholder) or owns through a holding company (parent); 'self' is the cadre's own
-    company; 'township' a township cadre's relative's company and a township contract."""
+    """kin_contract: a contract of the cadre's org to the relative (person), or to a company the relative
+    leads (legal_rep), co-owns (shareholder) or owns through a holding company (parent); 'self' is the cadre's
+    own company; 'township' a township cadre's relative's company and a township contract."""
     w = pl.w
     level = "township" if variant == "township" else "village"
     for c, org, title in pl.cadres(level=level, whole_year=False):
@@ -257,7 +258,8 @@ def split(pl: Planner, variant: str) -> bool:
 
 
 def family_ring(pl: Planner) -> bool:
-    """collusive_cluster: three companies led by a cadre's relatives take turns winning the village's contracts."""
+    """collusive_cluster: three companies led by a cadre's relatives take turns winning the village's
+    contracts."""
     w = pl.w
     for c, org, title in pl.cadres(level="village", whole_year=False):
         terms = [t for t in pl.term_days(c, org) if (t[1] - t[0]) / D > 500]
@@ -341,7 +343,8 @@ def _kc_near(pl: Planner, variant: str, dists: list[int], where_other_org: bool 
             h = int(w.dist(c, r))
             note = {
                 "4hop": f"企业法定代表人{pl.name(r)}是{title}{pl.name(c)}的4跳远亲（超出3跳，不应报）",
-                "other_org": f"企业法定代表人{pl.name(r)}是另一村{title}{pl.name(c)}的亲属，与发包村干部无亲属关系（不应报）",
+                "other_org": f"企业法定代表人{pl.name(r)}是另一村{title}{pl.name(c)}的亲属，"
+                "与发包村干部无亲属关系（不应报）",
             }[variant]
             pl.plant(KC, variant, note, [c, r], con_keys=[key], companies=[comp], hops=h, near_miss=True)
             return True

@@ -1,11 +1,12 @@
 """Household formation: how one lineage's members are registered in households, and kin across households.
 
-For each lineage (a senior couple, their children and grandchildren) the seniors either head a household (alone,
-with unmarried children, with one married son and his wife 儿媳 and children 孙子/孙女, or with a daughter and her
-in-married husband 女婿), or live in a married son's household as 父亲/母亲 with his unmarried siblings (兄弟姐妹),
-or live apart in two sons' households. Other married sons head their own households and are linked to their
-parents in relations.csv, as are daughters who married into other lineages. A few households with a married son,
-his 儿媳 and an unmarried brother (or two married sons) are left ambiguous on purpose.
+For each lineage (a senior couple, their children and grandchildren) the seniors either head a household
+(alone, with unmarried children, with one married son and his wife 儿媳 and children 孙子/孙女, or with a
+daughter and her in-married husband 女婿), or live in a married son's household as 父亲/母亲 with his
+unmarried siblings (兄弟姐妹), or live apart in two sons' households. Other married sons head their own
+households and are linked to their parents in relations.csv, as are daughters who married into other lineages.
+A few households with a married son, his 儿媳 and an unmarried brother (or two married sons) are left
+ambiguous on purpose.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ import numpy as np
 
 __all__ = ["Formed", "form_households", "MS", "US", "UD", "UX", "MO", "GONE"]
 
-# child categories: married son, unmarried son, unmarried daughter at home, daughter with an in-married husband,
-# daughter married into another lineage of the township, daughter married away (not registered here)
+# child categories: married son, unmarried son, unmarried daughter at home, daughter with an in-married
+# husband, daughter married into another lineage of the township, daughter married away (not registered here)
 MS, US, UD, UX, MO, GONE = 0, 1, 2, 3, 4, 5
 
 
 @dataclass
 class Formed:
-    """Who lives in which household under which relation, and the relations.csv rows (person registry indices)."""
+    """Who lives in which household under which relation, and the relations.csv rows (person registry
+    indices)."""
 
     hh_of: np.ndarray
     rel_of: np.ndarray

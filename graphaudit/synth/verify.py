@@ -3,24 +3,27 @@
 Semantics (the ones the truth is written against):
 - kin_approved_subsidy: approver == recipient, or approver within 3 hops of the recipient. One case per
   (approver, recipient, program).
-- cadre_family_beneficiary: a cadre whose post's org_code equals the payment's village_code, in office on pay_date
-  (start ≤ date ≤ end), is the recipient or within 2 hops. One case per (recipient, program, village).
-- kin_contract: contractor = the person, or a company whose legal rep or person shareholder — or the legal rep or
-  person shareholder of a company that holds shares in it (2 company levels) — is within 3 hops of a cadre of the
-  issuing org in office on sign_date. One case per (org, contractor).
+- cadre_family_beneficiary: a cadre whose post's org_code equals the payment's village_code, in office on
+  pay_date (start ≤ date ≤ end), is the recipient or within 2 hops. One case per (recipient, program,
+  village).
+- kin_contract: contractor = the person, or a company whose legal rep or person shareholder — or the legal rep
+  or person shareholder of a company that holds shares in it (2 company levels) — is within 3 hops of a cadre
+  of the issuing org in office on sign_date. One case per (org, contractor).
 - hidden_link: a company's phone, address or bank account equals a household's phone or address (every member
-  shares them) or the account of a payment to a person, who is a cadre or within 2 hops of one. One case per company.
+  shares them) or the account of a payment to a person, who is a cadre or within 2 hops of one. One case per
+  company.
 - shared_account: an account receiving payments for recipients of ≥ 2 households. One case per account.
 - deceased_recipient: pay_date > the recipient's death_date. One case per recipient.
 - duplicate_payment: ≥ 2 payments with the same recipient, program and calendar month. One case per group.
-- split_contracts: ≥ 3 contracts of one org, each < 100,000, to one contractor or related contractors (the same
-  person or company, a company and its legal rep/shareholders, companies sharing such a person or owning each
-  other), signed within 90 days (last − first ≤ 90), together ≥ 100,000. One case per (org, contractor group, run).
+- split_contracts: ≥ 3 contracts of one org, each < 100,000, to one contractor or related contractors (the
+  same person or company, a company and its legal rep/shareholders, companies sharing such a person or owning
+  each other), signed within 90 days (last − first ≤ 90), together ≥ 100,000. One case per (org, contractor
+  group, run).
 - reciprocal_approval: A approves a payment (or contract) to someone within 2 hops of cadre B (B ≠ A) and B
   approves one to someone within 2 hops of A. One case per pair.
-- collusive_cluster: connected components of the conflict graph (edges from the findings above: approver–recipient,
-  cadre–recipient, cadre–contractor, cadre–company, A–B and A/B–recipients of reciprocal pairs) with ≥ 3 distinct
-  receiving parties (recipients/contractors/companies) and ≥ 3 records.
+- collusive_cluster: connected components of the conflict graph (edges from the findings above:
+  approver–recipient, cadre–recipient, cadre–contractor, cadre–company, A–B and A/B–recipients of reciprocal
+  pairs) with ≥ 3 distinct receiving parties (recipients/contractors/companies) and ≥ 3 records.
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ class Finding:
 
 
 def company_people(w: World) -> pd.DataFrame:
-    """company, person, level (1: legal rep/shareholder of the company, 2: of a company holding shares in it)."""
+    """company, person, level (1: legal rep/shareholder of the company, 2: of a company holding shares in
+    it)."""
     comp = pd.DataFrame(w.companies, columns=["i", "legal_rep"])
     sh = pd.DataFrame(w.shareholders, columns=["company", "kind", "holder", "share"])
     lvl1 = pd.concat(
