@@ -63,7 +63,7 @@ def run(caller: Caller, body: RunRequest) -> RunResult:
     _lock(caller)
     try:
         t0 = time.perf_counter()
-        results = run_checks(caller.svc.store, names, body.params)  # type: ignore[arg-type]
+        results = run_checks(caller.svc.store, names, body.params)
         seconds = time.perf_counter() - t0
         run_id = caller.svc.findings.save_run(results, body.params, caller.who, seconds)
     finally:
@@ -78,7 +78,7 @@ def _background(svc: Services, who: Principal, names: list[str], params: dict[st
         results = run_checks(
             svc.store,
             names,
-            params,  # type: ignore[arg-type]
+            params,
             on_check=lambda name: svc.jobs.progress(job_id, name, names.index(name)),
         )
         seconds = time.perf_counter() - t0

@@ -409,7 +409,8 @@ class LocalNeo4j:
             return self
         if self.requested_port and not port_is_free(self.requested_port):
             raise PortInUseError(f"port {self.requested_port} on 127.0.0.1 is already in use")
-        lib, (java, self.version) = ensure_jars(quiet=False), runtime()
+        lib, (java, version) = ensure_jars(quiet=False), runtime()
+        self.version = version
         prepare_home(self.home)
         if not (self.home / "data" / "databases").exists():
             # "--": a generated password may start with "-", which the admin tool would take for an option
@@ -421,7 +422,7 @@ class LocalNeo4j:
         elif not self.state_path.exists():
             raise Neo4jServerError(f"{self.home} has a database with an unknown password; use a fresh home")
         for attempt in range(3):  # an auto-picked port can be taken between probe and bind
-            self._launch(lib, java)
+            self._launch(lib, java, version)
             try:
                 self._wait_ready()
                 break
@@ -432,7 +433,7 @@ class LocalNeo4j:
         self.write_state()
         return self
 
-    def _launch(self, lib: Path, java: str) -> None:
+    def _launch(self, lib: Path, java: str, version: str) -> None:
         self.port = self.requested_port or free_port()
         conf = render_conf(self.port, self.heap, self.initial_heap, self.pagecache)
         (self.home / "conf" / "neo4j.conf").write_text(conf)
@@ -443,7 +444,7 @@ class LocalNeo4j:
             *jvm_flags(java),
             "-cp",
             f"{lib}/*",
-            server_class(self.version),
+            server_class(version),
             f"--home-dir={self.home}",
             f"--config-dir={self.home / 'conf'}",
         ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from graphaudit.synth.background import THRESHOLD, contract_title, new_company
-from graphaudit.synth.casekit import D, Planner
+from graphaudit.synth.casekit import D, Planner, elsewhere_in_township
 from graphaudit.synth.cases_money import give
 
 __all__ = [
@@ -110,7 +110,7 @@ def kin_contract(pl: Planner, variant: str, hops: int) -> bool:
     return False
 
 
-def _sharing(pl: Planner, kind: str, r: int) -> tuple[str, list[int]] | None:
+def _sharing(pl: Planner, kind: str, r: int) -> tuple[str, list[int]]:
     """The phone or address of r's household and every household that has it."""
     w = pl.w
     hh = int(w.hh[r])
@@ -132,9 +132,7 @@ def hidden_link(pl: Planner, variant: str) -> bool:
         if dists == [0]:
             cands = [c] if w.cnt3[c] == 1 and not w.used[c] else []
         elif kind == "account":
-            cands = pl.relatives(
-                c, [1, 2], lambda s, o=org: ((s["vil"] != o) & (s["town"] == o[:9])).to_numpy()
-            )
+            cands = pl.relatives(c, [1, 2], elsewhere_in_township(org))
         else:
             cands = pl.relatives(c, dists)
         for r in cands[:4]:
@@ -151,10 +149,13 @@ def hidden_link(pl: Planner, variant: str) -> bool:
                 keys_pay = ks
                 comp = new_company(w, p, org[:9], account=w.account(int(w.hh[r])))
             else:
-                value, hhs = _sharing(pl, kind, r)  # type: ignore[misc]
+                value, hhs = _sharing(pl, kind, r)
                 if not all(pl.household_clean(h, {c}) for h in hhs):
                     continue
-                comp = new_company(w, p, org[:9], **{kind: value})
+                if kind == "phone":
+                    comp = new_company(w, p, org[:9], phone=value)
+                else:
+                    comp = new_company(w, p, org[:9], address=value)
             lo, hi = terms[int(pl.rng.integers(len(terms)))]
             key = pl.contract(org, "c", comp, pl.random_day(lo, hi))
             if key is None:
@@ -400,7 +401,7 @@ def nm_hl_3hop(pl: Planner) -> bool:
         if not terms or c in w.used_cadre:
             continue
         for r in pl.relatives(c, [3])[:5]:
-            value, hhs = _sharing(pl, "phone", r)  # type: ignore[misc]
+            value, hhs = _sharing(pl, "phone", r)
             if not all(pl.household_clean(h, {c}) and all(w.cnt2[m] == 0 for m in w.members(h)) for h in hhs):
                 continue
             p = _nominee(pl)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graphaudit.synth.casekit import D, Planner
+from graphaudit.synth.casekit import D, Planner, elsewhere_in_township, living_in
 from graphaudit.synth.officials import ACCOUNTANT, CHAIR
 
 __all__ = [
@@ -88,7 +88,7 @@ def kas(pl: Planner, variant: str) -> bool:
             if h == 0:
                 cands = [c] if pl.ok(c, cadre_ok=True) and w.cnt3[c] == 1 else []
             else:
-                cands = pl.relatives(c, [h], lambda s, o=org: (s["town"] == o).to_numpy())
+                cands = pl.relatives(c, [h], living_in("town", org))
             for r in cands[:4]:
                 keys = give(pl, r, program, c)
                 if keys:
@@ -108,7 +108,7 @@ def kas(pl: Planner, variant: str) -> bool:
     h = {"v3": 3, "combo2": 2}.get(variant, 1)
     program = {"v3": "产业扶贫", "combo2": "临时救助"}.get(variant, "低保")
     for c, org, title in pl.cadres(level="village", titles=[ACCOUNTANT, CHAIR]):
-        for r in pl.relatives(c, [h], lambda s, o=org: (s["vil"] == o).to_numpy())[:4]:
+        for r in pl.relatives(c, [h], living_in("vil", org))[:4]:
             keys = give(pl, r, program, c)
             if keys:
                 pl.take(r)
@@ -145,7 +145,7 @@ def cfb(pl: Planner, variant: str) -> bool:
         if h == 0:
             cands = [c] if pl.ok(c, cadre_ok=True) and w.cnt3[c] == 1 else []
         else:
-            cands = pl.relatives(c, [h], lambda s, o=org: (s["vil"] == o).to_numpy())
+            cands = pl.relatives(c, [h], living_in("vil", org))
         for r in cands[:4]:
             keys = give(pl, r, program, None)
             if keys:
@@ -304,7 +304,7 @@ def nm_kas_4hop(pl: Planner) -> bool:
     for level, col in (("village", "vil"), ("township", "town")):
         titles = [ACCOUNTANT, CHAIR] if level == "village" else None
         for c, org, title in pl.cadres(level=level, titles=titles, approver=level == "township"):
-            for r in pl.relatives(c, [4], lambda s, o=org, k=col: (s[k] == o).to_numpy())[:3]:
+            for r in pl.relatives(c, [4], living_in(col, org))[:3]:
                 keys = give(pl, r, "临时救助", c)
                 if keys:
                     pl.take(r)
@@ -324,7 +324,7 @@ def nm_kas_4hop(pl: Planner) -> bool:
 
 def nm_cfb_3hop(pl: Planner) -> bool:
     for c, org, title in pl.cadres(level="village"):
-        for r in pl.relatives(c, [3], lambda s, o=org: (s["vil"] == o).to_numpy())[:3]:
+        for r in pl.relatives(c, [3], living_in("vil", org))[:3]:
             keys = give(pl, r, "临时救助", None)
             if keys:
                 pl.take(r)
@@ -344,9 +344,7 @@ def nm_cfb_3hop(pl: Planner) -> bool:
 
 def nm_cfb_other_village(pl: Planner) -> bool:
     for c, org, title in pl.cadres(level="village"):
-        for r in pl.relatives(
-            c, [1, 2], lambda s, o=org: ((s["vil"] != o) & (s["town"] == o[:9])).to_numpy()
-        )[:3]:
+        for r in pl.relatives(c, [1, 2], elsewhere_in_township(org))[:3]:
             keys = give(pl, r, "临时救助", None)
             if keys:
                 pl.take(r)
@@ -378,7 +376,7 @@ def nm_cfb_out_of_office(pl: Planner) -> bool:
         day = pl.random_day(lo, np.datetime64("2024-12-15"))
         if w.holds_all(c, org, [day]):
             continue
-        for r in pl.relatives(c, [1, 2], lambda s, o=org: (s["vil"] == o).to_numpy())[:3]:
+        for r in pl.relatives(c, [1, 2], living_in("vil", org))[:3]:
             keys = give(pl, r, "临时救助", None, [day])
             if keys:
                 pl.take(r)

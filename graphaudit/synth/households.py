@@ -11,6 +11,7 @@ ambiguous on purpose.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,13 +99,18 @@ def form_households(
         older = by_l[p] < by_l[head] or (by_l[p] == by_l[head] and p < head)
         return ("姐" if older else "妹") if fem_l[p] else ("兄" if older else "弟")
 
+    def relate(a: int, b: int, relation: str) -> None:
+        rel_a.append(a)
+        rel_b.append(b)
+        rel_r.append(relation)
+
     def link(child: int, parent: int, r: float) -> None:
         if r < 0.5:
-            rel_a.append(child), rel_b.append(parent), rel_r.append("子女")
+            relate(child, parent, "子女")
         else:
-            rel_a.append(parent), rel_b.append(child), rel_r.append("父母")
+            relate(parent, child, "父母")
 
-    def own_household(lu: int, s: int, numbered: bool, siblings: list[int] = (), share: int = -1) -> int:
+    def own_household(lu: int, s: int, numbered: bool, siblings: Sequence[int] = (), share: int = -1) -> int:
         h = new_hh(lu, share=share)
         put(s, h, "户主")
         if spouse_l[s - base_c] >= 0:
@@ -134,7 +140,7 @@ def form_households(
                 for s in ms[1:]:
                     own_household(lu, s, r[1] < 0.5)
                     if r[2] < 0.6:
-                        rel_a.append(s), rel_b.append(eldest), rel_r.append("兄弟姐妹")
+                        relate(s, eldest, "兄弟姐妹")
                 brothers = ms
             elif unmarried:
                 h = new_hh(lu)
@@ -146,7 +152,7 @@ def form_households(
                 brothers = []
             for d in mo:
                 if brothers and r[3] < 0.4:
-                    rel_a.append(d), rel_b.append(brothers[0]), rel_r.append("兄弟姐妹")
+                    relate(d, brothers[0], "兄弟姐妹")
             continue
         head, spouse = (F, M if pm else -1) if pf else (M, -1)
         mode = "own"
@@ -204,7 +210,7 @@ def form_households(
             put(F, h0, "父亲")
             h1 = own_household(lu, ms[1], r[7] < 0.5)
             put(M, h1, "母亲")
-            rel_a.append(F), rel_b.append(M), rel_r.append("配偶")
+            relate(F, M, "配偶")
             if r[9] < 0.8:
                 link(ms[1], F, r[10])
             for s2 in ms[2:]:

@@ -140,7 +140,7 @@ def blank_recipients(
             "name": str(sub["recipient_name"].iat[i]),
             "person_id": str(vals[i]),
         }
-        for i in hit
+        for i in hit.tolist()
     ]
     vals[hit] = ""
     out["recipient_id"] = vals

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graphaudit.synth.places import Village
+from graphaudit.synth.places import Township, Village
 
 __all__ = [
     "make_posts",
@@ -129,7 +129,7 @@ def make_posts(
                     1995,
                     None,
                 )
-    towns: dict[str, object] = {}
+    towns: dict[str, Township] = {}
     for v in villages:
         towns.setdefault(v.township.code, v.township)
     for code, t in towns.items():

@@ -29,6 +29,7 @@ Semantics (the ones the truth is written against):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,8 @@ def _kas(w: World, pay: pd.DataFrame) -> list[Finding]:
     d = np.where(a == r, 0, w.dist(a, r))
     hit = pay.assign(d=d)[d <= 3]
     out = []
-    for (ap, rc, _prog), g in hit.groupby(["approver", "recipient", "program"], sort=True):
+    for key, g in hit.groupby(["approver", "recipient", "program"], sort=True):
+        ap, rc, _prog = cast(tuple[int, int, str], key)
         out.append(
             Finding(
                 "kin_approved_subsidy",
@@ -303,7 +305,8 @@ def _sc(w: World, con: pd.DataFrame) -> list[Finding]:
     grp = _groups(w, con)
     sub = sub.assign(g=[grp[f"{k}{v}"] for k, v in zip(sub["kind"], sub["contractor"])])
     out = []
-    for (org, _g), g in sub.groupby(["org_code", "g"], sort=True):
+    for key, g in sub.groupby(["org_code", "g"], sort=True):
+        org = cast(str, key[0])
         g = g.sort_values(["date", "key"])
         d = g["date"].to_numpy().astype("datetime64[D]")
         amt = g["amount"].to_numpy()
@@ -353,7 +356,7 @@ def _ra(w: World, pay: pd.DataFrame, con: pd.DataFrame) -> list[Finding]:
             if dd <= 2 and c != a
         ]
     e = pd.DataFrame(rows, columns=["a", "b", "r", "key", "d", "kind", "org"])
-    out = []
+    out: list[Finding] = []
     if not len(e):
         return out
     pairs = set(zip(e["a"], e["b"]))

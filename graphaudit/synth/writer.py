@@ -154,8 +154,8 @@ class DatasetWriter:
                 max(1, len(hh) // 800),
                 "households.xlsx" if self.xlsx else "households.csv",
             )
-            for m in missing + invalid:
-                m["row"] += self.hh_rows
+            for entry in missing + invalid:
+                entry["row"] += self.hh_rows
             self.manifest["missing_ids"] += missing
             self.manifest["invalid_ids"] += invalid
             hh = hh.assign(
