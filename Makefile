@@ -38,6 +38,13 @@ test: $(STAMP)
 	@$(MAKE) --no-print-directory browser
 	$(BIN)/python -m pytest -q
 
+# Lint and types: ruff (rules and format) on the code, mypy on the package (config in pyproject.toml).
+LINT_PATHS := graphaudit tests benchmarks
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/detection.py

@@ -1,6 +1,6 @@
 """API latency under concurrent clients: search, neighbourhood and findings at county size, embedded store.
 
-    .venv/bin/python benchmarks/api.py                      # county, seed 1, 20 clients, 300 requests per kind
+    .venv/bin/python benchmarks/api.py                # county, seed 1, 20 clients, 300 requests per kind
     .venv/bin/python benchmarks/api.py --clients 5 --requests 100 --think 0.5
 
 The county is generated once (``graphaudit.synth.generate(out, "county", seed=1)``) and loaded into
@@ -185,19 +185,19 @@ def lock_experiment(db: Path, data: Path) -> str:
     with LadybugStore(db, read_only=True) as s:
         want = {i: sorted(walk(s, [("Person", i)], 1).graph.nodes) for i in ids}
         out = []
-        for locked in (True, False):
-            guard = threading.Lock()
-            got: dict[str, list[str]] = {}
 
-            def work(part: list[str]) -> None:
-                for i in part:
-                    if locked:
-                        with guard:
-                            got[i] = sorted(walk(s, [("Person", i)], 1).graph.nodes)
-                    else:
+        def work(part: list[str], guard: threading.Lock | None, got: dict[str, list[str]]) -> None:
+            for i in part:
+                if guard is not None:
+                    with guard:
                         got[i] = sorted(walk(s, [("Person", i)], 1).graph.nodes)
+                else:
+                    got[i] = sorted(walk(s, [("Person", i)], 1).graph.nodes)
 
-            threads = [threading.Thread(target=work, args=(ids[k::4],)) for k in range(4)]
+        for locked in (True, False):
+            guard = threading.Lock() if locked else None
+            got: dict[str, list[str]] = {}
+            threads = [threading.Thread(target=work, args=(ids[k::4], guard, got)) for k in range(4)]
             t0 = time.perf_counter()
             for t in threads:
                 t.start()

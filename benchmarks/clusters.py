@@ -6,8 +6,8 @@ rings, near-misses flagged, and clusters flagged per 10,000 people.
 
 The dataset and its store are cached under benchmarks/out/clusters-<size>[-seed]/ (git-ignored).  A planted
 ring (truth.json: check collusive_cluster, not accidental) is *found* when a finding holds one of its records
-and *whole* when one finding holds all of them.  Target (issue 5): detection under 20 s on a county, recall 1.0.
-Wall time depends on what else the machine runs: the CPU time and load average are printed beside it.
+and *whole* when one finding holds all of them.  Target (issue 5): detection under 20 s on a county, recall
+1.0. Wall time depends on what else the machine runs: the CPU time and load average are printed beside it.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def main() -> None:
     )
     print(
         f"detection time: {total:.1f} s  ({', '.join(f'{k} {v:.1f} s' for k, v in det.seconds.items())}, "
-        f"findings {total - sum(det.seconds.values()):.1f} s); CPU {cpu:.1f} s (time.process_time, all threads); "
+        f"findings {total - sum(det.seconds.values()):.1f} s); "
+        f"CPU {cpu:.1f} s (time.process_time, all threads); "
         f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
     )
     print(f"planted rings: {len(rings)} ({dict(Counter(c['variant'] for c in rings))})")
@@ -81,7 +82,8 @@ def main() -> None:
         + (f"; missed {dict(missed)}" if missed else "")
     )
     print(
-        f"flagged: {len(findings)} clusters, {10000 * len(findings) / people:.2f} per 10k people ({people:,}); "
+        f"flagged: {len(findings)} clusters, "
+        f"{10000 * len(findings) / people:.2f} per 10k people ({people:,}); "
         f"{matching} match a truth cluster (planted or accidental: {len(rings) + len(other)})"
     )
     print(f"near-misses (clan without cadre) flagged: {len(fired)} of {len(near)}")

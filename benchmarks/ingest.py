@@ -5,8 +5,8 @@
     .venv/bin/python benchmarks/ingest.py --sizes township --seed 3
 
 Each measurement runs in its own process so that peak RSS (ru_maxrss) belongs to that load alone.  Wall time
-is what the target is about; the process's CPU time (``cpu``, the load's own threads included) and the machine's
-load average are printed beside it, because other work on a shared machine inflates wall time.
+is what the target is about; the process's CPU time (``cpu``, the load's own threads included) and the
+machine's load average are printed beside it, because other work on a shared machine inflates wall time.
 Targets (issues 2 and 3): a county loads into the embedded store in < 30 s and into Neo4j in < 3 min.
 """
 

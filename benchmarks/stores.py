@@ -4,8 +4,8 @@ with the Neo4j / embedded ratio, and whether the findings are identical (they mu
     .venv/bin/python benchmarks/stores.py                        # county, seed 1
     .venv/bin/python benchmarks/stores.py --size township --only kin_contract,split_contracts
 
-A throwaway local Neo4j is started for the run (graphaudit.neo4j_local.server; jars from `make neo4j`) and stopped
-after it.  Targets (issue 3): a county loads into Neo4j in < 3 min; the same findings on both stores.
+A throwaway local Neo4j is started for the run (graphaudit.neo4j_local.server; jars from `make neo4j`) and
+stopped after it.  Targets (issue 3): a county loads into Neo4j in < 3 min; the same findings on both stores.
 Results also go to benchmarks/out/stores-<size>.json.
 """
 

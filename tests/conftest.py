@@ -1,4 +1,5 @@
-"""Shared fixtures.  The Neo4j server fixtures (neo4j_server, neo4j_clean) come from tests/neo4j_fixture.py."""
+"""Shared fixtures.  The Neo4j server fixtures (neo4j_server, neo4j_clean) come from
+tests/neo4j_fixture.py."""
 
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ def person_ref(env: Env, role: str, name: str) -> str:
     return next(i["ref"] for i in items if i["caption"] == name)
 
 
-# -- authentication -----------------------------------------------------------------------------------------
+# -- authentication ------------------------------------------------------------------------------------------
 def concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", lambda m: "1" if "id" in m.group(0) and "token" in m.group(0) else "x", path)
 
@@ -175,7 +175,7 @@ def test_roles_and_permissions(env: Env) -> None:
     assert env.get("analyst", f"/api/findings/{fid}/export").status_code == 200
 
 
-# -- search and neighbourhood ----------------------------------------------------------------------------------
+# -- search and neighbourhood --------------------------------------------------------------------------------
 def test_search_by_name_and_id_masked_by_role(env: Env) -> None:
     full = env.ok("auditor", "/api/search", q="赵书记")["items"]
     assert full[0]["caption"] == "赵书记" and full[0]["label"] == "Person" and len(full[0]["id"]) == 18
@@ -249,7 +249,7 @@ def test_neighbourhood_and_search_errors(env: Env) -> None:
         assert r.status_code == 422 and r.json()["detail"].startswith("参数错误"), params
 
 
-# -- checks, findings, reviews ---------------------------------------------------------------------------------
+# -- checks, findings, reviews -------------------------------------------------------------------------------
 def test_run_checks_persists_the_same_findings_as_run_checks(env: Env) -> None:
     direct = run_checks(env.store, WORLD_CHECKS)
     want = sorted(
@@ -360,7 +360,7 @@ def test_review_workflow(env: Env, tmp_path: Path) -> None:
     )
 
 
-# -- exports, stats, admin ---------------------------------------------------------------------------------------
+# -- exports, stats, admin -----------------------------------------------------------------------------------
 def test_exports_are_masked_for_analysts(env: Env, tmp_path: Path) -> None:
     fid = env.ok("analyst", "/api/findings", check="kin_approved_subsidy")["items"][0]["finding_id"]
     r = env.get("analyst", f"/api/findings/{fid}/export", format="json")

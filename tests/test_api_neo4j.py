@@ -47,10 +47,10 @@ def answers(e: Env, role: str) -> dict[str, Any]:
 
 @pytest.mark.neo4j
 def test_same_api_answers_on_neo4j(
-    env: Env,
-    world_dir: Path,
+    env: Env,  # noqa: F811 - the fixture imported above
+    world_dir: Path,  # noqa: F811
     neo4j_clean,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:  # type: ignore[no-untyped-def]
     with Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password) as neo:
         ingest(world_dir, neo)

@@ -56,7 +56,8 @@ def test_neo4j_bad_uri_is_one_line(tmp_path: Path) -> None:
 
 
 def test_demo_runs_end_to_end_and_writes_findings(tmp_path: Path) -> None:
-    """`graphaudit demo` (village size here): synth → ingest → info → check; the report holds planted cases."""
+    """`graphaudit demo` (village size here): synth → ingest → info → check; the report holds planted
+    cases."""
     from openpyxl import load_workbook
 
     out = tmp_path / "demo"

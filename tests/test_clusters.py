@@ -1,8 +1,9 @@
 """collusive_cluster on hand-built data, in the real embedded store and a real Neo4j.
 
-One county (``ring_world()``): a reciprocal ring (two village approvers paying each other's relatives), a family
-contractor ring (a secretary's three relatives' companies taking turns at the village's contracts) and a large
-clean village (families, two cadres approving ordinary relief, the accountant paying the secretary's wife and daughter: one-way, two parties).
+One county (``ring_world()``): a reciprocal ring (two village approvers paying each other's relatives), a
+family contractor ring (a secretary's three relatives' companies taking turns at the village's contracts) and
+a large clean village (families, two cadres approving ordinary relief, the accountant paying the secretary's
+wife and daughter: one-way, two parties).
 """
 
 from __future__ import annotations

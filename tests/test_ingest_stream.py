@@ -99,7 +99,8 @@ def test_build_graph_fills_a_stream_like_a_graph() -> None:
 
 @pytest.mark.parametrize("messy", [False, True])
 def test_frames_left_in_arrow_give_the_same_arrow_tables(tmp_path: Path, messy: bool) -> None:
-    """build_graph(plain=False), as the embedded store gets it, converts to the Arrow tables of plain frames."""
+    """build_graph(plain=False), as the embedded store gets it, converts to the Arrow tables of plain
+    frames."""
     data = TINY
     if messy:
         data = tmp_path / "village"

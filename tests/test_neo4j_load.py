@@ -177,7 +177,7 @@ def test_failed_first_load_leaves_an_empty_store(neo: Neo4jStore, monkeypatch: p
     assert neo.stats()["Person"] > 0
 
 
-# -- a graph still being built, and undoing what a failed load wrote ------------------------------------------
+# -- a graph still being built, and undoing what a failed load wrote -----------------------------------------
 def _next_month(store: Neo4jStore) -> tuple[dict[str, pd.DataFrame], GraphFrames]:
     """The stored tables with one subsidy payment gone (a node and its relationships to delete) and one
     person moved (a changed node and a replaced HAS_ADDRESS)."""

@@ -1,4 +1,5 @@
-"""Real tests of the throwaway Neo4j server (graphaudit.neo4j_local.server, graphaudit.neo4j_local.cli). No mocks."""
+"""Real tests of the throwaway Neo4j server (graphaudit.neo4j_local.server, graphaudit.neo4j_local.cli). No
+mocks."""
 
 from __future__ import annotations
 

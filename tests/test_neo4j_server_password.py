@@ -1,5 +1,5 @@
-"""A password that starts with "-" (``secrets.token_urlsafe`` makes one about every 64th start) still starts the
-throwaway server: neo4j-admin must not read it as an option.  Real server, no mocks."""
+"""A password that starts with "-" (``secrets.token_urlsafe`` makes one about every 64th start) still starts
+the throwaway server: neo4j-admin must not read it as an option.  Real server, no mocks."""
 
 from __future__ import annotations
 

@@ -48,8 +48,8 @@ def test_run_columns_is_run_by_column_on_both_stores(neo: Neo4jStore, embedded: 
     ingest(TINY, neo)
     ingest(TINY, embedded)
     q = (
-        "MATCH (a:Person)-[:APPROVED]->(p:Payment) RETURN a.id AS approver, p.id AS record, p.amount AS amount, "
-        "p.pay_date AS day ORDER BY record"
+        "MATCH (a:Person)-[:APPROVED]->(p:Payment) "
+        "RETURN a.id AS approver, p.id AS record, p.amount AS amount, p.pay_date AS day ORDER BY record"
     )
     for store in (neo, embedded):
         rows = store.run(q)

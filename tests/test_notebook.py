@@ -1,4 +1,5 @@
-"""The auditor's walkthrough notebook runs from top to bottom (nbclient, a real kernel) and shows what it says."""
+"""The auditor's walkthrough notebook runs from top to bottom (nbclient, a real kernel) and shows what it
+says."""
 
 from __future__ import annotations
 

@@ -112,7 +112,10 @@ def test_empty_rows_skipped_and_numbering_true(tmp_path: Path) -> None:
 
 
 def test_crlf_and_quoted_multiline_fields_keep_line_numbers(tmp_path: Path) -> None:
-    text = '户号,住址,姓名\r\nH1,"北京市\r\n东城区",张三\r\n\r\nH2,"a, b",李四\r\nH3,"x\ny\nz",王五\r\nH4,ok,赵六\r\n'
+    text = (
+        '户号,住址,姓名\r\nH1,"北京市\r\n东城区",张三\r\n\r\n'
+        'H2,"a, b",李四\r\nH3,"x\ny\nz",王五\r\nH4,ok,赵六\r\n'
+    )
     t = read_table(_write(tmp_path / "households.csv", text), "households")
     assert t.frame["姓名"].tolist() == ["张三", "李四", "王五", "赵六"]
     assert t.frame["住址"].tolist()[1] == "a, b"

@@ -116,7 +116,7 @@ def test_ids_valid_and_resolvable(township: Path) -> None:
         assert party in known or party in uscc
 
 
-# ---- determinism ---------------------------------------------------------------------------------------------
+# ---- determinism -------------------------------------------------------------------------------------------
 def test_same_seed_same_bytes(village: Path, village_messy: Path, tmp_path: Path) -> None:
     generate(tmp_path / "a", "village", seed=0)
     generate(tmp_path / "b", "village", seed=0, messy=True)
@@ -131,7 +131,7 @@ def test_messy_has_the_same_cases_as_clean(township: Path, township_messy: Path)
     assert clean["cases"] == messy["cases"] and clean["near_misses"] == messy["near_misses"]
 
 
-# ---- files and realism ---------------------------------------------------------------------------------------
+# ---- files and realism -------------------------------------------------------------------------------------
 def test_files_counts_and_readme(township: Path) -> None:
     names = {p.name for p in township.iterdir()}
     assert {f"{s}.csv" for s in SOURCES} <= names
@@ -194,7 +194,7 @@ def test_cadres_posts(township: Path) -> None:
     assert all(r["pay_date"].startswith("2024-") for r in sub)
 
 
-# ---- truth -----------------------------------------------------------------------------------------------
+# ---- truth -------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("size", ["village", "township"])
 def test_truth_complete(size: str, village: Path, township: Path) -> None:
     folder = village if size == "village" else township
@@ -237,7 +237,7 @@ def test_monthly_series_is_one_case(township: Path) -> None:
     assert series and all(len(c["person_ids"]) == 2 for c in series)
 
 
-# ---- an independent re-check from the files ---------------------------------------------------------------
+# ---- an independent re-check from the files ----------------------------------------------------------------
 def kin_graph(folder: Path) -> dict[str, set[str]]:
     """DOMAIN.md's kinship rules, written independently of the generator, over the CSV files."""
     adj: dict[str, set[str]] = defaultdict(set)
@@ -471,7 +471,7 @@ def contract_checks(
     return got
 
 
-# ---- messy ----------------------------------------------------------------------------------------------------
+# ---- messy -------------------------------------------------------------------------------------------------
 def test_messy_encodings_headers_and_values(township_messy: Path) -> None:
     raw = (township_messy / "subsidies_2024-01.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):

@@ -128,7 +128,8 @@ def canvas_painted(page: Any) -> int:
         const c = document.querySelector('#graph canvas');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) n++;
+        for (let i = 0; i < d.length; i += 4)
+          if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) n++;
         return n; }""")
     )
 
@@ -138,7 +139,8 @@ def click_node(page: Any, ref: str) -> None:
     page.evaluate("(r) => gaGraph.network.stopSimulation()", ref)
     xy = page.evaluate(
         """(r) => { const p = gaGraph.network.getPositions([r])[r];
-        const d = gaGraph.network.canvasToDOM(p); const b = document.querySelector('#graph canvas').getBoundingClientRect();
+        const d = gaGraph.network.canvasToDOM(p);
+        const b = document.querySelector('#graph canvas').getBoundingClientRect();
         return [b.left + d.x, b.top + d.y]; }""",
         ref,
     )
@@ -176,7 +178,8 @@ def test_findings_page_lists_most_severe_first_and_filters(browser: Any, site: S
     page.select_option("select[name=check]", "deceased_recipient")
     page.click("#filters button[type=submit]")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('tr.row .check-name')].every(e => e.textContent.includes('死亡'))"
+        "() => [...document.querySelectorAll('tr.row .check-name')]"
+        ".every(e => e.textContent.includes('死亡'))"
     )
     assert 0 < page.locator("tr.row").count() < len(sev)
     assert "check=deceased_recipient" in page.url

@@ -24,7 +24,8 @@ router = APIRouter(prefix="/api/checks", tags=["checks 检查"])
 
 @router.get("", response_model=list[CheckInfo], summary="检查列表 The checks and their parameters")
 def list_checks(caller: Caller = Depends(require(Permission.read_findings))) -> list[CheckInfo]:
-    """每项检查的名称、中文标题、说明和参数（含默认值）。Each check's name, title, description and parameters."""
+    """每项检查的名称、中文标题、说明和参数（含默认值）。Each check's name, title, description and
+    parameters."""
     return [
         CheckInfo(
             name=c.name,
@@ -62,7 +63,7 @@ def run(caller: Caller, body: RunRequest) -> RunResult:
     _lock(caller)
     try:
         t0 = time.perf_counter()
-        results = run_checks(caller.svc.store, names, body.params)  # type: ignore[arg-type]
+        results = run_checks(caller.svc.store, names, body.params)
         seconds = time.perf_counter() - t0
         run_id = caller.svc.findings.save_run(results, body.params, caller.who, seconds)
     finally:
@@ -77,7 +78,7 @@ def _background(svc: Services, who: Principal, names: list[str], params: dict[st
         results = run_checks(
             svc.store,
             names,
-            params,  # type: ignore[arg-type]
+            params,
             on_check=lambda name: svc.jobs.progress(job_id, name, names.index(name)),
         )
         seconds = time.perf_counter() - t0

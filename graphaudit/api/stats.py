@@ -1,4 +1,5 @@
-"""Counts of the graph and of the findings (``GET /api/stats``), and the model for the pages (``GET /api/model``)."""
+"""Counts of the graph and of the findings (``GET /api/stats``), and the model for the pages
+(``GET /api/model``)."""
 
 from __future__ import annotations
 

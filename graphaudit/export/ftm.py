@@ -1,4 +1,5 @@
-"""FollowTheMoney entities as JSON lines, for Aleph / OpenAleph (``ftm`` tools, ``alephclient write-entities``).
+"""FollowTheMoney entities as JSON lines, for Aleph / OpenAleph (``ftm`` tools,
+``alephclient write-entities``).
 
 Nodes: Person → Person, Company → Company, Org → PublicBody, Contract → Contract, Payment → Payment,
 BankAccount → BankAccount; Household, Phone, Address and Program become properties (household notes,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -17,7 +18,7 @@ __all__ = ["write", "SUFFIX", "data"]
 SUFFIX = ".json"
 
 
-def data(view: View) -> dict:  # type: ignore[type-arg]
+def data(view: View) -> dict[str, Any]:
     """The node-link dict of ``view``."""
     g = view.graph.copy()
     g.graph.update(generator="graphaudit", ids_masked=not view.show_ids, findings=view.findings)

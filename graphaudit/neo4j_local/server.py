@@ -11,7 +11,8 @@ password.
     with LocalNeo4j(tmp_dir) as server:
         driver = neo4j.GraphDatabase.driver(server.uri, auth=(server.user, server.password))
 
-Command line: ``python -m graphaudit.neo4j_local fetch|start|stop|status`` (see ``graphaudit.neo4j_local.cli``).
+Command line: ``python -m graphaudit.neo4j_local fetch|start|stop|status`` (see
+``graphaudit.neo4j_local.cli``).
 """
 
 from __future__ import annotations
@@ -80,13 +81,15 @@ class PortInUseError(Neo4jServerError):
 
 
 def cache_dir() -> Path:
-    """Root of the Neo4j cache: ``$GRAPHAUDIT_NEO4J_HOME_CACHE`` or ``<repo>/.cache/neo4j`` (``~/.cache/graphaudit/.cache/neo4j`` when installed)."""
+    """Root of the Neo4j cache: ``$GRAPHAUDIT_NEO4J_HOME_CACHE`` or ``<repo>/.cache/neo4j``
+    (``~/.cache/graphaudit/.cache/neo4j`` when installed)."""
     env = os.environ.get("GRAPHAUDIT_NEO4J_HOME_CACHE")
     return Path(env).expanduser().resolve() if env else REPO_ROOT / ".cache" / "neo4j"
 
 
 def lib_dir(version: str | None = None) -> Path:
-    """Directory holding the jars of a Neo4j release (``<cache>/lib/<version>``; default: :func:`runtime`'s)."""
+    """Directory holding the jars of a Neo4j release (``<cache>/lib/<version>``; default:
+    :func:`runtime`'s)."""
     return cache_dir() / "lib" / (version or runtime()[1])
 
 
@@ -139,7 +142,8 @@ def runtime() -> tuple[str, str]:
 
 
 def server_class(version: str) -> str:
-    """The server's main class: ``CommunityEntryPoint`` in 5.x, ``Neo4jCommunity`` in the calendar releases."""
+    """The server's main class: ``CommunityEntryPoint`` in 5.x, ``Neo4jCommunity`` in the calendar
+    releases."""
     return (
         "org.neo4j.server.CommunityEntryPoint"
         if version.startswith("5.")
@@ -405,7 +409,8 @@ class LocalNeo4j:
             return self
         if self.requested_port and not port_is_free(self.requested_port):
             raise PortInUseError(f"port {self.requested_port} on 127.0.0.1 is already in use")
-        lib, (java, self.version) = ensure_jars(quiet=False), runtime()
+        lib, (java, version) = ensure_jars(quiet=False), runtime()
+        self.version = version
         prepare_home(self.home)
         if not (self.home / "data" / "databases").exists():
             # "--": a generated password may start with "-", which the admin tool would take for an option
@@ -417,7 +422,7 @@ class LocalNeo4j:
         elif not self.state_path.exists():
             raise Neo4jServerError(f"{self.home} has a database with an unknown password; use a fresh home")
         for attempt in range(3):  # an auto-picked port can be taken between probe and bind
-            self._launch(lib, java)
+            self._launch(lib, java, version)
             try:
                 self._wait_ready()
                 break
@@ -428,7 +433,7 @@ class LocalNeo4j:
         self.write_state()
         return self
 
-    def _launch(self, lib: Path, java: str) -> None:
+    def _launch(self, lib: Path, java: str, version: str) -> None:
         self.port = self.requested_port or free_port()
         conf = render_conf(self.port, self.heap, self.initial_heap, self.pagecache)
         (self.home / "conf" / "neo4j.conf").write_text(conf)
@@ -439,7 +444,7 @@ class LocalNeo4j:
             *jvm_flags(java),
             "-cp",
             f"{lib}/*",
-            server_class(self.version),
+            server_class(version),
             f"--home-dir={self.home}",
             f"--config-dir={self.home / 'conf'}",
         ]

@@ -1,9 +1,9 @@
 """Synthetic county data with planted micro-corruption cases and their truth.
 
 ``generate(out_dir, size, seed, messy)`` writes a dataset folder in the shape of DATA_CONTRACT.md (households,
-relations, cadres, companies, shareholders, contracts, subsidies by month), a ``truth.json`` listing every case
-the checks of DOMAIN.md must find and the near-misses they must not, and a ``README.txt``. Same size, seed and
-messiness give byte-identical files.
+relations, cadres, companies, shareholders, contracts, subsidies by month), a ``truth.json`` listing every
+case the checks of DOMAIN.md must find and the near-misses they must not, and a ``README.txt``. Same size,
+seed and messiness give byte-identical files.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def load_truth(path: str | Path) -> dict[str, Any]:
 
 
 def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: bool = False) -> SynthResult:
-    """Write a synthetic dataset of ``size`` (see SIZES) into ``out_dir``; deterministic in (size, seed, messy)."""
+    """Write a synthetic dataset of ``size`` (see SIZES) into ``out_dir``; deterministic in (size, seed,
+    messy)."""
     from graphaudit.synth.background import make_companies, make_contracts, make_payments
     from graphaudit.synth.cases import plant_all
     from graphaudit.synth.officials import make_posts

@@ -1,4 +1,5 @@
-"""``python -m graphaudit.synth OUT_DIR [--size township] [--seed 0] [--messy]``: write a synthetic dataset."""
+"""``python -m graphaudit.synth OUT_DIR [--size township] [--seed 0] [--messy]``: write a synthetic
+dataset."""
 
 from __future__ import annotations
 

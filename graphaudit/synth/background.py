@@ -6,7 +6,8 @@ Background records are built so that no check fires on them, under any reading o
 - contractors, legal representatives and shareholders are more than 3 hops from every cadre;
 - companies' phones, addresses and accounts are their own;
 - one organisation never has three sub-threshold contracts within 90 days;
-- a recipient is paid at most once per program and month, never after death, and accounts stay in one household.
+- a recipient is paid at most once per program and month, never after death, and accounts stay in one
+  household.
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ def new_company(
     if address is None:
         used = {c["address"] for c in w.companies}
         while True:
-            address = f"{w.county.name}{town.name}{ROADS[int(rng.integers(len(ROADS)))]}{int(rng.integers(1, 300))}号"
+            road = ROADS[int(rng.integers(len(ROADS)))]
+            address = f"{w.county.name}{town.name}{road}{int(rng.integers(1, 300))}号"
             if address not in used:
                 break
     if account is None:

@@ -1,7 +1,7 @@
 """Shared tools for planting cases: finding cadres and relatives at exact hop counts, adding clean records.
 
-The rule that keeps cases independent and the truth exact: a relative used in a case has exactly one cadre within
-3 hops — the intended one (``cnt3 == 1``) — and each cadre and each person is used by one case only.
+The rule that keeps cases independent and the truth exact: a relative used in a case has exactly one cadre
+within 3 hops — the intended one (``cnt3 == 1``) — and each cadre and each person is used by one case only.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from graphaudit.synth.background import (
 from graphaudit.synth.officials import ACCOUNTANT, CHAIR, in_office
 from graphaudit.synth.world import Plant, World
 
-__all__ = ["Planner", "D", "YEAR_START", "YEAR_END"]
+__all__ = ["Planner", "D", "YEAR_START", "YEAR_END", "living_in", "elsewhere_in_township"]
 
 D = np.timedelta64(1, "D")
 YEAR_START = np.datetime64("2024-01-01")
@@ -30,13 +30,28 @@ CON_START = np.datetime64("2023-01-03")
 CON_END = np.datetime64("2024-12-20")
 
 
+def _month(d: np.datetime64) -> int:
+    """The month of a day, as months since 1970-01."""
+    # numpy accepts datetime64(a datetime64, unit); its stubs have no such overload
+    return int(np.datetime64(d, "M").astype(int))  # type: ignore[call-overload]
+
+
+def living_in(col: str, code: str) -> Callable[[pd.DataFrame], np.ndarray]:
+    """A ``where`` for :meth:`Planner.relatives`: persons whose ``col`` (``vil`` or ``town``) is ``code``."""
+    return lambda s: (s[col] == code).to_numpy()
+
+
+def elsewhere_in_township(village: str) -> Callable[[pd.DataFrame], np.ndarray]:
+    """A ``where`` for :meth:`Planner.relatives`: persons in the village's township but not in the village."""
+    return lambda s: ((s["vil"] != village) & (s["town"] == village[:9])).to_numpy()
+
+
 class Planner:
     """Candidate queries and record helpers over one :class:`World`."""
 
     def __init__(self, w: World) -> None:
         self.w = w
         self.rng = w.rng
-        assert w.near is not None
         nf = w.near.frame()
         nf["vil"] = w.vcode[nf["node"].to_numpy()]
         nf["town"] = w.tcode[nf["node"].to_numpy()]
@@ -106,8 +121,8 @@ class Planner:
         where: Callable[[pd.DataFrame], np.ndarray] | None = None,
         loose: bool = False,
     ) -> list[int]:
-        """Persons at one of ``dists`` hops from ``cadre`` with no other cadre within 3 hops (none at all for 4);
-        ``loose``: no other cadre within 2 hops (others at 3 hops allowed)."""
+        """Persons at one of ``dists`` hops from ``cadre`` with no other cadre within 3 hops (none at all for
+        4); ``loose``: no other cadre within 2 hops (others at 3 hops allowed)."""
         nf = self.nf
         a, b = np.searchsorted(nf["cadre"].to_numpy(), [cadre, cadre + 1])
         sub = nf.iloc[a:b]
@@ -149,7 +164,7 @@ class Planner:
         )
 
     def free(self, p: int, program: str, dates: Sequence[np.datetime64]) -> bool:
-        return all((p, program, int(np.datetime64(d, "M").astype(int))) not in self.slots for d in dates)
+        return all((p, program, _month(d)) not in self.slots for d in dates)
 
     # ---- favours between approvers: only planted reciprocal cases may return one ---------------------------
     def _kin_cadres(self, persons: Sequence[int]) -> set[int]:
@@ -160,7 +175,8 @@ class Planner:
         return out
 
     def favour_ok(self, approver: int, persons: Sequence[int], reciprocal: bool = False) -> bool:
-        """Record that ``approver`` pays relatives of cadres; False if that would return a favour by accident."""
+        """Record that ``approver`` pays relatives of cadres; False if that would return a favour by
+        accident."""
         owed = self._kin_cadres(persons) - {approver}
         if not reciprocal and any((b, approver) in self.favours for b in owed):
             return False
@@ -192,7 +208,7 @@ class Planner:
             return []
         dates = list(dates)
         for d in dates:
-            self.slots.add((p, program, int(np.datetime64(d, "M").astype(int))))
+            self.slots.add((p, program, _month(d)))
         self.paid[p] = True
         acc = account if account is not None else self.w.account(int(self.w.hh[p]))
         return self.w.add_payments(

@@ -107,7 +107,8 @@ def _count(w: World) -> Counter[tuple[str, str, bool]]:
 
 
 def plant_all(w: World, cases: int, rings: int, near: int) -> None:
-    """Plant about ``cases`` cases per check (``rings`` collusive clusters) and ``near`` near-misses per kind."""
+    """Plant about ``cases`` cases per check (``rings`` collusive clusters) and ``near`` near-misses per
+    kind."""
     pl = Planner(w)
     pl.reserved = {x for kind in ("village", "mixed", "cw") for p in cr.pairs(pl, kind) for x in (p[0], p[4])}
     rotation = {c: list(VARIANTS[c]) for c in ORDER}

@@ -1,11 +1,12 @@
-"""Planted contract cases and near-misses: kin contractors, hidden links, split contracts, family contractor rings."""
+"""Planted contract cases and near-misses: kin contractors, hidden links, split contracts, family contractor
+rings."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from graphaudit.synth.background import THRESHOLD, contract_title, new_company
-from graphaudit.synth.casekit import D, Planner
+from graphaudit.synth.casekit import D, Planner, elsewhere_in_township
 from graphaudit.synth.cases_money import give
 
 __all__ = [
@@ -55,9 +56,9 @@ def _company_for(pl: Planner, variant: str, r: int, town: str) -> list[int] | No
 
 
 def kin_contract(pl: Planner, variant: str, hops: int) -> bool:
-    """kin_contract: a contract of the cadre's org to the relative (person), or to a company the relative leads
-    (legal_rep), co-owns (shareholder) or owns through a holding company (parent); 'self' is the cadre's own
-    company; 'township' a township cadre's relative's company and a township contract."""
+    """kin_contract: a contract of the cadre's org to the relative (person), or to a company the relative
+    leads (legal_rep), co-owns (shareholder) or owns through a holding company (parent); 'self' is the cadre's
+    own company; 'township' a township cadre's relative's company and a township contract."""
     w = pl.w
     level = "township" if variant == "township" else "village"
     for c, org, title in pl.cadres(level=level, whole_year=False):
@@ -109,7 +110,7 @@ def kin_contract(pl: Planner, variant: str, hops: int) -> bool:
     return False
 
 
-def _sharing(pl: Planner, kind: str, r: int) -> tuple[str, list[int]] | None:
+def _sharing(pl: Planner, kind: str, r: int) -> tuple[str, list[int]]:
     """The phone or address of r's household and every household that has it."""
     w = pl.w
     hh = int(w.hh[r])
@@ -131,9 +132,7 @@ def hidden_link(pl: Planner, variant: str) -> bool:
         if dists == [0]:
             cands = [c] if w.cnt3[c] == 1 and not w.used[c] else []
         elif kind == "account":
-            cands = pl.relatives(
-                c, [1, 2], lambda s, o=org: ((s["vil"] != o) & (s["town"] == o[:9])).to_numpy()
-            )
+            cands = pl.relatives(c, [1, 2], elsewhere_in_township(org))
         else:
             cands = pl.relatives(c, dists)
         for r in cands[:4]:
@@ -150,10 +149,13 @@ def hidden_link(pl: Planner, variant: str) -> bool:
                 keys_pay = ks
                 comp = new_company(w, p, org[:9], account=w.account(int(w.hh[r])))
             else:
-                value, hhs = _sharing(pl, kind, r)  # type: ignore[misc]
+                value, hhs = _sharing(pl, kind, r)
                 if not all(pl.household_clean(h, {c}) for h in hhs):
                     continue
-                comp = new_company(w, p, org[:9], **{kind: value})
+                if kind == "phone":
+                    comp = new_company(w, p, org[:9], phone=value)
+                else:
+                    comp = new_company(w, p, org[:9], address=value)
             lo, hi = terms[int(pl.rng.integers(len(terms)))]
             key = pl.contract(org, "c", comp, pl.random_day(lo, hi))
             if key is None:
@@ -257,7 +259,8 @@ def split(pl: Planner, variant: str) -> bool:
 
 
 def family_ring(pl: Planner) -> bool:
-    """collusive_cluster: three companies led by a cadre's relatives take turns winning the village's contracts."""
+    """collusive_cluster: three companies led by a cadre's relatives take turns winning the village's
+    contracts."""
     w = pl.w
     for c, org, title in pl.cadres(level="village", whole_year=False):
         terms = [t for t in pl.term_days(c, org) if (t[1] - t[0]) / D > 500]
@@ -341,7 +344,8 @@ def _kc_near(pl: Planner, variant: str, dists: list[int], where_other_org: bool 
             h = int(w.dist(c, r))
             note = {
                 "4hop": f"企业法定代表人{pl.name(r)}是{title}{pl.name(c)}的4跳远亲（超出3跳，不应报）",
-                "other_org": f"企业法定代表人{pl.name(r)}是另一村{title}{pl.name(c)}的亲属，与发包村干部无亲属关系（不应报）",
+                "other_org": f"企业法定代表人{pl.name(r)}是另一村{title}{pl.name(c)}的亲属，"
+                "与发包村干部无亲属关系（不应报）",
             }[variant]
             pl.plant(KC, variant, note, [c, r], con_keys=[key], companies=[comp], hops=h, near_miss=True)
             return True
@@ -397,7 +401,7 @@ def nm_hl_3hop(pl: Planner) -> bool:
         if not terms or c in w.used_cadre:
             continue
         for r in pl.relatives(c, [3])[:5]:
-            value, hhs = _sharing(pl, "phone", r)  # type: ignore[misc]
+            value, hhs = _sharing(pl, "phone", r)
             if not all(pl.household_clean(h, {c}) and all(w.cnt2[m] == 0 for m in w.members(h)) for h in hhs):
                 continue
             p = _nominee(pl)

@@ -1,5 +1,5 @@
-"""Planted payment cases and their near-misses: kin approvals, cadre families, shared accounts, dead and doubly
-paid recipients.
+"""Planted payment cases and their near-misses: kin approvals, cadre families, shared accounts, dead and
+doubly paid recipients.
 
 Each function tries candidates until one fits and returns True when it planted something.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graphaudit.synth.casekit import D, Planner
+from graphaudit.synth.casekit import D, Planner, elsewhere_in_township, living_in
 from graphaudit.synth.officials import ACCOUNTANT, CHAIR
 
 __all__ = [
@@ -78,8 +78,8 @@ def give(
 
 
 def kas(pl: Planner, variant: str) -> bool:
-    """kin_approved_subsidy: a township approver pays a relative at 0–3 hops; a village approver at 3 hops; or a
-    village approver pays a 1-hop relative in his own village (also cadre_family_beneficiary)."""
+    """kin_approved_subsidy: a township approver pays a relative at 0–3 hops; a village approver at 3 hops; or
+    a village approver pays a 1-hop relative in his own village (also cadre_family_beneficiary)."""
     w = pl.w
     if variant.startswith("cw"):
         h = int(variant[2])
@@ -88,7 +88,7 @@ def kas(pl: Planner, variant: str) -> bool:
             if h == 0:
                 cands = [c] if pl.ok(c, cadre_ok=True) and w.cnt3[c] == 1 else []
             else:
-                cands = pl.relatives(c, [h], lambda s, o=org: (s["town"] == o).to_numpy())
+                cands = pl.relatives(c, [h], living_in("town", org))
             for r in cands[:4]:
                 keys = give(pl, r, program, c)
                 if keys:
@@ -108,12 +108,15 @@ def kas(pl: Planner, variant: str) -> bool:
     h = {"v3": 3, "combo2": 2}.get(variant, 1)
     program = {"v3": "产业扶贫", "combo2": "临时救助"}.get(variant, "低保")
     for c, org, title in pl.cadres(level="village", titles=[ACCOUNTANT, CHAIR]):
-        for r in pl.relatives(c, [h], lambda s, o=org: (s["vil"] == o).to_numpy())[:4]:
+        for r in pl.relatives(c, [h], living_in("vil", org))[:4]:
             keys = give(pl, r, program, c)
             if keys:
                 pl.take(r)
                 w.used_cadre.add(c)
-                note = f"{title}{pl.name(c)}审批其{h}跳亲属（{pl.path_text(c, r)}）{pl.name(r)}的{program}，共{len(keys)}笔"
+                note = (
+                    f"{title}{pl.name(c)}审批其{h}跳亲属（{pl.path_text(c, r)}）"
+                    f"{pl.name(r)}的{program}，共{len(keys)}笔"
+                )
                 pl.plant(KAS, variant, note, [c, r], pay_keys=keys, hops=h)
                 if h <= 2:
                     pl.plant(
@@ -124,8 +127,9 @@ def kas(pl: Planner, variant: str) -> bool:
 
 
 def cfb(pl: Planner, variant: str) -> bool:
-    """cadre_family_beneficiary: a village cadre in office, or a relative within 2 hops, paid in his village by a
-    township approver who is not kin. ``partial``: the cadre's post began or ended in 2024 (only in-office months)."""
+    """cadre_family_beneficiary: a village cadre in office, or a relative within 2 hops, paid in his village
+    by a township approver who is not kin. ``partial``: the cadre's post began or ended in 2024 (only
+    in-office months)."""
     w = pl.w
     h = {"self": 0, "h1": 1, "h2": 2, "partial": 1}[variant]
     program = {"self": "危房改造", "h1": "低保", "h2": "临时救助", "partial": "低保"}[variant]
@@ -141,7 +145,7 @@ def cfb(pl: Planner, variant: str) -> bool:
         if h == 0:
             cands = [c] if pl.ok(c, cadre_ok=True) and w.cnt3[c] == 1 else []
         else:
-            cands = pl.relatives(c, [h], lambda s, o=org: (s["vil"] == o).to_numpy())
+            cands = pl.relatives(c, [h], living_in("vil", org))
         for r in cands[:4]:
             keys = give(pl, r, program, None)
             if keys:
@@ -222,7 +226,8 @@ def _dead(pl: Planner, lo: str, hi: str) -> list[int]:
 
 
 def deceased(pl: Planner, variant: str) -> bool:
-    """deceased_recipient: 低保 still paid after death (one case, the post-death payments), or a one-off after death."""
+    """deceased_recipient: 低保 still paid after death (one case, the post-death payments), or a one-off after
+    death."""
     w = pl.w
     rel = w.relation
     for p in _dead(pl, "2023-01-01", "2024-09-30")[:30]:
@@ -294,11 +299,12 @@ def duplicate(pl: Planner, variant: str) -> bool:
 
 # ---- near-misses -------------------------------------------------------------------------------------------
 def nm_kas_4hop(pl: Planner) -> bool:
-    """An approver pays someone exactly 4 hops away (beyond N = 3): a village approver in his village first."""
+    """An approver pays someone exactly 4 hops away (beyond N = 3): a village approver in his village
+    first."""
     for level, col in (("village", "vil"), ("township", "town")):
         titles = [ACCOUNTANT, CHAIR] if level == "village" else None
         for c, org, title in pl.cadres(level=level, titles=titles, approver=level == "township"):
-            for r in pl.relatives(c, [4], lambda s, o=org, k=col: (s[k] == o).to_numpy())[:3]:
+            for r in pl.relatives(c, [4], living_in(col, org))[:3]:
                 keys = give(pl, r, "临时救助", c)
                 if keys:
                     pl.take(r)
@@ -318,7 +324,7 @@ def nm_kas_4hop(pl: Planner) -> bool:
 
 def nm_cfb_3hop(pl: Planner) -> bool:
     for c, org, title in pl.cadres(level="village"):
-        for r in pl.relatives(c, [3], lambda s, o=org: (s["vil"] == o).to_numpy())[:3]:
+        for r in pl.relatives(c, [3], living_in("vil", org))[:3]:
             keys = give(pl, r, "临时救助", None)
             if keys:
                 pl.take(r)
@@ -338,9 +344,7 @@ def nm_cfb_3hop(pl: Planner) -> bool:
 
 def nm_cfb_other_village(pl: Planner) -> bool:
     for c, org, title in pl.cadres(level="village"):
-        for r in pl.relatives(
-            c, [1, 2], lambda s, o=org: ((s["vil"] != o) & (s["town"] == o[:9])).to_numpy()
-        )[:3]:
+        for r in pl.relatives(c, [1, 2], elsewhere_in_township(org))[:3]:
             keys = give(pl, r, "临时救助", None)
             if keys:
                 pl.take(r)
@@ -372,7 +376,7 @@ def nm_cfb_out_of_office(pl: Planner) -> bool:
         day = pl.random_day(lo, np.datetime64("2024-12-15"))
         if w.holds_all(c, org, [day]):
             continue
-        for r in pl.relatives(c, [1, 2], lambda s, o=org: (s["vil"] == o).to_numpy())[:3]:
+        for r in pl.relatives(c, [1, 2], living_in("vil", org))[:3]:
             keys = give(pl, r, "临时救助", None, [day])
             if keys:
                 pl.take(r)

@@ -1,9 +1,9 @@
-"""Planted reciprocal approvals (A pays B's relatives, B pays A's) and the approval rings built from them, with
-their near-misses (one-way approvals; the return favour beyond 2 hops).
+"""Planted reciprocal approvals (A pays B's relatives, B pays A's) and the approval rings built from them,
+with their near-misses (one-way approvals; the return favour beyond 2 hops).
 
-Pairs come in three kinds: two township approvers; approvers of two villages whose relatives live in each other's
-village; a village approver and a township approver. Relatives have no other cadre within 2 hops and are more than
-3 hops from whoever pays them, so no other check fires on these payments.
+Pairs come in three kinds: two township approvers; approvers of two villages whose relatives live in each
+other's village; a village approver and a township approver. Relatives have no other cadre within 2 hops and
+are more than 3 hops from whoever pays them, so no other check fires on these payments.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ Pair = tuple[
 def pairs(pl: Planner, kind: str, both: bool = True) -> list[Pair]:
     """Approver pairs (A, B) where B has relatives A can pay (and, with ``both``, the other way round).
 
-    ``cw``: two township approvers, relatives anywhere in the township. ``village``: approvers of villages X and Y
-    of one township; B's relatives living in X (A's village), A's relatives in Y. ``mixed``: a village approver
-    A of X and a township approver B; B's relatives in X, A's relatives elsewhere in the township."""
+    ``cw``: two township approvers, relatives anywhere in the township. ``village``: approvers of villages X
+    and Y of one township; B's relatives living in X (A's village), A's relatives in Y. ``mixed``: a village
+    approver A of X and a township approver B; B's relatives in X, A's relatives elsewhere in the township."""
     w = pl.w
     if kind == "cw":
         out = []
@@ -104,8 +104,8 @@ def _rel_in(
     dists: tuple[int, ...] = (1, 2),
     payer: int = -1,
 ) -> int | None:
-    """A relative of ``b`` living where ``col == where`` (``townnot``: in township T but not village X, written
-    ``T!X``): no other cadre within 2 hops, ``payer`` beyond 3."""
+    """A relative of ``b`` living where ``col == where`` (``townnot``: in township T but not village X,
+    written ``T!X``): no other cadre within 2 hops, ``payer`` beyond 3."""
     if col == "townnot":
         t, x = where.split("!")
         pred = lambda s: ((s["town"] == t) & (s["vil"] != x)).to_numpy()  # noqa: E731
@@ -118,8 +118,8 @@ def _rel_in(
 
 
 def reciprocal(pl: Planner, variant: str, per_side: int = 1, ring: str = "") -> bool:
-    """reciprocal_approval: A approves for B's relatives and B for A's (two township approvers, or approvers of
-    two villages paying each other's relatives in their own villages). ``per_side`` > 1 makes a ring."""
+    """reciprocal_approval: A approves for B's relatives and B for A's (two township approvers, or approvers
+    of two villages paying each other's relatives in their own villages). ``per_side`` > 1 makes a ring."""
     w = pl.w
     for a, ta, col_a, where_a, b, tb, col_b, where_b in pairs(pl, variant)[:30]:
         if a in w.used_cadre or b in w.used_cadre:
@@ -135,7 +135,8 @@ def reciprocal(pl: Planner, variant: str, per_side: int = 1, ring: str = "") -> 
 def _swap(
     pl: Planner, a: int, b: int, col_a: str, where_a: str, col_b: str, where_b: str, per_side: int
 ) -> tuple[list[int], list[int]] | None:
-    """A's relatives (in where_a) paid on B's approval and B's relatives (in where_b) on A's; all or nothing."""
+    """A's relatives (in where_a) paid on B's approval and B's relatives (in where_b) on A's; all or
+    nothing."""
     used: set[int] = set()
     ra, rb = [], []
     for _ in range(per_side):
@@ -178,8 +179,8 @@ def _plant_ra(
 
 
 def money_ring(pl: Planner, variant: str) -> bool:
-    """collusive_cluster: two approvers paying two relatives of each other (ring2), or three township approvers
-    all paying each other's relatives (ring3). The pairs are reciprocal_approval cases too."""
+    """collusive_cluster: two approvers paying two relatives of each other (ring2), or three township
+    approvers all paying each other's relatives (ring3). The pairs are reciprocal_approval cases too."""
     before = len(pl.w.plants)
     if variant in ("ring2_cw", "ring2_village"):
         ok = reciprocal(pl, variant.split("_")[1], per_side=2, ring="互惠审批团伙")

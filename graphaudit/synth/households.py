@@ -1,29 +1,32 @@
 """Household formation: how one lineage's members are registered in households, and kin across households.
 
-For each lineage (a senior couple, their children and grandchildren) the seniors either head a household (alone,
-with unmarried children, with one married son and his wife 儿媳 and children 孙子/孙女, or with a daughter and her
-in-married husband 女婿), or live in a married son's household as 父亲/母亲 with his unmarried siblings (兄弟姐妹),
-or live apart in two sons' households. Other married sons head their own households and are linked to their
-parents in relations.csv, as are daughters who married into other lineages. A few households with a married son,
-his 儿媳 and an unmarried brother (or two married sons) are left ambiguous on purpose.
+For each lineage (a senior couple, their children and grandchildren) the seniors either head a household
+(alone, with unmarried children, with one married son and his wife 儿媳 and children 孙子/孙女, or with a
+daughter and her in-married husband 女婿), or live in a married son's household as 父亲/母亲 with his
+unmarried siblings (兄弟姐妹), or live apart in two sons' households. Other married sons head their own
+households and are linked to their parents in relations.csv, as are daughters who married into other lineages.
+A few households with a married son, his 儿媳 and an unmarried brother (or two married sons) are left
+ambiguous on purpose.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = ["Formed", "form_households", "MS", "US", "UD", "UX", "MO", "GONE"]
 
-# child categories: married son, unmarried son, unmarried daughter at home, daughter with an in-married husband,
-# daughter married into another lineage of the township, daughter married away (not registered here)
+# child categories: married son, unmarried son, unmarried daughter at home, daughter with an in-married
+# husband, daughter married into another lineage of the township, daughter married away (not registered here)
 MS, US, UD, UX, MO, GONE = 0, 1, 2, 3, 4, 5
 
 
 @dataclass
 class Formed:
-    """Who lives in which household under which relation, and the relations.csv rows (person registry indices)."""
+    """Who lives in which household under which relation, and the relations.csv rows (person registry
+    indices)."""
 
     hh_of: np.ndarray
     rel_of: np.ndarray
@@ -96,13 +99,18 @@ def form_households(
         older = by_l[p] < by_l[head] or (by_l[p] == by_l[head] and p < head)
         return ("姐" if older else "妹") if fem_l[p] else ("兄" if older else "弟")
 
+    def relate(a: int, b: int, relation: str) -> None:
+        rel_a.append(a)
+        rel_b.append(b)
+        rel_r.append(relation)
+
     def link(child: int, parent: int, r: float) -> None:
         if r < 0.5:
-            rel_a.append(child), rel_b.append(parent), rel_r.append("子女")
+            relate(child, parent, "子女")
         else:
-            rel_a.append(parent), rel_b.append(child), rel_r.append("父母")
+            relate(parent, child, "父母")
 
-    def own_household(lu: int, s: int, numbered: bool, siblings: list[int] = (), share: int = -1) -> int:
+    def own_household(lu: int, s: int, numbered: bool, siblings: Sequence[int] = (), share: int = -1) -> int:
         h = new_hh(lu, share=share)
         put(s, h, "户主")
         if spouse_l[s - base_c] >= 0:
@@ -132,7 +140,7 @@ def form_households(
                 for s in ms[1:]:
                     own_household(lu, s, r[1] < 0.5)
                     if r[2] < 0.6:
-                        rel_a.append(s), rel_b.append(eldest), rel_r.append("兄弟姐妹")
+                        relate(s, eldest, "兄弟姐妹")
                 brothers = ms
             elif unmarried:
                 h = new_hh(lu)
@@ -144,7 +152,7 @@ def form_households(
                 brothers = []
             for d in mo:
                 if brothers and r[3] < 0.4:
-                    rel_a.append(d), rel_b.append(brothers[0]), rel_r.append("兄弟姐妹")
+                    relate(d, brothers[0], "兄弟姐妹")
             continue
         head, spouse = (F, M if pm else -1) if pf else (M, -1)
         mode = "own"
@@ -202,7 +210,7 @@ def form_households(
             put(F, h0, "父亲")
             h1 = own_household(lu, ms[1], r[7] < 0.5)
             put(M, h1, "母亲")
-            rel_a.append(F), rel_b.append(M), rel_r.append("配偶")
+            relate(F, M, "配偶")
             if r[9] < 0.8:
                 link(ms[1], F, r[10])
             for s2 in ms[2:]:

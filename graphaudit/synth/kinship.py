@@ -1,11 +1,12 @@
 """Kinship as the importer sees it (DOMAIN.md), and distances in hops from cadres.
 
-Edges are derived from the register exactly as DOMAIN.md says: 配偶 is the head's spouse; 子/女 (长子 …) are children
-of the head and of the head's (single) spouse; 父亲/母亲 are the head's parents (and each other's spouse when both
-are registered); 兄/弟/姐/妹 are the head's siblings and children of the head's registered parents; 儿媳/女婿 is the
-spouse of the household's only son/daughter and 孙子/孙女 that couple's children (or the only child's children when
-there is no in-law); anything ambiguous is left out. relations.csv adds kin across households; children of a
-common parent are siblings. Everything is vectorised over integer person indices.
+Edges are derived from the register exactly as DOMAIN.md says: 配偶 is the head's spouse; 子/女 (长子 …) are
+children of the head and of the head's (single) spouse; 父亲/母亲 are the head's parents (and each other's
+spouse when both are registered); 兄/弟/姐/妹 are the head's siblings and children of the head's registered
+parents; 儿媳/女婿 is the spouse of the household's only son/daughter and 孙子/孙女 that couple's children (or
+the only child's children when there is no in-law); anything ambiguous is left out. relations.csv adds kin
+across households; children of a common parent are siblings. Everything is vectorised over integer person
+indices.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ REL_KIND = {
 def derive_edges(
     hh: np.ndarray, relation: np.ndarray, rel_a: np.ndarray, rel_b: np.ndarray, rel_kind: np.ndarray
 ) -> pd.DataFrame:
-    """Kin edges (columns a, b, kind ∈ spouse/parent/sibling; parent edges run parent → child, others a < b)."""
+    """Kin edges: columns a, b, kind ∈ spouse/parent/sibling; parent edges run parent → child, the others
+    have a < b."""
     n = len(hh)
     role = np.array([ROLE.get(r, OTHER) for r in relation])
     nh = int(hh.max()) + 1 if n else 0
@@ -226,7 +228,8 @@ class Near:
         self._node_ptr = np.searchsorted(self.n_node, np.arange(self.n + 1))
 
     def dist_of(self, src: np.ndarray, node: np.ndarray, missing: int = 99) -> np.ndarray:
-        """Hops between cadre ``src`` and person ``node`` (vectorised), ``missing`` when farther than depth."""
+        """Hops between cadre ``src`` and person ``node`` (vectorised), ``missing`` when farther than
+        depth."""
         src = np.asarray(src, dtype=np.int64)
         node = np.asarray(node, dtype=np.int64)
         c = src * self.n + node

@@ -1,8 +1,9 @@
-"""What real registers look like: mixed date and amount formats, stray spaces, lower-case x, missing and broken
-IDs, extra columns. Everything is drawn from the generator's RNG, so messy output is as deterministic as clean.
+"""What real registers look like: mixed date and amount formats, stray spaces, lower-case x, missing and
+broken IDs, extra columns. Everything is drawn from the generator's RNG, so messy output is as deterministic
+as clean.
 
-IDs that a planted case, a near-miss or any other file depends on are never blanked or broken; the ones that are
-go to the manifest (truth.json → messy_manifest).
+IDs that a planted case, a near-miss or any other file depends on are never blanked or broken; the ones that
+are go to the manifest (truth.json → messy_manifest).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def messy_amounts(rng: np.random.Generator, s: pd.Series, gbk: bool) -> pd.Serie
 
 
 def messy_names(rng: np.random.Generator, s: pd.Series, rate: float = 0.03) -> pd.Series:
-    """A few names with a stray space, a trailing space or a full-width space between surname and given name."""
+    """A few names with a stray space, a trailing space or a full-width space between surname and given
+    name."""
     vals = s.to_numpy(dtype=object).copy()
     hit = np.flatnonzero(rng.random(len(vals)) < rate)
     kinds = rng.integers(0, 3, len(hit))
@@ -76,7 +78,8 @@ def lower_x(rng: np.random.Generator, s: pd.Series, rate: float = 0.5) -> pd.Ser
 def break_ids(
     rng: np.random.Generator, hh: pd.DataFrame, protected: set[str], n_blank: int, n_bad: int, file: str
 ) -> tuple[pd.DataFrame, list[dict[str, Any]], list[dict[str, Any]]]:
-    """Blank ``n_blank`` and corrupt the check digit of ``n_bad`` person_ids of people nothing else refers to."""
+    """Blank ``n_blank`` and corrupt the check digit of ``n_bad`` person_ids of people nothing else refers
+    to."""
     pid = hh["person_id"].to_numpy(dtype=object)
     free = np.flatnonzero(np.array([str(p).upper() not in protected for p in pid], dtype=bool))
     pick = rng.choice(free, min(len(free), n_blank + n_bad), replace=False) if len(free) else free
@@ -116,7 +119,8 @@ def blank_recipients(
     unique_name: set[tuple[str, str]],
     rate: float = 0.002,
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Leave recipient_id empty in a few background payments whose recipient is unique by name in the household."""
+    """Leave recipient_id empty in a few background payments whose recipient is unique by name in the
+    household."""
     cand = np.array(
         [
             (pid not in protected_pay) and ((h, n) in unique_name)
@@ -136,7 +140,7 @@ def blank_recipients(
             "name": str(sub["recipient_name"].iat[i]),
             "person_id": str(vals[i]),
         }
-        for i in hit
+        for i in hit.tolist()
     ]
     vals[hit] = ""
     out["recipient_id"] = vals

@@ -1,7 +1,8 @@
 """Chinese names for synthetic people, villages and companies.
 
-Surnames are drawn by the frequencies the package ships (``graphaudit/data/surnames/surnames.csv``), restricted to characters GB2312 can encode so every file can also be written as GBK. Given names are
-one or two characters from gender- and generation-typical lists.
+Surnames are drawn by the frequencies the package ships (``graphaudit/data/surnames/surnames.csv``),
+restricted to characters GB2312 can encode so every file can also be written as GBK. Given names are one or
+two characters from gender- and generation-typical lists.
 """
 
 from __future__ import annotations

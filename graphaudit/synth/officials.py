@@ -1,8 +1,9 @@
 """Cadre posts: village 两委 (elected 2021, some earlier terms, some replaced since) and township staff.
 
-Per village: 村党支部书记, 村委会主任 (half the villages: the same person, 一肩挑), 村会计, 村监委会主任, 1–2 村委委员.
-Per township: 党委书记, 镇长/乡长, 副镇长/副乡长 (in charge of civil affairs), 社会事务办主任 and four 民政助理员
-(case-workers); the last three kinds approve payments. Posts carry start and end dates; a few ended in 2023–2024 and were taken over the next day.
+Per village: 村党支部书记, 村委会主任 (half the villages: the same person, 一肩挑), 村会计, 村监委会主任, 1–2
+村委委员. Per township: 党委书记, 镇长/乡长, 副镇长/副乡长 (in charge of civil affairs), 社会事务办主任 and
+four 民政助理员 (case-workers); the last three kinds approve payments. Posts carry start and end dates; a few
+ended in 2023–2024 and were taken over the next day.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graphaudit.synth.places import Village
+from graphaudit.synth.places import Township, Village
 
 __all__ = [
     "make_posts",
@@ -128,7 +129,7 @@ def make_posts(
                     1995,
                     None,
                 )
-    towns: dict[str, object] = {}
+    towns: dict[str, Township] = {}
     for v in villages:
         towns.setdefault(v.township.code, v.township)
     for code, t in towns.items():

@@ -1,8 +1,9 @@
-"""Real places for synthetic data: a county (or a prefecture's counties) and its townships, with made-up villages.
+"""Real places for synthetic data: a county (or a prefecture's counties) and its townships, with made-up
+villages.
 
 Codes come from the admin divisions the package ships (``graphaudit/data/admin-divisions``: provinces, cities,
-areas, streets); villages are not in that data and are made up as township code + ``2xx`` (the range real codes
-use for 村), named after the village's leading clans.
+areas, streets); villages are not in that data and are made up as township code + ``2xx`` (the range real
+codes use for 村), named after the village's leading clans.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Synthetic rural population: villages with clans, lineages, households and cross-household kin.
 
-The model works in lineage units (a senior couple, their children and grandchildren). Sons marry daughters of other
-lineages in the same township (married-out daughters) or women from outside; daughters of son-less lineages may
-bring in a husband (女婿). Households are then formed the way rural registers look: seniors heading a household with
-a married son (儿媳, 孙子/孙女), seniors living in a son's household (父亲/母亲, the head's siblings 兄弟姐妹), married
-sons heading their own households, parents living apart. Kin across households goes to relations.csv.
-A few households are deliberately ambiguous (two sons and one 儿媳; two married sons with grandchildren).
+The model works in lineage units (a senior couple, their children and grandchildren). Sons marry daughters of
+other lineages in the same township (married-out daughters) or women from outside; daughters of son-less
+lineages may bring in a husband (女婿). Households are then formed the way rural registers look: seniors
+heading a household with a married son (儿媳, 孙子/孙女), seniors living in a son's household (父亲/母亲, the
+head's siblings 兄弟姐妹), married sons heading their own households, parents living apart. Kin across
+households goes to relations.csv. A few households are deliberately ambiguous (two sons and one 儿媳; two
+married sons with grandchildren).
 """
 
 from __future__ import annotations
@@ -225,7 +226,6 @@ def generate_population(
     hh_lu_a = np.array(hh_lu)
     with_other = np.flatnonzero(rng.random(n_hh) < 0.02)
     n_o = len(with_other)
-    o_idx = np.arange(n_reg, n_reg + n_o)
     hh_of = np.concatenate([hh_of, with_other])
     rel_of = np.concatenate([rel_of, np.array(["其他"] * n_o, dtype=object)])
     fem = np.concatenate([fem, rng.random(n_o) < 0.5])

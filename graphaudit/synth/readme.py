@@ -36,7 +36,8 @@ def write_readme(
         "=" * 48,
         f"规模 size: {header['size']}    随机种子 seed: {header['seed']}    "
         f"格式 format: {'杂乱（真实登记表样式）messy' if messy else '规范 clean'}",
-        f"参照日期 reference date: {header['reference_date']}    发放年度 payment year: {header['payment_year']}",
+        f"参照日期 reference date: {header['reference_date']}    "
+        f"发放年度 payment year: {header['payment_year']}",
         "",
         "地区 places (真实区划代码；村为虚构 real county/township codes, made-up villages):",
         *[f"  {p}" for p in header["places"]],
@@ -55,7 +56,8 @@ def write_readme(
     lines += [
         "",
         "truth.json: 所有应被检出的案例（植入的及偶然出现的）与不应被检出的近似情形（near_misses）。",
-        "truth.json: every case the checks must find (planted or accidental) and the near-misses they must not flag.",
+        "truth.json: every case the checks must find (planted or accidental) "
+        "and the near-misses they must not flag.",
         "",
         "案例 cases by check:",
         *[f"  {k:<28}{v:>6}" for k, v in sorted(Counter(c["check"] for c in cases).items())],
@@ -67,9 +69,12 @@ def write_readme(
         lines += [
             "杂乱格式 messy: 中文表头；GBK 与 UTF-8 BOM 混用；日期 2020/5/1、20200501、2020年5月1日 等；",
             "金额 3,600.00、¥3600（GBK 文件为 ￥）、3600元；姓名含多余空格或全角空格；身份证号末位小写 x；",
-            "个别缺失或校验位错误的身份证号（见 truth.json 的 messy_manifest）；附加列（备注、民族、经营范围）。",
-            "messy: Chinese headers; GBK and UTF-8-BOM; mixed date and amount formats; stray spaces in names;",
-            "lower-case x; a few missing or invalid IDs (listed in truth.json → messy_manifest); extra columns.",
+            "个别缺失或校验位错误的身份证号（见 truth.json 的 messy_manifest）；"
+            "附加列（备注、民族、经营范围）。",
+            "messy: Chinese headers; GBK and UTF-8-BOM; mixed date and amount formats; "
+            "stray spaces in names;",
+            "lower-case x; a few missing or invalid IDs (listed in truth.json → messy_manifest); "
+            "extra columns.",
             "",
         ]
     (out / "README.txt").write_text("\n".join(lines), encoding="utf-8")

@@ -3,29 +3,33 @@
 Semantics (the ones the truth is written against):
 - kin_approved_subsidy: approver == recipient, or approver within 3 hops of the recipient. One case per
   (approver, recipient, program).
-- cadre_family_beneficiary: a cadre whose post's org_code equals the payment's village_code, in office on pay_date
-  (start ≤ date ≤ end), is the recipient or within 2 hops. One case per (recipient, program, village).
-- kin_contract: contractor = the person, or a company whose legal rep or person shareholder — or the legal rep or
-  person shareholder of a company that holds shares in it (2 company levels) — is within 3 hops of a cadre of the
-  issuing org in office on sign_date. One case per (org, contractor).
+- cadre_family_beneficiary: a cadre whose post's org_code equals the payment's village_code, in office on
+  pay_date (start ≤ date ≤ end), is the recipient or within 2 hops. One case per (recipient, program,
+  village).
+- kin_contract: contractor = the person, or a company whose legal rep or person shareholder — or the legal rep
+  or person shareholder of a company that holds shares in it (2 company levels) — is within 3 hops of a cadre
+  of the issuing org in office on sign_date. One case per (org, contractor).
 - hidden_link: a company's phone, address or bank account equals a household's phone or address (every member
-  shares them) or the account of a payment to a person, who is a cadre or within 2 hops of one. One case per company.
+  shares them) or the account of a payment to a person, who is a cadre or within 2 hops of one. One case per
+  company.
 - shared_account: an account receiving payments for recipients of ≥ 2 households. One case per account.
 - deceased_recipient: pay_date > the recipient's death_date. One case per recipient.
 - duplicate_payment: ≥ 2 payments with the same recipient, program and calendar month. One case per group.
-- split_contracts: ≥ 3 contracts of one org, each < 100,000, to one contractor or related contractors (the same
-  person or company, a company and its legal rep/shareholders, companies sharing such a person or owning each
-  other), signed within 90 days (last − first ≤ 90), together ≥ 100,000. One case per (org, contractor group, run).
+- split_contracts: ≥ 3 contracts of one org, each < 100,000, to one contractor or related contractors (the
+  same person or company, a company and its legal rep/shareholders, companies sharing such a person or owning
+  each other), signed within 90 days (last − first ≤ 90), together ≥ 100,000. One case per (org, contractor
+  group, run).
 - reciprocal_approval: A approves a payment (or contract) to someone within 2 hops of cadre B (B ≠ A) and B
   approves one to someone within 2 hops of A. One case per pair.
-- collusive_cluster: connected components of the conflict graph (edges from the findings above: approver–recipient,
-  cadre–recipient, cadre–contractor, cadre–company, A–B and A/B–recipients of reciprocal pairs) with ≥ 3 distinct
-  receiving parties (recipients/contractors/companies) and ≥ 3 records.
+- collusive_cluster: connected components of the conflict graph (edges from the findings above:
+  approver–recipient, cadre–recipient, cadre–contractor, cadre–company, A–B and A/B–recipients of reciprocal
+  pairs) with ≥ 3 distinct receiving parties (recipients/contractors/companies) and ≥ 3 records.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -67,7 +71,8 @@ class Finding:
 
 
 def company_people(w: World) -> pd.DataFrame:
-    """company, person, level (1: legal rep/shareholder of the company, 2: of a company holding shares in it)."""
+    """company, person, level (1: legal rep/shareholder of the company, 2: of a company holding shares in
+    it)."""
     comp = pd.DataFrame(w.companies, columns=["i", "legal_rep"])
     sh = pd.DataFrame(w.shareholders, columns=["company", "kind", "holder", "share"])
     lvl1 = pd.concat(
@@ -95,7 +100,8 @@ def _kas(w: World, pay: pd.DataFrame) -> list[Finding]:
     d = np.where(a == r, 0, w.dist(a, r))
     hit = pay.assign(d=d)[d <= 3]
     out = []
-    for (ap, rc, _prog), g in hit.groupby(["approver", "recipient", "program"], sort=True):
+    for key, g in hit.groupby(["approver", "recipient", "program"], sort=True):
+        ap, rc, _prog = cast(tuple[int, int, str], key)
         out.append(
             Finding(
                 "kin_approved_subsidy",
@@ -299,7 +305,8 @@ def _sc(w: World, con: pd.DataFrame) -> list[Finding]:
     grp = _groups(w, con)
     sub = sub.assign(g=[grp[f"{k}{v}"] for k, v in zip(sub["kind"], sub["contractor"])])
     out = []
-    for (org, _g), g in sub.groupby(["org_code", "g"], sort=True):
+    for key, g in sub.groupby(["org_code", "g"], sort=True):
+        org = cast(str, key[0])
         g = g.sort_values(["date", "key"])
         d = g["date"].to_numpy().astype("datetime64[D]")
         amt = g["amount"].to_numpy()
@@ -349,7 +356,7 @@ def _ra(w: World, pay: pd.DataFrame, con: pd.DataFrame) -> list[Finding]:
             if dd <= 2 and c != a
         ]
     e = pd.DataFrame(rows, columns=["a", "b", "r", "key", "d", "kind", "org"])
-    out = []
+    out: list[Finding] = []
     if not len(e):
         return out
     pairs = set(zip(e["a"], e["b"]))

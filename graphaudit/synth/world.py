@@ -80,7 +80,7 @@ class World:
         self.in_relations[self.relations["a"].to_numpy()] = True
         self.in_relations[self.relations["b"].to_numpy()] = True
         self.posts = pd.DataFrame()
-        self.near: Near | None = None
+        self.near: Near  # set by set_posts
         self.companies: list[dict[str, Any]] = []
         self.shareholders: list[dict[str, Any]] = []
         self.contracts: list[dict[str, Any]] = []
@@ -119,7 +119,6 @@ class World:
 
     def dist(self, a: int | np.ndarray, b: int | np.ndarray) -> np.ndarray:
         """Hops between cadre(s) ``a`` and person(s) ``b`` (99 when farther than 4)."""
-        assert self.near is not None
         return self.near.dist_of(np.asarray(a), np.asarray(b))
 
     def approvers(self, township: str, day: np.datetime64) -> list[int]:
@@ -172,9 +171,9 @@ class World:
         need = np.unique(hhs[[self.hh_account[h] is None for h in hhs]]) if len(hhs) else hhs
         nums = self.rng.integers(10**14, 10**15, len(need) * 2)
         acc = pd.unique(np.array(["6228" + str(x) for x in nums], dtype=object))
-        acc = [a for a in acc if a not in self._accounts][: len(need)]
-        self._accounts.update(acc)
-        self.hh_account[need] = acc
+        fresh = [a for a in acc if a not in self._accounts][: len(need)]
+        self._accounts.update(fresh)
+        self.hh_account[need] = fresh
 
     def add_payments(
         self,
@@ -238,7 +237,8 @@ class World:
                 "kind": kind,
                 "contractor": contractor,
                 "amount": round(float(amount), 2),
-                "date": np.datetime64(date, "D"),
+                # numpy accepts datetime64(a datetime64, unit); its stubs have no such overload
+                "date": np.datetime64(date, "D"),  # type: ignore[call-overload]
                 "approver": approver,
                 "method": method,
             }

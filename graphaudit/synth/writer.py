@@ -1,9 +1,10 @@
-"""Writing a dataset folder: clean (UTF-8, English headers, ISO dates) or messy (Chinese headers, GBK / UTF-8-BOM
-/ XLSX, mixed formats). Counties are appended one at a time, so a prefecture needs one county in memory.
+"""Writing a dataset folder: clean (UTF-8, English headers, ISO dates) or messy (Chinese headers, GBK /
+UTF-8-BOM / XLSX, mixed formats). Counties are appended one at a time, so a prefecture needs one county in
+memory.
 
-Messy layout: households.xlsx (Excel date cells for 出生日期; households.csv in GBK for county and prefecture sizes),
-relations.csv UTF-8, cadres.csv GBK, companies.csv UTF-8-BOM, shareholders.csv GBK, contracts.csv UTF-8-BOM,
-subsidies_2024-MM.csv GBK in odd months and UTF-8-BOM in even ones.
+Messy layout: households.xlsx (Excel date cells for 出生日期; households.csv in GBK for county and prefecture
+sizes), relations.csv UTF-8, cadres.csv GBK, companies.csv UTF-8-BOM, shareholders.csv GBK, contracts.csv
+UTF-8-BOM, subsidies_2024-MM.csv GBK in odd months and UTF-8-BOM in even ones.
 """
 
 from __future__ import annotations
@@ -153,8 +154,8 @@ class DatasetWriter:
                 max(1, len(hh) // 800),
                 "households.xlsx" if self.xlsx else "households.csv",
             )
-            for m in missing + invalid:
-                m["row"] += self.hh_rows
+            for entry in missing + invalid:
+                entry["row"] += self.hh_rows
             self.manifest["missing_ids"] += missing
             self.manifest["invalid_ids"] += invalid
             hh = hh.assign(
@@ -260,7 +261,8 @@ class DatasetWriter:
 
 
 def write_xlsx(path: Path, hh: pd.DataFrame) -> None:
-    """households.xlsx with Chinese headers and real Excel date cells for 出生日期; byte-stable across runs."""
+    """households.xlsx with Chinese headers and real Excel date cells for 出生日期; byte-stable across
+    runs."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
