@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from graphaudit.checks import CHECKS
-from graphaudit.checks.catalog import CYPHER_DIR, query_names
 from graphaudit.findings import Finding
 from graphaudit.ingest.ids import make_resident_id, make_uscc
+from graphaudit.store.catalog import CYPHER_DIR, query_names
 from graphaudit.store.embedded import LadybugStore
 from tests.stores import loaded_store
 

@@ -65,6 +65,57 @@ def test_run_columns_is_run_by_column_on_both_stores(neo: Neo4jStore, embedded: 
     assert neo.run_columns(nothing, {"id": "none"}) == {"id": []}
 
 
+def test_named_queries_and_neighbours_agree_with_embedded(neo: Neo4jStore, embedded: LadybugStore) -> None:
+    """The catalogue (each store in its dialect, bounds filled in) and the neighbourhood query (each store's
+    own text) give the same answers on both stores."""
+    assert neo.data_version() is None
+    ingest(TINY, neo)
+    ingest(TINY, embedded)
+    version = neo.data_version()
+    assert version is not None and neo.data_version() == version
+
+    def rows(store: object, name: str, **bounds: int) -> set[tuple]:
+        """The rows' plain values (nodes and paths carry each engine's internal ids)."""
+        got = store.run_named(name, bounds=bounds)  # type: ignore[attr-defined]
+        return {
+            tuple(sorted((k, str(v)) for k, v in r.items() if not isinstance(v, (dict, list)))) for r in got
+        }
+
+    for name, bounds in [
+        ("cadre_posts", {}),
+        ("kin_approved_subsidy", {"kin_hops": 1}),
+        ("kin_approved_subsidy", {"kin_hops": 4}),
+    ]:
+        assert rows(neo, name, **bounds) == rows(embedded, name, **bounds)
+    cols = neo.run_named_columns("cadre_posts")
+    assert sorted(zip(*cols.values())) == sorted(zip(*embedded.run_named_columns("cadre_posts").values()))
+
+    def around(store: object, pid: str, **kw: object) -> list[tuple]:
+        got = store.neighbours("Person", pid, **kw)  # type: ignore[attr-defined]
+        return [(x["outgoing"], x["r"]["_LABEL"], x["b"]["_LABEL"], x["b"]["id"]) for x in got]
+
+    people = [r["id"] for r in embedded.run("MATCH (p:Person) RETURN p.id AS id ORDER BY id")]
+    assert any(o for p in people for o, *_ in around(embedded, p)) and any(
+        not o for p in people for o, *_ in around(embedded, p)
+    )
+    for pid in people:
+        assert sorted(around(neo, pid)) == sorted(around(embedded, pid))
+        assert around(neo, pid, limit=2) == around(embedded, pid, limit=2)
+        assert around(neo, pid, types=["PARENT_OF"], limit=5) == around(
+            embedded, pid, types=["PARENT_OF"], limit=5
+        )
+
+
+def test_read_only_neo4j_refuses_loads(neo: Neo4jStore, neo4j_clean) -> None:
+    reader = Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password, read_only=True)
+    try:
+        with pytest.raises(StoreError, match="read-only"):
+            ingest(TINY, reader)
+        assert reader.stats() == neo.stats() and not any(reader.stats().values())
+    finally:
+        reader.close()
+
+
 @pytest.mark.neo4j
 def test_run_columns_packed_and_as_records_agree(neo: Neo4jStore, caplog: pytest.LogCaptureFixture) -> None:
     """Neo4j sends the rows as one list; a query that cannot be wrapped in ``CALL { }`` (here one with a
@@ -96,9 +147,10 @@ def test_constraints_come_from_the_model(neo: Neo4jStore) -> None:
 
 def test_load_twice_equals_once_and_increment(neo: Neo4jStore, tmp_path: Path) -> None:
     ingest(TINY, neo)
-    once = neo.stats()
+    once, version = neo.stats(), neo.data_version()
     ingest(TINY, neo)
     assert neo.stats() == once
+    assert neo.data_version() not in (version, None)  # every load is a new version
     month = tmp_path / "m"
     month.mkdir()
     lijun = neo.run("MATCH (p:Person {name: '李军'}) RETURN p.id AS id")[0]["id"]
@@ -115,7 +167,7 @@ def test_load_twice_equals_once_and_increment(neo: Neo4jStore, tmp_path: Path) -
 
 def test_failed_write_is_undone(neo: Neo4jStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ingest(TINY, neo)
-    before = neo.stats()
+    before, version = neo.stats(), neo.data_version()
     month = tmp_path / "m"
     month.mkdir()
     shutil.copy(TINY / "subsidies_2024-01.csv", month / "subsidies_2024-03.csv")
@@ -128,6 +180,7 @@ def test_failed_write_is_undone(neo: Neo4jStore, tmp_path: Path, monkeypatch: py
     monkeypatch.undo()
     assert neo.stats() == before
     assert not neo._dirty()
+    assert neo.data_version() == version  # the data is as it was
 
 
 def test_wrong_password(neo4j_server) -> None:

@@ -130,13 +130,13 @@ def test_search_index_sees_a_new_load_without_blocking_readers(
     """The server's search index notices a new generation (the embedded store's data version) and reloads;
     a load by another process is found on the next check."""
     from graphaudit.api import searchindex
-    from graphaudit.api.context import SharedStore
     from graphaudit.api.searchindex import SearchIndex
+    from graphaudit.store.base import read_only
 
     reader = loaded_store(tmp_path, TINY)
     writer = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
     try:
-        index = SearchIndex(SharedStore(reader))
+        index = SearchIndex(read_only(reader))
         first = index.version()
         assert first == reader.data_version() and not index.search("欧阳新", ["Person"], 5)
         month = tmp_path / "2024-03"

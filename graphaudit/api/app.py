@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from graphaudit.api import admin, checks, exports, findings, graph, pages, search, stats
 from graphaudit.api.auth import Caller, require
-from graphaudit.api.context import Services, SharedStore
+from graphaudit.api.context import Services
 from graphaudit.api.roles import Permission
 from graphaudit.api.state import State
 from graphaudit.errors import GraphAuditError, StoreError
@@ -62,7 +62,7 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.services = Services(SharedStore(store), State(state_dir))
+    app.state.services = Services(store, State(state_dir))
     for module in (search, graph, findings, checks, exports, stats, admin, pages):
         app.include_router(module.router)
 

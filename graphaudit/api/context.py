@@ -3,8 +3,8 @@
 LadybugDB allows one read-write Database per folder, so the server opens the store once and every request
 shares it.  Both stores are safe to query from many threads at once: the embedded store gives each thread
 its own connection on one Database (and re-opens it safely when a load switches generation), Neo4j's driver
-is thread-safe.  :class:`SharedStore` only refuses writes (benchmarks/api.py measures parallel against
-serialised reads).
+is thread-safe.  The services hold it read-only (:func:`graphaudit.store.base.read_only`): the server never
+loads data (benchmarks/api.py measures parallel against serialised reads).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-import pandas as pd
 from fastapi import Request
 
 from graphaudit.api import walk
@@ -28,50 +26,9 @@ from graphaudit.api.searchindex import SearchIndex
 from graphaudit.api.state import State
 from graphaudit.api.tokens import TokenStore
 from graphaudit.api.view import NodeRefs
-from graphaudit.model import GraphFrames
-from graphaudit.store.base import GraphStore
+from graphaudit.store.base import GraphStore, read_only
 
-__all__ = ["SharedStore", "Services", "services", "RunLock"]
-
-
-class SharedStore:
-    """A GraphStore shared by the server's threads, read-only: ``replace`` is refused.  Both stores are safe
-    to call from many threads, so every other call goes straight through."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self.inner = store
-        self.dialect = store.dialect
-
-    def read_tables(self) -> dict[str, pd.DataFrame]:
-        return self.inner.read_tables()
-
-    def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
-        raise NotImplementedError("the server does not load data; use `graphaudit ingest`")
-
-    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self.inner.run(cypher, params)
-
-    def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
-        return self.inner.run_columns(cypher, params)
-
-    def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self.inner.run_named(name, params)
-
-    def subgraph(
-        self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None, limit: int = 5000
-    ) -> nx.MultiDiGraph:
-        return self.inner.subgraph(node_ids, hops, rel_types, limit)
-
-    def stats(self) -> dict[str, int]:
-        return self.inner.stats()
-
-    def data_version(self) -> Any:
-        """The store's cheap data version if it has one (the embedded store's generation), else None."""
-        fn = getattr(self.inner, "data_version", None)
-        return fn() if fn is not None else None
-
-    def close(self) -> None:
-        self.inner.close()
+__all__ = ["Services", "services", "RunLock"]
 
 
 class RunLock:
@@ -108,7 +65,7 @@ class RunLock:
 class Services:
     """Everything a request may use."""
 
-    store: SharedStore
+    store: GraphStore
     state: State
     tokens: TokenStore = field(init=False)
     audit: AuditLog = field(init=False)
@@ -122,6 +79,7 @@ class Services:
     _hubs_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
+        self.store = read_only(self.store)
         self.tokens = TokenStore(self.state)
         self.audit = AuditLog(self.state)
         self.reviews = ReviewStore(self.state)

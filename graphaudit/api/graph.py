@@ -1,4 +1,5 @@
-"""A node's neighbourhood to N hops, filtered by relationship type and paged (``GET /api/graph/neighbourhood``)."""
+"""A node's neighbourhood to N hops, filtered by relationship type and paged
+(``GET /api/graph/neighbourhood``)."""
 
 from __future__ import annotations
 

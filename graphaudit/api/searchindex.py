@@ -1,7 +1,8 @@
 """The in-memory search index: people, households, companies and organisations by name or id.
 
-Loaded from the store with one catalogue query (``graphaudit/cypher/api_search_index.cypher``), so both stores give the
-same index, and reloaded when the data changes (the store's counts, checked at most every 30 s).
+Loaded from the store with one catalogue query (``graphaudit/cypher/api_search_index.cypher``), so both stores
+give the same index, and reloaded when the data changes (``GraphStore.data_version``, checked at most every
+30 s).
 Matches are ranked, and within a rank ordered by the key the rank is about::
 
     0  id equal to the text                       by id
@@ -23,7 +24,6 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphaudit.checks.check import run_query
 from graphaudit.store.base import GraphStore
 
 __all__ = ["SearchIndex", "Hit", "LABELS", "API_QUERIES"]
@@ -130,16 +130,6 @@ class SearchIndex:
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def _fingerprint(self) -> Any:
-        """What changes when new data is loaded: the embedded store's generation (a file read), else the
-        counts of every label and relationship type."""
-        data_version = getattr(self.store, "data_version", None)
-        got = data_version() if data_version is not None else None
-        if got is not None:
-            return got
-        s = self.store.stats()
-        return tuple(s[k] for k in sorted(s))
-
     def refresh(self, force: bool = False) -> None:
         """Load the index if it is missing or the data changed (checked at most every 30 s).  While one thread
         checks or reloads, the others go on with the index they have rather than wait."""
@@ -151,12 +141,12 @@ class SearchIndex:
         try:
             if not force and self._tables and time.monotonic() - self._checked < REFRESH:
                 return  # another thread has just checked
-            version = self._fingerprint()
+            version = self.store.data_version()
             self._checked = time.monotonic()
             if not force and version == self._version and self._tables:
                 return
             rows: dict[str, list[tuple[str, str, str, str]]] = {label: [] for label in LABELS}
-            for r in run_query(self.store, API_QUERIES[0]):
+            for r in self.store.run_named(API_QUERIES[0]):
                 rows[r["label"]].append((r["caption"] or "", str(r["id"]), r["note"] or "", r["place"] or ""))
             self._tables = {label: _Table.build(v) for label, v in rows.items()}
             self._version = version
@@ -177,7 +167,7 @@ class SearchIndex:
         self.refresh()
         tables = self._tables
         hits: list[tuple[Any, ...]] = []
-        for li, label in enumerate(l for l in LABELS if l in labels):
+        for li, label in enumerate(x for x in LABELS if x in labels):
             for n, h in enumerate(tables[label].search(q, label, want, names=label != "Household")):
                 hits.append((h.rank, li, n, h))
         hits.sort(key=lambda x: x[:3])

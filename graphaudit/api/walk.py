@@ -2,8 +2,9 @@
 
 ``GraphStore.subgraph`` starts from ``n.id IN $ids`` over every label, which LadybugDB answers by scanning
 every node table (over a second per hop on a county).  The API knows each node's label, so it walks with
-one labelled lookup per node — ``MATCH (a:Label {id: $id})-[r]-(b)``, a few milliseconds — and builds the
-same kind of graph (keys "Label:id", node attributes = properties + ``label``, edge keys = types).
+one labelled lookup per node — ``GraphStore.neighbours``, ``MATCH (a:Label {id: $id})-[r]-(b)``, a few
+milliseconds — and builds the same kind of graph (keys "Label:id", node attributes = properties + ``label``,
+edge keys = types).
 
 Hubs: a node with more than :data:`HUB` relationships (a village, a subsidy programme, a busy approver) is
 shown, but a walk does not go *through* it to further hops; expanded as the centre, its relationships are
@@ -20,7 +21,7 @@ from typing import Any
 import networkx as nx
 
 from graphaudit.model import MODEL
-from graphaudit.store.base import GraphStore
+from graphaudit.store.base import GraphStore, model_label
 
 __all__ = ["walk", "HUB", "Walk", "hub_set"]
 
@@ -28,15 +29,6 @@ __all__ = ["walk", "HUB", "Walk", "hub_set"]
 HUB = 500
 
 _INTERNAL = ("_ID", "_LABEL", "_SRC", "_DST")
-
-
-def _dialect(store: GraphStore) -> tuple[str, str, str]:
-    """The dialect's type of ``r``, label of ``b``, and what identifies ``a`` the way ``r``'s _SRC does:
-    LadybugDB's internal id; in Neo4j the node itself (the driver fills a relationship's start node only
-    when that node is in the result)."""
-    if store.dialect == "ladybug":
-        return "label(r)", "label(b)", "id(a)"
-    return "type(r)", "labels(b)[0]", "a"
 
 
 def hub_set(store: GraphStore, hub: int | None = None) -> frozenset[tuple[str, str]]:
@@ -53,35 +45,10 @@ def hub_set(store: GraphStore, hub: int | None = None) -> frozenset[tuple[str, s
 
 def _degree(store: GraphStore, label: str, node_id: str) -> int:
     return int(
-        store.run(f"MATCH (a:{_label(label)} {{id: $id}})-[r]-() RETURN count(r) AS c", {"id": node_id})[0][
-            "c"
-        ]
+        store.run(f"MATCH (a:{model_label(label)} {{id: $id}})-[r]-() RETURN count(r) AS c", {"id": node_id})[
+            0
+        ]["c"]
     )
-
-
-def _rows(
-    store: GraphStore, label: str, node_id: str, types: list[str] | None, limit: int | None
-) -> list[dict[str, Any]]:
-    """Rows ``r, b, aid`` around one node (``aid``: the node's internal id, in the same transaction as ``r``'s
-    endpoints, to orient ``r``); with ``limit``, the first rows by (type, label, id).  The limit is an int
-    written into the text: LadybugDB plans ``LIMIT $param`` three times slower."""
-    rtype, ltype, aid = _dialect(store)
-    where = f" WHERE {rtype} IN $types" if types else ""
-    tail = f" ORDER BY {rtype}, {ltype}, b.id LIMIT {int(limit)}" if limit is not None else ""
-    params: dict[str, Any] = {"id": node_id, **({"types": types} if types else {})}
-    rows = store.run(
-        f"MATCH (a:{_label(label)} {{id: $id}})-[r]-(b){where} RETURN r, b, {aid} AS aid{tail}", params
-    )
-    for row in rows:
-        if isinstance(row["aid"], dict) and "_ID" in row["aid"] and "_LABEL" in row["aid"]:
-            row["aid"] = row["aid"]["_ID"]
-    return rows
-
-
-def _label(label: str) -> str:
-    if label not in MODEL.nodes:
-        raise ValueError(f"unknown label {label!r}")
-    return label
 
 
 def _key(d: dict[str, Any]) -> str:
@@ -106,9 +73,9 @@ class Walk:
             self.graph.add_node(k, label=d["_LABEL"], **_props(d))
         return k
 
-    def add_edge(self, r: dict[str, Any], ka: str, kb: str, aid: Any) -> None:
-        """Relationship ``r`` between node ``ka`` (internal id ``aid``) and ``kb``, oriented as stored."""
-        u, v = (ka, kb) if r["_SRC"] == aid else (kb, ka)
+    def add_edge(self, r: dict[str, Any], ka: str, kb: str, outgoing: bool) -> None:
+        """Relationship ``r`` between nodes ``ka`` and ``kb``, from ``ka`` if ``outgoing``."""
+        u, v = (ka, kb) if outgoing else (kb, ka)
         t = r["_LABEL"]
         if not self.graph.has_edge(u, v, key=t):
             self.graph.add_edge(u, v, key=t, type=t, **_props(r))
@@ -123,17 +90,18 @@ def neighbours(
     centre: bool,
     hubs: frozenset[tuple[str, str]] | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
-    """(rows r, b sorted by type, label, id; whether the node is a hub).  A hub's rows are fetched in order
-    up to ``cap`` when it is the centre, and not at all otherwise.  ``hubs``: the known hubs (else a count)."""
+    """(rows r, b, outgoing sorted by type, label, id; whether the node is a hub).  A hub's rows are fetched
+    in order up to ``cap`` when it is the centre, and not at all otherwise.  ``hubs``: the known hubs (else a
+    count)."""
     is_hub = (label, node_id) in hubs if hubs is not None else _degree(store, label, node_id) > HUB
     if not is_hub:
-        rows = _rows(store, label, node_id, None, None)
+        rows = store.neighbours(label, node_id)
         if types:
             rows = [r for r in rows if r["r"]["_LABEL"] in types]
         return sorted(rows, key=lambda x: (x["r"]["_LABEL"], x["b"]["_LABEL"], str(x["b"]["id"]))), False
     if not centre:
         return [], True
-    return _rows(store, label, node_id, types, cap), True
+    return store.neighbours(label, node_id, types, cap), True
 
 
 def walk(
@@ -174,7 +142,7 @@ def walk(
                     w.truncated = True
                     continue
                 w.add_node(row["b"])
-                w.add_edge(row["r"], k, kb, row["aid"])
+                w.add_edge(row["r"], k, kb, row["outgoing"])
                 if kb not in seen:
                     seen.add(kb)
                     nxt.append(kb)

@@ -4,13 +4,11 @@ catalogue query with a validated variable-length bound, and a person's posts on 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from graphaudit.checks.catalog import load_query
 from graphaudit.checks.evidence import Link
 from graphaudit.errors import GraphAuditError
 from graphaudit.findings import Finding, make_finding_id, ordered, post_rank, severity_factors
@@ -129,29 +127,15 @@ class Check:
         return ordered(self.find(store, self.validate(params)))
 
 
-_BOUND = re.compile(r"(\d+)\s*/\*(\w+)\*/")
-
-
 def run_query(
     store: GraphStore,
     name: str,
     params: dict[str, Any] | None = None,
     bounds: Mapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run catalogue query ``name`` in the store's dialect.  A number marked ``/*name*/`` in the query text
-    (a variable-length bound, which Cypher cannot parameterise) is replaced by ``bounds[name]``, which must
-    be an int from 0 to 10 — it never comes from a user string unvalidated."""
-    text = load_query(name, store.dialect)
-    if bounds:
-        for k, v in bounds.items():
-            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 10:
-                raise CheckParamError(f"{name}: bound {k} must be an int from 0 to 10, got {v!r}")
-
-        def sub(m: re.Match[str]) -> str:
-            return f"{bounds[m.group(2)]} /*{m.group(2)}*/" if m.group(2) in bounds else m.group(0)
-
-        text = _BOUND.sub(sub, text)
-    return store.run(text, params or {})
+    """Catalogue query ``name`` on ``store``: :meth:`GraphStore.run_named` (the store picks its dialect and
+    fills the ``/*name*/`` bounds, ints from 0 to 10)."""
+    return store.run_named(name, params or {}, bounds=bounds)
 
 
 @dataclass(frozen=True)

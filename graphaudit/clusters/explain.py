@@ -1,12 +1,11 @@
-"""A flagged cluster as a ``collusive_cluster`` Finding: members, records, an evidence path through the cluster
-and one Chinese sentence, e.g. "某村以村党支部书记张某为中心的7人群体：…"."""
+"""A flagged cluster as a ``collusive_cluster`` Finding: members, records, an evidence path through the
+cluster and one Chinese sentence, e.g. "某村以村党支部书记张某为中心的7人群体：…"."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-from graphaudit.checks.check import run_query
 from graphaudit.checks.evidence import Link
 from graphaudit.checks.rows import best_title
 from graphaudit.checks.wording import person, yuan
@@ -30,11 +29,11 @@ def _nodes(store: GraphStore, keys: set[str]) -> dict[str, dict[str, Any]]:
     others = sorted(i for k in keys for lab, i in [split(k)] if lab != "Person")
     out: dict[str, dict[str, Any]] = {}
     if people:
-        for r in run_query(store, "cluster_people", {"ids": people}):
+        for r in store.run_named("cluster_people", {"ids": people}):
             n = {k: v for k, v in r["n"].items() if k not in ("_ID",)}
             out[f"Person:{n['id']}"] = n
     if others:
-        for r in run_query(store, "cluster_names", {"ids": others}):
+        for r in store.run_named("cluster_names", {"ids": others}):
             out[f"{r['label']}:{r['id']}"] = {"_LABEL": r["label"], "id": r["id"], "name": r["name"]}
     for k in keys:
         lab, i = split(k)
@@ -148,7 +147,8 @@ def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask
         text += f"，其中{'、'.join(pairs)}{more}相互为对方亲属审批"
     broker = cl.brokers[0] if cl.brokers else None
     if broker and int(broker["kin_groups"]) >= 2:  # type: ignore[call-overload]
-        text += f"；{person(nodes[proj.nodes[int(broker['node'])]], mask)}审批的资金流向{broker['kin_groups']}个亲属群体"  # type: ignore[call-overload]
+        who = person(nodes[proj.nodes[int(broker["node"])]], mask)  # type: ignore[call-overload]
+        text += f"；{who}审批的资金流向{broker['kin_groups']}个亲属群体"
     record_ids = sorted(cl.records)
     brokers = [
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from graphaudit.checks.check import Post, run_query
+from graphaudit.checks.check import Post
 from graphaudit.clusters.conflicts import KinIndex, find_conflicts
 from graphaudit.clusters.detect import RESOLUTION, SEED, communities, to_igraph
 from graphaudit.clusters.projection import Projection, build_projection
@@ -68,7 +68,7 @@ def detect_clusters(
 def cadre_posts(store: GraphStore, prefix: str = "") -> dict[str, list[Post]]:
     """Every post in organisations of the scope (query ``cluster_posts``), by person id."""
     out: dict[str, list[Post]] = {}
-    for r in run_query(store, "cluster_posts", {"prefix": prefix}):
+    for r in store.run_named("cluster_posts", {"prefix": prefix}):
         out.setdefault(r["person_id"], []).append(
             Post(
                 r["person_id"],

@@ -1,4 +1,5 @@
-"""The projection: people and companies as one weighted undirected graph, read through the GraphStore protocol.
+"""The projection: people and companies as one weighted undirected graph, read through the GraphStore
+protocol.
 
 Nodes are keyed ``"Person:<id>"`` / ``"Company:<id>"`` (the keys ``store.subgraph`` uses).  An edge joins two
 nodes when any of these holds, and its weight is the sum of its parts:
@@ -13,8 +14,8 @@ nodes when any of these holds, and its weight is the sum of its parts:
 Scope (``prefix``: a county, township or village code; "" = everything): records of organisations under the
 prefix; kin edges with one end registered there; shared identifiers with one holder there; ownership edges
 of companies in scope (awarded a contract of the scope, holding shares in such a company, or held by a person
-registered there).  Every read is a catalogue query (``graphaudit/cypher/cluster_*.cypher``); rows are sorted before
-use, so both stores give the same projection.
+registered there).  Every read is a catalogue query (``graphaudit/cypher/cluster_*.cypher``); rows are sorted
+before use, so both stores give the same projection.
 
 A county's projection has ~10⁶ parts, so it is kept as columns: node positions are integers, parts are rows
 of a table grouped by edge, and edge weights are one array (``pairs``/``weight``, sorted by edge).  Python
@@ -36,8 +37,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from graphaudit.checks.catalog import load_query
-from graphaudit.checks.check import run_query
 from graphaudit.store.base import GraphStore
 
 __all__ = [
@@ -321,7 +320,7 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
     parts.add("Person", kin["a"], "Person", kin["b"], "kin", kin["rel"], "", WEIGHTS["kin"])
     contractors = set(recs.loc[(recs["kind"] == "Contract") & (recs["party_label"] == "Company"), "party"])
     own_rows = sorted(
-        run_query(store, "cluster_ownership"),
+        store.run_named("cluster_ownership"),
         key=lambda r: (r["company"], r["holder_label"], r["holder"], r["rel"]),
     )
     in_scope = _companies_in_scope(own_rows, contractors, prefix)
@@ -341,16 +340,16 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
             "",
             WEIGHTS["ownership"],
         )
-    _shared(parts, run_query(store, "cluster_shared", {"max_holders": max_holders}), prefix, in_scope)
+    _shared(parts, store.run_named("cluster_shared", {"max_holders": max_holders}), prefix, in_scope)
     return _assemble(prefix, parts, recs, dict(owners))
 
 
 def read_columns(
     store: GraphStore, name: str, params: dict[str, Any], columns: tuple[str, ...]
 ) -> dict[str, list[Any]]:
-    """Catalogue query ``name`` as columns (``GraphStore.run_columns``: no dict per row — a county has
+    """Catalogue query ``name`` as columns (``GraphStore.run_named_columns``: no dict per row — a county has
     630,000 kinship rows); a column the query did not return (no rows on Neo4j) is empty."""
-    got = store.run_columns(load_query(name, store.dialect), params)
+    got = store.run_named_columns(name, params)
     return {c: got.get(c, []) for c in columns}
 
 

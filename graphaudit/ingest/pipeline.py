@@ -26,6 +26,7 @@ from graphaudit.ingest.source import FILE, ROW, Issue, adapt
 from graphaudit.ingest.sources import SOURCES
 from graphaudit.ingest.stream import GraphStream, ReaderFailed
 from graphaudit.model import GraphFrames
+from graphaudit.store.base import GraphStore
 
 __all__ = ["read_dataset", "merge_tables", "ingest", "prepare"]
 
@@ -211,13 +212,13 @@ def prepare(
     return tables, graph, report
 
 
-def ingest(dataset_dir: Path, store: GraphStoreLike, progress: Progress | None = None) -> LoadReport:
+def ingest(dataset_dir: Path, store: GraphStore, progress: Progress | None = None) -> LoadReport:
     """Load a dataset folder into a store; the store is unchanged if anything fails.
 
     A store that takes a graph while it is being built (both stores do) writes each frame as soon as it is
     built, in a thread of its own; others get the whole graph."""
     t0 = time.perf_counter()
-    if getattr(store, "takes_graph_stream", False):
+    if store.capabilities.graph_stream:
         tables, report = _next_tables(store.read_tables(), dataset_dir, progress)
         if progress:
             progress("building graph, writing store")
@@ -234,7 +235,7 @@ def ingest(dataset_dir: Path, store: GraphStoreLike, progress: Progress | None =
 
 
 def _build_while_writing(
-    tables: dict[str, pd.DataFrame], store: GraphStoreLike
+    tables: dict[str, pd.DataFrame], store: GraphStore
 ) -> tuple[GraphFrames, list[Issue]]:
     """build_graph here while ``store.replace`` writes each frame in another thread.  The store validates the
     graph once it is complete and switches to it only then; if either side fails, the other stops and the
@@ -253,7 +254,7 @@ def _build_while_writing(
     writer.start()
     try:
         # the embedded store hands frames to Arrow as they are; Neo4j's diff wants plain object columns
-        graph, issues = build_graph(tables, into=stream, plain=getattr(store, "plain_frames", False))
+        graph, issues = build_graph(tables, into=stream, plain=store.capabilities.plain_frames)
     except BaseException as e:
         stream.finish(e)
         writer.join()
@@ -269,8 +270,3 @@ def _build_while_writing(
     if failed:
         raise failed[0]
     return graph, issues
-
-
-class GraphStoreLike:  # pragma: no cover - typing aid; the real protocol is graphaudit.store.base.GraphStore
-    def read_tables(self) -> dict[str, pd.DataFrame]: ...
-    def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None: ...

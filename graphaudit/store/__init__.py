@@ -1,5 +1,6 @@
-"""Graph stores: one protocol (base.GraphStore), an embedded LadybugDB store and a Neo4j store."""
+"""Graph stores: one protocol (base.GraphStore, with its Capabilities), an embedded LadybugDB store and a
+Neo4j store; the Cypher catalogue they run by name (catalog); a read-only view of any store (read_only)."""
 
-from graphaudit.store.base import GraphStore, open_store
+from graphaudit.store.base import Capabilities, GraphStore, open_store, read_only
 
-__all__ = ["GraphStore", "open_store"]
+__all__ = ["Capabilities", "GraphStore", "open_store", "read_only"]

@@ -27,7 +27,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,10 +38,10 @@ import networkx as nx
 import pandas as pd
 import pyarrow as pa
 
-from graphaudit.checks.catalog import load_query
 from graphaudit.errors import StoreError
 from graphaudit.model import MODEL, GraphFrames
-from graphaudit.store.base import walk_subgraph
+from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
+from graphaudit.store.catalog import query_text
 
 __all__ = ["LadybugStore"]
 
@@ -71,6 +71,8 @@ class LadybugStore:
     over the cores cost it a third more CPU per query."""
 
     dialect = "ladybug"
+    #: ``replace`` COPYs each frame of a graph still being built as it comes, and takes Arrow-backed columns.
+    capabilities = Capabilities(graph_stream=True)
 
     def __init__(
         self, path: Path, read_only: bool = False, max_db_size: int = 1 << 36, query_threads: int = 0
@@ -146,10 +148,6 @@ class LadybugStore:
         if gen is None:
             return {}
         return {p.stem: pd.read_parquet(p) for p in sorted((self.path / gen / "tables").glob("*.parquet"))}
-
-    #: ``replace`` also takes a graph that another thread is still building (a
-    #: :class:`graphaudit.ingest.stream.GraphStream`): it COPYs each frame as it comes.
-    takes_graph_stream = True
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
@@ -230,7 +228,7 @@ class LadybugStore:
                         **{p: ARROW[t] for p, t in MODEL.rels[rtype].properties.items()},
                     }
                     into = f"{rtype} FROM frame (from='{a}', to='{b}')"
-                frame = _batches(
+                frame = _batches(  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
                     pa.Table.from_pandas(df, schema=pa.schema(list(fields.items())), preserve_index=False)
                 )
                 conn.execute(f"COPY {into}")
@@ -266,8 +264,15 @@ class LadybugStore:
                 raise StoreError(f"query failed: {e}") from e
             return {c: table.column(c).to_pylist() for c in table.column_names}
 
-    def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self.run(load_query(name, self.dialect), params)
+    def run_named(
+        self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
+    ) -> list[dict[str, Any]]:
+        return self.run(query_text(name, self.dialect, bounds), params)
+
+    def run_named_columns(
+        self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
+    ) -> dict[str, list[Any]]:
+        return self.run_columns(query_text(name, self.dialect, bounds), params)
 
     def subgraph(
         self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None, limit: int = 5000
@@ -281,6 +286,12 @@ class LadybugStore:
             rel_types,
             limit,
         )
+
+    def neighbours(
+        self, label: str, node_id: str, types: list[str] | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        # LadybugDB: label() for types and labels; a relationship's _SRC is the internal id of its start
+        return neighbours(self.run, ("label(r)", "label(b)", "id(a)"), label, node_id, types, limit)
 
     def data_version(self) -> str | None:
         """The live generation's name: it changes with every load (None for an empty store)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -26,11 +26,11 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as nx4j
 from neo4j.graph import Node, Path, Relationship
 
-from graphaudit.checks.catalog import load_query
 from graphaudit.errors import StoreError
 from graphaudit.ingest.stream import GraphAborted
 from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
-from graphaudit.store.base import walk_subgraph
+from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
+from graphaudit.store.catalog import query_text
 from graphaudit.store.neo4j_write import DENSE, Writers
 
 T = TypeVar("T")
@@ -47,7 +47,7 @@ MIN_VERSION = (5, 0)
 
 
 def check_version(version: str, uri: str) -> str:
-    """``version`` if it is Neo4j 5 or later (MIN_VERSION), else StoreError with one line a user can act on."""
+    """``version`` if it is Neo4j 5 or later (MIN_VERSION), else StoreError in one line a user can act on."""
     parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
     if parts < MIN_VERSION:
         raise StoreError(f"Neo4j at {uri} is version {version}; graphaudit needs Neo4j 5 or later")
@@ -58,6 +58,9 @@ class Neo4jStore:
     """GraphStore on Neo4j.  ``database`` None means the user's home database."""
 
     dialect = "neo4j"
+    #: ``replace`` writes each frame of a graph still being built as soon as it is built; its diff compares
+    #: frames with plain object columns with those of the last load.
+    capabilities = Capabilities(graph_stream=True, plain_frames=True)
 
     def __init__(
         self,
@@ -67,8 +70,10 @@ class Neo4jStore:
         database: str | None = None,
         batch_size: int = BATCH,
         writers: int = WRITERS,
+        read_only: bool = False,
     ) -> None:
         self.uri, self.user, self.database, self.batch_size = uri, user, database, batch_size
+        self.read_only = read_only
         self.writers = max(1, writers)
         if uri.split("://", 1)[0] not in ("bolt", "neo4j", "bolt+s", "neo4j+s", "bolt+ssc", "neo4j+ssc"):
             raise StoreError(
@@ -125,8 +130,9 @@ class Neo4jStore:
             s.execute_write(work)
 
     def _write_batches(self, cypher: str, frame: pd.DataFrame) -> None:
-        """``cypher`` (written with :func:`_unwind` and :func:`_col`) over the rows of ``frame``, ``batch_size``
-        rows per write transaction, all in one session.  Each column goes as one list parameter."""
+        """``cypher`` (written with :func:`_unwind` and :func:`_col`) over the rows of ``frame``,
+        ``batch_size`` rows per write transaction, all in one session.  Each column goes as one list
+        parameter."""
         cols = _columns(frame)
         n = len(frame)
 
@@ -161,16 +167,11 @@ class Neo4jStore:
         """Constraints and indexes derived from the model (idempotent)."""
         for stmt in [
             *MODEL.neo4j_schema(),
-            f"CREATE CONSTRAINT graphaudit_table IF NOT EXISTS FOR (t:{TABLE_LABEL}) REQUIRE t.name IS UNIQUE",
+            f"CREATE CONSTRAINT graphaudit_table IF NOT EXISTS FOR (t:{TABLE_LABEL})"
+            " REQUIRE t.name IS UNIQUE",
         ]:
             self._write(stmt)
         self._write("CALL db.awaitIndexes(300)")
-
-    #: ``replace`` also takes a graph that another thread is still building
-    #: (:class:`graphaudit.ingest.stream.GraphStream`): it writes each frame as soon as it is built.
-    takes_graph_stream = True
-    #: frames with plain object columns (the diff compares them with the frames of the last load)
-    plain_frames = True
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the difference between the graph of the stored tables and ``graph``, then the tables.
@@ -180,6 +181,8 @@ class Neo4jStore:
         fails, the store is left marked dirty and the next load rebuilds it in full."""
         from graphaudit.ingest.build import build_graph
 
+        if self.read_only:
+            raise StoreError(f"Neo4j at {self.uri}: opened read-only")
         if not graph.streaming:
             graph.validate()  # a whole graph: before anything is written
         self.ensure_schema()
@@ -218,7 +221,10 @@ class Neo4jStore:
                 data=buf.getvalue(),
                 n=len(df),
             )
-        self._set_dirty(False)
+        self._write(  # done: a new data version
+            f"MERGE (t:{TABLE_LABEL} {{name: $state}}) SET t.dirty = false, t.version = randomUUID()",
+            state=STATE_ID,
+        )
 
     def _wipe(self) -> None:
         """Delete every node of the model, in bounded transactions."""
@@ -382,8 +388,35 @@ class Neo4jStore:
             log.debug("run_columns: rows as records (%s)", e)
             return self._session(records)
 
-    def run_named(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self._read(load_query(name, self.dialect), params)
+    def run_named(
+        self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
+    ) -> list[dict[str, Any]]:
+        return self._read(query_text(name, self.dialect, bounds), params)
+
+    def run_named_columns(
+        self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
+    ) -> dict[str, list[Any]]:
+        return self.run_columns(query_text(name, self.dialect, bounds), params)
+
+    def neighbours(
+        self, label: str, node_id: str, types: list[str] | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        # the node itself identifies ``a``: the driver fills a relationship's start node only when that node
+        # is in the result
+        return neighbours(self._read, ("type(r)", "labels(b)[0]", "a"), label, node_id, types, limit)
+
+    def data_version(self) -> str | None:
+        """A random id each load sets when it is done (with ``*`` while a load runs, or after one that could
+        not be undone); for a database loaded before there were such ids, the count of every label and
+        relationship type; None when the database holds none of the model."""
+        rows = self._read(
+            f"MATCH (t:{TABLE_LABEL} {{name: $state}}) RETURN t.version AS v, t.dirty AS dirty",
+            {"state": STATE_ID},
+        )
+        if rows and rows[0]["v"] is not None:
+            return str(rows[0]["v"]) + ("*" if rows[0]["dirty"] else "")
+        counts = self.stats()
+        return ",".join(f"{k}={counts[k]}" for k in sorted(counts)) if any(counts.values()) else None
 
     def subgraph(
         self, node_ids: list[str], hops: int = 1, rel_types: list[str] | None = None, limit: int = 5000
@@ -451,7 +484,7 @@ def _is_empty(df: pd.DataFrame | None) -> bool:
 
 
 def _only_in(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``a`` (in order, duplicates kept) equal to no row of ``b``; missing values compare equal."""
+    """The rows of ``a`` (in order, duplicates kept) equal to no row of ``b``; missing values are equal."""
     if _is_empty(b):
         return a
     cols = list(a.columns)
