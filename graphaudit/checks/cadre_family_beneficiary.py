@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, run_query
+from graphaudit.checks.legal import ART_124, FundKind
 from graphaudit.checks.rows import best_title, kin_links, main_org, records_by_pair, total
 from graphaudit.checks.wording import payments_phrase, person, who
 from graphaudit.findings import Finding, closeness, post_rank
@@ -101,5 +102,8 @@ CHECK = Check(
         Param("township_cadres", bool, False, "also count township cadres for their township's villages"),
     ),
     queries=(NAME,),
+    base=25,
+    legal_basis=ART_124,
+    fund_kind=FundKind.RELIEF,
     find=find,
 )
