@@ -188,13 +188,13 @@ def test_api_schemas_follow_the_registries() -> None:
     schema = RunRequest.model_json_schema()
     enum = json.dumps(schema)
     assert all(f'"{n}"' in enum for n in CHECKS)
-    assert RunRequest(checks=list(CHECKS)).checks == list(CHECKS)
+    assert RunRequest.model_validate({"checks": list(CHECKS)}).checks == list(CHECKS)
     with pytest.raises(ValidationError, match="unknown check 'nope'"):
-        RunRequest(checks=["nope"])
+        RunRequest.model_validate({"checks": ["nope"]})
     for fmt in FORMATS:
-        assert ExportRequest(refs=["x"], format=fmt).format == fmt
+        assert ExportRequest.model_validate({"refs": ["x"], "format": fmt}).format == fmt
     with pytest.raises(ValidationError):
-        ExportRequest(refs=["x"], format="pdf")
+        ExportRequest.model_validate({"refs": ["x"], "format": "pdf"})
 
 
 # -- export formats ---------------------------------------------------------------------------------------

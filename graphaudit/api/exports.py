@@ -32,7 +32,7 @@ __all__ = ["router", "render"]
 
 router = APIRouter(prefix="/api", tags=["export 导出"])
 #: Every media type a download may have, for the OpenAPI description.
-MEDIA_TYPES = {f.media_type: {} for f in FORMATS.values()}
+MEDIA_TYPES: dict[str, dict[str, object]] = {f.media_type: {} for f in FORMATS.values()}
 
 
 def render(g: nx.MultiDiGraph, fmt: str, caller: Caller, findings: list[Finding] | None = None) -> bytes:
