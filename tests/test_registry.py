@@ -36,7 +36,9 @@ CHECK_DIR = Path(checks_pkg.__file__).parent
 # -- checks ---------------------------------------------------------------------------------------------
 def test_the_registry_is_every_module_that_declares_a_check_in_name_order() -> None:
     declaring = sorted(
-        p.stem for p in CHECK_DIR.glob("*.py") if re.search(r"^CHECK = Check\(", p.read_text("utf-8"), re.M)
+        p.stem
+        for p in CHECK_DIR.glob("*.py")
+        if re.search(r"^CHECK\b[^=]*= *Check\(", p.read_text("utf-8"), re.M)
     )
     assert list(CHECKS) == declaring and len(CHECKS) >= 10
     for name, c in CHECKS.items():
@@ -56,7 +58,9 @@ def test_every_check_is_declared_completely(name: str) -> None:
     assert isinstance(c.fund_kind, FundKind) and CJK.search(c.fund_kind.zh)
     assert c.queries[0] == name and (CYPHER_DIR / f"{name}.cypher").is_file()
     head = "\n".join(
-        itertools.takewhile(lambda s: s.startswith("//"), (CYPHER_DIR / f"{name}.cypher").open())
+        itertools.takewhile(
+            lambda s: s.startswith("//"), (CYPHER_DIR / f"{name}.cypher").read_text("utf-8").splitlines()
+        )
     )
     assert head, f"{name}.cypher has no header comment"
     for p in c.params:
