@@ -95,8 +95,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
 CHECK = Check(
     name=NAME,
     title="干部本人或近亲属享受补贴",
-    description="A payment to a cadre in office, or to a relative within `hops` kinship hops, in a village the "
-    "cadre serves, whoever approved it (needs 备案 registration).",
+    description="A payment to a cadre in office, or to a relative within `hops` kinship hops, in a village "
+    "the cadre serves, whoever approved it (needs 备案 registration).",
     params=(
         Param("hops", int, 2, "kinship hops between cadre and recipient", 1, 4),
         Param("township_cadres", bool, False, "also count township cadres for their township's villages"),

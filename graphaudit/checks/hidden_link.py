@@ -116,8 +116,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
 CHECK = Check(
     name=NAME,
     title="承包企业与干部亲属共用联系方式",
-    description="A contractor company that shares a phone, address or bank account with a cadre, or a cadre's "
-    "relative within `hops` hops (its contracts signed while the cadre held a post).",
+    description="A contractor company that shares a phone, address or bank account with a cadre, or a "
+    "cadre's relative within `hops` hops (its contracts signed while the cadre held a post).",
     params=(Param("hops", int, 2, "kinship hops between cadre and the person sharing the identifier", 1, 3),),
     queries=(NAME,),
     base=30,
