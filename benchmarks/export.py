@@ -40,14 +40,14 @@ def main() -> None:
             f"select (checks + subgraph, hops={a.hops}): {t_sel:.2f} s — {g.number_of_nodes()} nodes, "
             f"{g.number_of_edges()} relationships, {len(findings)} findings; view {t_view:.2f} s"
         )
-        for fmt, mod in FORMATS.items():
+        for fmt, f in FORMATS.items():
             t = time.perf_counter()
             files = write_view(
                 view,
                 fmt,
                 tmp / "out" / fmt
                 if fmt == "csv"
-                else (tmp / "out").mkdir(exist_ok=True) or tmp / "out" / f"x{mod.SUFFIX}",
+                else (tmp / "out").mkdir(exist_ok=True) or tmp / "out" / f"x{f.suffix}",
             )
             size = sum(f.stat().st_size for f in files)
             print(f"  {fmt:8s} {time.perf_counter() - t:6.2f} s  {size / 1e6:7.2f} MB  {len(files)} file(s)")

@@ -9,7 +9,7 @@ Severity (0–100) is a sum of documented factors, capped at 100::
 
     severity = min(100, round(base[check] + link + money + repetition + post))
 
-    base[check]   how grave the kind of finding is (BASE below, 25–40)
+    base[check]   how grave the kind of finding is: the ``base`` its check declares (0–40; today 25–40)
     link          strength of the link: for kinship, fewer hops is worse — closeness(h) = max(0, 20 − 5·h):
                   self 20, 1 hop 15, 2 hops 10, 3 hops 5, 4+ 0; other checks grade their own evidence on the
                   same 0–20 scale (each check's module says how)
@@ -26,6 +26,7 @@ import csv
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -48,23 +49,12 @@ __all__ = [
     "mask_name",
     "write_findings",
     "evidence_rows",
-    "BASE",
+    "base_points",
     "FIELDS",
+    "FindingsFormat",
+    "FINDINGS_FORMATS",
+    "findings_suffixes",
 ]
-
-#: Base points per check: how grave the kind of finding is before its particulars.
-BASE: dict[str, float] = {
-    "kin_approved_subsidy": 40,
-    "cadre_family_beneficiary": 25,
-    "kin_contract": 40,
-    "hidden_link": 30,
-    "shared_account": 30,
-    "deceased_recipient": 40,
-    "duplicate_payment": 30,
-    "split_contracts": 35,
-    "reciprocal_approval": 35,
-    "collusive_cluster": 30,  # its own factors: graphaudit/clusters/score.py
-}
 
 #: The data contract's fields, in export order.
 FIELDS = (
@@ -111,12 +101,21 @@ def post_points(title: str | None) -> float:
     return (0.0, 5.0, 10.0)[post_rank(title)]
 
 
+def base_points(check: str) -> float:
+    """The base points of ``check``: the ``base`` of its declaration in :data:`graphaudit.checks.CHECKS`."""
+    from graphaudit.checks import CHECKS  # here, not at the top: the checks import this module
+
+    if check not in CHECKS:
+        raise GraphAuditError(f"unknown check {check!r} (checks: {', '.join(CHECKS)})")
+    return CHECKS[check].base
+
+
 def severity_factors(
     check: str, *, link: float = 0.0, amount: float = 0.0, records: int = 1, title: str | None = None
 ) -> dict[str, float]:
     """The points of each factor of the severity formula (this module's docstring)."""
     return {
-        "base": BASE[check],
+        "base": base_points(check),
         "link": max(0.0, min(20.0, link)),
         "money": round(money_points(amount), 2),
         "repetition": round(repetition_points(records), 2),
@@ -357,27 +356,58 @@ def ordered(findings: list[Finding]) -> list[Finding]:
 
 
 def write_findings(findings: list[Finding], path: str | Path, show_ids: bool = False) -> Path:
-    """Write findings, most severe first, as .csv (UTF-8 with BOM, for Excel), .json or .xlsx (sheet 1 the
-    findings, sheet 2 the evidence: one row per path step).  Identifiers are masked unless ``show_ids``."""
+    """Write findings, most severe first, in the format of the file's suffix (:data:`FINDINGS_FORMATS`:
+    .csv, .json or .xlsx).  Identifiers are masked unless ``show_ids``."""
     path = Path(path)
-    fs = ordered(findings)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".json", ".xlsx"):
-        raise GraphAuditError(f"{path.name}: findings are written as .csv, .json or .xlsx")
+    fmt = FINDINGS_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise GraphAuditError(f"{path.name}: findings are written as {findings_suffixes()}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    cols = [*FIELDS, "details"]
-    if suffix == ".json":
-        path.write_text(
-            json.dumps([f.to_dict(show_ids) for f in fs], ensure_ascii=False, indent=1), encoding="utf-8"
-        )
-    elif suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=cols)
-            w.writeheader()
-            w.writerows(_flat(f, show_ids) for f in fs)
-    else:
-        _write_xlsx(path, [_flat(f, show_ids) for f in fs], evidence_rows(fs, show_ids), cols)
+    fmt.write(ordered(findings), path, show_ids)
     return path
+
+
+def _write_json(fs: list[Finding], path: Path, show_ids: bool) -> None:
+    path.write_text(
+        json.dumps([f.to_dict(show_ids) for f in fs], ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+
+
+def _write_csv(fs: list[Finding], path: Path, show_ids: bool) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=[*FIELDS, "details"])
+        w.writeheader()
+        w.writerows(_flat(f, show_ids) for f in fs)
+
+
+def _write_workbook(fs: list[Finding], path: Path, show_ids: bool) -> None:
+    _write_xlsx(path, [_flat(f, show_ids) for f in fs], evidence_rows(fs, show_ids), [*FIELDS, "details"])
+
+
+@dataclass(frozen=True)
+class FindingsFormat:
+    """A findings file format: its suffix, a Chinese title, and ``write(findings, path, show_ids)``."""
+
+    suffix: str
+    title: str
+    write: Callable[[list[Finding], Path, bool], None] = field(repr=False)
+
+
+#: The findings file formats (``graphaudit check --out``), by suffix.
+FINDINGS_FORMATS: dict[str, FindingsFormat] = {
+    f.suffix: f
+    for f in (
+        FindingsFormat(".csv", "CSV 表格（UTF-8 带 BOM，Excel 可直接打开）", _write_csv),
+        FindingsFormat(".json", "JSON（数据规范第2节的字段及 details）", _write_json),
+        FindingsFormat(".xlsx", "Excel 工作簿（线索一表，证据路径逐步一表）", _write_workbook),
+    )
+}
+
+
+def findings_suffixes() -> str:
+    """The suffixes of :data:`FINDINGS_FORMATS` as a sentence: ".csv, .json or .xlsx"."""
+    names = list(FINDINGS_FORMATS)
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
 
 
 EVIDENCE_COLS = [

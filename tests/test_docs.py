@@ -31,7 +31,7 @@ import typer.main
 from graphaudit.checks import CHECKS
 from graphaudit.checks.check import Param
 from graphaudit.cli import app
-from graphaudit.findings import BASE, EVIDENCE_COLS, FIELDS, severity_factors
+from graphaudit.findings import EVIDENCE_COLS, FIELDS, FINDINGS_FORMATS, severity_factors
 from graphaudit.ingest.households import STATUSES
 from graphaudit.ingest.kinship import RELATIONS, ROLES
 from graphaudit.ingest.report import ACTION_ZH, LoadReport
@@ -104,31 +104,19 @@ class ExportFormat:
 
 
 def export_formats() -> dict[str, ExportFormat]:
-    """Every export format with its file suffix, and the media type and download suffix the API serves it
-    with.  Today the writers are ``graphaudit.export.FORMATS`` (modules with ``SUFFIX``) and the API's table
-    is ``graphaudit.api.exports.FORMATS``; point this at the export registry once there is one."""
+    """Every export format of the registry (``graphaudit.export.FORMATS``) with its file suffix, and the media
+    type and download name the API serves it with."""
     from graphaudit import export
 
-    try:
-        from graphaudit.api.exports import FORMATS as served
-    except ImportError:  # the API table folded into the registry
-        served = {}
-    out = {}
-    for name, fmt in export.FORMATS.items():
-        suffix = getattr(fmt, "SUFFIX", getattr(fmt, "suffix", None))
-        media, download = served.get(name, (getattr(fmt, "media_type", None), getattr(fmt, "download", None)))
-        assert suffix is not None and media and download, (
-            f"export format {name}: suffix or media type unknown"
-        )
-        out[name] = ExportFormat(name, suffix, media, download)
-    return out
+    return {
+        name: ExportFormat(name, fmt.suffix, fmt.media_type, fmt.download)
+        for name, fmt in export.FORMATS.items()
+    }
 
 
 def findings_suffixes() -> tuple[str, ...]:
-    """The files ``graphaudit check --out`` writes."""
-    from graphaudit.cli.check import SUFFIXES
-
-    return tuple(SUFFIXES)
+    """The files ``graphaudit check --out`` writes (``graphaudit.findings.FINDINGS_FORMATS``)."""
+    return tuple(FINDINGS_FORMATS)
 
 
 def commands() -> Iterator[tuple[str, Any]]:
@@ -284,7 +272,9 @@ def test_check_documented(name: str) -> None:
     )
     m = re.search(r"基础分 base \*\*(\d+)\*\*", text)
     assert m, f"docs/checks.md: {name} does not give its base severity as 基础分 base **N**"
-    assert float(m.group(1)) == BASE[name], f"docs/checks.md: {name} base severity is {BASE[name]:g}"
+    assert float(m.group(1)) == CHECKS[name].base, (
+        f"docs/checks.md: {name} base severity is {CHECKS[name].base:g}"
+    )
     assert "**法律依据**" in text, f"docs/checks.md: {name} has no 法律依据 (legal grounding)"
     example = re.search(r"\*\*示例 Example\.\*\* `([^`]+)`", text)
     assert example and re.search(r"[\u4e00-\u9fff]", example.group(1)), (
@@ -311,7 +301,7 @@ def test_check_parameter_documented(check: Any, param: Param) -> None:
 
 def test_severity_factors_documented() -> None:
     text = need_section("checks.md", "严重程度 Severity", "the severity formula")
-    for factor in severity_factors(next(iter(BASE))):
+    for factor in severity_factors(next(iter(CHECKS))):
         assert any(r[0].startswith(f"`{factor}`") for r in rows(text)), (
             f"docs/checks.md: severity factor {factor} is not described"
         )

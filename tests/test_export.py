@@ -56,8 +56,8 @@ def files(store: LadybugStore, flagged, tmp_path_factory: pytest.TempPathFactory
     from graphaudit.export import write_view
 
     return {
-        fmt: write_view(view, fmt, out / (fmt if fmt == "csv" else f"flagged{mod.SUFFIX}"))[0]
-        for fmt, mod in FORMATS.items()
+        fmt: write_view(view, fmt, out / (fmt if f.folder else f"flagged{f.suffix}"))[0]
+        for fmt, f in FORMATS.items()
     }
 
 

@@ -64,7 +64,7 @@ def test_same_export_from_both_stores(
     with Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password) as neo:
         ingest(dataset, neo)
         for fmt in FORMATS:
-            name = fmt if fmt == "csv" else f"x{FORMATS[fmt].SUFFIX}"
+            name = fmt if fmt == "csv" else f"x{FORMATS[fmt].suffix}"
             a = export_selection(
                 embedded,
                 selection,

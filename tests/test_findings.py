@@ -229,20 +229,3 @@ def test_parameters_are_validated() -> None:
         resolve_params(["deceased_recipient"], {"kin_contract.kin_hops": 2})
     with pytest.raises(CheckParamError, match="unknown check"):
         resolve_params(["nope"], {})
-
-
-def test_registry() -> None:
-    assert list(CHECKS) == [
-        "kin_approved_subsidy",
-        "cadre_family_beneficiary",
-        "kin_contract",
-        "hidden_link",
-        "shared_account",
-        "deceased_recipient",
-        "duplicate_payment",
-        "split_contracts",
-        "reciprocal_approval",
-        "collusive_cluster",
-    ]
-    for name, c in CHECKS.items():
-        assert c.name == name and c.title and c.description and name in c.queries

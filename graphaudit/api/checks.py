@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from graphaudit.api.auth import Caller, require
 from graphaudit.api.context import Services
 from graphaudit.api.roles import Permission
-from graphaudit.api.schemas import CheckInfo, CheckParam, Job, RunRequest, RunResult
+from graphaudit.api.schemas import CheckInfo, Job, RunRequest, RunResult
 from graphaudit.api.tokens import Principal
 from graphaudit.checks import CHECKS, CheckParamError, resolve_params, run_checks
 
@@ -24,22 +24,9 @@ router = APIRouter(prefix="/api/checks", tags=["checks 检查"])
 
 @router.get("", response_model=list[CheckInfo], summary="检查列表 The checks and their parameters")
 def list_checks(caller: Caller = Depends(require(Permission.read_findings))) -> list[CheckInfo]:
-    """每项检查的名称、中文标题、说明和参数（含默认值）。Each check's name, title, description and
-    parameters."""
-    return [
-        CheckInfo(
-            name=c.name,
-            title=c.title,
-            description=c.description,
-            params=[
-                CheckParam(
-                    name=p.name, type=p.type.__name__, default=p.default, help=p.help, min=p.min, max=p.max
-                )
-                for p in c.all_params
-            ],
-        )
-        for c in CHECKS.values()
-    ]
+    """每项检查的名称、中文标题、说明、参数（含默认值）、基础分、依据条文和资金类别。
+    Each check's declaration: name, title, description, parameters, base severity, legal basis, fund kind."""
+    return [CheckInfo.of(c) for c in CHECKS.values()]
 
 
 def _names(body: RunRequest) -> list[str]:

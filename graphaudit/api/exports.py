@@ -1,6 +1,6 @@
 """Export a finding's evidence subgraph, or the subgraph around selected nodes, in every format of
-:mod:`graphaudit.export` (GraphML, GEXF, node-link JSON, Neo4j import CSV as a zip, XLSX, FollowTheMoney, a
-self-contained HTML bundle).
+:data:`graphaudit.export.FORMATS` (a folder format — Neo4j import CSV — as a zip), with the media type and
+file name ending each format declares.
 
 The subgraph is the one the pages show (:mod:`graphaudit.api.walk`); the export view masks identifiers unless
 the role may see them (analysts' exports leave the system, so theirs are masked), exactly as
@@ -23,37 +23,26 @@ from graphaudit.api.auth import Caller, require
 from graphaudit.api.findings import evidence_subgraph, load_finding
 from graphaudit.api.graph import NODE_CAP, resolve
 from graphaudit.api.roles import Permission
-from graphaudit.api.schemas import ExportRequest
+from graphaudit.api.schemas import FORMAT_PATTERN, ExportRequest
 from graphaudit.api.walk import walk
-from graphaudit.export import FORMATS as WRITERS
-from graphaudit.export import make_view, write_view
+from graphaudit.export import FORMATS, make_view, write_view
 from graphaudit.findings import Finding
 
-__all__ = ["router", "render", "FORMATS"]
+__all__ = ["router", "render"]
 
 router = APIRouter(prefix="/api", tags=["export 导出"])
-
-#: Format → (media type, file suffix); csv (a folder for neo4j-admin) comes as a zip.
-FORMATS = {
-    "json": ("application/json", ".json"),
-    "graphml": ("application/graphml+xml", ".graphml"),
-    "gexf": ("application/gexf+xml", ".gexf"),
-    "csv": ("application/zip", ".neo4j-csv.zip"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
-    "ftm": ("application/x-ndjson", ".ftm.json"),
-    "html": ("text/html; charset=utf-8", ".html"),
-}
-assert set(FORMATS) == set(WRITERS), "every export format is offered by the API"
-PATTERN = "^(" + "|".join(FORMATS) + ")$"
+#: Every media type a download may have, for the OpenAPI description.
+MEDIA_TYPES: dict[str, dict[str, object]] = {f.media_type: {} for f in FORMATS.values()}
 
 
 def render(g: nx.MultiDiGraph, fmt: str, caller: Caller, findings: list[Finding] | None = None) -> bytes:
     """``g`` (and the findings it is evidence of) as ``fmt`` bytes, masked as the caller's role requires."""
     view = make_view(g, findings or [], show_ids=caller.show_ids)
     with tempfile.TemporaryDirectory(prefix="graphaudit-export-") as tmp:
-        out = Path(tmp) / ("export" if fmt == "csv" else f"export{WRITERS[fmt].SUFFIX}")
+        folder = FORMATS[fmt].folder
+        out = Path(tmp) / ("export" if folder else f"export{FORMATS[fmt].suffix}")
         files = write_view(view, fmt, out)
-        if fmt != "csv":
+        if not folder:
             return files[0].read_bytes()
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -63,27 +52,36 @@ def render(g: nx.MultiDiGraph, fmt: str, caller: Caller, findings: list[Finding]
 
 
 def _download(body: bytes, fmt: str, stem: str) -> Response:
-    media, suffix = FORMATS[fmt]
+    f = FORMATS[fmt]
     return Response(
-        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{stem}{suffix}"'}
+        body,
+        media_type=f.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{stem}{f.download}"'},
     )
 
 
-Fmt = Annotated[str, Query(pattern=PATTERN, description="格式 format: " + ", ".join(FORMATS))]
+Fmt = Annotated[
+    str,
+    Query(
+        pattern=FORMAT_PATTERN,
+        description="格式 format: " + "; ".join(f"{f.name} {f.title}" for f in FORMATS.values()),
+    ),
+]
 
 
 @router.get(
     "/findings/{finding_id}/export",
     summary="导出线索证据子图 Export a finding's evidence",
     response_class=Response,
-    responses={200: {"content": {m: {} for m, _ in FORMATS.values()}}},
+    responses={200: {"content": MEDIA_TYPES}},
 )
 def export_finding(
     finding_id: str,
     format: Fmt = "json",
     caller: Caller = Depends(require(Permission.export, "export_finding")),
 ) -> Response:
-    """线索的证据子图（路径节点、其间关系及若干邻居）。The finding's evidence subgraph, as the finding page shows it."""
+    """线索的证据子图（路径节点、其间关系及若干邻居）。
+    The finding's evidence subgraph, as the finding page shows it."""
     f = load_finding(caller, finding_id)
     g = evidence_subgraph(caller, f)
     return _download(render(g, format, caller, [f]), format, f"finding-{finding_id}")
@@ -93,7 +91,7 @@ def export_finding(
     "/export",
     summary="导出所选节点的子图 Export the subgraph around selected nodes",
     response_class=Response,
-    responses={200: {"content": {m: {} for m, _ in FORMATS.values()}}},
+    responses={200: {"content": MEDIA_TYPES}},
 )
 def export_selection(body: ExportRequest, caller: Caller = Depends(require(Permission.export))) -> Response:
     """所选节点及其 N 跳之内的邻居（最多 3000 个节点）。The selected nodes and their neighbours within N hops

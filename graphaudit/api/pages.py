@@ -22,6 +22,7 @@ from graphaudit.api.context import Services, services
 from graphaudit.api.reviews import NEXT, Status
 from graphaudit.api.roles import Permission
 from graphaudit.checks import CHECKS
+from graphaudit.export import FORMATS
 from graphaudit.model import MODEL
 
 __all__ = ["router", "WEB"]
@@ -43,6 +44,7 @@ def _context(request: Request, caller: Caller, **extra: Any) -> dict[str, Any]:
         "me": caller.describe(),
         "model_json": json.dumps(model, ensure_ascii=False),
         "checks": {k: c.title for k, c in CHECKS.items()},
+        "export_formats": list(FORMATS.values()),
         "statuses": [s.value for s in Status],
         "next_status": json.dumps({s.value: [t.value for t in NEXT[s]] for s in Status}, ensure_ascii=False),
         **extra,

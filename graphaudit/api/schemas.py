@@ -1,13 +1,32 @@
-"""Response and request models of the API (they document it in OpenAPI, 中文 and English)."""
+"""Response and request models of the API (they document it in OpenAPI, 中文 and English).  The check names
+and export formats they accept come from the registries (:data:`graphaudit.checks.CHECKS`,
+:data:`graphaudit.export.FORMATS`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from graphaudit.api.reviews import Status
 from graphaudit.api.roles import Role
+from graphaudit.checks import CHECKS, Check
+from graphaudit.export import FORMATS
+
+#: The export format names, as a regular expression for query parameters and request bodies.
+FORMAT_PATTERN = "^(" + "|".join(FORMATS) + ")$"
+
+
+def _known_check(name: str) -> str:
+    if name not in CHECKS:
+        raise ValueError(f"未知检查 unknown check {name!r} (checks: {', '.join(CHECKS)})")
+    return name
+
+
+#: A check's name: one of the registry's (an enum in OpenAPI).
+CheckName = Annotated[
+    str, AfterValidator(_known_check), Field(json_schema_extra={"enum": list(CHECKS)}, description="检查名")
+]
 
 
 class Node(BaseModel):
@@ -143,6 +162,14 @@ class CheckParam(BaseModel):
     max: float | None = None
 
 
+class LegalBasisInfo(BaseModel):
+    """依据 The article a finding of a check may breach."""
+
+    citation: str = Field(description="条文 e.g. 《中国共产党纪律处分条例》（2023年修订）第一百二十四条")
+    article: int
+    gist: str = Field(description="要旨 the article's gist (a summary, not a quotation)")
+
+
 class CheckInfo(BaseModel):
     """检查 A check and its parameters."""
 
@@ -150,12 +177,36 @@ class CheckInfo(BaseModel):
     title: str
     description: str
     params: list[CheckParam]
+    base: float = Field(description="基础分 base severity points (the severity formula)")
+    legal_basis: LegalBasisInfo
+    fund_kind: str = Field(description="资金类别 relief (救助补贴资金), other (工程合同等其他资金) or mixed")
+    fund_kind_zh: str
+
+    @classmethod
+    def of(cls, c: Check) -> CheckInfo:
+        """The API's view of a check's declaration."""
+        lb = c.legal_basis
+        return cls(
+            name=c.name,
+            title=c.title,
+            description=c.description,
+            params=[
+                CheckParam(
+                    name=p.name, type=p.type.__name__, default=p.default, help=p.help, min=p.min, max=p.max
+                )
+                for p in c.all_params
+            ],
+            base=c.base,
+            legal_basis=LegalBasisInfo(citation=lb.citation, article=lb.article, gist=lb.gist),
+            fund_kind=c.fund_kind.value,
+            fund_kind_zh=c.fund_kind.zh,
+        )
 
 
 class RunRequest(BaseModel):
     """运行检查 Run checks (all by default) with parameters (``name`` or ``check.name``)."""
 
-    checks: list[str] | None = Field(None, description="检查名 check names; empty = all")
+    checks: list[CheckName] | None = Field(None, description="检查名 check names; empty = all")
     params: dict[str, Any] = Field(default_factory=dict, description='参数 parameters, e.g. {"kin_hops": 2}')
     wait: bool = Field(True, description="等待完成 wait for the run to finish; false: 202 and a job to poll")
 
@@ -264,6 +315,6 @@ class ExportRequest(BaseModel):
     hops: int = Field(1, ge=0, le=3, description="跳数 hops around them")
     format: str = Field(
         "json",
-        pattern="^(json|graphml|gexf|csv|xlsx|ftm|html)$",
-        description="json (node-link), graphml, gexf, csv (neo4j-admin, zip), xlsx, ftm or html",
+        pattern=FORMAT_PATTERN,
+        description="格式 format: " + "; ".join(f"{f.name} {f.title}" for f in FORMATS.values()),
     )

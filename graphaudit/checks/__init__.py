@@ -1,49 +1,88 @@
 """The checks: named, documented, parameterised queries whose rows become findings.
 
-``CHECKS`` maps each check's name to its :class:`~graphaudit.checks.check.Check` (name, Chinese title,
-description, parameters with defaults, ``run(store, params) -> list[Finding]``).  Each check lives in
-``graphaudit/checks/<name>.py`` and its Cypher in ``graphaudit/cypher/<name>.cypher`` (plus ``<name>.ladybug.cypher``
-where the embedded engine needs other syntax).
+``CHECKS`` maps each check's name to its :class:`~graphaudit.checks.check.Check`: name, Chinese title,
+description, parameters with defaults, queries, base severity, legal basis, fund kind and
+``run(store, params) -> list[Finding]``.  A check is one module, ``graphaudit/checks/<name>.py``, whose
+docstring says what it flags and which declares ``CHECK`` at its bottom; its Cypher is
+``graphaudit/cypher/<name>.cypher`` (plus ``<name>.ladybug.cypher`` where the embedded engine needs other
+syntax).  Adding a check is adding those files: the registry is built from the modules of this package that
+define ``CHECK``, in alphabetical order of their names, and each is validated as it registers (an incomplete
+declaration raises :class:`~graphaudit.checks.check.CheckDeclarationError` naming it).  Severity bases,
+the API, the CLI help and the tests read the registry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
 from typing import Any
 
-from graphaudit.checks import (
-    cadre_family_beneficiary,
-    collusive_cluster,
-    deceased_recipient,
-    duplicate_payment,
-    hidden_link,
-    kin_approved_subsidy,
-    kin_contract,
-    reciprocal_approval,
-    shared_account,
-    split_contracts,
-)
-from graphaudit.checks.check import Check, CheckParamError, Param
+from graphaudit.checks.check import Check, CheckDeclarationError, CheckParamError, Param
+from graphaudit.checks.legal import FundKind, LegalBasis
 from graphaudit.findings import Finding
 from graphaudit.store.base import GraphStore
 
-__all__ = ["CHECKS", "Check", "CheckParamError", "Param", "resolve_params", "run_checks"]
+__all__ = [
+    "CHECKS",
+    "Check",
+    "CheckDeclarationError",
+    "CheckParamError",
+    "FundKind",
+    "LegalBasis",
+    "Param",
+    "collect",
+    "require_checks",
+    "resolve_params",
+    "run_checks",
+]
 
-CHECKS: dict[str, Check] = {
-    c.name: c
-    for c in (
-        kin_approved_subsidy.CHECK,
-        cadre_family_beneficiary.CHECK,
-        kin_contract.CHECK,
-        hidden_link.CHECK,
-        shared_account.CHECK,
-        deceased_recipient.CHECK,
-        duplicate_payment.CHECK,
-        split_contracts.CHECK,
-        reciprocal_approval.CHECK,
-        collusive_cluster.CHECK,
-    )
-}
+
+def _modules() -> list[ModuleType]:
+    """Every module of this package, in alphabetical order of name."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.ispkg)
+    return [importlib.import_module(f"{__name__}.{n}") for n in names]
+
+
+def collect(modules: Iterable[ModuleType]) -> dict[str, Check]:
+    """The checks the ``modules`` declare (``CHECK``), by name, in the modules' order.  A module that declares
+    something other than a Check, a check named otherwise than its module, a check module without a docstring
+    and a name registered twice raise :class:`CheckDeclarationError` naming the check."""
+    out: dict[str, Check] = {}
+    for m in modules:
+        check = getattr(m, "CHECK", None)
+        if check is None:
+            continue
+        short = m.__name__.rpartition(".")[2]
+        if not isinstance(check, Check):
+            raise CheckDeclarationError(f"{m.__name__}.CHECK is a {type(check).__name__}, not a Check")
+        if check.name != short:
+            raise CheckDeclarationError(
+                f"check {check.name!r} is declared in module {m.__name__}: a check lives in <its name>.py"
+            )
+        if not (m.__doc__ or "").strip():
+            raise CheckDeclarationError(
+                f"check {check.name!r}: module {m.__name__} has no docstring (what it flags, its semantics)"
+            )
+        if check.name in out:
+            raise CheckDeclarationError(f"check {check.name!r} is registered twice")
+        out[check.name] = check
+    return out
+
+
+CHECKS: dict[str, Check] = collect(_modules())
+
+
+def require_checks(names: Iterable[str], where: str) -> None:
+    """Raise :class:`CheckDeclarationError` if ``where`` (e.g. a module that plants or lists some checks)
+    names a check that is not registered."""
+    unknown = sorted(set(names) - set(CHECKS))
+    if unknown:
+        raise CheckDeclarationError(
+            f"{where} names checks that are not registered: {', '.join(unknown)} "
+            f"(checks: {', '.join(CHECKS)})"
+        )
 
 
 def resolve_params(names: list[str], params: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, run_query
+from graphaudit.checks.legal import ART_124, FundKind
 from graphaudit.checks.rows import best_title, kin_links, main_org, records_by_pair, total
 from graphaudit.checks.wording import payments_phrase, person, who
 from graphaudit.findings import Finding, closeness, post_rank
@@ -94,12 +95,15 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
 CHECK = Check(
     name=NAME,
     title="干部本人或近亲属享受补贴",
-    description="A payment to a cadre in office, or to a relative within `hops` kinship hops, in a village the "
-    "cadre serves, whoever approved it (needs 备案 registration).",
+    description="A payment to a cadre in office, or to a relative within `hops` kinship hops, in a village "
+    "the cadre serves, whoever approved it (needs 备案 registration).",
     params=(
         Param("hops", int, 2, "kinship hops between cadre and recipient", 1, 4),
         Param("township_cadres", bool, False, "also count township cadres for their township's villages"),
     ),
     queries=(NAME,),
+    base=25,
+    legal_basis=ART_124,
+    fund_kind=FundKind.RELIEF,
     find=find,
 )

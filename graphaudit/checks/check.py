@@ -1,23 +1,30 @@
 """What a check is: a name, a Chinese title, a description, validated parameters, the catalogue queries it
-runs, and a function from (store, parameters) to findings.  Also the helpers every check shares: running a
+runs, its base severity, legal basis and fund kind, and a function from (store, parameters) to findings.
+A declaration is checked when it is made: an incomplete or inconsistent one raises
+:class:`CheckDeclarationError` naming the check.  Also the helpers every check shares: running a
 catalogue query with a validated variable-length bound, and a person's posts on a date."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from graphaudit.checks.evidence import Link
+from graphaudit.checks.legal import FundKind, LegalBasis
 from graphaudit.errors import GraphAuditError
 from graphaudit.findings import Finding, make_finding_id, ordered, post_rank, severity_factors
 from graphaudit.store.base import GraphStore
+from graphaudit.store import query_names
 
 __all__ = [
     "Check",
     "Param",
     "CheckParamError",
+    "CheckDeclarationError",
+    "MAX_BASE",
     "run_query",
     "Post",
     "posts_of",
@@ -30,6 +37,16 @@ __all__ = [
 
 class CheckParamError(GraphAuditError):
     """A check parameter has the wrong name, type or range."""
+
+
+class CheckDeclarationError(GraphAuditError):
+    """A check's declaration is incomplete or inconsistent (raised at import, naming the check)."""
+
+
+#: The highest base severity: the other factors add up to 60 (link 20, money 20, repetition 10, post 10).
+MAX_BASE = 40
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -91,15 +108,92 @@ MASK_NAMES = Param("mask_names", bool, True, "mask names in explanations (张伟
 
 @dataclass(frozen=True)
 class Check:
-    """A named, documented, parameterised check.  ``run(store, params)`` validates the parameters (unknown
-    names, types and ranges raise :class:`CheckParamError`) and returns findings, most severe first."""
+    """A named, documented, parameterised check, declared once as ``CHECK`` at the bottom of
+    ``graphaudit/checks/<name>.py``.  ``run(store, params)`` validates the parameters (unknown names, types
+    and ranges raise :class:`CheckParamError`) and returns findings, most severe first.
+
+    - ``name``: the module's name and the Cypher file's (``graphaudit/cypher/<name>.cypher``)
+    - ``title``: Chinese, as pages, tables and exports show the check
+    - ``description``: what it flags, one or two sentences
+    - ``params``: its parameters (``mask_names`` is added to every check), each with a help text
+    - ``queries``: the catalogue queries it runs, its own first
+    - ``base``: base severity, 0–:data:`MAX_BASE` (the severity formula in :mod:`graphaudit.findings`)
+    - ``legal_basis``: the article its findings may breach (:mod:`graphaudit.checks.legal`)
+    - ``fund_kind``: whether its money is relief money, other money (contracts) or both
+    - ``find``: (store, validated parameters) → findings
+    """
 
     name: str
     title: str
     description: str
     params: tuple[Param, ...]
     queries: tuple[str, ...]
+    base: float
+    legal_basis: LegalBasis
+    fund_kind: FundKind
     find: Callable[[GraphStore, dict[str, Any]], list[Finding]] = field(repr=False)
+
+    def __post_init__(self) -> None:
+        problems = self._problems()
+        if problems:
+            raise CheckDeclarationError(
+                f"check {self.name!r} is declared incompletely: " + "; ".join(problems)
+            )
+
+    def _problems(self) -> list[str]:
+        """What is missing or inconsistent in this declaration (empty when it is complete)."""
+        out = []
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
+            out.append("name must be lower_case_with_underscores")
+        if not isinstance(self.title, str) or not _CJK.search(self.title):
+            out.append("title must be Chinese (pages and tables show it)")
+        if not isinstance(self.description, str) or not self.description.strip():
+            out.append("description is empty")
+        if isinstance(self.base, bool) or not isinstance(self.base, (int, float)):
+            out.append(f"base must be a number, got {self.base!r}")
+        elif not 0 <= self.base <= MAX_BASE:
+            out.append(f"base {self.base} is out of range 0–{MAX_BASE}")
+        if not isinstance(self.legal_basis, LegalBasis):
+            out.append("legal_basis must be a LegalBasis (graphaudit.checks.legal)")
+        if not isinstance(self.fund_kind, FundKind):
+            out.append("fund_kind must be a FundKind (graphaudit.checks.legal)")
+        if not callable(self.find):
+            out.append("find is not callable")
+        out += self._param_problems()
+        if not self.queries or self.queries[0] != self.name:
+            out.append(f"queries must start with the check's own query {self.name!r}")
+        known = query_names()
+        for q in self.queries:
+            if q not in known:
+                out.append(f"query file graphaudit/cypher/{q}.cypher is missing")
+        return out
+
+    def _param_problems(self) -> list[str]:
+        out = []
+        seen: set[str] = set()
+        for p in self.params:
+            if not isinstance(p, Param):
+                out.append(f"parameter {p!r} is not a Param")
+                continue
+            if not _NAME.fullmatch(p.name):
+                out.append(f"parameter {p.name!r} must be lower_case_with_underscores")
+            if p.name in seen or p.name == MASK_NAMES.name:
+                out.append(f"parameter {p.name!r} is declared twice")
+            seen.add(p.name)
+            if not p.help.strip():
+                out.append(f"parameter {p.name!r} has no help text")
+            if p.type not in (int, float, bool):
+                out.append(f"parameter {p.name!r}: type must be int, float or bool")
+                continue
+            try:
+                ok = p.coerce(self.name, p.default) == p.default
+            except CheckParamError:
+                ok = False
+            if not ok:
+                out.append(
+                    f"parameter {p.name!r}: default {p.default!r} is not a valid {p.type.__name__} in range"
+                )
+        return out
 
     @property
     def all_params(self) -> tuple[Param, ...]:

@@ -5,8 +5,9 @@ village's contracts, a case-worker whose approvals flow into one clan).
 The method is in :mod:`graphaudit.clusters`: a weighted projection of people and companies (kinship,
 approvals weighted by money, ownership, shared identifiers; ``projection``), seeded Leiden communities
 (``detect``), conflict links (``conflicts``), clusters and their documented severity factors and threshold
-(``score``), and the finding's evidence and Chinese explanation (``explain``).  Severity is computed there,
-not from ``findings.BASE``.  :func:`cluster_subgraph` fetches a finding's subgraph through the store.
+(``score``), and the finding's evidence and Chinese explanation (``explain``).  Severity is computed there
+from its own factors (its base points equal the declared ``base``).  :func:`cluster_subgraph` fetches a
+finding's subgraph through the store.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import networkx as nx
 
 from graphaudit.checks.check import Check, CheckParamError, Param
+from graphaudit.checks.legal import ART_104, FundKind
 from graphaudit.findings import Finding
 from graphaudit.store.base import GraphStore
 
@@ -88,5 +90,8 @@ CHECK = Check(
         Param("max_holders", int, 10, "households above which a shared identifier is ignored", 2, 1000),
     ),
     queries=QUERIES,
+    base=30,
+    legal_basis=ART_104,
+    fund_kind=FundKind.MIXED,
     find=find,
 )

@@ -18,6 +18,7 @@ from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, post_on, posts_of, run_query
 from graphaudit.checks.evidence import Link
+from graphaudit.checks.legal import ART_122, FundKind
 from graphaudit.checks.rows import by_date, main_org, total
 from graphaudit.checks.wording import payments_phrase, person, who
 from graphaudit.findings import Finding
@@ -90,5 +91,8 @@ CHECK = Check(
         Param("grace_days", int, 0, "days after the death within which a payment is let through", 0, 366),
     ),
     queries=(NAME, "cadre_posts"),
+    base=40,
+    legal_basis=ART_122,
+    fund_kind=FundKind.RELIEF,
     find=find,
 )

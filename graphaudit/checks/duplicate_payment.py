@@ -16,6 +16,7 @@ from typing import Any
 
 from graphaudit.checks.check import Check, make_finding, node, run_query
 from graphaudit.checks.evidence import Link
+from graphaudit.checks.legal import ART_122, FundKind
 from graphaudit.checks.rows import by_date, main_org, total
 from graphaudit.checks.wording import payments_phrase, person, program_money, yuan
 from graphaudit.findings import Finding
@@ -91,5 +92,8 @@ CHECK = Check(
     description="The same recipient paid twice or more under the same programme in the same calendar month.",
     params=(),
     queries=(NAME,),
+    base=30,
+    legal_basis=ART_122,
+    fund_kind=FundKind.RELIEF,
     find=find,
 )

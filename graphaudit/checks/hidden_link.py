@@ -18,6 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, run_query
+from graphaudit.checks.legal import ART_104, FundKind
 from graphaudit.checks.rows import best_title, by_date, kin_links, main_org, outranks, total
 from graphaudit.checks.wording import person, who, yuan
 from graphaudit.findings import Finding, closeness, post_rank
@@ -115,9 +116,12 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
 CHECK = Check(
     name=NAME,
     title="承包企业与干部亲属共用联系方式",
-    description="A contractor company that shares a phone, address or bank account with a cadre, or a cadre's "
-    "relative within `hops` hops (its contracts signed while the cadre held a post).",
+    description="A contractor company that shares a phone, address or bank account with a cadre, or a "
+    "cadre's relative within `hops` hops (its contracts signed while the cadre held a post).",
     params=(Param("hops", int, 2, "kinship hops between cadre and the person sharing the identifier", 1, 3),),
     queries=(NAME,),
+    base=30,
+    legal_basis=ART_104,
+    fund_kind=FundKind.OTHER,
     find=find,
 )

@@ -16,6 +16,7 @@ from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, post_on, posts_of, run_query
 from graphaudit.checks.evidence import Link
+from graphaudit.checks.legal import ART_124, FundKind
 from graphaudit.checks.rows import best_title, kin_links, main_org, records_by_pair, total
 from graphaudit.checks.wording import payments_phrase, person, who
 from graphaudit.findings import Finding, closeness, post_rank
@@ -90,5 +91,8 @@ CHECK = Check(
     "kinship hops (spouse, parent–child, sibling edges).",
     params=(Param("kin_hops", int, 3, "kinship hops between approver and recipient", 1, 5),),
     queries=(NAME, "cadre_posts"),
+    base=40,
+    legal_basis=ART_124,
+    fund_kind=FundKind.RELIEF,
     find=find,
 )

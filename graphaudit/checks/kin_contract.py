@@ -19,6 +19,7 @@ from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, run_query
 from graphaudit.checks.evidence import Link, canonical, link_from
+from graphaudit.checks.legal import ART_104, FundKind
 from graphaudit.checks.wording import person, who, yuan
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
@@ -121,5 +122,8 @@ CHECK = Check(
         Param("company_levels", int, 2, "company levels between that person and the contractor", 1, 3),
     ),
     queries=(NAME, PERSONS),
+    base=40,
+    legal_basis=ART_104,
+    fund_kind=FundKind.OTHER,
     find=find,
 )

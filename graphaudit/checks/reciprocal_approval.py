@@ -19,6 +19,7 @@ from typing import Any
 from graphaudit.checks.check import Check, Param, make_finding, node, post_on, posts_of, run_query
 from graphaudit.checks.evidence import Link, link_from
 from graphaudit.checks.kin_contract import owner_phrase
+from graphaudit.checks.legal import ART_104, FundKind
 from graphaudit.checks.rows import best_title, by_date, main_org, total
 from graphaudit.checks.wording import payments_phrase, person, who, yuan
 from graphaudit.findings import Finding, closeness, post_rank
@@ -154,5 +155,8 @@ CHECK = Check(
     "while B approves money for A or A's relatives.",
     params=(Param("hops", int, 2, "kinship hops between an approver and the other's beneficiary", 1, 3),),
     queries=(NAME, CONTRACTS, "cadre_posts"),
+    base=35,
+    legal_basis=ART_104,
+    fund_kind=FundKind.MIXED,
     find=find,
 )

@@ -16,6 +16,7 @@ from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, run_query
 from graphaudit.checks.evidence import Link
+from graphaudit.checks.legal import ART_122, FundKind
 from graphaudit.checks.rows import by_date, main_org, total
 from graphaudit.checks.wording import payments_phrase, person
 from graphaudit.findings import Finding
@@ -86,5 +87,8 @@ CHECK = Check(
     description="One bank account receiving payments for recipients of min_households or more households.",
     params=(Param("min_households", int, 2, "households whose payments share the account", 2, 100),),
     queries=(NAME,),
+    base=30,
+    legal_basis=ART_122,
+    fund_kind=FundKind.RELIEF,
     find=find,
 )

@@ -19,6 +19,7 @@ from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, post_on, posts_of, run_query
 from graphaudit.checks.evidence import Link
+from graphaudit.checks.legal import ART_104, FundKind
 from graphaudit.checks.rows import best_title, by_date, total
 from graphaudit.checks.wording import person, yuan
 from graphaudit.findings import Finding
@@ -202,5 +203,8 @@ CHECK = Check(
         Param("min_contracts", int, 3, "contracts in the window", 2, 50),
     ),
     queries=(NAME, "cadre_posts"),
+    base=35,
+    legal_basis=ART_104,
+    fund_kind=FundKind.OTHER,
     find=find,
 )

@@ -1,6 +1,7 @@
 """``graphaudit check``: run the canned checks over a store and write the findings (DATA_CONTRACT.md §3).
 
-Registered in graphaudit/cli.py as ``app.command()(check)``.
+Registered in graphaudit/cli/main.py as ``app.command()(check)``.  The help lists the checks of the registry
+(:data:`graphaudit.checks.CHECKS`) and the findings formats (:data:`graphaudit.findings.FINDINGS_FORMATS`).
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from graphaudit.checks import CHECKS
 from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt
 from graphaudit.errors import GraphAuditError
+from graphaudit.findings import FINDINGS_FORMATS, findings_suffixes
 
 __all__ = ["check", "parse_params"]
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
-SUFFIXES = (".csv", ".json", ".xlsx")
 TOP = 5  # findings printed under the summary table
 
 
@@ -40,20 +42,25 @@ def parse_params(items: list[str] | None) -> dict[str, str]:
 
 
 def _names(only: list[str] | None) -> list[str]:
-    from graphaudit.checks import CHECKS
-
     names = [n.strip() for item in only or [] for n in item.split(",") if n.strip()]
     return list(dict.fromkeys(names)) or list(CHECKS)
 
 
+OUT_HELP = "线索文件 Findings file: " + "; ".join(f"{f.suffix} {f.title}" for f in FINDINGS_FORMATS.values())
+ONLY_HELP = (
+    "只运行这项检查（可重复，或以逗号分隔） Run only this check (repeatable, or comma-separated): "
+    + ", ".join(f"{c.name}（{c.title}）" for c in CHECKS.values())
+)
+
+
 def check(
-    out: Annotated[Path, typer.Option("--out", help="Findings file: .csv (UTF-8 with BOM), .json or .xlsx.")],
+    out: Annotated[Path, typer.Option("--out", help=OUT_HELP)],
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,
     database: DatabaseOpt = None,
     only: Annotated[
         list[str] | None,
-        typer.Option("--only", help="Run only this check (repeatable, or comma-separated)."),
+        typer.Option("--only", help=ONLY_HELP),
     ] = None,
     param: Annotated[
         list[str] | None,
@@ -66,12 +73,12 @@ def check(
     ] = False,
 ) -> None:
     """Run the checks over a store and write the findings, most severe first."""
-    from graphaudit.checks import CHECKS, resolve_params
+    from graphaudit.checks import resolve_params
     from graphaudit.findings import write_findings
 
     try:
-        if out.suffix.lower() not in SUFFIXES:
-            raise GraphAuditError(f"--out {out.name}: findings are written as .csv, .json or .xlsx")
+        if out.suffix.lower() not in FINDINGS_FORMATS:
+            raise GraphAuditError(f"--out {out.name}: findings are written as {findings_suffixes()}")
         names = _names(only)
         resolved = resolve_params(names, parse_params(param))
         from graphaudit.store import open_store

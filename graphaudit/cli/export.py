@@ -1,6 +1,7 @@
 """``graphaudit export``: a selection of the graph and its findings in an analyst's format (DATA_CONTRACT §3).
 
-Registered in graphaudit/cli.py as ``app.command()(export)``; the work is :func:`graphaudit.export.export_selection`.
+Registered in graphaudit/cli/main.py as ``app.command()(export)``; the work is
+:func:`graphaudit.export.export_selection`.  The ``--format`` help lists :data:`graphaudit.export.FORMATS`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.console import Console
 
 from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt
 from graphaudit.errors import GraphAuditError
+from graphaudit.export import FORMATS, format_help
 
 __all__ = ["export", "selection_from_options"]
 
@@ -66,13 +68,15 @@ def selection_from_options(
 def export(
     fmt: Annotated[
         str,
+        typer.Option("--format", help="导出格式 Format: " + format_help()),
+    ],
+    out: Annotated[
+        Path,
         typer.Option(
-            "--format",
-            help="graphml, gexf, json, csv (neo4j-admin import folder), "
-            "xlsx, ftm (FollowTheMoney JSON lines) or html.",
+            "--out",
+            help="输出文件，文件夹格式写入文件夹 File to write (a folder for a folder format).",
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", help="File to write (a folder for csv).")],
     flagged: Annotated[
         bool, typer.Option("--flagged", help="Run the checks; export the evidence of their findings.")
     ] = False,
@@ -114,7 +118,8 @@ def export(
     ] = False,
 ) -> None:
     """Export flagged subgraphs, chosen findings or a node's neighbourhood for Gephi, Neo4j, Excel, Aleph
-    or a self-contained HTML evidence bundle.  ID numbers, accounts and phones are masked unless --show-ids."""
+    or a self-contained HTML evidence bundle.  ID numbers, accounts and phones are masked unless
+    --show-ids."""
     from graphaudit.export import export_selection, target
 
     try:
@@ -132,7 +137,7 @@ def export(
     except GraphAuditError as e:
         err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
-    where = res.files[0].parent if fmt == "csv" else res.files[0]
+    where = res.files[0].parent if FORMATS[fmt].folder else res.files[0]
     console.print(
         f"{res.nodes} nodes, {res.relationships} relationships, {res.findings} findings → "
         f"[bold]{where}[/bold] ({fmt}{', IDs masked' if not show_ids else ', IDs NOT masked'})",

@@ -1,10 +1,15 @@
-"""Which cases and near-misses to plant, and in what order (the most constrained first)."""
+"""Which cases and near-misses to plant, and in what order (the most constrained first).
+
+The synth plants cases for the checks it knows (not necessarily every registered check); every check name
+named here and in the case modules' constants is checked against :data:`graphaudit.checks.CHECKS` at import.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
 
+from graphaudit.checks import require_checks
 from graphaudit.synth import cases_contracts as cc
 from graphaudit.synth import cases_money as cm
 from graphaudit.synth import cases_reciprocal as cr
@@ -96,6 +101,10 @@ ORDER = (
     "deceased_recipient",
     "duplicate_payment",
     "split_contracts",
+)
+
+require_checks(
+    {*VARIANTS, *(c for c, _, _ in NEAR_MISSES), *ORDER, cm.KAS, cm.CFB, cc.KC, cc.HL, cc.SC, cr.RA}, __name__
 )
 
 
