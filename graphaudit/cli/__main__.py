@@ -2,4 +2,5 @@
 
 from graphaudit.cli import app
 
-app(prog_name="graphaudit")
+if __name__ == "__main__":
+    app(prog_name="graphaudit")

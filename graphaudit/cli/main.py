@@ -246,9 +246,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "graphaudit serve --db graphaudit.db",
         "graphaudit serve --db graphaudit.db --host 0.0.0.0 --port 8080 --workers 2",
     ),
+    "tokens": (
+        "graphaudit tokens create --db graphaudit.db --role auditor --name 张三",
+        "graphaudit tokens list --db graphaudit.db",
+    ),
     "tokens create": ("graphaudit tokens create --db graphaudit.db --role auditor --name 张三",),
     "tokens list": ("graphaudit tokens list --db graphaudit.db",),
     "tokens revoke": ("graphaudit tokens revoke 3 --db graphaudit.db",),
+    "neo4j": ("graphaudit neo4j start", "graphaudit neo4j status", "graphaudit neo4j stop"),
     "neo4j fetch": ("graphaudit neo4j fetch",),
     "neo4j start": ("graphaudit neo4j start", "graphaudit ingest data/ --neo4j bolt://127.0.0.1:7687"),
     "neo4j stop": ("graphaudit neo4j stop",),
@@ -276,8 +281,18 @@ def _mount() -> None:
     app.command()(check)
     app.command()(export)
     app.command()(serve)
-    app.add_typer(tokens_app, name="tokens", help="API tokens: create, list, revoke.")
-    app.add_typer(neo4j_app, name="neo4j", help="A throwaway local Neo4j server (start, stop, status).")
+    app.add_typer(
+        tokens_app,
+        name="tokens",
+        help="访问令牌 API tokens: create, list, revoke.",
+        epilog=examples(*EXAMPLES["tokens"]),
+    )
+    app.add_typer(
+        neo4j_app,
+        name="neo4j",
+        help="A throwaway local Neo4j server (start, stop, status).",
+        epilog=examples(*EXAMPLES["neo4j"]),
+    )
     _with_examples("", app)
     _with_examples("tokens ", tokens_app)
     _with_examples("neo4j ", neo4j_app)

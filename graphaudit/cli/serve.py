@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,7 +40,7 @@ StateOpt = Annotated[
 ROLES = "investigator, auditor, analyst or admin"
 
 
-def _state(db: Path | None, neo4j: str | None, state: Path | None):  # type: ignore[no-untyped-def]
+def _state(db: Path | None, neo4j: str | None, state: Path | None):
     from graphaudit.api.state import State, state_dir
 
     return State(state_dir(db, neo4j, state))
@@ -111,6 +111,7 @@ def serve(
             ready.watch(lambda: bool(server.started))
             server.run()
         finally:
+            ready.stopped.set()
             store.close()
         return
     store.close()  # each worker opens its own
@@ -120,15 +121,24 @@ def serve(
         )
         os.environ[READY_ENV] = marks
         ready.watch(lambda: len(os.listdir(marks)) >= n, lambda: f"{len(os.listdir(marks))}/{n}")
-        uvicorn.run(
-            "graphaudit.cli.serve:worker_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=n,
-            log_level="warning",
-        )
+        try:
+            uvicorn.run(
+                "graphaudit.cli.serve:worker_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=n,
+                log_level="warning",
+                # uvicorn pings each worker and replaces one that has not answered within this many seconds; a
+                # worker building its search index on a busy machine can take longer than the default 5 s
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            )
+        finally:
+            ready.stopped.set()
 
+
+#: Seconds a worker may take to answer uvicorn's health check before it is replaced.
+WORKER_HEALTHCHECK_S = 60
 
 #: Where each worker of ``serve --workers N`` marks itself ready (a folder; one file per worker process).
 READY_ENV = "GRAPHAUDIT_SERVE_READY"
@@ -157,16 +167,23 @@ class Ready:
     t0: float
     state: Path
 
+    stopped: threading.Event = field(default_factory=threading.Event)
+
     def watch(self, is_ready: Callable[[], bool], progress: Callable[[], str] | None = None) -> None:
+        """Wait in a thread of its own (until ``stopped`` is set, when the server ends first)."""
         threading.Thread(target=self._wait, args=(is_ready, progress), daemon=True).start()
 
     def _wait(self, is_ready: Callable[[], bool], progress: Callable[[], str] | None) -> None:
         shown = ""
-        while not (is_ready() and self._answers()):
-            if progress is not None and progress() != shown and err.is_terminal:
-                shown = progress()
-                err.print(f"  {shown} workers ready", highlight=False)
-            time.sleep(0.1)
+        try:
+            while not (is_ready() and self._answers()):
+                if progress is not None and progress() != shown and err.is_terminal:
+                    shown = progress()
+                    err.print(f"  {shown} workers ready", highlight=False)
+                if self.stopped.wait(0.1):
+                    return
+        except OSError:  # the readiness folder is gone: the server stopped
+            return
         url_host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         url_host = f"[{url_host}]" if ":" in url_host else url_host
         console.print(
@@ -203,7 +220,7 @@ def create_token(
     db: Path | None, neo4j: str | None, state: Path | None, name: str, role: str
 ) -> tuple[int, str]:
     """A new token (its id and the secret, which is not kept) in the state folder of this store."""
-    return _tokens(db, neo4j, state).create(name, role)  # type: ignore[no-any-return]
+    return _tokens(db, neo4j, state).create(name, role)
 
 
 @tokens_app.command("create")
@@ -249,7 +266,7 @@ def revoke(
     console.print(f"token {token_id} revoked")
 
 
-def _tokens(db: Path | None, neo4j: str | None, state: Path | None):  # type: ignore[no-untyped-def]
+def _tokens(db: Path | None, neo4j: str | None, state: Path | None):
     from graphaudit.api.tokens import TokenStore
 
     return TokenStore(_state(db, neo4j, state))

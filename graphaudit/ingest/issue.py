@@ -11,7 +11,7 @@ reason by the kind's pattern below, or passed explicitly (``Issue(..., code="kin
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = ["Issue", "Reason", "REASONS", "ROW", "FILE", "OTHER"]
@@ -29,12 +29,13 @@ class Reason:
     code: str
     text: str
     pattern: str
+    _re: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_re", re.compile(self.pattern))
 
     def match(self, reason: str) -> re.Match[str] | None:
-        return self._re.match(reason)  # type: ignore[attr-defined,no-any-return]
+        return self._re.match(reason)
 
 
 _HH = r"(?:户号(?P<household>[^:：]*)[:：]\s*)?"
