@@ -77,7 +77,7 @@ def ingest(
         else:
             rep.print(console)
             console.print(
-                f"Loaded in {rep.seconds:.1f} s: "
+                f"导入完成 loaded in {rep.seconds:.1f} s: "
                 + ", ".join(f"{k} {v:,}" for k, v in rep.counts.items() if k in MODEL.nodes and v)
             )
 
