@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -57,7 +60,7 @@ def test_neo4j_bad_uri_is_one_line(tmp_path: Path) -> None:
 
 def test_demo_runs_end_to_end_and_writes_findings(tmp_path: Path) -> None:
     """`graphaudit demo` (village size here): synth → ingest → info → check; the report holds planted
-    cases."""
+    cases; it ends with the next steps on its store."""
     from openpyxl import load_workbook
 
     out = tmp_path / "demo"
@@ -75,7 +78,55 @@ def test_demo_runs_end_to_end_and_writes_findings(tmp_path: Path) -> None:
     planted = {c["check"] for c in truth["cases"]}
     assert planted and planted <= checks | {"collusive_cluster"}
     assert "findings.xlsx" in res.output
+    assert f"tokens create --db {out / 'graphaudit.db'} --role auditor" in res.output
+    assert f"serve --db {out / 'graphaudit.db'}" in res.output
     # IDs masked by default in the written report
-    import re
-
     assert not re.search(r"\b\d{17}[\dXx]\b", " ".join(str(v) for r in body for v in r if v))
+
+
+def _commands() -> list[list[str]]:
+    """Every command and sub-command of the CLI, as argument lists (``["tokens", "create"]``)."""
+    import typer.main
+
+    out: list[list[str]] = [[]]
+
+    def walk(cmd: Any, path: list[str]) -> None:
+        if hasattr(cmd, "commands"):  # a group (typer's own copy of click's)
+            for name, sub in cmd.commands.items():
+                out.append([*path, name])
+                walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return out
+
+
+def test_every_command_has_help_with_an_example_and_flags_take_no_value() -> None:
+    commands = _commands()
+    assert ["tokens", "create"] in commands and ["neo4j", "start"] in commands and ["demo"] in commands
+    for path in commands:
+        res = runner.invoke(app, [*path, "--help"], terminal_width=120)
+        assert res.exit_code == 0, (path, res.output)
+        text = res.output
+        assert "<bool>" not in text and "BOOLEAN" not in text, (path, text)
+        assert re.search(r"^\s*--help\s+Show this message", text, re.M), (path, text)
+        assert "graphaudit" in text.split("Options:")[-1], f"no example in `{' '.join(path)} --help`"
+    flags = {
+        "info": "--json",
+        "ingest": "--json",
+        "check": "--show-ids",
+        "synth": "--messy",
+        "demo": "--serve",
+    }
+    for command, flag in flags.items():
+        text = runner.invoke(app, [command, "--help"], terminal_width=120).output
+        assert re.search(rf"^\s*{flag}(\s*/\s*--\S+)?\s{{2,}}\S", text, re.M), (command, flag, text)
+
+
+def test_demo_ends_with_next_steps_that_name_its_store(tmp_path: Path) -> None:
+    from graphaudit.cli.main import demo_next_steps
+
+    text = demo_next_steps(tmp_path / "demo dir" / "graphaudit.db", 8123)
+    store = shlex.quote(str(tmp_path / "demo dir" / "graphaudit.db"))
+    assert f"graphaudit tokens create --db {store} --role auditor" in text
+    assert f"graphaudit serve --db {store} --port 8123" in text
+    assert "http://127.0.0.1:8123/" in text

@@ -43,6 +43,40 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _serve(db: Path, workers: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """``graphaudit serve`` in a process of its own, once it has announced its URL (and what it printed)."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "graphaudit.cli",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(_free_port()),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="200"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if "serving on" in line:
+            return proc, lines
+    proc.kill()
+    raise AssertionError(f"server did not start: {''.join(lines)}")
+
+
+served_first: dict[int, int] = {}
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     tmp = tmp_path_factory.mktemp("serve")
@@ -53,47 +87,37 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         role: TokenStore(State(db / "state")).create(f"{role}用户", role)[1]
         for role in ("auditor", "investigator")
     }
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "graphaudit.cli",
-            "serve",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    proc, lines = _serve(db, 2)
+    base = lines[-1].split("serving on ")[1].split()[0].rstrip("/")
+    # the first request after the announcement is answered, with nothing retried
+    first = httpx.get(
+        base + "/api/stats", headers={"Authorization": f"Bearer {tokens['auditor']}"}, timeout=30
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if (
-                httpx.get(
-                    base + "/api/stats", headers={"Authorization": f"Bearer {tokens['auditor']}"}
-                ).status_code
-                == 200
-            ):
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"server did not start: {proc.stdout.read() if proc.stdout else ''}")
-        time.sleep(0.3)
+    served_first[2] = first.status_code
     yield base, tokens, db, proc
     if proc.poll() is None:
         proc.kill()
         proc.wait(10)
+
+
+def test_the_url_is_announced_once_every_worker_answers(served) -> None:  # type: ignore[no-untyped-def]
+    """Workers build their search index before they take requests: the URL is printed only then."""
+    assert served_first[2] == 200
+
+
+def test_one_worker_announces_the_url_once_it_answers(served) -> None:  # type: ignore[no-untyped-def]
+    _, tokens, db, _ = served
+    proc, lines = _serve(db, 1)
+    try:
+        base = lines[-1].split("serving on ")[1].split()[0].rstrip("/")
+        r = httpx.get(
+            base + "/api/stats", headers={"Authorization": f"Bearer {tokens['auditor']}"}, timeout=30
+        )
+        assert r.status_code == 200
+        assert "building the search index" in "".join(lines[:-1]) and "1 worker," in lines[-1]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
 
 
 def test_two_workers_answer_and_share_the_state(served) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
-"""``python -m graphaudit.cli …``: the same command line as ``graphaudit …``."""
+"""``python -m graphaudit.cli …``: the ``graphaudit`` command."""
 
-from graphaudit.cli.main import app
+from graphaudit.cli import app
 
-app(prog_name="graphaudit")
+if __name__ == "__main__":
+    app(prog_name="graphaudit")

@@ -3,6 +3,9 @@ that an expected failure is one red line and exit code 1, never a traceback."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +17,7 @@ from rich.console import Console
 
 from graphaudit.errors import GraphAuditError
 
-__all__ = ["DbOpt", "Neo4jOpt", "DatabaseOpt", "console", "err", "friendly"]
+__all__ = ["DbOpt", "Neo4jOpt", "DatabaseOpt", "console", "err", "friendly", "program", "examples"]
 
 DbOpt = Annotated[Path | None, typer.Option("--db", help="Embedded store folder (default: ./graphaudit.db).")]
 Neo4jOpt = Annotated[
@@ -40,3 +43,20 @@ def friendly() -> Iterator[None]:
     except GraphAuditError as e:
         err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
+
+
+def program() -> str:
+    """This command as the user can type it again in the same shell: ``graphaudit`` when that is what the
+    shell finds, else the path it was started by (``.venv/bin/graphaudit`` after ``make demo``)."""
+    started = sys.argv[0] if sys.argv else ""
+    if Path(started).name != "graphaudit":
+        return "graphaudit"
+    found = shutil.which("graphaudit")
+    if found and os.path.realpath(found) == os.path.realpath(started):
+        return "graphaudit"
+    return shlex.quote(started if os.sep in started else os.path.realpath(started))
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: example command lines, kept as written (click's \\b: no re-wrapping)."""
+    return "\b\n例 Examples:\n" + "\n".join(f"  {line}" for line in lines)

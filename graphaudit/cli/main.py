@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,14 +14,19 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, friendly
+from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, examples, friendly, program
 from graphaudit.errors import GraphAuditError
 from graphaudit.model import MODEL
 
+# rich_markup_mode=None: click's own help layout. Typer's rich panels (typer 0.29) print a type after every
+# option, flags included (`--json <bool>`, `--help <bool>`), and read `[...]` in help texts as markup.
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="graphaudit: cross-check county registers for grassroots micro-corruption.",
+    rich_markup_mode=None,
+    help="graphaudit：核查县级登记数据中的基层“微腐败”线索 cross-check county registers for grassroots "
+    "micro-corruption.",
+    epilog="例 Example: graphaudit demo   |   graphaudit COMMAND --help",
 )
 
 
@@ -71,7 +77,7 @@ def ingest(
         else:
             rep.print(console)
             console.print(
-                f"Loaded in {rep.seconds:.1f} s: "
+                f"导入完成 loaded in {rep.seconds:.1f} s: "
                 + ", ".join(f"{k} {v:,}" for k, v in rep.counts.items() if k in MODEL.nodes and v)
             )
 
@@ -145,10 +151,23 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's data, store and report.")] = Path(
         "graphaudit-demo"
     ),
-    size: Annotated[str, typer.Option(help="Synthetic size.")] = "township",
-    seed: Annotated[int, typer.Option()] = 7,
+    size: Annotated[str, typer.Option(help="Synthetic size: village, township, county or prefecture.")] = (
+        "township"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic data.")] = 7,
+    serve_after: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then create an auditor token, print it once and serve the web pages on the demo's store.",
+        ),
+    ] = False,
+    port: Annotated[
+        int, typer.Option(help="Port of the web pages (with --serve, and in the next steps).")
+    ] = 8000,
 ) -> None:
-    """A synthetic township, end to end on the embedded store: synth → ingest → info → check."""
+    """A synthetic township, end to end on the embedded store: synth → ingest → info → check; then the next
+    steps to the web pages (or, with --serve, the web pages themselves)."""
     from graphaudit.cli.check import check
 
     data, db, findings = out / "data", out / "graphaudit.db", out / "findings.xlsx"
@@ -161,10 +180,94 @@ def demo(
     console.rule("[bold]4/4 check")
     check(out=findings, db=db, neo4j=None, database=None, only=None, param=None, show_ids=False)
     console.print(
-        f"Store: [bold]{db}[/bold]   data: [bold]{data}[/bold]   load report: "
-        f"[bold]{out / 'load-report.csv'}[/bold]\nFindings (most severe first): [bold]{findings}[/bold]   "
-        f"planted truth: [bold]{data / 'truth.json'}[/bold]"
+        f"库 Store: [bold]{db}[/bold]   数据 data: [bold]{data}[/bold]   导入报告 load report: "
+        f"[bold]{out / 'load-report.csv'}[/bold]\n"
+        f"线索 Findings (most severe first): [bold]{findings}[/bold]   "
+        f"预置案例 planted truth: [bold]{data / 'truth.json'}[/bold]",
+        highlight=False,
     )
+    if serve_after:
+        _demo_serve(db, port)
+    else:
+        console.print(demo_next_steps(db, port), highlight=False, soft_wrap=True)
+
+
+DEMO_TOKEN_NAME = "演示审核员"
+
+
+def demo_next_steps(db: Path, port: int) -> str:
+    """What to run after the demo, as commands that work when pasted into the same shell."""
+    ga = program()
+    store = shlex.quote(str(db))
+    port_opt = "" if port == 8000 else f" --port {port}"
+    return (
+        "\n[bold]下一步 Next: 打开网页 the web pages[/bold]\n"
+        "1. 创建登录令牌（只显示一次）create a login token (shown once):\n"
+        f"   {ga} tokens create --db {store} --role auditor --name {DEMO_TOKEN_NAME}\n"
+        "2. 启动网页服务（就绪后显示网址）serve the pages (the URL is printed once they answer):\n"
+        f"   {ga} serve --db {store}{port_opt}\n"
+        f"3. 在浏览器打开 open http://127.0.0.1:{port}/ 并粘贴令牌 and paste the token\n"
+        f"或一步完成 or all in one: {ga} demo --out {shlex.quote(str(db.parent))} --serve{port_opt}"
+    )
+
+
+def _demo_serve(db: Path, port: int) -> None:
+    from graphaudit.cli.serve import create_token, serve
+
+    console.rule("[bold]网页 web pages")
+    with friendly():
+        token_id, token = create_token(db, None, None, DEMO_TOKEN_NAME, "auditor")
+    console.print(f"登录令牌 login token {token_id} ({DEMO_TOKEN_NAME}, auditor) — 只显示一次 shown once:")
+    print(token, flush=True)
+    serve(db=db, neo4j=None, database=None, state=None, host="127.0.0.1", port=port, workers=None)
+
+
+#: One example (or a few) per command, shown at the end of its --help; a command without one fails at import.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "ingest": (
+        "graphaudit ingest data/ --db graphaudit.db",
+        "graphaudit ingest 2024-07/ --db graphaudit.db --report load-report.csv   # next month's files",
+    ),
+    "info": ("graphaudit info --db graphaudit.db", "graphaudit info --neo4j bolt://127.0.0.1:7687 --json"),
+    "synth": ("graphaudit synth data/ --size township --messy",),
+    "demo": (
+        "graphaudit demo",
+        "graphaudit demo --size village --out /tmp/demo --serve --port 8080",
+    ),
+    "check": (
+        "graphaudit check --db graphaudit.db --out findings.xlsx",
+        "graphaudit check --only kin_contract,split_contracts --param kin_hops=2 --out f.csv",
+    ),
+    "export": (
+        "graphaudit export --flagged --min-severity 60 --format gexf --out flagged.gexf",
+        "graphaudit export --finding 5537a6630ffa1944 --format html --out evidence.html",
+    ),
+    "serve": (
+        "graphaudit serve --db graphaudit.db",
+        "graphaudit serve --db graphaudit.db --host 0.0.0.0 --port 8080 --workers 2",
+    ),
+    "tokens": (
+        "graphaudit tokens create --db graphaudit.db --role auditor --name 张三",
+        "graphaudit tokens list --db graphaudit.db",
+    ),
+    "tokens create": ("graphaudit tokens create --db graphaudit.db --role auditor --name 张三",),
+    "tokens list": ("graphaudit tokens list --db graphaudit.db",),
+    "tokens revoke": ("graphaudit tokens revoke 3 --db graphaudit.db",),
+    "neo4j": ("graphaudit neo4j start", "graphaudit neo4j status", "graphaudit neo4j stop"),
+    "neo4j fetch": ("graphaudit neo4j fetch",),
+    "neo4j start": ("graphaudit neo4j start", "graphaudit ingest data/ --neo4j bolt://127.0.0.1:7687"),
+    "neo4j stop": ("graphaudit neo4j stop",),
+    "neo4j status": ("graphaudit neo4j status",),
+}
+
+
+def _with_examples(prefix: str, group: typer.Typer) -> None:
+    for info in group.registered_commands:
+        assert info.callback is not None
+        name = f"{prefix}{info.name or info.callback.__name__.replace('_', '-')}"
+        if name not in EXAMPLES:
+            raise RuntimeError(f"graphaudit {name}: no example in graphaudit.cli.main.EXAMPLES")
+        info.epilog = examples(*EXAMPLES[name])
 
 
 def _mount() -> None:
@@ -178,8 +281,21 @@ def _mount() -> None:
     app.command()(check)
     app.command()(export)
     app.command()(serve)
-    app.add_typer(tokens_app, name="tokens", help="API tokens: create, list, revoke.")
-    app.add_typer(neo4j_app, name="neo4j", help="A throwaway local Neo4j server (start, stop, status).")
+    app.add_typer(
+        tokens_app,
+        name="tokens",
+        help="访问令牌 API tokens: create, list, revoke.",
+        epilog=examples(*EXAMPLES["tokens"]),
+    )
+    app.add_typer(
+        neo4j_app,
+        name="neo4j",
+        help="A throwaway local Neo4j server (start, stop, status).",
+        epilog=examples(*EXAMPLES["neo4j"]),
+    )
+    _with_examples("", app)
+    _with_examples("tokens ", tokens_app)
+    _with_examples("neo4j ", neo4j_app)
 
 
 _mount()

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, friendly
+from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, friendly, program
 from graphaudit.errors import GraphAuditError
 
-__all__ = ["serve", "tokens_app", "default_workers"]
+__all__ = ["serve", "tokens_app", "default_workers", "create_token", "worker_app"]
 
 tokens_app = typer.Typer(add_completion=False, no_args_is_help=True)
 
@@ -33,7 +40,7 @@ StateOpt = Annotated[
 ROLES = "investigator, auditor, analyst or admin"
 
 
-def _state(db: Path | None, neo4j: str | None, state: Path | None):  # type: ignore[no-untyped-def]
+def _state(db: Path | None, neo4j: str | None, state: Path | None):
     from graphaudit.api.state import State, state_dir
 
     return State(state_dir(db, neo4j, state))
@@ -61,7 +68,8 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the API and the web pages over one store (tokens from `graphaudit tokens create`)."""
+    """Serve the API and the web pages over one store (tokens from `graphaudit tokens create`). The URL is
+    printed once the pages answer: each worker first builds its search index."""
     import uvicorn
 
     from graphaudit.api.app import SERVE_ENV, create_app
@@ -69,6 +77,7 @@ def serve(
     from graphaudit.store import open_store
 
     n = workers or default_workers()
+    t0 = time.monotonic()
     with friendly():
         if not 0 < port < 65536:
             raise GraphAuditError(f"--port {port}: must be between 1 and 65535")
@@ -79,37 +88,139 @@ def serve(
             app = create_app(store, folder)
             if not app.state.services.tokens.list():
                 err.print(
-                    "[yellow]no tokens yet:[/yellow] create one with "
-                    f"`graphaudit tokens create --role admin --name NAME{' --state ' + str(state) if state else ''}`"
+                    "[yellow]还没有令牌 no tokens yet:[/yellow] create one with "
+                    f"`{_tokens_create_command(db, neo4j, state)}`",
+                    soft_wrap=True,
+                    highlight=False,
                 )
-            if n == 1:
-                with console.status("loading the search index…"):
-                    app.state.services.warm()
         except BaseException:
             store.close()
             raise
-        console.print(
-            f"graphaudit serving on [bold]http://{host}:{port}/[/bold]  "
-            f"({n} worker{'s' if n > 1 else ''}; state: {folder})"
-        )
-        if n == 1:
-            try:
-                uvicorn.run(app, host=host, port=port, log_level="warning")
-            finally:
-                store.close()
-            return
-        store.close()  # each worker opens its own
+    err.print(
+        f"正在建立搜索索引 building the search index{'es' if n > 1 else ''} "
+        f"({n} worker{'s' if n > 1 else ''}); the URL follows when the pages answer…",
+        highlight=False,
+        soft_wrap=True,
+    )
+    ready = Ready(host, port, n, t0, folder)
+    if n == 1:
+        try:
+            with friendly():
+                app.state.services.warm()
+            server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+            ready.watch(lambda: bool(server.started))
+            server.run()
+        finally:
+            ready.stopped.set()
+            store.close()
+        return
+    store.close()  # each worker opens its own
+    with tempfile.TemporaryDirectory(prefix="graphaudit-ready-") as marks:
         os.environ[SERVE_ENV] = json.dumps(
             {"db": str(db) if db else None, "neo4j": neo4j, "database": database, "state": str(folder)}
         )
-        uvicorn.run(
-            "graphaudit.api.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=n,
-            log_level="warning",
+        os.environ[READY_ENV] = marks
+        ready.watch(lambda: len(os.listdir(marks)) >= n, lambda: f"{len(os.listdir(marks))}/{n}")
+        try:
+            uvicorn.run(
+                "graphaudit.cli.serve:worker_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=n,
+                log_level="warning",
+                # uvicorn pings each worker and replaces one that has not answered within this many seconds; a
+                # worker building its search index on a busy machine can take longer than the default 5 s
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            )
+        finally:
+            ready.stopped.set()
+
+
+#: Seconds a worker may take to answer uvicorn's health check before it is replaced.
+WORKER_HEALTHCHECK_S = 60
+
+#: Where each worker of ``serve --workers N`` marks itself ready (a folder; one file per worker process).
+READY_ENV = "GRAPHAUDIT_SERVE_READY"
+
+
+def worker_app() -> Any:
+    """A worker's app (graphaudit.api.app.app_from_env: search index built before it returns) that marks
+    itself ready in ``$GRAPHAUDIT_SERVE_READY`` when uvicorn starts it, just before it takes requests."""
+    from graphaudit.api.app import app_from_env
+
+    app = app_from_env()
+    marks = os.environ.get(READY_ENV)
+    if marks:
+        mark = Path(marks) / str(os.getpid())
+        app.router.on_startup.append(lambda: mark.touch())
+    return app
+
+
+@dataclass
+class Ready:
+    """Announces the URL once the server takes requests: when ``is_ready()`` holds and the port answers."""
+
+    host: str
+    port: int
+    workers: int
+    t0: float
+    state: Path
+
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+    def watch(self, is_ready: Callable[[], bool], progress: Callable[[], str] | None = None) -> None:
+        """Wait in a thread of its own (until ``stopped`` is set, when the server ends first)."""
+        threading.Thread(target=self._wait, args=(is_ready, progress), daemon=True).start()
+
+    def _wait(self, is_ready: Callable[[], bool], progress: Callable[[], str] | None) -> None:
+        shown = ""
+        try:
+            while not (is_ready() and self._answers()):
+                if progress is not None and progress() != shown and err.is_terminal:
+                    shown = progress()
+                    err.print(f"  {shown} workers ready", highlight=False)
+                if self.stopped.wait(0.1):
+                    return
+        except OSError:  # the readiness folder is gone: the server stopped
+            return
+        url_host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        url_host = f"[{url_host}]" if ":" in url_host else url_host
+        console.print(
+            f"graphaudit 网页服务已就绪 serving on [bold]http://{url_host}:{self.port}/[/bold]  "
+            f"({self.workers} worker{'s' if self.workers > 1 else ''}, ready in "
+            f"{time.monotonic() - self.t0:.1f} s; state: {self.state}; Ctrl-C 停止 stops)",
+            soft_wrap=True,
+            highlight=False,
         )
+
+    def _answers(self) -> bool:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else "::1" if self.host == "::" else self.host
+        try:
+            with socket.create_connection((host, self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+
+def _tokens_create_command(db: Path | None, neo4j: str | None, state: Path | None) -> str:
+    where = (
+        f" --state {shlex.quote(str(state))}"
+        if state
+        else f" --neo4j {shlex.quote(neo4j)}"
+        if neo4j
+        else f" --db {shlex.quote(str(db))}"
+        if db
+        else ""
+    )
+    return f"{program()} tokens create{where} --role admin --name NAME"
+
+
+def create_token(
+    db: Path | None, neo4j: str | None, state: Path | None, name: str, role: str
+) -> tuple[int, str]:
+    """A new token (its id and the secret, which is not kept) in the state folder of this store."""
+    return _tokens(db, neo4j, state).create(name, role)
 
 
 @tokens_app.command("create")
@@ -122,7 +233,7 @@ def create(
 ) -> None:
     """Create a token; it is printed once and stored only as its sha256."""
     with friendly():
-        token_id, token = _tokens(db, neo4j, state).create(name, role)
+        token_id, token = create_token(db, neo4j, state, name, role)
     console.print(f"token {token_id} for {name} ({role}) — shown once, keep it safe:")
     print(token)
 
@@ -155,7 +266,7 @@ def revoke(
     console.print(f"token {token_id} revoked")
 
 
-def _tokens(db: Path | None, neo4j: str | None, state: Path | None):  # type: ignore[no-untyped-def]
+def _tokens(db: Path | None, neo4j: str | None, state: Path | None):
     from graphaudit.api.tokens import TokenStore
 
     return TokenStore(_state(db, neo4j, state))

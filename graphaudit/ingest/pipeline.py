@@ -207,6 +207,7 @@ def prepare(
         progress("building graph")
     graph, kin_issues = build_graph(tables)
     report.issues += kin_issues
+    report.keep_this_load()
     report.counts = graph.counts()  # the store validates the graph before it writes anything
     report.seconds = time.perf_counter() - t0
     return tables, graph, report
@@ -224,6 +225,7 @@ def ingest(dataset_dir: Path, store: GraphStore, progress: Progress | None = Non
             progress("building graph, writing store")
         graph, kin_issues = _build_while_writing(tables, store)
         report.issues += kin_issues
+        report.keep_this_load()
         report.counts = graph.counts()
     else:
         tables, graph, report = prepare(store.read_tables(), dataset_dir, progress)

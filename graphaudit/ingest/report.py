@@ -1,8 +1,10 @@
-"""The load report: what was read from each file, and every row rejected or repaired, with file, row, column."""
+"""The load report: what was read from each file, and every row rejected or repaired, with file, row, column —
+counted per kind of problem (graphaudit.ingest.issue.REASONS), biggest kinds first."""
 
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -11,9 +13,13 @@ from rich.table import Table
 
 from graphaudit.ingest.issue import Issue
 
-__all__ = ["FileRead", "LoadReport"]
+__all__ = ["FileRead", "LoadReport", "CSV_COLUMNS"]
 
 ACTION_ZH = {"rejected": "拒收", "repaired": "已修复", "warning": "提示"}
+
+#: The load report CSV, one row per issue: ``code`` and ``reason`` are the same for every issue of one kind,
+#: what is particular to the row is in ``household``, ``detail`` and ``value``.
+CSV_COLUMNS = ("source", "file", "row", "column", "action", "code", "reason", "household", "detail", "value")
 
 
 @dataclass
@@ -27,25 +33,64 @@ class FileRead:
 
 
 @dataclass
+class Kind:
+    """The issues of one kind (code) in a load."""
+
+    code: str
+    text: str
+    count: int
+    actions: dict[str, int]
+    files: list[str]
+    examples: list[Issue]
+
+
+@dataclass
 class LoadReport:
     files: list[FileRead] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # graph counts after the load
     seconds: float = 0.0
     report_path: Path | None = None
+    earlier_issues: int = 0  # issues on rows of files loaded before this load (not listed)
 
     def rejected(self, source: str | None = None) -> int:
         return sum(
             1 for i in self.issues if i.action == "rejected" and (source is None or i.source == source)
         )
 
+    def keep_this_load(self) -> None:
+        """Keep the issues of the rows this load read; count, but do not list, those that a rebuild over the
+        whole store found again on rows of files loaded before (the household register under next month's
+        payments)."""
+        read = {f.file for f in self.files}
+        mine = [i for i in self.issues if i.file in read]
+        self.earlier_issues += len(self.issues) - len(mine)
+        self.issues = mine
+
+    def kinds(self, examples: int = 3) -> list[Kind]:
+        """The issues grouped by kind, biggest first (then by code), each with its first few issues."""
+        count = Counter(i.code for i in self.issues)
+        by: dict[str, Kind] = {}
+        for i in self.issues:
+            k = by.get(i.code)
+            if k is None:
+                k = by[i.code] = Kind(i.code, i.text, count[i.code], {}, [], [])
+            k.actions[i.action] = k.actions.get(i.action, 0) + 1
+            if i.file not in k.files:
+                k.files.append(i.file)
+            if len(k.examples) < examples:
+                k.examples.append(i)
+        return sorted(by.values(), key=lambda k: (-k.count, k.code))
+
     def write_csv(self, path: Path) -> Path:
-        """Every issue as one CSV row (UTF-8 with BOM so Excel opens the Chinese text)."""
+        """Every issue as one CSV row (UTF-8 with BOM so Excel opens the Chinese text), grouped by kind, the
+        biggest kind first."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        order = {k.code: n for n, k in enumerate(self.kinds(examples=0))}
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["source", "file", "row", "column", "action", "reason", "value"])
-            for i in self.issues:
+            w.writerow(CSV_COLUMNS)
+            for i in sorted(self.issues, key=lambda i: order[i.code]):
                 w.writerow(
                     [
                         i.source,
@@ -53,7 +98,10 @@ class LoadReport:
                         i.row if i.row is not None else "",
                         i.column,
                         i.action,
-                        i.reason,
+                        i.code,
+                        i.text,
+                        i.household,
+                        i.detail,
                         i.value,
                     ]
                 )
@@ -67,11 +115,14 @@ class LoadReport:
             "seconds": round(self.seconds, 3),
             "rejected": self.rejected(),
             "issues": len(self.issues),
+            "issues_by_kind": {k.code: k.count for k in self.kinds(examples=0)},
+            "earlier_issues": self.earlier_issues,
             "report": str(self.report_path) if self.report_path else None,
         }
 
-    def print(self, console: Console | None = None, max_issues: int = 15) -> None:
-        """The report as rich tables: one row per file, then the first issues."""
+    def print(self, console: Console | None = None, examples: int = 2, max_examples: int = 12) -> None:
+        """The report as rich tables: one row per file; the issues counted per kind, biggest first; then a
+        few examples of the biggest kinds."""
         console = console or Console()
         t = Table(title="导入报告 Load report", title_justify="left")
         for col in ("source", "file", "encoding", "rows", "loaded", "rejected", "warnings"):
@@ -84,17 +135,37 @@ class LoadReport:
             enc = f.encoding + (f" [{f.sheet}]" if f.sheet else "")
             t.add_row(f.source, f.file, enc, str(f.rows), str(f.loaded), str(rej), str(warn))
         console.print(t)
-        if self.issues:
-            it = Table(
-                title=f"问题 Issues (first {min(max_issues, len(self.issues))} of {len(self.issues)})",
+        kinds = self.kinds(examples)
+        if kinds:
+            kt = Table(
+                title=f"问题分类 Issues by kind: {len(self.issues):,} in {len(kinds)} kinds",
                 title_justify="left",
             )
-            for col in ("file", "row", "column", "action", "reason", "value"):
-                it.add_column(col, overflow="fold")
-            for i in self.issues[:max_issues]:
-                it.add_row(
-                    i.file, str(i.row or ""), i.column, ACTION_ZH.get(i.action, i.action), i.reason, i.value
+            kt.add_column("数量 count", justify="right")
+            kt.add_column("处理 action")
+            kt.add_column("原因 reason")
+            kt.add_column("code")
+            kt.add_column("文件 files", overflow="fold")
+            for k in kinds:
+                acts = ", ".join(
+                    ACTION_ZH.get(a, a) + (f" {n:,}" if len(k.actions) > 1 else "")
+                    for a, n in k.actions.items()
                 )
-            console.print(it)
+                files = ", ".join(k.files[:3]) + (f" … (+{len(k.files) - 3})" if len(k.files) > 3 else "")
+                kt.add_row(f"{k.count:,}", acts, k.text, k.code, files)
+            console.print(kt)
+            shown = [(k, i) for k in kinds for i in k.examples][:max_examples]
+            et = Table(title="示例 Examples (first of each kind)", title_justify="left")
+            for col in ("code", "file", "row", "column", "户号 household", "detail", "value"):
+                et.add_column(col, overflow="fold")
+            for k, i in shown:
+                et.add_row(k.code, i.file, str(i.row or ""), i.column, i.household, i.detail, i.value)
+            console.print(et)
+        if self.earlier_issues:
+            console.print(
+                f"另有 {self.earlier_issues:,} 条问题属于以前导入的文件，未重复列出 "
+                f"{self.earlier_issues:,} more issues are on rows of files loaded before (not listed again)",
+                highlight=False,
+            )
         if self.report_path:
-            console.print(f"Full report: [bold]{self.report_path}[/bold]")
+            console.print(f"完整报告 Full report: [bold]{self.report_path}[/bold]", highlight=False)
