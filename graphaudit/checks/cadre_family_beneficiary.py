@@ -8,6 +8,8 @@ Semantics:
 - all payments of one recipient fold into one finding; the closest (then most senior) cadre is listed first.
 
 Severity link points: closeness(hops) — self 20, 1 hop 15, 2 hops 10.
+
+Identity (finding_id): the check and the recipient — later payments to the same recipient join the finding.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[rid],
+                records=all_pays,
                 person_ids=[key, *[x[3] for x in ranked[1:]], rid, *sorted(set(approvers))],
                 record_ids=list(every),
                 amount=total(all_pays),

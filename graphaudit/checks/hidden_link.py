@@ -10,6 +10,8 @@ Semantics:
   then the most senior cadre) is the evidence.
 
 Severity link points: min(20, closeness(hops) + 5 for a bank account, 3 for a phone, 0 for an address).
+
+Identity (finding_id): the check and the company — its later contracts join the same finding.
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[co_id],
+                records=ks,
                 person_ids=persons,
                 record_ids=list(contracts),
                 amount=total(ks),

@@ -10,6 +10,9 @@ Semantics:
   most senior cadre) is the evidence and its cadre and person come first in person_ids.
 
 Severity link points: closeness(kinship hops) − 3 per company level beyond the first.
+
+Identity (finding_id): the check and the contract (a contract is one deal and does not grow); a later
+contract to the same contractor is a finding of its own that folds into the same case (graphaudit.cases).
 """
 
 from __future__ import annotations
@@ -87,6 +90,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[cid],
+                records=[{"id": cid, "amount": r["amount"]}],
                 person_ids=persons,
                 record_ids=[cid],
                 amount=float(r["amount"] or 0),

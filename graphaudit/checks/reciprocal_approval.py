@@ -9,6 +9,8 @@ Semantics:
   A; for each direction the closest favour is named (fewest kinship hops, then canonical path order).
 
 Severity link points: closeness of the weaker direction — closeness(max(hops on A's side, hops on B's side)).
+
+Identity (finding_id): the check and the two approvers (ids sorted) — later records of either direction join.
 """
 
 from __future__ import annotations
@@ -127,6 +129,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=sorted((x, y)),
+                records=every,
                 person_ids=[x, y, kin_b.end["id"], kin_a.end["id"], *others],
                 record_ids=[r["id"] for r in every],
                 amount=total(every),

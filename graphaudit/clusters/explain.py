@@ -120,6 +120,18 @@ def to_findings(
     return out
 
 
+def cluster_subject(det: Detection, cl: Cluster) -> list[str]:
+    """A cluster's identity: its core pair — the two deciders with the most conflict links (ties: the smaller
+    id), ids sorted; a cluster with one decider is that decider.  Members, records and other deciders joining
+    later leave it unchanged; only a new decider out-linking the pair changes it, and then the case it folds
+    into keeps its id through the records it shares (graphaudit.cases.fold)."""
+    proj = det.projection
+    links = Counter(c.actor for c in cl.conflicts)
+    ids = {d: split(proj.nodes[d])[1] for d in cl.deciders}
+    ranked = sorted(ids, key=lambda d: (-links.get(d, 0), ids[d]))
+    return sorted(ids[d] for d in ranked[:2])
+
+
 def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask: bool) -> Finding:
     proj = det.projection
     links = Counter(c.actor for c in cl.conflicts)
@@ -176,8 +188,12 @@ def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask
         "severity_factors": dict(cl.factors),
     }
     details["conflict_links"] = dict(sorted(details["conflict_links"].items()))  # type: ignore[union-attr]
+    details["record_money"] = {
+        r.id: [round(r.amount, 2), r.what if r.kind == "Payment" else "合同"]
+        for r in sorted(recs, key=lambda r: r.id)
+    }
     return Finding(
-        finding_id=make_finding_id(NAME, record_ids, persons),
+        finding_id=make_finding_id(NAME, cluster_subject(det, cl)),
         check=NAME,
         severity=cl.severity,
         amount=round(cl.conflicted, 2),
