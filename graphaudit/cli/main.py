@@ -170,6 +170,7 @@ def demo(
 def _mount() -> None:
     """The commands that live in modules of their own: ``check`` (cli.check), ``export`` (cli.export),
     ``serve`` and ``tokens`` (cli.serve), ``neo4j`` (neo4j_local.cli)."""
+    from graphaudit.cli.cases import app as cases_app
     from graphaudit.cli.check import check
     from graphaudit.cli.export import export
     from graphaudit.cli.serve import serve, tokens_app
@@ -178,6 +179,7 @@ def _mount() -> None:
     app.command()(check)
     app.command()(export)
     app.command()(serve)
+    app.add_typer(cases_app, name="cases", help="线索 Cases: list, show, review.")
     app.add_typer(tokens_app, name="tokens", help="API tokens: create, list, revoke.")
     app.add_typer(neo4j_app, name="neo4j", help="A throwaway local Neo4j server (start, stop, status).")
 
