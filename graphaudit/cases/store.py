@@ -146,7 +146,9 @@ class CaseStore:
             of_record: dict[bool, dict[str, str]] = {False: {}, True: {}}
             for p in sorted(prev.values(), key=lambda p: p.gone):  # open cases win a record over gone ones
                 ring = _is_cluster(p.data)
-                for rid in p.data.get("all_record_ids", p.data["record_ids"]) if ring else p.data["record_ids"]:
+                for rid in (
+                    p.data.get("all_record_ids", p.data["record_ids"]) if ring else p.data["record_ids"]
+                ):
                     of_record[ring].setdefault(rid, p.case_id)
             # overlap of each new case with each recorded case
             overlap: list[dict[str, int]] = []
@@ -226,7 +228,14 @@ class CaseStore:
                         )
                         self._history(conn, source, run_id, at, "拆分", f"部分记录拆分为新线索{cid}")
                     else:
-                        self._history(conn, cid, run_id, at, "新增", f"首次发现：{'、'.join(d['checks'])}")
+                        self._history(
+                            conn,
+                            cid,
+                            run_id,
+                            at,
+                            "新增",
+                            f"首次发现：{'、'.join(titles.get(c, c) for c in d['checks'])}",
+                        )
                     self._write(conn, cid, status, change, d, fp, at, run_id, at, run_id)
                 counts[change] += 1
                 conn.executemany(
@@ -290,7 +299,7 @@ class CaseStore:
             parts.append(f"金额由{float(old['amount']):,.2f}元变为{float(new['amount']):,.2f}元")
         checks = [c for c in new["checks"] if c not in old["checks"]]
         if checks:
-            parts.append(f"新增检查{'、'.join(checks)}")
+            parts.append(f"新增检查{'、'.join(checks)}")  # names; the page shows the titles
         if not parts and sorted(old["finding_ids"]) != sorted(new["finding_ids"]):
             parts.append("组成线索的检查结果有调整")
         return "；".join(parts)

@@ -64,7 +64,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         target = f"{actor}本人" if hops == 0 else f"{actor}的{name.term}{person(kin.end, mask)}"
         text = (
             f"{target}在{where or '其任职地'}领取{payments_phrase(all_pays)}，"
-            f"应核查是否按规定备案（{name.arrow}，{hops}跳）"
+            f"应核查是否按规定备案（{name.arrow}）"
         )
         pay = node("Payment", mine[0])
         evidence = kin.then("PAID_TO", pay, forward=False)

@@ -81,7 +81,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         )
         text = (
             f"{target}与承包{'、'.join(orgs)}{deals}的{company.get('name') or co_id}使用同一{word}"
-            f"（{name.arrow}，{kin.hops}跳）"
+            f"（{name.arrow}）"
         )
         persons = [
             kin.start["id"],

@@ -61,7 +61,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         if len(approvers) > 1:
             actor += f"等{len(approvers)}人"
         target = "本人" if hops == 0 else f"其{name.term}{person(kin.end, mask)}"
-        text = f"{actor}审批向{target}发放{payments_phrase(all_pays)}（{name.arrow}，{hops}跳）"
+        text = f"{actor}审批向{target}发放{payments_phrase(all_pays)}（{name.arrow}）"
         findings.append(
             make_finding(
                 NAME,

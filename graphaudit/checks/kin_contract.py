@@ -80,7 +80,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         holder = "本人" if k.hops == 0 else f"其{name.term}{person(k.end, mask)}"
         text = (
             f"{who(r['post'], k.start, mask)}所在的{r['org_name'] or r['org_code']}将“{r['title'] or cid}”合同"
-            f"（{yuan(float(r['amount'] or 0))}）发包给{owner_phrase(o, holder)}（{name.arrow}，{k.hops}跳）"
+            f"（{yuan(float(r['amount'] or 0))}）发包给{owner_phrase(o, holder)}（{name.arrow}）"
         )
         persons = (
             [k.start["id"], k.end["id"]]
