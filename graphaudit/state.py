@@ -1,14 +1,17 @@
-"""The state folder: one SQLite file beside the store holding tokens, check runs, findings, cases, reviews and
-the audit log — shared by the server and the command line (``graphaudit check`` records its run and cases here).
+"""The state folder: one SQLite file beside the store holding tokens, check runs, findings, cases, reviews
+and the audit log — shared by the server and the command line (``graphaudit check`` records its run and its
+cases here).
 
-Where it lives (``state_dir``): ``<db>/state/`` for the embedded store (``graphaudit.db/state/`` by default —
-inside the store folder, which loads never touch outside its ``gen-*`` generations), and ``./graphaudit-state/``
-for a Neo4j server; ``--state DIR`` overrides both.  Everything in it survives restarts and re-loads of the data.
+Where it lives (``state_dir``): ``<db>/state/`` for the embedded store (``graphaudit.db/state/`` by default
+— inside the store folder, which loads never touch outside its ``gen-*`` generations), and
+``./graphaudit-state/`` for a Neo4j server; ``--state DIR`` overrides both.  Everything in it survives
+restarts and re-loads of the data.
 
-Tables: ``tokens`` (sha256 of each token, never the token), ``findings`` (the last run of each check, with real
-identifiers — masking happens on output), ``runs`` (when, data version, parameters, who), ``reviews`` +
+Tables: ``tokens`` (sha256 of each token, never the token), ``findings`` (the last run of each check, with
+real identifiers — masking happens on output), ``runs`` (when, data version, parameters, who), ``reviews`` +
 ``review_history`` (the review workflow of single findings), the cases (``cases``, ``case_findings``,
-``case_aliases``, ``case_reviews``, ``case_history``: graphaudit.cases.store), and ``audit_log``, which triggers make append-only: an UPDATE or DELETE on it fails inside SQLite itself.
+``case_aliases``, ``case_reviews``, ``case_history``: graphaudit.cases.store), and ``audit_log``, which
+triggers make append-only: an UPDATE or DELETE on it fails inside SQLite itself.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ CREATE TABLE IF NOT EXISTS reviews (
     by_token INTEGER, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS review_history (
     id INTEGER PRIMARY KEY AUTOINCREMENT, finding_id TEXT NOT NULL, from_status TEXT NOT NULL,
-    to_status TEXT NOT NULL, comment TEXT NOT NULL, by_name TEXT NOT NULL, by_token INTEGER, at TEXT NOT NULL);
+    to_status TEXT NOT NULL, comment TEXT NOT NULL, by_name TEXT NOT NULL, by_token INTEGER,
+    at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS review_history_finding ON review_history (finding_id, id);
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, token_id INTEGER, who TEXT NOT NULL,
@@ -64,7 +68,8 @@ CREATE TABLE IF NOT EXISTS case_aliases (
     alias TEXT PRIMARY KEY, case_id TEXT NOT NULL, run_id INTEGER, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS case_reviews (
     id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, from_status TEXT NOT NULL,
-    to_status TEXT NOT NULL, comment TEXT NOT NULL, by_name TEXT NOT NULL, by_token INTEGER, at TEXT NOT NULL);
+    to_status TEXT NOT NULL, comment TEXT NOT NULL, by_name TEXT NOT NULL, by_token INTEGER,
+    at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS case_reviews_case ON case_reviews (case_id, id);
 CREATE TABLE IF NOT EXISTS case_history (
     id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, run_id INTEGER, at TEXT NOT NULL,

@@ -107,13 +107,17 @@ def test_a_cluster_links_the_cases_inside_it_without_counting_them_again() -> No
 
 
 def test_money_band_is_summed_per_cadre() -> None:
-    # relief money: 2 cases of one cadre at ¥6,000 each reach ¥10,000 together; another cadre's ¥9,000 does not
+    # relief money: one cadre's 2 cases at ¥6,000 reach ¥10,000 together; another cadre's ¥9,000 does not
     a = F("kin_approved_subsidy", "R1", {"P1": 6000}, people=("CADRE", "R1"))
     b = F("kin_approved_subsidy", "R2", {"P2": 6000}, people=("CADRE", "R2"))
     c = F("kin_approved_subsidy", "R3", {"P3": 9000}, people=("OTHER", "R3"))
     # other money: ¥29,000 of contracts is below ¥30,000, ¥30,000 reaches it
-    d = F("kin_contract", "K1", {"K1": 29_000}, fund="合同", people=("C2", "X"), details={"contractor_id": "1"})
-    e = F("kin_contract", "K2", {"K2": 30_000}, fund="合同", people=("C3", "Y"), details={"contractor_id": "2"})
+    d = F(
+        "kin_contract", "K1", {"K1": 29_000}, fund="合同", people=("C2", "X"), details={"contractor_id": "1"}
+    )
+    e = F(
+        "kin_contract", "K2", {"K2": 30_000}, fund="合同", people=("C3", "Y"), details={"contractor_id": "2"}
+    )
     bands = {c.lead.finding_id: c for c in fold([a, b, c, d, e])}
     assert bands[a.finding_id].money_band == bands[b.finding_id].money_band == BAND_REACHED
     assert "该干部2条线索合计" in bands[a.finding_id].band_note
@@ -146,7 +150,10 @@ def test_a_case_keeps_its_id_and_review_as_records_grow_and_reopens(store: CaseS
     case = ids(store)[cid]
     assert changes[Change.changed] == 1 and case["change"] == Change.changed
     assert case["status"] == "核查中" and case["reviews"][-1]["by"] == "系统"
-    assert "新增记录1笔" in case["reviews"][-1]["comment"] and "金额由600.00元变为1,200.00元" in case["reviews"][-1]["comment"]
+    assert (
+        "新增记录1笔" in case["reviews"][-1]["comment"]
+        and "金额由600.00元变为1,200.00元" in case["reviews"][-1]["comment"]
+    )
     assert [r["comment"] for r in case["reviews"][:2]] == ["交办", "属实"]
     # gone, then back under the same id
     assert record(store, 4, F("shared_account", "acct", {"Q1": 1, "Q2": 1}))[Change.gone] == 1
@@ -158,7 +165,12 @@ def test_a_case_keeps_its_id_and_review_as_records_grow_and_reopens(store: CaseS
 def test_merged_cases_keep_the_older_id_and_alias_the_other(store: CaseStore) -> None:
     record(store, 1, F("kin_approved_subsidy", "R1", {"P1": 600}))
     (old,) = ids(store)
-    record(store, 2, F("kin_approved_subsidy", "R1", {"P1": 600}), F("shared_account", "acct", {"Q1": 1, "Q2": 1}))
+    record(
+        store,
+        2,
+        F("kin_approved_subsidy", "R1", {"P1": 600}),
+        F("shared_account", "acct", {"Q1": 1, "Q2": 1}),
+    )
     young = next(c for c in ids(store) if c != old)
     store.review(young, Status.verifying, "账户归属待查", "乙")
     # a new finding shares records with both: one case, the older id survives with both reviews' history
@@ -214,7 +226,20 @@ def test_cases_cli_list_show_review(checked: Path) -> None:
     assert all("*" in p for c in cases for p in c["person_ids"] if len(p) == 18)  # masked
     cid = cases[0]["case_id"]
     res = runner.invoke(
-        app, ["cases", "review", cid, "--db", str(checked), "--status", "核查中", "--comment", "请核实", "--by", "王审核"]
+        app,
+        [
+            "cases",
+            "review",
+            cid,
+            "--db",
+            str(checked),
+            "--status",
+            "核查中",
+            "--comment",
+            "请核实",
+            "--by",
+            "王审核",
+        ],
     )
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["cases", "show", cid, "--db", str(checked), "--json", "--show-ids"])
@@ -257,7 +282,10 @@ def test_api_cases_list_detail_review_and_alias(api: Env) -> None:
     cid = page["items"][0]["case_id"]
     d = api.ok("investigator", f"/api/cases/{cid}")
     assert d["case"]["case_id"] == cid and d["findings"] and d["graph"]["nodes"]
-    assert api.call("investigator", "POST", f"/api/cases/{cid}/review", json={"status": "核查中"}).status_code == 403
+    assert (
+        api.call("investigator", "POST", f"/api/cases/{cid}/review", json={"status": "核查中"}).status_code
+        == 403
+    )
     r = api.call("auditor", "POST", f"/api/cases/{cid}/review", json={"status": "核查中", "comment": "交办"})
     assert r.status_code == 200 and r.json()["status"] == "核查中"
     r = api.call("auditor", "POST", f"/api/cases/{cid}/review", json={"status": "属实"})

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from graphaudit.cases.review import Status
 from graphaudit.api.findingstore import Who
+from graphaudit.cases.review import Status
 from graphaudit.cases.run import data_version, org_names, record_run
 from graphaudit.cases.store import CaseStore, Change
 from graphaudit.checks import run_checks
@@ -98,7 +98,10 @@ def months_with_reviews(store: Any, months: list[Path], state_folder: Path) -> d
         for cid, status in list(concluded.items()):
             if set(now[cid]["record_ids"]) != records_before.get(cid, set()):
                 assert now[cid]["status"] == Status.verifying.value, (month, cid)
-                assert now[cid]["reviews"][-1]["by"] == "系统" and "新增记录" in now[cid]["reviews"][-1]["comment"]
+                assert (
+                    now[cid]["reviews"][-1]["by"] == "系统"
+                    and "新增记录" in now[cid]["reviews"][-1]["comment"]
+                )
                 reopened.append(cid)
                 del concluded[cid]
             else:
@@ -133,9 +136,8 @@ def _check(res: dict[str, Any]) -> None:
 
 
 def test_months_on_the_embedded_store(monthly: list[Path], tmp_path: Path) -> None:
-    from tests.stores import SMALL_DB
-
     from graphaudit.store.embedded import LadybugStore
+    from tests.stores import SMALL_DB
 
     store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
     try:

@@ -93,7 +93,9 @@ def test_case_page_after_a_monthly_load_shows_review_change_and_legal_basis(brow
     assert "已交办镇纪委核实审批材料" in page.inner_text("#review")
     assert page.inner_text("#change") == "有变化"
     assert "第一百二十四条" in page.inner_text("#legal-basis")
-    assert "KA-B4" in page.inner_text("#change-history") or "新增记录1笔" in page.inner_text("#change-history")
+    assert "KA-B4" in page.inner_text("#change-history") or "新增记录1笔" in page.inner_text(
+        "#change-history"
+    )
     assert page.inner_text("#money-band") in ("可能达到刑事立案标准", "未达刑事立案标准")
     assert page.locator("#case-findings tr.row").count() >= 1
     page.wait_for_function("() => window.gaGraph && gaGraph.nodes.length > 0")
@@ -116,6 +118,9 @@ def test_an_absorbed_case_link_leads_to_its_survivor(browser: Any, site: Site) -
     page.fill("#review-comment", "经核实，审批人与领取人系父子关系，未回避")
     page.click("#review-form button")
     page.wait_for_function("() => document.querySelector('#current-status').textContent === '属实'")
-    assert site.app.state.services.state and CaseStore(site.app.state.services.state).get(cid)["status"] == "属实"  # type: ignore[index]
+    assert (
+        site.app.state.services.state
+        and CaseStore(site.app.state.services.state).get(cid)["status"] == "属实"
+    )  # type: ignore[index]
     assert page.errors == []
     page.close()

@@ -152,7 +152,9 @@ def cases_summary(caller: Caller = Depends(require(Permission.read_findings))) -
 @router.get("/{case_id}", response_model=CaseDetail, summary="线索详情 A case with its evidence")
 def case_detail(
     case_id: str,
-    finding: Annotated[str | None, Query(max_length=64, description="证据图显示的发现（默认最严重的）")] = None,
+    finding: Annotated[
+        str | None, Query(max_length=64, description="证据图显示的发现（默认最严重的）")
+    ] = None,
     context: Annotated[int, Query(ge=0, le=200, description="路径外的邻居节点数")] = 12,
     caller: Caller = Depends(require(Permission.read_findings, "case_detail")),
 ) -> Any:
@@ -186,7 +188,8 @@ def case_detail(
 def review_case(
     case_id: str, body: ReviewRequest, caller: Caller = Depends(require(Permission.review))
 ) -> Any:
-    """新线索 → 核查中 → 属实 / 不属实（结论需填写意见；已结论可退回核查中）。409 when the move is not allowed."""
+    """新线索 → 核查中 → 属实 / 不属实（结论需填写意见；已结论可退回核查中）。
+    409 when the move is not allowed, 422 without a needed comment."""
     store = cases_of(caller)
     live = store.resolve(case_id)
     if live is None:

@@ -41,7 +41,9 @@ def list_checks(caller: Caller = Depends(require(Permission.read_findings))) -> 
     ]
 
 
-def save(svc: Services, results: dict[str, Any], params: dict[str, Any], who: Principal, seconds: float) -> int:
+def save(
+    svc: Services, results: dict[str, Any], params: dict[str, Any], who: Principal, seconds: float
+) -> int:
     """Persist a run: its findings, then the cases of all stored findings (graphaudit.cases.run) — the same
     record ``graphaudit check`` makes."""
     from graphaudit.cases.run import data_version, org_names, record_run
@@ -53,7 +55,7 @@ def save(svc: Services, results: dict[str, Any], params: dict[str, Any], who: Pr
         who=who,
         seconds=seconds,
         version=data_version(svc.store),
-        orgs=org_names(svc.store),  # type: ignore[arg-type]
+        orgs=org_names(svc.store),
     )
     return rec.run_id
 

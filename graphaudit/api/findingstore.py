@@ -58,8 +58,8 @@ class FindingStore:
         counts = {k: len(v) for k, v in results.items()}
         with self.state.connect() as c:
             cur = c.execute(
-                "INSERT INTO runs (started_at, seconds, by_token, by_name, checks, params, counts, data_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (started_at, seconds, by_token, by_name, checks, params, counts, "
+                "data_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     datetime.fromtimestamp(time.time() - seconds).astimezone().isoformat(timespec="seconds"),
                     seconds,
@@ -164,7 +164,8 @@ class FindingStore:
                 )
             }
             last = c.execute(
-                "SELECT started_at, seconds, by_name, checks, counts, data_version FROM runs ORDER BY id DESC LIMIT 1"
+                "SELECT started_at, seconds, by_name, checks, counts, data_version FROM runs "
+                "ORDER BY id DESC LIMIT 1"
             ).fetchone()
         last_run = (
             None

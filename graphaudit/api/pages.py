@@ -1,4 +1,5 @@
-"""The web pages: login, the case list (the home page), a case, the findings list, a finding, the explorer — Jinja2 templates that fetch the API.
+"""The web pages: login, the case list (home), a case, the findings list, a finding, the explorer —
+Jinja2 templates that fetch the API.
 
 Templates and scripts live in ``graphaudit/web/`` (``templates/``, ``static/``, ``vendor/`` for vis-network);
 nothing is loaded from outside this server.  The login form takes a token and sets it as an HttpOnly,
@@ -20,8 +21,8 @@ from fastapi.templating import Jinja2Templates
 from graphaudit.api.auth import COOKIE, Caller, require
 from graphaudit.api.context import Services, services
 from graphaudit.api.reviews import NEXT, Status
-from graphaudit.cases.store import CaseStore
 from graphaudit.api.roles import Permission
+from graphaudit.cases.store import CaseStore
 from graphaudit.checks import CHECKS
 from graphaudit.model import MODEL
 
@@ -58,9 +59,7 @@ def login_form(request: Request, next: str = "/cases", error: str = "") -> Respo
 
 def _safe_next(target: str) -> str:
     return (
-        target
-        if target.startswith("/") and not target.startswith("//") and "\\" not in target
-        else "/cases"
+        target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/cases"
     )
 
 
@@ -107,7 +106,9 @@ def case_page(
         return _missing(request, caller, f"没有这条线索：{case_id}")
     if live != case_id:
         return RedirectResponse(f"/cases/{live}?from={case_id}", status_code=303)
-    return templates.TemplateResponse(request, "case.html", _context(request, caller, page="case", case_id=live))
+    return templates.TemplateResponse(
+        request, "case.html", _context(request, caller, page="case", case_id=live)
+    )
 
 
 def _missing(request: Request, caller: Caller, message: str) -> Response:

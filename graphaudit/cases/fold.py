@@ -1,5 +1,5 @@
-"""Findings folded into cases (线索): the unit an office reviews, hands off and closes (DOMAIN.md "From finding to
-case to disposal", DATA_CONTRACT.md §2 "Cases").
+"""Findings folded into cases (线索): the unit an office reviews, hands off and closes (DOMAIN.md "From
+finding to case to disposal", DATA_CONTRACT.md §2 "Cases").
 
 Folding: two findings are one case when they concern the same subject (union–find over subject keys):
 
@@ -66,7 +66,7 @@ LEGAL_BASIS: dict[str, int] = {
     "deceased_recipient": 122,
     "duplicate_payment": 122,
 }
-#: Funds counted as relief, poverty-alleviation or assistance money (法释〔2016〕9号 art. 1: ¥10,000 suffices).
+#: Funds counted as relief, poverty-alleviation or assistance money (法释〔2016〕9号: ¥10,000 suffices).
 RELIEF_FUNDS = ("低保", "特困", "临时救助", "救灾", "扶贫", "医疗救助")
 RELIEF_BAND, OTHER_BAND = 10_000.0, 30_000.0
 BAND_REACHED = "可能达到刑事立案标准"

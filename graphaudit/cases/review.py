@@ -2,8 +2,8 @@
 
     新线索 (new lead) → 核查中 (being verified) → 属实 (substantiated) / 不属实 (unsubstantiated)
 
-A conclusion (属实 / 不属实) needs a comment; a concluded case can be reopened (→ 核查中) with a comment, and is
-reopened by the system when its records or amount change (graphaudit.cases.store).
+A conclusion (属实 / 不属实) needs a comment; a concluded case can be reopened (→ 核查中) with a comment,
+and is reopened by the system when its records or amount change (graphaudit.cases.store).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from graphaudit.errors import GraphAuditError
 __all__ = ["Status", "NEXT", "NEEDS_COMMENT", "CONCLUDED", "TransitionError", "CommentRequired"]
 
 
-class Status(str, Enum):
+class Status(str, Enum):  # noqa: UP042 - as the API has always had it
     new = "新线索"
     verifying = "核查中"
     substantiated = "属实"

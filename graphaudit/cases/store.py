@@ -248,7 +248,8 @@ class CaseStore:
                 if not p.gone:
                     self._history(conn, cid, run_id, at, "消失", "本次运行未再发现该线索的记录")
                     conn.execute(
-                        "UPDATE cases SET gone = 1, change = ?, last_changed = ?, last_run = ? WHERE case_id = ?",
+                        "UPDATE cases SET gone = 1, change = ?, last_changed = ?, last_run = ? "
+                        "WHERE case_id = ?",
                         (Change.gone, at, run_id, cid),
                     )
                 else:

@@ -193,9 +193,10 @@ def _term(codes: tuple[str, ...], nodes: Sequence[Mapping[str, Any]]) -> str | N
 
 def _genders_from_spouses(
     nodes: Sequence[Mapping[str, Any]], steps: Sequence[KinStep]
-) -> list[Mapping[str, Any]]:
-    """The nodes, a missing gender filled in from a spouse's (the register's spouses are husband and wife), so
-    a daughter's husband is 女婿 and a brother's wife 嫂子 / 弟媳 even when the middle person has no gender."""
+) -> list[dict[str, Any]]:
+    """The nodes, a missing gender filled in from a spouse's (the register's spouses are husband and wife),
+    so a daughter's husband is 女婿 and a brother's wife 嫂子 / 弟媳 even when the middle person has no
+    gender."""
     out = [dict(n) for n in nodes]
     for _ in range(len(steps)):
         for i, s in enumerate(steps):

@@ -1,5 +1,5 @@
-"""``graphaudit cases list | show | review``: the cases (线索) that ``graphaudit check`` recorded in the store's
-state, their change since the previous run and their review (DATA_CONTRACT.md §2 "Cases", §3)."""
+"""``graphaudit cases list | show | review``: the cases (线索) that ``graphaudit check`` recorded in the
+store's state, their change since the previous run and their review (DATA_CONTRACT.md §2 "Cases", §3)."""
 
 from __future__ import annotations
 
