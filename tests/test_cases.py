@@ -187,6 +187,22 @@ def test_merged_cases_keep_the_older_id_and_alias_the_other(store: CaseStore) ->
     assert any("并入本线索" in h["text"] for h in store.get(old)["history"])  # type: ignore[index]
 
 
+def test_a_split_case_keeps_its_id_for_the_larger_part_and_its_review_goes_to_both(store: CaseStore) -> None:
+    big = F("kin_approved_subsidy", "R1", {"P1": 600, "P2": 600, "P3": 600})
+    acct = F("shared_account", "acct", {"P3": 600, "Q1": 1})
+    record(store, 1, big, acct)
+    (cid,) = ids(store)
+    store.review(cid, Status.verifying, "一并核查", "甲")
+    # the account no longer receives P3: two cases; the larger part keeps the id, the other starts reviewed
+    record(store, 2, big, F("shared_account", "acct", {"Q1": 1, "Q2": 1}))
+    now = ids(store)
+    assert len(now) == 2 and now[cid]["record_ids"] == ["P1", "P2", "P3"]
+    (other,) = [c for c in now if c != cid]
+    assert now[other]["status"] == "核查中" and now[other]["reviews"][0]["comment"] == "一并核查"
+    assert any(f"由线索{cid}拆分而来" in h["text"] for h in store.get(other)["history"])  # type: ignore[index]
+    assert now[cid]["reviews"][0]["comment"] == "一并核查"
+
+
 def test_reviews_move_through_the_workflow_only(store: CaseStore) -> None:
     record(store, 1, F("kin_approved_subsidy", "R", {"P1": 600}))
     (cid,) = ids(store)
