@@ -266,6 +266,21 @@ def test_cases_cli_list_show_review(checked: Path) -> None:
     assert [c["case_id"] for c in json.loads(res.output)] == [cid]
     res = runner.invoke(app, ["cases", "review", cid, "--db", str(checked), "--status", "属实"])
     assert res.exit_code == 1 and "核查意见" in res.output
+    xlsx = checked.parent / "cases.xlsx"
+    res = runner.invoke(app, ["cases", "list", "--db", str(checked), "--out", str(xlsx)])
+    assert res.exit_code == 0, res.output
+    from openpyxl import load_workbook
+
+    ws = load_workbook(xlsx).active
+    head = [c.value for c in ws[1]]
+    assert (
+        head[:3] == ["线索编号", "核查状态", "较上次运行"]
+        and "纪律处分条例依据" in head
+        and "金额档次" in head
+    )
+    assert ws.max_row == len(cases) + 1
+    row = {h: c.value for h, c in zip(head, ws[2])}
+    assert row["纪律处分条例依据"].startswith("《中国共产党纪律处分条例》")
     res = runner.invoke(app, ["cases", "list", "--db", str(checked), "--change", "sideways"])
     assert res.exit_code == 1
     # a second run: nothing changed

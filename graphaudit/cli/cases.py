@@ -65,6 +65,9 @@ def list_cases(
     ] = None,
     json_out: JsonOpt = False,
     show_ids: ShowIds = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the list: .csv (UTF-8 with BOM), .json or .xlsx.")
+    ] = None,
 ) -> None:
     """The cases, most severe first (gone cases last)."""
     from graphaudit.cases.review import Status
@@ -79,6 +82,8 @@ def list_cases(
         total, rows = store.query(
             status=status, change=CHANGES[change] if change else None, check=check, limit=None
         )
+        if out is not None:
+            write_cases([case_json(r, show_ids) for r in rows], out)
     if json_out:
         print(json.dumps([case_json(r, show_ids) for r in rows], ensure_ascii=False, indent=1))
         return
@@ -108,6 +113,74 @@ def list_cases(
             r["explanation"][:80] + ("…" if len(r["explanation"]) > 80 else ""),
         )
     console.print(t)
+
+
+#: Export columns: (field, Chinese header).
+COLUMNS = (
+    ("case_id", "线索编号"),
+    ("status", "核查状态"),
+    ("change", "较上次运行"),
+    ("severity", "严重程度"),
+    ("amount", "涉及金额（元）"),
+    ("money_band", "金额档次"),
+    ("band_note", "金额说明"),
+    ("legal_basis", "纪律处分条例依据"),
+    ("org_code", "单位代码"),
+    ("org_name", "单位名称"),
+    ("checks", "检查"),
+    ("explanation", "说明"),
+    ("finding_ids", "检查发现"),
+    ("record_ids", "记录"),
+    ("person_ids", "人员"),
+    ("linked_cases", "关联线索"),
+    ("first_seen", "首次发现"),
+    ("last_changed", "最近变化"),
+    ("reviews", "最近核查意见"),
+)
+
+
+def _cell(key: str, value: Any) -> Any:
+    if key == "reviews":
+        last = value[-1] if value else None
+        return f"{last['to']}：{last['comment']}（{last['by']} {last['at']}）" if last else ""
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    return value
+
+
+def write_cases(cases: list[dict[str, Any]], path: Path) -> Path:
+    """The case list as .json (the JSON fields), .csv or .xlsx (Chinese headers, one row per case)."""
+    import csv
+
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json", ".xlsx"):
+        raise GraphAuditError(f"--out {path.name}: cases are written as .csv, .json or .xlsx")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".json":
+        path.write_text(json.dumps(cases, ensure_ascii=False, indent=1), encoding="utf-8")
+        return path
+    header = [zh for _, zh in COLUMNS]
+    rows = [[_cell(k, c.get(k)) for k, _ in COLUMNS] for c in cases]
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+        return path
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "线索"
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        ws.append(r)
+    ws.freeze_panes = "A2"
+    wb.save(path)
+    return path
 
 
 def _get(store: Any, case_id: str) -> tuple[dict[str, Any], str | None]:
