@@ -7,6 +7,10 @@ approvals weighted by money, ownership, shared identifiers; ``projection``), see
 (``detect``), conflict links (``conflicts``), clusters and their documented severity factors and threshold
 (``score``), and the finding's evidence and Chinese explanation (``explain``).  Severity is computed there,
 not from ``findings.BASE``.  :func:`cluster_subgraph` fetches a finding's subgraph through the store.
+
+Identity (finding_id): the check and the cluster's core pair — the two deciders with the most conflict links
+(ties: the smaller id; ``graphaudit.clusters.explain.cluster_subject``).  Members and records joining later
+keep it; as a case it also keeps its id through the records it shares with the cluster it was.
 """
 
 from __future__ import annotations
