@@ -43,7 +43,10 @@ SP, SIB = KinStep("SPOUSE_OF", True), KinStep("SIBLING_OF", True)
         ([p(M)], [], "本人", "本人"),
         ([p(M), p(F)], [SP], "配偶", "妻子"),
         ([p(F), p(M)], [SP], "配偶", "丈夫"),
-        ([p(None), p(M)], [SP], "配偶", "配偶"),
+        ([p(None), p(M)], [SP], "配偶", "丈夫"),  # the spouse's gender tells
+        ([p(None), p(None)], [SP], "配偶", "配偶"),
+        ([p(M), p(None), p(M)], [DOWN, SP], "女→配偶", "女婿"),  # a child's gender from the child's spouse
+        ([p(M, "1960-01-01"), p(None, "1955-01-01"), p(F)], [SIB, SP], "兄弟→配偶", "嫂子"),
         ([p(M, "1965-01-01"), p(M, "1960-01-01")], [SIB], "兄弟", "哥哥"),
         ([p(M, "1965-01-01"), p(F, "1970-01-01")], [SIB], "姐妹", "妹妹"),
         ([p(M), p(M)], [SIB], "兄弟", "兄弟"),
