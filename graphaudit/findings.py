@@ -26,7 +26,7 @@ import csv
 import hashlib
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -131,9 +131,11 @@ def severity(
     return int(min(100, round(sum(f.values()))))
 
 
-def make_finding_id(check: str, record_ids: list[str], person_ids: list[str]) -> str:
-    """Stable across runs on the same data: a hash of the check, the sorted record ids and the key persons."""
-    key = "\x1f".join([check, "|".join(sorted(record_ids)), "|".join(person_ids)])
+def make_finding_id(check: str, subject: Iterable[str]) -> str:
+    """A finding's id from its *subject*, never from its records: the check and the ids of the people,
+    company, account or contract family whose link makes the finding (each check's module says which), in
+    the given order.  Records arriving in later loads join the same finding, and its id stays."""
+    key = "\x1f".join([check, *(str(x) for x in subject)])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -216,7 +218,8 @@ MASKED_LABELS = ("Person", "BankAccount", "Phone")
 class Finding:
     """One finding of one check (DATA_CONTRACT.md §2).
 
-    - ``finding_id``: stable across runs on the same data (hash of check, sorted record ids, person ids)
+    - ``finding_id``: stable across runs and loads: a hash of the check and its subject
+      (:func:`make_finding_id`)
     - ``check``: the check's name, e.g. ``kin_approved_subsidy``
     - ``severity``: 0–100 (formula in this module's docstring)
     - ``amount``: money at risk, yuan

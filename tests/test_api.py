@@ -139,11 +139,11 @@ def test_the_login_form_sets_an_httponly_cookie(env: Env) -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded"},
         follow_redirects=False,
     )
-    assert r.status_code == 303 and r.headers["location"] == "/findings"
+    assert r.status_code == 303 and r.headers["location"] == "/cases"
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
     assert c.get("/api/me").json()["role"] == "investigator"
-    assert c.get("/findings").status_code == 200
+    assert c.get("/cases").status_code == 200 and c.get("/findings").status_code == 200
     c.post("/logout", follow_redirects=False)
     c.cookies.clear()
     assert c.get("/api/me").status_code == 401

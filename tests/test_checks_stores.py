@@ -89,7 +89,11 @@ def test_same_answers_on_both_stores(
     out_e, out_n = tmp_path / "e.json", tmp_path / "n.json"
     res = runner.invoke(app, ["check", "--db", str(embedded[dataset].path), "--out", str(out_e)])
     assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["check", "--neo4j", neo4j_clean.uri, "--out", str(out_n)], env=neo4j_clean.env)
+    res = runner.invoke(
+        app,
+        ["check", "--neo4j", neo4j_clean.uri, "--out", str(out_n), "--state", str(tmp_path / "state")],
+        env=neo4j_clean.env,
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(out_n.read_text(encoding="utf-8")) == json.loads(out_e.read_text(encoding="utf-8"))
 

@@ -130,7 +130,7 @@ def test_rings_found_as_one_cluster_each(store: LadybugStore) -> None:
     assert ring.record_ids == ["RING-1", "RING-2", "RING-3", "RING-4"]
     names = ring_world().names
     assert set(ring.person_ids[:2]) == {names["甲会计"], names["乙会计"]}
-    assert ring.details["reciprocal_pairs"] and ring.details["severity_factors"]["reciprocity"] == 10
+    assert ring.details["reciprocal_pairs"] and ring.details["severity_factors"]["reciprocity"] == 0.3 * 10
     assert "相互为对方亲属审批" in ring.explanation and "为中心的" in ring.explanation
     assert ring.explanation.count("其中") <= 1, ring.explanation  # reciprocal pairs in one clause
     assert ring.amount == 30000

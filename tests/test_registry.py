@@ -23,11 +23,11 @@ from typer.testing import CliRunner
 import graphaudit.checks as checks_pkg
 from graphaudit.checks import CHECKS, Check, CheckDeclarationError, FundKind, LegalBasis, Param, collect
 from graphaudit.checks import require_checks as require
-from graphaudit.store.catalog import CYPHER_DIR
 from graphaudit.checks.legal import ART_104, ART_122, ART_124, zh_number
 from graphaudit.errors import GraphAuditError
 from graphaudit.export import FORMATS, FormatDeclarationError
 from graphaudit.findings import FINDINGS_FORMATS, Finding, base_points, severity_factors, write_findings
+from graphaudit.store.catalog import CYPHER_DIR
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CHECK_DIR = Path(checks_pkg.__file__).parent

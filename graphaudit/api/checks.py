@@ -17,7 +17,7 @@ from graphaudit.api.schemas import CheckInfo, Job, RunRequest, RunResult
 from graphaudit.api.tokens import Principal
 from graphaudit.checks import CHECKS, CheckParamError, resolve_params, run_checks
 
-__all__ = ["router", "run", "start"]
+__all__ = ["router", "run", "start", "save"]
 
 router = APIRouter(prefix="/api/checks", tags=["checks 检查"])
 
@@ -27,6 +27,25 @@ def list_checks(caller: Caller = Depends(require(Permission.read_findings))) -> 
     """每项检查的名称、中文标题、说明、参数（含默认值）、基础分、依据条文和资金类别。
     Each check's declaration: name, title, description, parameters, base severity, legal basis, fund kind."""
     return [CheckInfo.of(c) for c in CHECKS.values()]
+
+
+def save(
+    svc: Services, results: dict[str, Any], params: dict[str, Any], who: Principal, seconds: float
+) -> int:
+    """Persist a run: its findings, then the cases of all stored findings (graphaudit.cases.run) — the same
+    record ``graphaudit check`` makes."""
+    from graphaudit.cases.run import data_version, org_names, record_run
+
+    rec = record_run(
+        svc.state,
+        results,
+        params,
+        who=who,
+        seconds=seconds,
+        version=data_version(svc.store),
+        orgs=org_names(svc.store),
+    )
+    return rec.run_id
 
 
 def _names(body: RunRequest) -> list[str]:
@@ -52,7 +71,7 @@ def run(caller: Caller, body: RunRequest) -> RunResult:
         t0 = time.perf_counter()
         results = run_checks(caller.svc.store, names, body.params)
         seconds = time.perf_counter() - t0
-        run_id = caller.svc.findings.save_run(results, body.params, caller.who, seconds)
+        run_id = save(caller.svc, results, body.params, caller.who, seconds)
     finally:
         caller.svc.run_lock.release()
     return RunResult(run_id=run_id, seconds=round(seconds, 3), counts={k: len(v) for k, v in results.items()})
@@ -69,7 +88,7 @@ def _background(svc: Services, who: Principal, names: list[str], params: dict[st
             on_check=lambda name: svc.jobs.progress(job_id, name, names.index(name)),
         )
         seconds = time.perf_counter() - t0
-        run_id = svc.findings.save_run(results, params, who, seconds)
+        run_id = save(svc, results, params, who, seconds)
         svc.jobs.finish(job_id, run_id, {k: len(v) for k, v in results.items()}, seconds)
     except Exception as e:  # noqa: BLE001 - the job reports any failure; nobody waits on this thread
         svc.jobs.fail(job_id, f"{type(e).__name__}: {e}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,16 @@ from graphaudit.api.state import State
 from graphaudit.api.tokens import Principal
 from graphaudit.findings import Finding
 
-__all__ = ["FindingStore", "SORTS"]
+__all__ = ["FindingStore", "SORTS", "Who"]
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who ran the checks from the command line (no token)."""
+
+    name: str
+    token_id: int | None = None
+
 
 #: Sort keys of the findings list: name → SQL ORDER BY (always ending in a unique key, for stable pages).
 SORTS: dict[str, str] = {
@@ -36,14 +46,20 @@ class FindingStore:
         self.state = state
 
     def save_run(
-        self, results: dict[str, list[Finding]], params: dict[str, Any], who: Principal, seconds: float
+        self,
+        results: dict[str, list[Finding]],
+        params: dict[str, Any],
+        who: Principal | Who,
+        seconds: float,
+        data_version: str | None = None,
     ) -> int:
-        """Replace the findings of the checks in ``results``; returns the run's id."""
+        """Replace the findings of the checks in ``results``; returns the run's id.  ``data_version`` names
+        the data the checks ran on (the embedded store's generation, or a digest of the store's counts)."""
         counts = {k: len(v) for k, v in results.items()}
         with self.state.connect() as c:
             cur = c.execute(
-                "INSERT INTO runs (started_at, seconds, by_token, by_name, checks, params, counts) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (started_at, seconds, by_token, by_name, checks, params, counts, "
+                "data_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     datetime.fromtimestamp(time.time() - seconds).astimezone().isoformat(timespec="seconds"),
                     seconds,
@@ -52,6 +68,7 @@ class FindingStore:
                     json.dumps(list(results)),
                     json.dumps(params, ensure_ascii=False, default=str),
                     json.dumps(counts),
+                    data_version,
                 ),
             )
             run_id = int(cur.lastrowid or 0)
@@ -76,6 +93,12 @@ class FindingStore:
                 ],
             )
         return run_id
+
+    def all(self) -> list[Finding]:
+        """Every stored finding: the last run of each check."""
+        with self.state.connect() as c:
+            rows = c.execute("SELECT data FROM findings ORDER BY finding_id").fetchall()
+        return [Finding(**json.loads(r["data"])) for r in rows]
 
     def get(self, finding_id: str) -> Finding | None:
         """One finding, or None."""
@@ -141,7 +164,8 @@ class FindingStore:
                 )
             }
             last = c.execute(
-                "SELECT started_at, seconds, by_name, checks, counts FROM runs ORDER BY id DESC LIMIT 1"
+                "SELECT started_at, seconds, by_name, checks, counts, data_version FROM runs "
+                "ORDER BY id DESC LIMIT 1"
             ).fetchone()
         last_run = (
             None
@@ -152,6 +176,7 @@ class FindingStore:
                 "by": last["by_name"],
                 "checks": json.loads(last["checks"]),
                 "counts": json.loads(last["counts"]),
+                "data_version": last["data_version"],
             }
         )
         return {"by_check": by_check, "by_status": by_status, "last_run": last_run}

@@ -1,4 +1,5 @@
-"""The web pages: login, findings list, a finding, the explorer — Jinja2 templates that fetch the API.
+"""The web pages: login, the case list (home), a case, the findings list, a finding, the explorer —
+Jinja2 templates that fetch the API.
 
 Templates and scripts live in ``graphaudit/web/`` (``templates/``, ``static/``, ``vendor/`` for vis-network);
 nothing is loaded from outside this server.  The login form takes a token and sets it as an HttpOnly,
@@ -21,6 +22,7 @@ from graphaudit.api.auth import COOKIE, Caller, require
 from graphaudit.api.context import Services, services
 from graphaudit.api.reviews import NEXT, Status
 from graphaudit.api.roles import Permission
+from graphaudit.cases.store import CaseStore
 from graphaudit.checks import CHECKS
 from graphaudit.export import FORMATS
 from graphaudit.model import MODEL
@@ -52,16 +54,14 @@ def _context(request: Request, caller: Caller, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/findings", error: str = "") -> Response:
+def login_form(request: Request, next: str = "/cases", error: str = "") -> Response:
     """The one public route: a form asking for the token."""
     return templates.TemplateResponse(request, "login.html", {"next": _safe_next(next), "error": error})
 
 
 def _safe_next(target: str) -> str:
     return (
-        target
-        if target.startswith("/") and not target.startswith("//") and "\\" not in target
-        else "/findings"
+        target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/cases"
     )
 
 
@@ -70,7 +70,7 @@ async def login(request: Request, svc: Services = Depends(services)) -> Response
     """Check the token from the form; on success set the cookie and go on, else 401 with the form again."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
-    target = _safe_next((form.get("next") or ["/findings"])[0])
+    target = _safe_next((form.get("next") or ["/cases"])[0])
     who = await run_in_threadpool(svc.tokens.verify, token)
     if who is None:
         return templates.TemplateResponse(
@@ -90,7 +90,33 @@ def logout(caller: Caller = Depends(require(Permission.explore))) -> Response:
 
 @router.get("/")
 def home(caller: Caller = Depends(require(Permission.explore))) -> Response:
-    return RedirectResponse("/findings", status_code=303)
+    return RedirectResponse("/cases", status_code=303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def cases_page(request: Request, caller: Caller = Depends(require(Permission.read_findings))) -> Response:
+    return templates.TemplateResponse(request, "cases.html", _context(request, caller, page="cases"))
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(
+    case_id: str, request: Request, caller: Caller = Depends(require(Permission.read_findings))
+) -> Response:
+    """A case; an id absorbed by a merge leads to the case that absorbed it."""
+    live = CaseStore(caller.svc.state).resolve(case_id)
+    if live is None:
+        return _missing(request, caller, f"没有这条线索：{case_id}")
+    if live != case_id:
+        return RedirectResponse(f"/cases/{live}?from={case_id}", status_code=303)
+    return templates.TemplateResponse(
+        request, "case.html", _context(request, caller, page="case", case_id=live)
+    )
+
+
+def _missing(request: Request, caller: Caller, message: str) -> Response:
+    return templates.TemplateResponse(
+        request, "missing.html", _context(request, caller, page="missing", message=message), status_code=404
+    )
 
 
 @router.get("/findings", response_class=HTMLResponse)
@@ -103,9 +129,20 @@ def finding_page(
     finding_id: str, request: Request, caller: Caller = Depends(require(Permission.read_findings))
 ) -> Response:
     if caller.svc.findings.get(finding_id) is None:
-        raise HTTPException(404, "没有这条线索 no such finding")
+        case = CaseStore(caller.svc.state).of_finding(finding_id)
+        if case is not None:  # an old link: the case the finding was folded into
+            return RedirectResponse(f"/cases/{case}", status_code=303)
+        return _missing(request, caller, f"没有这条检查发现：{finding_id}")
     return templates.TemplateResponse(
-        request, "finding.html", _context(request, caller, page="finding", finding_id=finding_id)
+        request,
+        "finding.html",
+        _context(
+            request,
+            caller,
+            page="finding",
+            finding_id=finding_id,
+            case_id=CaseStore(caller.svc.state).of_finding(finding_id),
+        ),
     )
 
 

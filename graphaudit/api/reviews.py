@@ -10,39 +10,13 @@ Every change is kept in the history with who made it and when.  Reviews are keye
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from graphaudit.api.state import State
 from graphaudit.api.tokens import Principal
-from graphaudit.errors import GraphAuditError
+from graphaudit.cases.review import NEEDS_COMMENT, NEXT, CommentRequired, Status, TransitionError
 
 __all__ = ["Status", "ReviewStore", "TransitionError", "CommentRequired", "NEXT"]
-
-
-class Status(str, Enum):
-    new = "新线索"
-    verifying = "核查中"
-    substantiated = "属实"
-    unsubstantiated = "不属实"
-
-
-#: The statuses each status may move to.
-NEXT: dict[Status, tuple[Status, ...]] = {
-    Status.new: (Status.verifying,),
-    Status.verifying: (Status.substantiated, Status.unsubstantiated, Status.new),
-    Status.substantiated: (Status.verifying,),
-    Status.unsubstantiated: (Status.verifying,),
-}
-NEEDS_COMMENT = (Status.substantiated, Status.unsubstantiated)
-
-
-class TransitionError(GraphAuditError):
-    """The status cannot move that way."""
-
-
-class CommentRequired(GraphAuditError):
-    """A conclusion or a reopening needs a comment."""
 
 
 class ReviewStore:

@@ -8,6 +8,8 @@ Semantics:
 - all payments of one recipient fold into one finding; the closest (then most senior) cadre is listed first.
 
 Severity link points: closeness(hops) — self 20, 1 hop 15, 2 hops 10.
+
+Identity (finding_id): the check and the recipient — later payments to the same recipient join the finding.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         target = f"{actor}本人" if hops == 0 else f"{actor}的{name.term}{person(kin.end, mask)}"
         text = (
             f"{target}在{where or '其任职地'}领取{payments_phrase(all_pays)}，"
-            f"应核查是否按规定备案（{name.arrow}，{hops}跳）"
+            f"应核查是否按规定备案（{name.arrow}）"
         )
         pay = node("Payment", mine[0])
         evidence = kin.then("PAID_TO", pay, forward=False)
@@ -71,6 +73,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[rid],
+                records=all_pays,
                 person_ids=[key, *[x[3] for x in ranked[1:]], rid, *sorted(set(approvers))],
                 record_ids=list(every),
                 amount=total(all_pays),

@@ -16,8 +16,8 @@ from graphaudit.checks.evidence import Link
 from graphaudit.checks.legal import FundKind, LegalBasis
 from graphaudit.errors import GraphAuditError
 from graphaudit.findings import Finding, make_finding_id, ordered, post_rank, severity_factors
-from graphaudit.store.base import GraphStore
 from graphaudit.store import query_names
+from graphaudit.store.base import GraphStore
 
 __all__ = [
     "Check",
@@ -30,6 +30,7 @@ __all__ = [
     "posts_of",
     "post_on",
     "make_finding",
+    "record_money",
     "node",
     "MASK_NAMES",
 ]
@@ -287,6 +288,7 @@ def post_on(
 def make_finding(
     check: str,
     *,
+    subject: Iterable[str],
     person_ids: Iterable[str],
     record_ids: Iterable[str],
     amount: float,
@@ -297,29 +299,48 @@ def make_finding(
     title: str | None = None,
     details: Mapping[str, Any] | None = None,
     repetitions: int | None = None,
+    records: Iterable[Mapping[str, Any]] | None = None,
 ) -> Finding:
-    """A Finding with its stable id, severity (and its factors in details) and evidence path."""
+    """A Finding with its stable id (from ``subject``: :func:`graphaudit.findings.make_finding_id`), severity
+    (and its factors in details) and evidence path.  ``records`` (dicts with ``id``, ``amount`` and, for a
+    payment, ``program``) give ``details["record_money"]``: ``{record_id: [yuan at risk, fund]}``, which lets
+    cases count each record's money once (graphaudit.cases.fold)."""
     persons = list(dict.fromkeys(p for p in person_ids if p))
-    records = sorted(set(record_ids))
+    rids = sorted(set(record_ids))
     factors = severity_factors(
         check,
         link=link_points,
         amount=amount,
-        records=repetitions if repetitions is not None else len(records),
+        records=repetitions if repetitions is not None else len(rids),
         title=title,
     )
+    extra: dict[str, Any] = {}
+    if records is not None:
+        extra["record_money"] = record_money(records)
     return Finding(
-        finding_id=make_finding_id(check, records, persons),
+        finding_id=make_finding_id(check, subject),
         check=check,
         severity=int(min(100, round(sum(factors.values())))),
         amount=round(float(amount), 2),
         org_code=org_code or "",
         person_ids=persons,
-        record_ids=records,
+        record_ids=rids,
         path=evidence.as_path(),
         explanation=explanation,
-        details={**(details or {}), "severity_factors": factors},
+        details={**(details or {}), **extra, "severity_factors": factors},
     )
+
+
+def record_money(records: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """``{record_id: [amount, fund]}``: fund is a payment's programme, "合同" for a contract."""
+    out: dict[str, list[Any]] = {}
+    for r in records:
+        if "program" in r:
+            fund = r["program"]
+        else:
+            fund = r.get("what") if r.get("kind") == "Payment" else "合同"
+        out[str(r["id"])] = [round(float(r.get("amount") or 0), 2), str(fund or "")]
+    return out
 
 
 def node(label: str, props: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,10 @@ approvals weighted by money, ownership, shared identifiers; ``projection``), see
 (``score``), and the finding's evidence and Chinese explanation (``explain``).  Severity is computed there
 from its own factors (its base points equal the declared ``base``).  :func:`cluster_subgraph` fetches a
 finding's subgraph through the store.
+
+Identity (finding_id): the check and the cluster's core pair — the two deciders with the most conflict links
+(ties: the smaller id; ``graphaudit.clusters.explain.cluster_subject``).  Members and records joining later
+keep it; as a case it also keeps its id through the records it shares with the cluster it was.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ Semantics:
 
 Severity link points: how long after the death money kept flowing — min(20, 2 per started month between the
 death and the last payment).
+
+Identity (finding_id): the check and the deceased recipient — later payments join the same finding.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[r["recipient_id"]],
+                records=pays,
                 person_ids=[*order, r["recipient_id"]],
                 record_ids=[p["id"] for p in pays],
                 amount=total(pays),

@@ -7,6 +7,9 @@ Semantics:
   the first payment of each duplicated month.
 
 Severity link points: min(20, 10 per duplicated programme-month).
+
+Identity (finding_id): the check and the recipient — later duplicated months join the same finding.  The
+money at risk per record (``details["record_money"]``) is 0 for a month's first payment, else its amount.
 """
 
 from __future__ import annotations
@@ -41,10 +44,11 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     findings = []
     for rid, groups in sorted(by_recipient.items()):
         groups = sorted(groups, key=lambda g: (int(g["month"]), str(g["program"])))
-        pays, excess = [], 0.0
+        pays, excess, at_risk = [], 0.0, []
         for g in groups:
             ps = by_date({p["id"]: p for p in g["payments"]}.values())
             excess += total(ps[1:])
+            at_risk += [dict(p, amount=0.0 if i == 0 else p["amount"]) for i, p in enumerate(ps)]
             pays += ps
         pays = by_date(pays)
         approvers = Counter(p["approver_id"] for p in pays if p.get("approver_id"))
@@ -69,6 +73,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[rid],
+                records=at_risk,
                 person_ids=[*sorted(approvers, key=lambda x: (-approvers[x], x)), rid],
                 record_ids=[p["id"] for p in pays],
                 amount=excess,

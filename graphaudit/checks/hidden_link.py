@@ -10,6 +10,8 @@ Semantics:
   then the most senior cadre) is the evidence.
 
 Severity link points: min(20, closeness(hops) + 5 for a bank account, 3 for a phone, 0 for an address).
+
+Identity (finding_id): the check and the company — its later contracts join the same finding.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         )
         text = (
             f"{target}与承包{'、'.join(orgs)}{deals}的{company.get('name') or co_id}使用同一{word}"
-            f"（{name.arrow}，{kin.hops}跳）"
+            f"（{name.arrow}）"
         )
         persons = [
             kin.start["id"],
@@ -91,6 +93,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[co_id],
+                records=ks,
                 person_ids=persons,
                 record_ids=list(contracts),
                 amount=total(ks),

@@ -7,6 +7,9 @@ Semantics:
   recipient, the closest (then most senior, then the one who approved most) is the key approver, listed first.
 
 Severity link points: closeness(hops) — self 20, 1 hop 15, 2 hops 10, 3 hops 5.
+
+Identity (finding_id): the check and the recipient — later payments to the same recipient, by any related
+approver, join the same finding.
 """
 
 from __future__ import annotations
@@ -59,10 +62,12 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         if len(approvers) > 1:
             actor += f"等{len(approvers)}人"
         target = "本人" if hops == 0 else f"其{name.term}{person(kin.end, mask)}"
-        text = f"{actor}审批向{target}发放{payments_phrase(all_pays)}（{name.arrow}，{hops}跳）"
+        text = f"{actor}审批向{target}发放{payments_phrase(all_pays)}（{name.arrow}）"
         findings.append(
             make_finding(
                 NAME,
+                subject=[rid],
+                records=all_pays,
                 person_ids=[key, *[x[3] for x in ranked[1:]], rid],
                 record_ids=[p["id"] for p in all_pays],
                 amount=amount,

@@ -10,6 +10,9 @@ Semantics:
   most senior cadre) is the evidence and its cadre and person come first in person_ids.
 
 Severity link points: closeness(kinship hops) − 3 per company level beyond the first.
+
+Identity (finding_id): the check and the contract (a contract is one deal and does not grow); a later
+contract to the same contractor is a finding of its own that folds into the same case (graphaudit.cases).
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         holder = "本人" if k.hops == 0 else f"其{name.term}{person(k.end, mask)}"
         text = (
             f"{who(r['post'], k.start, mask)}所在的{r['org_name'] or r['org_code']}将“{r['title'] or cid}”合同"
-            f"（{yuan(float(r['amount'] or 0))}）发包给{owner_phrase(o, holder)}（{name.arrow}，{k.hops}跳）"
+            f"（{yuan(float(r['amount'] or 0))}）发包给{owner_phrase(o, holder)}（{name.arrow}）"
         )
         persons = (
             [k.start["id"], k.end["id"]]
@@ -88,6 +91,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[cid],
+                records=[{"id": cid, "amount": r["amount"]}],
                 person_ids=persons,
                 record_ids=[cid],
                 amount=float(r["amount"] or 0),

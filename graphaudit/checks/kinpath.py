@@ -191,6 +191,25 @@ def _term(codes: tuple[str, ...], nodes: Sequence[Mapping[str, Any]]) -> str | N
     return None
 
 
+def _genders_from_spouses(
+    nodes: Sequence[Mapping[str, Any]], steps: Sequence[KinStep]
+) -> list[dict[str, Any]]:
+    """The nodes, a missing gender filled in from a spouse's (the register's spouses are husband and wife),
+    so a daughter's husband is 女婿 and a brother's wife 嫂子 / 弟媳 even when the middle person has no
+    gender."""
+    out = [dict(n) for n in nodes]
+    for _ in range(len(steps)):
+        for i, s in enumerate(steps):
+            if s.type != "SPOUSE_OF":
+                continue
+            a, b = out[i], out[i + 1]
+            if _gender(a) is None and _gender(b) is not None:
+                a["gender"] = "女" if b["gender"] == "男" else "男"
+            elif _gender(b) is None and _gender(a) is not None:
+                b["gender"] = "女" if a["gender"] == "男" else "男"
+    return out
+
+
 def name_path(nodes: Sequence[Mapping[str, Any]], steps: Sequence[KinStep]) -> KinName:
     """The arrow form and kin term of a kinship path; ``nodes`` are person property dicts (gender,
     birth_date) from ego to the relative, one more than ``steps``."""
@@ -198,6 +217,7 @@ def name_path(nodes: Sequence[Mapping[str, Any]], steps: Sequence[KinStep]) -> K
         raise ValueError("a path has one more node than steps")
     if not steps:
         return KinName("本人", "本人", 0)
+    nodes = _genders_from_spouses(nodes, steps)
     codes = tuple(step_code(s, nodes[i + 1]) for i, s in enumerate(steps))
     words = [WORDS[c] for c in codes]
     term = _term(codes, nodes) or "的".join(words)

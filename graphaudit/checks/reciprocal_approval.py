@@ -9,6 +9,8 @@ Semantics:
   A; for each direction the closest favour is named (fewest kinship hops, then canonical path order).
 
 Severity link points: closeness of the weaker direction — closeness(max(hops on A's side, hops on B's side)).
+
+Identity (finding_id): the check and the two approvers (ids sorted) — later records of either direction join.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from graphaudit.checks.evidence import Link, link_from
 from graphaudit.checks.kin_contract import owner_phrase
 from graphaudit.checks.legal import ART_104, FundKind
 from graphaudit.checks.rows import best_title, by_date, main_org, total
-from graphaudit.checks.wording import payments_phrase, person, who, yuan
+from graphaudit.checks.wording import Names, payments_phrase, yuan
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
 
@@ -113,21 +115,25 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         evidence = favour_walk(node_a, rec_a, kin_b, own_b) + favour_walk(node_b, rec_b, kin_a, own_a)
         name_b, name_a = kin_b.kin_name(), kin_a.kin_name()
 
-        def whom(k: Link, term: str, owner: str) -> str:
-            return f"{owner}本人" if k.hops == 0 else f"{owner}的{term}{person(k.end, mask)}"
+        names = Names([node_a, node_b, kin_b.end, kin_a.end], mask)
+
+        def whom(k: Link, term: str, owner: str, names: Names = names) -> str:
+            return f"{owner}本人" if k.hops == 0 else f"{owner}的{term}{names(k.end)}"
 
         recs_a, recs_b = by_date(fa.records.values(), "date"), by_date(fb.records.values(), "date")
         text = (
-            f"{who(title_a, node_a, mask)}审批"
-            f"{_deals(recs_a, whom(kin_b, name_b.term, who(title_b, node_b, mask)), own_b)}，"
-            f"{person(node_b, mask)}审批{_deals(recs_b, whom(kin_a, name_a.term, person(node_a, mask)), own_a)}，"
-            f"二人相互为对方或其亲属审批（{name_b.arrow}，{kin_b.hops}跳；{name_a.arrow}，{kin_a.hops}跳）"
+            f"{title_a or '审核人'}{names(node_a)}审批"
+            f"{_deals(recs_a, whom(kin_b, name_b.term, (title_b or '审核人') + names(node_b)), own_b)}，"
+            f"{names(node_b)}审批{_deals(recs_b, whom(kin_a, name_a.term, names(node_a)), own_a)}，"
+            f"二人相互为对方或其亲属审批（{name_b.arrow}；{name_a.arrow}）"
         )
         every = recs_a + recs_b
         others = sorted({k.end["id"] for ls in (*fa.links.values(), *fb.links.values()) for k, _ in ls})
         findings.append(
             make_finding(
                 NAME,
+                subject=sorted((x, y)),
+                records=every,
                 person_ids=[x, y, kin_b.end["id"], kin_a.end["id"], *others],
                 record_ids=[r["id"] for r in every],
                 amount=total(every),

@@ -7,6 +7,8 @@ Semantics:
   person_ids, then the recipients by household.
 
 Severity link points: min(20, 5 per household beyond the first).
+
+Identity (finding_id): the check and the bank account — later payments into it join the same finding.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[r["account"]],
+                records=pays,
                 person_ids=[
                     *sorted(approvers, key=lambda x: (-approvers[x], x)),
                     *[p["recipient_id"] for p in recipients],

@@ -10,6 +10,9 @@ Semantics:
   the approvers' most senior post on the signing dates weights severity.
 
 Severity link points: min(20, 5 per contract from min_contracts on) — 3 contracts 5, 4 → 10 …
+
+Identity (finding_id): the check, the organisation and the first contract of the window (the contract family):
+later contracts extending the window join the same finding.
 """
 
 from __future__ import annotations
@@ -171,6 +174,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         findings.append(
             make_finding(
                 NAME,
+                subject=[first["org_code"], first["id"]],
+                records=ks,
                 person_ids=[*sorted(approvers, key=lambda x: (-approvers[x], x)), *people],
                 record_ids=[r["id"] for r in ks],
                 amount=total(ks),

@@ -7,7 +7,7 @@ from typing import Any
 
 from graphaudit.findings import mask_name
 
-__all__ = ["program_money", "yuan", "person", "who", "payments_phrase"]
+__all__ = ["program_money", "yuan", "person", "who", "payments_phrase", "Names"]
 
 PROGRAM_MONEY = {
     "低保": "低保金",
@@ -38,6 +38,36 @@ def person(node: Mapping[str, Any] | None, mask: bool, fallback: str = "某人")
     if not name:
         return fallback
     return mask_name(name) if mask else name
+
+
+ORDINALS = "甲乙丙丁戊己庚辛壬癸"
+
+
+class Names:
+    """Names for one sentence that tell masked people apart: two people who both mask to 王某 become
+    王某(甲) and 王某(乙), in the order given; names that stay distinct are left as they are.
+
+        names = Names([a, b, c], mask=True)
+        names(a)   # "王某(甲)"
+    """
+
+    def __init__(self, nodes: Iterable[Mapping[str, Any] | None], mask: bool) -> None:
+        self.mask = mask
+        first: dict[str, list[str]] = {}
+        for n in nodes:
+            key = str((n or {}).get("id") or "")
+            base = person(n, mask)
+            ids = first.setdefault(base, [])
+            if key not in ids:
+                ids.append(key)
+        self.label: dict[str, str] = {}
+        for base, ids in first.items():
+            for i, key in enumerate(ids):
+                self.label[key] = base if len(ids) == 1 else f"{base}({ORDINALS[i % len(ORDINALS)]})"
+
+    def __call__(self, node: Mapping[str, Any] | None) -> str:
+        key = str((node or {}).get("id") or "")
+        return self.label.get(key) or person(node, self.mask)
 
 
 def who(title: str | None, node: Mapping[str, Any] | None, mask: bool, role: str = "审核人") -> str:

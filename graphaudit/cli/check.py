@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from graphaudit.checks import CHECKS
+from graphaudit.cli.cases import StateOpt
 from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt
 from graphaudit.errors import GraphAuditError
 from graphaudit.findings import FINDINGS_FORMATS, findings_suffixes
@@ -71,10 +72,14 @@ def check(
     show_ids: Annotated[
         bool, typer.Option("--show-ids", help="Write ID numbers and accounts unmasked.")
     ] = False,
+    state: StateOpt = None,
 ) -> None:
-    """Run the checks over a store and write the findings, most severe first."""
-    from graphaudit.checks import resolve_params
+    """Run the checks over a store and write the findings, most severe first; the run and its cases are
+    recorded in the store's state (what `graphaudit cases` and the web pages show)."""
+    from graphaudit.cases.run import cli_who, data_version, org_names, record_run
+    from graphaudit.checks import CHECKS, resolve_params
     from graphaudit.findings import write_findings
+    from graphaudit.state import State, state_dir
 
     try:
         if out.suffix.lower() not in FINDINGS_FORMATS:
@@ -102,10 +107,21 @@ def check(
                     results[n] = CHECKS[n].run(store, resolved[n])
                     seconds[n] = time.perf_counter() - t0
                     progress.advance(task)
+            version, orgs = data_version(store), org_names(store)
         finally:
             store.close()
         findings = [f for n in names for f in results[n]]
         path = write_findings(findings, out, show_ids=show_ids)
+        folder = state_dir(db, neo4j, state)
+        rec = record_run(
+            State(folder),
+            results,
+            resolved,
+            who=cli_who(),
+            seconds=sum(seconds.values()),
+            version=version,
+            orgs=orgs,
+        )
     except GraphAuditError as e:
         err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True)
         raise typer.Exit(1) from None
@@ -130,6 +146,12 @@ def check(
             f"{seconds[n]:.2f}",
         )
     console.print(table)
+    console.print(
+        f"线索 {rec.cases} 条（{len(findings)} 项发现归并）："
+        + "，".join(f"{k} {v}" for k, v in rec.changes.items())
+        + f"  → {folder}",
+        highlight=False,
+    )
     top = sorted(findings, key=lambda f: (-f.severity, f.check, f.finding_id))[:TOP]
     if top:
         console.print(f"[bold]最严重的{len(top)}条线索 Most severe[/bold]")

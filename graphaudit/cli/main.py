@@ -253,6 +253,18 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "tokens create": ("graphaudit tokens create --db graphaudit.db --role auditor --name 张三",),
     "tokens list": ("graphaudit tokens list --db graphaudit.db",),
     "tokens revoke": ("graphaudit tokens revoke 3 --db graphaudit.db",),
+    "cases": (
+        "graphaudit cases list --db graphaudit.db --change new",
+        "graphaudit cases review 3f2a9c1e07b4d562 --status 核查中 --comment 已交乡镇核实 --by 张三",
+    ),
+    "cases list": (
+        "graphaudit cases list --db graphaudit.db --status 新线索",
+        "graphaudit cases list --db graphaudit.db --change changed --json",
+    ),
+    "cases show": ("graphaudit cases show 3f2a9c1e07b4d562 --db graphaudit.db",),
+    "cases review": (
+        "graphaudit cases review 3f2a9c1e07b4d562 --db graphaudit.db --status 核查中 --comment 已交乡镇核实",
+    ),
     "neo4j": ("graphaudit neo4j start", "graphaudit neo4j status", "graphaudit neo4j stop"),
     "neo4j fetch": ("graphaudit neo4j fetch",),
     "neo4j start": ("graphaudit neo4j start", "graphaudit ingest data/ --neo4j bolt://127.0.0.1:7687"),
@@ -273,6 +285,7 @@ def _with_examples(prefix: str, group: typer.Typer) -> None:
 def _mount() -> None:
     """The commands that live in modules of their own: ``check`` (cli.check), ``export`` (cli.export),
     ``serve`` and ``tokens`` (cli.serve), ``neo4j`` (neo4j_local.cli)."""
+    from graphaudit.cli.cases import app as cases_app
     from graphaudit.cli.check import check
     from graphaudit.cli.export import export
     from graphaudit.cli.serve import serve, tokens_app
@@ -281,6 +294,12 @@ def _mount() -> None:
     app.command()(check)
     app.command()(export)
     app.command()(serve)
+    app.add_typer(
+        cases_app,
+        name="cases",
+        help="线索 Cases: list, show, review.",
+        epilog=examples(*EXAMPLES["cases"]),
+    )
     app.add_typer(
         tokens_app,
         name="tokens",
@@ -296,6 +315,7 @@ def _mount() -> None:
     _with_examples("", app)
     _with_examples("tokens ", tokens_app)
     _with_examples("neo4j ", neo4j_app)
+    _with_examples("cases ", cases_app)
 
 
 _mount()

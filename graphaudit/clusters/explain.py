@@ -8,7 +8,7 @@ from typing import Any
 
 from graphaudit.checks.evidence import Link
 from graphaudit.checks.rows import best_title
-from graphaudit.checks.wording import person, yuan
+from graphaudit.checks.wording import Names, yuan
 from graphaudit.clusters.conflicts import Conflict, KinIndex
 from graphaudit.clusters.pipeline import Detection
 from graphaudit.clusters.projection import split
@@ -119,6 +119,18 @@ def to_findings(
     return out
 
 
+def cluster_subject(det: Detection, cl: Cluster) -> list[str]:
+    """A cluster's identity: its core pair — the two deciders with the most conflict links (ties: the smaller
+    id), ids sorted; a cluster with one decider is that decider.  Members, records and other deciders joining
+    later leave it unchanged; only a new decider out-linking the pair changes it, and then the case it folds
+    into keeps its id through the records it shares (graphaudit.cases.fold)."""
+    proj = det.projection
+    links = Counter(c.actor for c in cl.conflicts)
+    ids = {d: split(proj.nodes[d])[1] for d in cl.deciders}
+    ranked = sorted(ids, key=lambda d: (-links.get(d, 0), ids[d]))
+    return sorted(ids[d] for d in ranked[:2])
+
+
 def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask: bool) -> Finding:
     proj = det.projection
     links = Counter(c.actor for c in cl.conflicts)
@@ -132,22 +144,24 @@ def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask
     org_counts = Counter(r.org_code for r in recs)
     org = min(org_counts, key=lambda o: (-org_counts[o], o))
     place = (nodes.get(f"Org:{org}") or {}).get("name") or org
-    who = f"{_title(det, proj.nodes[center]) or '审批人'}{person(nodes[proj.nodes[center]], mask)}"
+    broker = cl.brokers[0] if cl.brokers else None
+    named = [center, *[x for pair in cl.pairs[:2] for x in pair]]
+    if broker:
+        named.append(int(broker["node"]))  # type: ignore[call-overload]
+    names = Names([nodes[proj.nodes[n]] for n in named], mask)
+    who = f"{_title(det, proj.nodes[center]) or '审批人'}{names(nodes[proj.nodes[center]])}"
     text = (
         f"{place}以{who}为中心的{len(people)}人群体"
         + (f"（含{len(companies)}家企业）" if companies else "")
         + f"：{len(cl.deciders)}名干部或审批人审批或经手的{len(recs)}笔资金共{yuan(cl.conflicted)}"
         + f"流向其亲属，占群体内审批资金的{round(100 * cl.conflicted / cl.approved) if cl.approved else 0}%"
     )
-    pairs = [
-        f"{person(nodes[proj.nodes[a]], mask)}与{person(nodes[proj.nodes[b]], mask)}" for a, b in cl.pairs[:2]
-    ]
+    pairs = [f"{names(nodes[proj.nodes[a]])}与{names(nodes[proj.nodes[b]])}" for a, b in cl.pairs[:2]]
     if pairs:
         more = f"等{len(cl.pairs)}对" if len(cl.pairs) > 2 else ""
         text += f"，其中{'、'.join(pairs)}{more}相互为对方亲属审批"
-    broker = cl.brokers[0] if cl.brokers else None
     if broker and int(broker["kin_groups"]) >= 2:  # type: ignore[call-overload]
-        who = person(nodes[proj.nodes[int(broker["node"])]], mask)  # type: ignore[call-overload]
+        who = names(nodes[proj.nodes[int(broker["node"])]])  # type: ignore[call-overload]
         text += f"；{who}审批的资金流向{broker['kin_groups']}个亲属群体"
     record_ids = sorted(cl.records)
     brokers = [
@@ -176,8 +190,12 @@ def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask
         "severity_factors": dict(cl.factors),
     }
     details["conflict_links"] = dict(sorted(details["conflict_links"].items()))  # type: ignore[union-attr]
+    details["record_money"] = {
+        r.id: [round(r.amount, 2), r.what if r.kind == "Payment" else "合同"]
+        for r in sorted(recs, key=lambda r: r.id)
+    }
     return Finding(
-        finding_id=make_finding_id(NAME, record_ids, persons),
+        finding_id=make_finding_id(NAME, cluster_subject(det, cl)),
         check=NAME,
         severity=cl.severity,
         amount=round(cl.conflicted, 2),

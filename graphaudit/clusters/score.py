@@ -5,12 +5,13 @@ A *cluster* is a Leiden community of the projection, or several joined by confli
 party's relative and (reciprocal links) the other approver.  Communities without a conflict link are ordinary
 kin groups and are never scored.  The cluster's *core* is the people and companies of its links.
 
-Severity (0–100) is a sum of documented factors, capped at 100::
+Severity (0–100) is a sum of documented factors, capped at 100; the share of the money reaching relatives
+dominates, so a cluster where 4 % of the money reaches kin never outranks one where all of it does::
 
-    severity = min(100, round(base + share + money + cadres + links + reciprocity + density))
+    severity = min(100, round(base + share + 0.3 × (money + cadres + links + reciprocity + density)))
 
     base         30
-    share        20 × the share of the cluster's approved money that reaches kin of its approvers or cadres
+    share        40 × the share of the cluster's approved money that reaches kin of its approvers or cadres
                  (conflicted money / money approved by members for members, conflicted records included)
     money        conflicted yuan on findings.py's log scale: min(20, 5·log10(1 + amount/100))
     cadres       4 per distinct approver or cadre with a conflict link, at most 12
@@ -18,6 +19,10 @@ Severity (0–100) is a sum of documented factors, capped at 100::
     reciprocity  10 per pair of approvers favouring each other's kin, at most 20
     density      how much denser the cluster's communities are than the county's (scope's) communities:
                  min(8, 4·log2(density / median community density)), 0 when not denser
+
+The last five together give at most 0.3 × 70 = 21 points, so a share higher by more than 21/40 (53
+percentage points) always ranks higher; the factors are stored already weighted (they sum to the severity).
+Equal severities are ordered by money (graphaudit.cases).
 
 A cluster becomes a finding when it has at least ``min_parties`` (3) distinct receiving parties (recipients,
 contractors) and ``min_records`` (3) conflicted records, and its severity reaches ``min_severity`` (50): an
@@ -52,6 +57,8 @@ __all__ = [
 ]
 
 BASE_POINTS = 30.0
+SHARE_POINTS = 40.0
+OTHER_WEIGHT = 0.3
 
 
 @dataclass
@@ -180,12 +187,12 @@ def score(
     ratio = cl.density / baseline if baseline > 0 else 1.0
     cl.factors = {
         "base": BASE_POINTS,
-        "share": round(20 * (cl.conflicted / cl.approved if cl.approved else 0.0), 2),
-        "money": round(money_points(cl.conflicted), 2),
-        "cadres": float(min(12, 4 * len(cl.deciders))),
-        "links": float(min(10, 2 * len(links))),
-        "reciprocity": float(min(20, 10 * len(cl.pairs))),
-        "density": round(min(8.0, 4 * math.log2(ratio)), 2) if ratio > 1 else 0.0,
+        "share": round(SHARE_POINTS * (cl.conflicted / cl.approved if cl.approved else 0.0), 2),
+        "money": round(OTHER_WEIGHT * money_points(cl.conflicted), 2),
+        "cadres": round(OTHER_WEIGHT * min(12, 4 * len(cl.deciders)), 2),
+        "links": round(OTHER_WEIGHT * min(10, 2 * len(links)), 2),
+        "reciprocity": round(OTHER_WEIGHT * min(20, 10 * len(cl.pairs)), 2),
+        "density": round(OTHER_WEIGHT * min(8.0, 4 * math.log2(ratio)), 2) if ratio > 1 else 0.0,
     }
     cl.brokers = _brokers(proj, cl, membership, approved_ids | set(conflicted), edges)
     return cl

@@ -1,0 +1,273 @@
+"""``graphaudit cases list | show | review``: the cases (线索) that ``graphaudit check`` recorded in the
+store's state, their change since the previous run and their review (DATA_CONTRACT.md §2 "Cases", §3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt, console, friendly
+from graphaudit.errors import GraphAuditError
+
+__all__ = ["app", "StateOpt", "case_json"]
+
+StateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        help="State folder: runs, cases, reviews (default: <db>/state, or ./graphaudit-state with --neo4j).",
+    ),
+]
+ShowIds = Annotated[bool, typer.Option("--show-ids", help="Show ID numbers unmasked.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+app = typer.Typer(no_args_is_help=True, help="线索 Cases: list, show, review.")
+
+
+def _cases(db: Path | None, neo4j: str | None, state: Path | None) -> Any:
+    from graphaudit.cases.store import CaseStore
+    from graphaudit.state import DB_FILE, State, state_dir
+
+    folder = state_dir(db, neo4j, state)
+    if not (folder / DB_FILE).is_file():
+        raise GraphAuditError(
+            f"{folder}: 还没有运行过检查 no check run recorded yet (run `graphaudit check` first)"
+        )
+    return CaseStore(State(folder))
+
+
+def case_json(case: dict[str, Any], show_ids: bool) -> dict[str, Any]:
+    """A case as the command line and scripts see it: person ids masked unless ``show_ids``."""
+    from graphaudit.findings import mask_id
+
+    out = dict(case)
+    if not show_ids:
+        out["person_ids"] = [mask_id(p) for p in case.get("person_ids") or []]
+    return out
+
+
+@app.command("list")
+def list_cases(
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    state: StateOpt = None,
+    status: Annotated[str | None, typer.Option("--status", help="新线索, 核查中, 属实 or 不属实.")] = None,
+    change: Annotated[
+        str | None, typer.Option("--change", help="new, changed, unchanged or gone (since the previous run).")
+    ] = None,
+    check: Annotated[
+        str | None, typer.Option("--check", help="Only cases one of whose checks is this.")
+    ] = None,
+    json_out: JsonOpt = False,
+    show_ids: ShowIds = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the list: .csv (UTF-8 with BOM), .json or .xlsx.")
+    ] = None,
+) -> None:
+    """The cases, most severe first (gone cases last)."""
+    from graphaudit.cases.review import Status
+    from graphaudit.cases.store import CHANGES
+
+    with friendly():
+        if status is not None and status not in {s.value for s in Status}:
+            raise GraphAuditError(f"--status {status!r}: one of {', '.join(s.value for s in Status)}")
+        if change is not None and change not in CHANGES:
+            raise GraphAuditError(f"--change {change!r}: one of {', '.join(CHANGES)}")
+        store = _cases(db, neo4j, state)
+        total, rows = store.query(
+            status=status, change=CHANGES[change] if change else None, check=check, limit=None
+        )
+        if out is not None:
+            write_cases([case_json(r, show_ids) for r in rows], out)
+    if json_out:
+        print(json.dumps([case_json(r, show_ids) for r in rows], ensure_ascii=False, indent=1))
+        return
+    t = Table(title=f"线索 {total} 条 Cases", title_justify="left")
+    for col, justify in (
+        ("case_id", "left"),
+        ("状态", "left"),
+        ("变化", "left"),
+        ("严重", "right"),
+        ("金额（元）", "right"),
+        ("单位", "left"),
+        ("检查", "left"),
+        ("金额档次", "left"),
+        ("说明", "left"),
+    ):
+        t.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in rows:
+        t.add_row(
+            r["case_id"],
+            r["status"],
+            r["change"],
+            str(r["severity"]),
+            f"{r['amount']:,.2f}",
+            r["org_name"] or r["org_code"],
+            ", ".join(r["checks"]),
+            r["money_band"],
+            r["explanation"][:80] + ("…" if len(r["explanation"]) > 80 else ""),
+        )
+    console.print(t)
+
+
+#: Export columns: (field, Chinese header).
+COLUMNS = (
+    ("case_id", "线索编号"),
+    ("status", "核查状态"),
+    ("change", "较上次运行"),
+    ("severity", "严重程度"),
+    ("amount", "涉及金额（元）"),
+    ("money_band", "金额档次"),
+    ("band_note", "金额说明"),
+    ("legal_basis", "纪律处分条例依据"),
+    ("org_code", "单位代码"),
+    ("org_name", "单位名称"),
+    ("checks", "检查"),
+    ("explanation", "说明"),
+    ("finding_ids", "检查发现"),
+    ("record_ids", "记录"),
+    ("person_ids", "人员"),
+    ("linked_cases", "关联线索"),
+    ("first_seen", "首次发现"),
+    ("last_changed", "最近变化"),
+    ("reviews", "最近核查意见"),
+)
+
+
+def _cell(key: str, value: Any) -> Any:
+    if key == "reviews":
+        last = value[-1] if value else None
+        return f"{last['to']}：{last['comment']}（{last['by']} {last['at']}）" if last else ""
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    return value
+
+
+def write_cases(cases: list[dict[str, Any]], path: Path) -> Path:
+    """The case list as .json (the JSON fields), .csv or .xlsx (Chinese headers, one row per case)."""
+    import csv
+
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json", ".xlsx"):
+        raise GraphAuditError(f"--out {path.name}: cases are written as .csv, .json or .xlsx")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".json":
+        path.write_text(json.dumps(cases, ensure_ascii=False, indent=1), encoding="utf-8")
+        return path
+    header = [zh for _, zh in COLUMNS]
+    rows = [[_cell(k, c.get(k)) for k, _ in COLUMNS] for c in cases]
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+        return path
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "线索"
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        ws.append(r)
+    ws.freeze_panes = "A2"
+    wb.save(path)
+    return path
+
+
+def _get(store: Any, case_id: str) -> tuple[dict[str, Any], str | None]:
+    live = store.resolve(case_id)
+    if live is None:
+        raise GraphAuditError(f"没有这条线索 no case {case_id!r}")
+    case = store.get(live)
+    return case, (case_id if live != case_id else None)
+
+
+@app.command()
+def show(
+    case_id: Annotated[
+        str, typer.Argument(help="The case id (an absorbed id shows the case that absorbed it).")
+    ],
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    state: StateOpt = None,
+    json_out: JsonOpt = False,
+    show_ids: ShowIds = False,
+) -> None:
+    """One case: its findings, records, legal basis, money band, reviews and history."""
+    with friendly():
+        case, alias = _get(_cases(db, neo4j, state), case_id)
+    out = case_json(case, show_ids)
+    if json_out:
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return
+    if alias:
+        console.print(f"[yellow]线索{alias}已并入{case['case_id']}[/yellow]")
+    console.print(
+        f"[bold]{case['case_id']}[/bold]  {case['status']} · {case['change']} · 严重程度 {case['severity']}"
+    )
+    rows = [
+        ("单位", f"{case['org_name']}（{case['org_code']}）"),
+        ("说明", case["explanation"]),
+        ("金额", f"{case['amount']:,.2f} 元 — {case['money_band']}（{case['band_note']}）"),
+        ("依据", "；".join(case["legal_basis"])),
+        ("检查", "、".join(case["checks"])),
+        ("发现", "、".join(case["finding_ids"])),
+        ("记录", "、".join(case["record_ids"])),
+        ("人员", "、".join(out["person_ids"])),
+        ("关联线索", "、".join(case["linked_cases"])),
+        ("首次发现", case["first_seen"]),
+        ("最近变化", case["last_changed"]),
+    ]
+    for k, v in rows:
+        if v:
+            console.print(f"  [bold]{k}[/bold] {v}", highlight=False)
+    for r in case["reviews"]:
+        console.print(f"  核查 {r['at']} {r['by']}: {r['from']} → {r['to']}  {r['comment']}", highlight=False)
+    for h in case["history"]:
+        console.print(f"  [dim]{h['at']} {h['kind']}: {h['text']}[/dim]", highlight=False)
+
+
+@app.command()
+def review(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    status: Annotated[str, typer.Option("--status", help="新线索, 核查中, 属实 or 不属实.")],
+    comment: Annotated[
+        str, typer.Option("--comment", help="核查意见 (needed for 属实 / 不属实 and reopening).")
+    ] = "",
+    by: Annotated[str | None, typer.Option("--by", help="Who reviews (default: the login name).")] = None,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    state: StateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Set a case's review status with a comment (新线索 → 核查中 → 属实 / 不属实; concluded → 核查中)."""
+    from graphaudit.cases.review import Status
+    from graphaudit.cases.run import cli_who
+
+    with friendly():
+        try:
+            to = Status(status)
+        except ValueError:
+            raise GraphAuditError(
+                f"--status {status!r}: one of {', '.join(s.value for s in Status)}"
+            ) from None
+        store = _cases(db, neo4j, state)
+        case, _ = _get(store, case_id)
+        result = store.review(case["case_id"], to, comment, cli_who(by).name)
+    if json_out:
+        print(json.dumps({"case_id": case["case_id"], **result}, ensure_ascii=False))
+    else:
+        console.print(
+            f"{case['case_id']}: {result['status']}（{result['by']} {result['at']}）", highlight=False
+        )
