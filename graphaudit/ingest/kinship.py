@@ -25,8 +25,9 @@ import pandas as pd
 
 from graphaudit.ingest.columns import dedupe_sorted, map_unique, stable_order
 from graphaudit.ingest.issue import FILE, ROW, Issue
+from graphaudit.ingest.mapping import Derive, RelKey, Tables
 
-__all__ = ["role_of", "derive_kinship", "Kinship", "ROLES", "RELATIONS"]
+__all__ = ["role_of", "derive_kinship", "kin_relationships", "Kinship", "KINSHIP", "ROLES", "RELATIONS"]
 
 # What A is to B → (kind, direction): parent edges run parent → child.
 RELATIONS: dict[str, tuple[str, str]] = {}
@@ -197,6 +198,25 @@ def derive_kinship(
     # Parents of the same child who are not otherwise linked stay unlinked: a shared child is not a marriage.
     kin = _collect([kin.edges, _edges("sibling", both["b_x"], both["b_y"], "derived")])
     return kin, issues
+
+
+def kin_relationships(tables: Tables) -> tuple[dict[RelKey, pd.DataFrame], list[Issue]]:
+    """The kin relationship frames (from, to, source) of the register and the relations file, and the
+    register's ambiguities: the graph mapping's kinship derivation (:data:`KINSHIP`)."""
+    hh, rel = tables.get("households"), tables.get("relations")
+    if hh is None or not len(hh):
+        hh = pd.DataFrame(columns=["household_id", "person_key", "role", FILE, ROW])
+    kin, issues = derive_kinship(hh, rel)
+    return {(rtype, "Person", "Person"): df for rtype, df in kin.frames().items()}, issues
+
+
+#: Kinship as the household register's graph mapping declares it (graphaudit.ingest.households).
+KINSHIP = Derive(
+    "kinship",
+    kin_relationships,
+    reads=("households", "relations"),
+    emits=tuple((rtype, "Person", "Person") for _, rtype in KINDS),
+)
 
 
 def _collect(parts: list[pd.DataFrame]) -> Kinship:
