@@ -1,7 +1,8 @@
 """Normalised source tables → the property graph (:class:`GraphFrames`), independent of any store.
 
-:func:`build_graph` interprets the graph mappings: each source's :class:`~graphaudit.ingest.mapping.SourceGraph`
-(the nodes and relationships its rows make, graphaudit.ingest.<source>.SPEC.graph) and the per-label rules of
+:func:`build_graph` interprets the graph mappings: each source's
+:class:`~graphaudit.ingest.mapping.SourceGraph` (the nodes and relationships its rows make,
+graphaudit.ingest.<source>.SPEC.graph) and the per-label rules of
 :mod:`graphaudit.ingest.labels` (which mention of a key makes the node, what follows from the key).  Nothing
 about a particular source is written here.  Both stores load exactly these frames, so they hold the same
 graph.  People and companies that other sources mention but the registers do not hold (an approver from the
@@ -97,8 +98,8 @@ def _present(values: pd.Series) -> np.ndarray:
 class _Rows:
     """The values a mapping reads from one source's table, each computed once per build."""
 
-    def __init__(self, spec: SourceSpec, table: pd.DataFrame) -> None:
-        self.spec, self.table = spec, table
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = table
         self._cache: dict[Any, Any] = {}
 
     def value(self, v: Value) -> Any:
@@ -119,14 +120,16 @@ class _Rows:
         return out
 
     def key(self, node: Node) -> pd.Series:
-        return self.value(node.key if isinstance(node.key, Col) else Col(node.key))  # type: ignore[no-any-return]
+        out: pd.Series = self.value(node.key if isinstance(node.key, Col) else Col(node.key))
+        return out
 
     def is_person(self, node: Node) -> np.ndarray:
         """Per row: the node's key is shaped like a resident ID (a party's label is ``node.label``)."""
         k = ("person", node.key)
         if k not in self._cache:
             self._cache[k] = map_unique(self.key(node), is_person_id).astype(bool)
-        return self._cache[k]  # type: ignore[no-any-return]
+        out: np.ndarray = self._cache[k]
+        return out
 
     def frame(self, columns: Mapping[str, Value]) -> pd.DataFrame:
         """The named values as one frame, by position."""
@@ -185,7 +188,7 @@ def _nodes(
         if len(parts) > 1
         else parts[0]
         if parts
-        else pd.DataFrame({KEY: []})
+        else pd.DataFrame({KEY: pd.Series([], dtype=object)})
     )
     if rules.prefer and len(rows):
         keys = pd.DataFrame(
@@ -223,7 +226,8 @@ def _steps() -> list[tuple[_Step, list[RelKey]]]:
     return out
 
 
-def _link_rows(label: str, link: Link, nodes: pd.DataFrame) -> pd.DataFrame:
+def _link_rows(link: Link, nodes: pd.DataFrame) -> pd.DataFrame:
+    """(from, to) of a label's link: each node to the key its property names, or ``link.key`` computes."""
     to = nodes[link.prop] if link.prop is not None else link.key(nodes)  # type: ignore[misc]
     return pd.DataFrame({"from": nodes[KEY].array, "to": _positional(to)})
 
@@ -261,9 +265,7 @@ def build_graph(
     g = GraphFrames() if into is None else into
     ctx = Context(org_names or {})
     rows = {
-        name: _Rows(spec, tables[name])
-        for name, spec in SOURCES.items()
-        if tables.get(name) is not None and len(tables[name])
+        name: _Rows(tables[name]) for name in SOURCES if tables.get(name) is not None and len(tables[name])
     }
     mentions = _mentions((SOURCES[name], r) for name, r in rows.items())
     for label in MODEL.nodes:
@@ -276,7 +278,7 @@ def build_graph(
     issues: list[Issue] = []
     for i, ((kind, owner, what), keys) in enumerate(steps):
         if kind == "link":
-            pending[keys[0]].append(_link_rows(owner, what, g.nodes[owner]))
+            pending[keys[0]].append(_link_rows(what, g.nodes[owner]))
         elif kind == "rel" and owner in rows:
             for key, df in _rel_rows(SOURCES[owner].graph, what, rows[owner]).items():
                 pending[key].append(df)
@@ -289,8 +291,9 @@ def build_graph(
         for key in dict.fromkeys(keys):
             if last[key] == i:
                 parts = pending.pop(key, [])
-                df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else None
-                if df is None:
-                    df = pd.DataFrame({"from": [], "to": []}, dtype=object)
+                if len(parts) > 1:
+                    df = pd.concat(parts, ignore_index=True)
+                else:
+                    df = parts[0] if parts else pd.DataFrame({"from": [], "to": []}, dtype=object)
                 g.rels[key] = _rel(key[0], df, unique_sorted=key in derived and len(parts) == 1, plain=plain)
     return g, issues

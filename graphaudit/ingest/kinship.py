@@ -1,7 +1,8 @@
 """Kinship edges from the household register and the relations file, exactly as DOMAIN.md says.
 
 From the register (relation to head):
-- 配偶 is the head's spouse; 父亲 and 母亲 are the head's parents (and each other's spouse when both are there);
+- 配偶 is the head's spouse; 父亲 and 母亲 are the head's parents (and each other's spouse when both are
+  there);
 - 子/女 (长子, 次女 …) are children of the head and of the head's spouse;
 - 兄/弟/姐/妹 are the head's siblings (and children of the head's registered parents);
 - 儿媳/女婿 is the spouse of the household's only son/daughter; 孙子/孙女 are that couple's children;
@@ -242,7 +243,7 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
         return first[role].to_numpy(dtype=object) if role in first else np.full(n, None, dtype=object)
 
     heads, spouses, sons, daughters = c("head"), c("spouse"), c("son"), c("daughter")
-    dils, sils, grandkids = c("daughter_in_law"), c("son_in_law"), c("grandchild")
+    dils, sils = c("daughter_in_law"), c("son_in_law")
     ok = heads == 1
     has_spouse = ok & (spouses == 1)
     head, spouse = one("head"), one("spouse")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from graphaudit.errors import GraphAuditError
 from graphaudit.ingest.values import CLEANERS
@@ -49,6 +49,7 @@ __all__ = [
     "same",
     "check_source_graph",
     "check_label_rules",
+    "check_registry",
 ]
 
 
@@ -74,8 +75,8 @@ class Const:
 
 @dataclass(frozen=True)
 class IdIssue:
-    """Why the resident ID in ``column`` is unusable: the adapter's ``<column>_issue``, or "missing ID" where the
-    column is empty (a register loads such rows under a ``~household:name`` key)."""
+    """Why the resident ID in ``column`` is unusable: the adapter's ``<column>_issue``, or "missing ID" where
+    the column is empty (a register loads such rows under a ``~household:name`` key)."""
 
     column: str
 
@@ -83,7 +84,7 @@ class IdIssue:
 
 
 #: What a property is taken from: a column (by name), a normalised column, a constant or an ID's problem.
-Value = Union[str, Col, Const, IdIssue]
+Value = str | Col | Const | IdIssue
 
 
 def same(*columns: str) -> dict[str, Value]:
@@ -95,8 +96,8 @@ def same(*columns: str) -> dict[str, Value]:
 class Node:
     """A node each row of the source names: its ``label``, the column holding its key, and properties.
 
-    ``otherwise`` makes it a party (a column of kind ``party``): a node of ``label`` where the key is shaped like a
-    resident ID, of ``otherwise`` where it is not (a USCC).  Rows with an empty key name no node."""
+    ``otherwise`` makes it a party (a column of kind ``party``): a node of ``label`` where the key is shaped
+    like a resident ID, of ``otherwise`` where it is not (a USCC).  Rows with an empty key name no node."""
 
     label: str
     key: str | Col
@@ -127,9 +128,10 @@ RelKey = tuple[str, str, str]
 class Derive:
     """Relationships that code computes from whole tables (kinship from the register and the relations file).
 
-    ``fn(tables)`` returns one frame per key in ``emits`` — columns ``from``, ``to`` and the type's properties,
-    each row once, sorted by (from, to) — and the issues it found.  It runs after every other relationship
-    (it takes longest; the store writes the rest meanwhile), whether or not the tables in ``reads`` have rows."""
+    ``fn(tables)`` returns one frame per key in ``emits`` — columns ``from``, ``to`` and the type's
+    properties, each row once, sorted by (from, to) — and the issues it found.  It runs after every other
+    relationship (it takes longest; the store writes the rest meanwhile), whether or not the tables in
+    ``reads`` have rows."""
 
     name: str
     fn: Callable[[Tables], tuple[dict[RelKey, pd.DataFrame], list[Issue]]]
@@ -293,7 +295,8 @@ def check_label_rules(
                 )
             if node and node not in sources[src].nodes:
                 raise MappingError(
-                    f"{where}: order names unknown node {entry!r} (nodes of {src}: {_names(sources[src].nodes)})"
+                    f"{where}: order names unknown node {entry!r} "
+                    f"(nodes of {src}: {_names(sources[src].nodes)})"
                 )
             if node and label not in sources[src].nodes[node].labels:
                 raise MappingError(f"{where}: order names {entry!r}, which is no {label}")
@@ -310,3 +313,19 @@ def check_label_rules(
                 raise MappingError(f"{lw}: unknown property {link.prop!r} (properties: {_names(props)})")
             if model.rels[link.type].properties:
                 raise MappingError(f"{lw}: a link cannot fill the properties of {link.type}")
+
+
+def check_registry(
+    graphs: Mapping[str, SourceGraph], rules: Mapping[str, LabelRules], model: GraphModel = MODEL
+) -> None:
+    """Check what no single source can: the label rules against every source (``graphs``: source name → its
+    graph), and that each derivation reads sources that exist."""
+    check_label_rules(rules, graphs, model)
+    for source, graph in graphs.items():
+        for d in graph.derive:
+            unknown = [r for r in d.reads if r not in graphs]
+            if unknown:
+                raise MappingError(
+                    f"source {source}, derivation {d.name!r}: reads unknown sources {unknown} "
+                    f"(sources: {_names(graphs)})"
+                )

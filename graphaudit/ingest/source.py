@@ -32,8 +32,9 @@ __all__ = ["Column", "SourceSpec", "Issue", "adapt", "ROW", "FILE"]
 class Column:
     """One column of the data contract.
 
-    kind: text, name, ident (an identifier compared as written: household or record numbers, bank accounts),
-    pid (resident ID), uscc, party (resident ID or USCC), code (administrative code), date, amount, share, gender.
+    kind: text, name, ident (an identifier compared as written: household or record numbers, bank
+    accounts), pid (resident ID), uscc, party (resident ID or USCC), code (administrative code), date, amount,
+    share, gender.
     """
 
     name: str
@@ -173,7 +174,8 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
 
 
 def _extra_json(frame: pd.DataFrame, cols: list[str]) -> pd.Series | str:
-    """Per row, the JSON object (keys sorted) of the row's non-empty values in ``cols``, "" when there are none.
+    """Per row, the JSON object (keys sorted) of the row's non-empty values in ``cols``, "" when there are
+    none.
 
     Built column by column: each distinct cell value is rendered once as ``"header": value`` and the pieces of
     a row are joined, which gives the text ``json.dumps(d, ensure_ascii=False, sort_keys=True)`` gives."""
