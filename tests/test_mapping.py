@@ -158,6 +158,7 @@ def test_table_columns_include_what_the_adapter_and_post_add() -> None:
     [
         ({"Persn": LabelRules()}, "label rules for Persn: unknown label"),
         ({"Person": LabelRules(prefer=(Prefer("nam"),))}, "prefer names unknown property 'nam'"),
+        ({"Person": LabelRules(fill=("dead",))}, "fill names unknown property 'dead'"),
         ({"Person": LabelRules(order=("households", "payments"))}, "order names unknown source 'payments'"),
         ({"Person": LabelRules(order=("subsidies.payee",))}, "order names unknown node 'subsidies.payee'"),
         (
@@ -318,4 +319,45 @@ def test_a_new_register_is_one_declaration(
     assert "13900000001" in set(g.nodes["Phone"]["id"])
     assert (pid, "13900000001") in set(
         zip(*g.rels[("HAS_PHONE", "Person", "Phone")][["from", "to"]].T.values)
+    )
+
+
+def test_a_death_register_is_one_declaration_and_dates_the_living(
+    tiny: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A death register's date fills a registered person whose register row has none (Person's ``fill``); it
+    does not replace a date the register gives."""
+    deaths = spec(
+        SourceGraph(nodes={"dead": Node("Person", "person_id", {"name": "name", "death_date": "since"})}),
+        name="deaths",
+    )
+    monkeypatch.setitem(SOURCES, "deaths", deaths)
+    hh = tiny["households"]
+    living = hh.iloc[:-1].loc[lambda d: d["death_date"].isna() & d["person_id"].ne(""), "person_key"].iloc[0]
+    dated = tiny["households"].assign(death_date=lambda d: d["death_date"].astype(object))
+    dated.loc[dated["person_key"] == hh["person_key"].iloc[-1], "death_date"] = pd.Timestamp(
+        "2019-05-05"
+    ).date()
+    dead_in_register = hh["person_key"].iloc[-1]
+    outsider = "110101199003070011"
+    table = pd.DataFrame(
+        {
+            "record_id": ["D1", "D2", "D3"],
+            "person_id": [living, dead_in_register, outsider],
+            "person_id_issue": ["", "", ""],
+            "name": ["别名", "别名", "死者"],
+            "since": [pd.Timestamp(d).date() for d in ("2023-03-01", "2023-04-01", "2022-01-01")],
+        }
+    )
+    g, _ = build_graph({**tiny, "households": dated, "deaths": table})
+    g.validate()
+    people = g.nodes["Person"].set_index("id")
+    assert people.at[living, "death_date"] == pd.Timestamp("2023-03-01").date()
+    assert people.at[living, "name"] == hh.set_index("person_key").at[living, "name"]
+    assert people.at[dead_in_register, "death_date"] == pd.Timestamp("2019-05-05").date()
+    assert people.at[outsider, "death_date"] == pd.Timestamp("2022-01-01").date()
+    assert people.at[outsider, "registered"] is False
+    others = people.drop(index=[living, dead_in_register, outsider])
+    assert others["death_date"].isna().all() or set(others["death_date"].dropna()) <= set(
+        hh["death_date"].dropna()
     )

@@ -200,9 +200,32 @@ def _nodes(
         )
         if len(keys.columns):
             rows = rows.take(stable_order(keys, list(keys.columns)))
-    if rules.complete is not None:
-        rows = rules.complete(_with_properties(label, dedupe_sorted(rows, [], [KEY])), ctx)
+    if rules.fill or rules.complete is not None:
+        first = dedupe_sorted(rows, [], [KEY])
+        for prop in rules.fill:
+            if prop in rows:
+                _fill(first, rows, prop)
+        rows = first if rules.complete is None else rules.complete(_with_properties(label, first), ctx)
     return _frame(label, rows, plain)
+
+
+def _fill(nodes: pd.DataFrame, mentions: pd.DataFrame, prop: str) -> None:
+    """Where a node (the first mention of its key) lacks ``prop``, the first mention that has it gives it."""
+    lacking = ~_present(nodes[prop])
+    if not lacking.any():
+        return
+    given = mentions[_present(mentions[prop])]
+    if not len(given):
+        return
+    given = dedupe_sorted(given[[KEY, prop]], [], [KEY])
+    found = pd.Series(given[prop].array, index=pd.Index(given[KEY].array, dtype=object))
+    values = nodes[KEY][lacking].map(found)
+    fill = values.notna().to_numpy(dtype=bool)
+    if fill.any():
+        rows = nodes.index[lacking][fill]
+        column = nodes[prop].astype(object) if nodes[prop].dtype != object else nodes[prop]
+        column.loc[rows] = values[fill].to_numpy(dtype=object)
+        nodes[prop] = column
 
 
 # -- relationships -----------------------------------------------------------------------------------------

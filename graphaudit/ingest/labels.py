@@ -3,7 +3,8 @@
 A person is named by the household register and by every source that mentions someone — a cadre, a
 payment's recipient and approver, a contractor, a shareholder, a legal representative, either side of a
 relation.  The register's row makes the node; outside the register the first mention with a name does, in
-the order below, and the person's birth date, gender and ID problem follow from the ID.  Labels without rules
+the order below, and the person's birth date, gender and ID problem follow from the ID.  A death date any
+source gives fills a person whose deciding mention has none.  Labels without rules
 keep the first mention of each key, in the sources' load order.
 """
 
@@ -90,6 +91,7 @@ LABELS: dict[str, LabelRules] = {
             "relations",
         ),
         prefer=(Prefer("registered"), Prefer("name")),
+        fill=("death_date",),
         complete=person_facts,
     ),
     "Household": LabelRules(

@@ -185,12 +185,15 @@ class LabelRules:
 
     Mentions are taken in ``order`` — entries ``"source"`` or ``"source.node"``; mentions not listed follow in
     the sources' load order — then stably sorted by ``prefer``; the first mention of each key is the node.
-    ``complete(frame, context)`` then fills what follows from the key itself (code: ID checks, the parent
-    township of a village); ``links`` are relationships the finished nodes make through their own properties.
+    A property in ``fill`` that this mention lacks is taken from the first mention that has it (a death
+    register's date for a person the household register still lists as living).  ``complete(frame, context)``
+    then fills what follows from the key itself (code: ID checks, the parent township of a village);
+    ``links`` are relationships the finished nodes make through their own properties.
     """
 
     order: tuple[str, ...] = ()
     prefer: tuple[Prefer, ...] = ()
+    fill: tuple[str, ...] = ()
     complete: Callable[[pd.DataFrame, Context], pd.DataFrame] | None = None
     links: tuple[Link, ...] = ()
 
@@ -286,6 +289,11 @@ def check_label_rules(
             if p.prop not in props:
                 raise MappingError(
                     f"{where}: prefer names unknown property {p.prop!r} (properties: {_names(props)})"
+                )
+        for prop in rule.fill:
+            if prop not in props or prop == KEY:
+                raise MappingError(
+                    f"{where}: fill names unknown property {prop!r} (properties: {_names(props)})"
                 )
         for entry in rule.order:
             src, _, node = entry.partition(".")
