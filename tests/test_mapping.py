@@ -79,7 +79,7 @@ def test_every_label_and_relationship_of_the_model_is_mapped() -> None:
         (SourceGraph(nodes={"p": Node("Persn", "person_id")}), "node 'p': unknown label 'Persn'"),
         (
             SourceGraph(nodes={"p": Node("Person", "person_idd")}),
-            "node 'p': property 'id' names unknown column 'person_idd'",
+            "node 'p': the key names unknown column 'person_idd'",
         ),
         (
             SourceGraph(nodes={"p": Node("Person", "person_id", {"nam": "name"})}),

@@ -222,9 +222,8 @@ def _check_value(where: str, prop: str, value: Value, columns: set[str]) -> None
             f"{where}: property {prop!r} takes {value!r}; expected a column name, Col, Const or IdIssue"
         )
     if column not in columns:
-        raise MappingError(
-            f"{where}: property {prop!r} names unknown column {column!r} (columns: {_names(columns)})"
-        )
+        what = "the key" if prop == KEY else f"property {prop!r}"
+        raise MappingError(f"{where}: {what} names unknown column {column!r} (columns: {_names(columns)})")
     if isinstance(value, IdIssue) and f"{column}_issue" not in columns:
         raise MappingError(f"{where}: IdIssue({column!r}) needs an ID column (kind pid, uscc or party)")
     if isinstance(value, Col) and value.clean is not None and value.clean not in CLEANERS:
