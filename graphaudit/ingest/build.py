@@ -12,7 +12,7 @@ township, a contractor from outside the county) become nodes with ``registered =
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from graphaudit.ingest.mapping import (
     SourceGraph,
     Value,
 )
-from graphaudit.ingest.source import Issue, SourceSpec, is_person_id
+from graphaudit.ingest.source import Issue, is_person_id
 from graphaudit.ingest.sources import SOURCES
 from graphaudit.ingest.values import (
     CLEANERS,
@@ -131,9 +131,15 @@ class _Rows:
         out: np.ndarray = self._cache[k]
         return out
 
-    def frame(self, columns: Mapping[str, Value]) -> pd.DataFrame:
-        """The named values as one frame, by position."""
-        return pd.DataFrame({c: _positional(self.value(v)) for c, v in columns.items()})
+    def frame(self, columns: Mapping[str, Value], cache: str | None = None) -> pd.DataFrame:
+        """The named values as one frame, by position (kept under ``cache`` for a second use)."""
+        if cache is not None and ("frame", cache) in self._cache:
+            out: pd.DataFrame = self._cache.pop(("frame", cache))
+            return out
+        df = pd.DataFrame({c: _positional(self.value(v)) for c, v in columns.items()})
+        if cache is not None:
+            self._cache[("frame", cache)] = df
+        return df
 
     def labels(self, node: Node) -> list[tuple[str, np.ndarray | None]]:
         """The labels ``node`` takes, each with the rows where it does (None: every row)."""
@@ -151,17 +157,21 @@ def _positional(v: Any) -> Any:
 # -- nodes -------------------------------------------------------------------------------------------------
 
 
-def _mentions(sources: Iterable[tuple[SourceSpec, _Rows]]) -> dict[str, list[tuple[str, str, pd.DataFrame]]]:
-    """Per label, (source, node name, rows: id and mapped properties) for every node a source's rows name,
-    in load order; rows with an empty key name nothing."""
-    out: dict[str, list[tuple[str, str, pd.DataFrame]]] = defaultdict(list)
-    for spec, rows in sources:
-        for name, node in spec.graph.nodes.items():
-            df = rows.frame({KEY: node.key, **node.props})
-            keep = _present(df[KEY])
-            for label, where in rows.labels(node):
-                sel = keep if where is None else keep & where
-                out[label].append((spec.name, name, df if sel.all() else df[sel]))
+def _mentions(label: str, rows: Mapping[str, _Rows]) -> list[tuple[str, str, pd.DataFrame]]:
+    """(source, node name, rows: key and mapped properties) for every node of ``label`` a source's rows name,
+    in load order; rows with an empty key name nothing.  Computed when the label is built, so that the first
+    frames reach a streaming store early."""
+    out = []
+    for source, r in rows.items():
+        for name, node in SOURCES[source].graph.nodes.items():
+            if label not in node.labels:
+                continue
+            df = r.frame({KEY: node.key, **node.props}, cache=name if node.otherwise else None)
+            sel = _present(df[KEY])
+            for lab, where in r.labels(node):
+                if lab == label and where is not None:
+                    sel = sel & where
+            out.append((source, name, df if sel.all() else df[sel]))
     return out
 
 
@@ -290,9 +300,8 @@ def build_graph(
     rows = {
         name: _Rows(tables[name]) for name in SOURCES if tables.get(name) is not None and len(tables[name])
     }
-    mentions = _mentions((SOURCES[name], r) for name, r in rows.items())
     for label in MODEL.nodes:
-        g.nodes[label] = _nodes(label, mentions.pop(label, []), ctx, plain)
+        g.nodes[label] = _nodes(label, _mentions(label, rows), ctx, plain)
 
     steps = _steps()
     last = {key: i for i, (_, keys) in enumerate(steps) for key in keys}
