@@ -106,9 +106,18 @@ SPEC = SourceSpec(
                 "person_key",
                 {
                     **same(
-                        "name", "gender", "birth_date", "death_date", "status", "household_id", "relation"
+                        "name",
+                        "gender",
+                        "birth_date",
+                        "death_date",
+                        "status",
+                        "household_id",
+                        "relation",
+                        "village_code",
+                        "address",
+                        "phone",
+                        "extra",
                     ),
-                    **same("village_code", "address", "phone", "extra"),
                     "registered": Const(True),
                     "id_issue": IdIssue("person_id"),
                 },

@@ -34,9 +34,16 @@ SPEC = SourceSpec(
                 "payment_id",
                 {
                     **same(
-                        "program", "recipient_id", "recipient_name", "household_id", "village_code", "amount"
+                        "program",
+                        "recipient_id",
+                        "recipient_name",
+                        "household_id",
+                        "village_code",
+                        "amount",
+                        "pay_date",
+                        "approver_id",
+                        "extra",
                     ),
-                    **same("pay_date", "approver_id", "extra"),
                     "bank_account": Col("bank_account", "account"),
                 },
             ),
