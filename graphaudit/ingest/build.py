@@ -1,126 +1,52 @@
 """Normalised source tables → the property graph (:class:`GraphFrames`), independent of any store.
 
-Both stores load exactly these frames, so they hold the same graph.  People and companies that other
-sources mention but the register does not hold (an approver from the township, a contractor from outside
-the county) become nodes with ``registered = false``.
+:func:`build_graph` interprets the graph mappings: each source's
+:class:`~graphaudit.ingest.mapping.SourceGraph` (the nodes and relationships its rows make,
+graphaudit.ingest.<source>.SPEC.graph) and the per-label rules of
+:mod:`graphaudit.ingest.labels` (which mention of a key makes the node, what follows from the key).  Nothing
+about a particular source is written here.  Both stores load exactly these frames, so they hold the same
+graph.  People and companies that other sources mention but the registers do not hold (an approver from the
+township, a contractor from outside the county) become nodes with ``registered = false``.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from graphaudit.ingest import ids
-from graphaudit.ingest.columns import (
-    birth_dates,
-    dedupe_sorted,
-    genders,
-    map_unique,
-    resident_id_problems,
-    to_str_series,
-    valid_resident_ids,
+from graphaudit.ingest.columns import dedupe_sorted, map_unique, stable_order
+from graphaudit.ingest.labels import DEFAULT, LABELS
+from graphaudit.ingest.mapping import (
+    Col,
+    Const,
+    Context,
+    IdIssue,
+    LabelRules,
+    Link,
+    Node,
+    Rel,
+    RelKey,
+    SourceGraph,
+    Value,
 )
-from graphaudit.ingest.kinship import derive_kinship
 from graphaudit.ingest.source import Issue, is_person_id
-from graphaudit.model import MODEL, GraphFrames
+from graphaudit.ingest.sources import SOURCES
+from graphaudit.ingest.values import (
+    CLEANERS,
+    accounts,
+    addresses,
+    norm_account,
+    norm_address,
+    norm_phone,
+    phones,
+)
+from graphaudit.model import KEY, MODEL, GraphFrames
 
 __all__ = ["build_graph", "norm_phone", "norm_address", "norm_account", "phones", "addresses", "accounts"]
-
-
-def norm_phone(v: object) -> str:
-    """Digits of a phone number without a +86/0086 prefix; '' when it has fewer than 7 digits."""
-    d = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(v or "")))
-    for prefix in ("0086", "86"):
-        if d.startswith(prefix) and len(d) - len(prefix) == 11:
-            d = d[len(prefix) :]
-    return d if len(d) >= 7 else ""
-
-
-def norm_address(v: object) -> str:
-    """An address compared as written, without white space or full-width forms."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(v or "")))
-
-
-def norm_account(v: object) -> str:
-    """A bank account number as letters and digits only."""
-    return re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", str(v or ""))).upper()
-
-
-# Text that NFKC leaves as it is: ASCII, the middle dot and CJK Unified Ideographs (no decompositions).
-_NFKC_STABLE = r"^[\x00-\x7f\x{b7}\x{4e00}-\x{9fff}]*$"
-
-
-def _text_column(
-    values: pd.Series | list[object],
-    fast: Callable[[pa.Array], pa.Array],
-    fn: Callable[[object], str],
-    stable: str = "ascii",
-) -> pd.Series:
-    """``fn`` of every cell as a "str" Series: ``fast`` computes it for the whole column at once where NFKC
-    leaves a cell as it is (ASCII; also Chinese characters when ``stable`` is "cjk"), ``fn`` itself the rest,
-    once per distinct value."""
-    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    try:
-        arr = pa.array(
-            s.to_numpy(dtype=object) if s.dtype == object else s.array, pa.large_string(), from_pandas=True
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # cells that are not text: the scalar function, per value
-        return pd.Series(map_unique(s, fn).tolist(), index=s.index, dtype="str")
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    easy = pc.string_is_ascii(arr) if stable == "ascii" else pc.match_substring_regex(arr, _NFKC_STABLE)
-    slow = ~np.asarray(easy.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-    out = fast(arr.fill_null(""))
-    if slow.any():
-        rest = np.flatnonzero(slow)
-        fixed = map_unique(pd.Series(arr.take(pa.array(rest)).to_pylist(), dtype=object), fn)
-        out = pc.replace_with_mask(out, pa.array(slow), pa.array(fixed.tolist(), pa.large_string()))
-    return to_str_series(out, s.index)
-
-
-def _phones_fast(arr: pa.Array) -> pa.Array:
-    d = pc.replace_substring_regex(arr, r"[^0-9]", "")
-    n = pc.binary_length(d)
-    d = pc.if_else(
-        pc.and_(pc.starts_with(d, "0086"), pc.equal(n, 15)),
-        pc.utf8_slice_codeunits(d, 4),
-        pc.if_else(pc.and_(pc.starts_with(d, "86"), pc.equal(n, 13)), pc.utf8_slice_codeunits(d, 2), d),
-    )
-    return pc.if_else(pc.greater_equal(pc.binary_length(d), 7), d, pa.scalar("", pa.large_string()))
-
-
-def phones(values: pd.Series) -> pd.Series:
-    """:func:`norm_phone` of every cell."""
-    return _text_column(values, _phones_fast, norm_phone)
-
-
-def addresses(values: pd.Series) -> pd.Series:
-    """:func:`norm_address` of every cell."""
-    return _text_column(
-        values,
-        lambda a: pc.replace_substring_regex(a, r"[\t\n\x0b\x0c\r\x1c-\x1f ]+", ""),
-        norm_address,
-        stable="cjk",
-    )
-
-
-def accounts(values: pd.Series) -> pd.Series:
-    """:func:`norm_account` of every cell."""
-    return _text_column(
-        values, lambda a: pc.utf8_upper(pc.replace_substring_regex(a, r"[^0-9A-Za-z]", "")), norm_account
-    )
-
-
-def _person_ids(values: pd.Series) -> np.ndarray:
-    """:func:`is_person_id` of every cell, as a bool array."""
-    return map_unique(values, is_person_id).astype(bool)
 
 
 def _plain(df: pd.DataFrame, keep_text: bool = False) -> pd.DataFrame:
@@ -138,31 +64,21 @@ def _plain(df: pd.DataFrame, keep_text: bool = False) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index, dtype=None if keep_text else object)
 
 
-def _frame(label: str, rows: pd.DataFrame, plain: bool = True) -> pd.DataFrame:
+def _with_properties(label: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with exactly the label's properties, in the model's order (None where a row has none)."""
     cols = list(MODEL.nodes[label].properties)
-    out = pd.DataFrame({c: rows[c] if c in rows else None for c in cols}, index=rows.index)
-    return _plain(dedupe_sorted(out, ["id"], ["id"]), keep_text=not plain)
+    return pd.DataFrame({c: rows[c] if c in rows else None for c in cols}, index=rows.index)
 
 
-def _positional(v: Iterable[object]) -> object:
-    """A column's values by position (a Series' index is ignored, as ``list(series)`` would)."""
-    return v.array if isinstance(v, pd.Series) else list(v)
+def _frame(label: str, rows: pd.DataFrame, plain: bool = True) -> pd.DataFrame:
+    """The node frame: the label's properties, one row per key (the first), sorted by key."""
+    return _plain(dedupe_sorted(_with_properties(label, rows), [KEY], [KEY]), keep_text=not plain)
 
 
-def _rel(
-    rtype: str,
-    frm: Iterable[str],
-    to: Iterable[str],
-    unique_sorted: bool = False,
-    plain: bool = True,
-    **props: Iterable[object],
-) -> pd.DataFrame:
-    """A relationship frame: rows without both ends dropped, duplicates dropped, sorted by (from, to).
-    ``unique_sorted`` says the rows are already unique and in that order (kinship frames); ``plain=False``
-    leaves the columns as they come (see :func:`build_graph`)."""
-    df = pd.DataFrame(
-        {"from": _positional(frm), "to": _positional(to), **{k: _positional(v) for k, v in props.items()}}
-    )
+def _rel(rtype: str, df: pd.DataFrame, unique_sorted: bool = False, plain: bool = True) -> pd.DataFrame:
+    """A relationship frame from ``df`` (from, to and properties by position): rows without both ends dropped,
+    duplicates dropped, sorted by (from, to).  ``unique_sorted`` says the rows are already unique and in that
+    order (derived frames); ``plain=False`` leaves the columns as they come (see :func:`build_graph`)."""
     df = df[df["from"].notna() & df["from"].ne("") & df["to"].notna() & df["to"].ne("")]
     want = ["from", "to", *MODEL.rels[rtype].properties]
     for c in want:
@@ -174,9 +90,191 @@ def _rel(
     )
 
 
-def _empty(t: dict[str, pd.DataFrame], name: str, cols: list[str]) -> pd.DataFrame:
-    df = t.get(name)
-    return df if df is not None else pd.DataFrame(columns=cols)
+def _present(values: pd.Series) -> np.ndarray:
+    """Per row: the value is there (not missing, not "")."""
+    return (values.notna() & values.ne("")).to_numpy(dtype=bool)
+
+
+class _Rows:
+    """The values a mapping reads from one source's table, each computed once per build."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = table
+        self._cache: dict[Any, Any] = {}
+
+    def value(self, v: Value) -> Any:
+        """A column's values (a Series by position) or a constant's."""
+        if isinstance(v, Const):
+            return v.value
+        if isinstance(v, str):
+            return self.table[v]
+        if v in self._cache:
+            return self._cache[v]
+        t = self.table
+        if isinstance(v, Col):
+            out = t[v.column] if v.clean is None else CLEANERS[v.clean](t[v.column])
+        else:  # IdIssue
+            out = t[f"{v.column}_issue"].copy()
+            out.loc[t[v.column] == ""] = IdIssue.MISSING
+        self._cache[v] = out
+        return out
+
+    def key(self, node: Node) -> pd.Series:
+        out: pd.Series = self.value(node.key if isinstance(node.key, Col) else Col(node.key))
+        return out
+
+    def is_person(self, node: Node) -> np.ndarray:
+        """Per row: the node's key is shaped like a resident ID (a party's label is ``node.label``)."""
+        k = ("person", node.key)
+        if k not in self._cache:
+            self._cache[k] = map_unique(self.key(node), is_person_id).astype(bool)
+        out: np.ndarray = self._cache[k]
+        return out
+
+    def frame(self, columns: Mapping[str, Value], cache: str | None = None) -> pd.DataFrame:
+        """The named values as one frame, by position (kept under ``cache`` for a second use)."""
+        if cache is not None and ("frame", cache) in self._cache:
+            out: pd.DataFrame = self._cache.pop(("frame", cache))
+            return out
+        df = pd.DataFrame({c: _positional(self.value(v)) for c, v in columns.items()})
+        if cache is not None:
+            self._cache[("frame", cache)] = df
+        return df
+
+    def labels(self, node: Node) -> list[tuple[str, np.ndarray | None]]:
+        """The labels ``node`` takes, each with the rows where it does (None: every row)."""
+        if node.otherwise is None:
+            return [(node.label, None)]
+        isp = self.is_person(node)
+        return [(node.label, isp), (node.otherwise, ~isp)]
+
+
+def _positional(v: Any) -> Any:
+    """A column's values by position (a Series' index is ignored, as ``list(series)`` would)."""
+    return v.array if isinstance(v, pd.Series) else v
+
+
+# -- nodes -------------------------------------------------------------------------------------------------
+
+
+def _mentions(label: str, rows: Mapping[str, _Rows]) -> list[tuple[str, str, pd.DataFrame]]:
+    """(source, node name, rows: key and mapped properties) for every node of ``label`` a source's rows name,
+    in load order; rows with an empty key name nothing.  Computed when the label is built, so that the first
+    frames reach a streaming store early."""
+    out = []
+    for source, r in rows.items():
+        for name, node in SOURCES[source].graph.nodes.items():
+            if label not in node.labels:
+                continue
+            df = r.frame({KEY: node.key, **node.props}, cache=name if node.otherwise else None)
+            sel = _present(df[KEY])
+            for lab, where in r.labels(node):
+                if lab == label and where is not None:
+                    sel = sel & where
+            out.append((source, name, df if sel.all() else df[sel]))
+    return out
+
+
+def _ranked(rules: LabelRules, mentions: list[tuple[str, str, pd.DataFrame]]) -> list[pd.DataFrame]:
+    """The mentions in the rules' ``order`` (unlisted ones after, as they came)."""
+    if not rules.order:
+        return [df for _, _, df in mentions]
+    rank = {entry: i for i, entry in enumerate(rules.order)}
+
+    def place(m: tuple[str, str, pd.DataFrame]) -> int:
+        return rank.get(f"{m[0]}.{m[1]}", rank.get(m[0], len(rank)))
+
+    return [df for _, _, df in sorted(mentions, key=place)]
+
+
+def _nodes(
+    label: str, mentions: list[tuple[str, str, pd.DataFrame]], ctx: Context, plain: bool
+) -> pd.DataFrame:
+    """One label's node frame from its mentions, as its :class:`LabelRules` say."""
+    rules = LABELS.get(label, DEFAULT)
+    parts = _ranked(rules, mentions)
+    rows = (
+        pd.concat(parts, ignore_index=True)
+        if len(parts) > 1
+        else parts[0]
+        if parts
+        else pd.DataFrame({KEY: pd.Series([], dtype=object)})
+    )
+    if rules.prefer and len(rows):
+        keys = pd.DataFrame(
+            {
+                f"k{i}": rows[p.prop] if p.smallest else ~_present(rows[p.prop])
+                for i, p in enumerate(rules.prefer)
+                if p.prop in rows
+            }
+        )
+        if len(keys.columns):
+            rows = rows.take(stable_order(keys, list(keys.columns)))
+    if rules.fill or rules.complete is not None:
+        first = dedupe_sorted(rows, [], [KEY])
+        for prop in rules.fill:
+            if prop in rows:
+                _fill(first, rows, prop)
+        rows = first if rules.complete is None else rules.complete(_with_properties(label, first), ctx)
+    return _frame(label, rows, plain)
+
+
+def _fill(nodes: pd.DataFrame, mentions: pd.DataFrame, prop: str) -> None:
+    """Where a node (the first mention of its key) lacks ``prop``, the first mention that has it gives it."""
+    lacking = ~_present(nodes[prop])
+    if not lacking.any():
+        return
+    given = mentions[_present(mentions[prop])]
+    if not len(given):
+        return
+    given = dedupe_sorted(given[[KEY, prop]], [], [KEY])
+    found = pd.Series(given[prop].array, index=pd.Index(given[KEY].array, dtype=object))
+    values = nodes[KEY][lacking].map(found)
+    fill = values.notna().to_numpy(dtype=bool)
+    if fill.any():
+        rows = nodes.index[lacking][fill]
+        column = nodes[prop].astype(object) if nodes[prop].dtype != object else nodes[prop]
+        column.loc[rows] = values[fill].to_numpy(dtype=object)
+        nodes[prop] = column
+
+
+# -- relationships -----------------------------------------------------------------------------------------
+
+_Step = tuple[str, Any, Any]  # ("link", label, Link) | ("rel", source, Rel) | ("derive", source, Derive)
+
+
+def _steps() -> list[tuple[_Step, list[RelKey]]]:
+    """Every producer of relationship frames, in the order they run (label links, each source's relationships
+    in load order, derivations last), with the keys each fills."""
+    out: list[tuple[_Step, list[RelKey]]] = []
+    for label in MODEL.nodes:
+        for link in LABELS.get(label, DEFAULT).links:
+            out.append((("link", label, link), [(link.type, label, link.to)]))
+    for spec in SOURCES.values():
+        for rel in spec.graph.rels:
+            out.append((("rel", spec.name, rel), spec.graph.rel_keys(rel)))
+    for spec in SOURCES.values():
+        for d in spec.graph.derive:
+            out.append((("derive", spec.name, d), list(d.emits)))
+    return out
+
+
+def _link_rows(link: Link, nodes: pd.DataFrame) -> pd.DataFrame:
+    """(from, to) of a label's link: each node to the key its property names, or ``link.key`` computes."""
+    to = nodes[link.prop] if link.prop is not None else link.key(nodes)  # type: ignore[misc]
+    return pd.DataFrame({"from": nodes[KEY].array, "to": _positional(to)})
+
+
+def _rel_rows(graph: SourceGraph, rel: Rel, rows: _Rows) -> dict[RelKey, pd.DataFrame]:
+    """The frames (from, to, properties) one source's relationship fills, one per pair of labels."""
+    frm, to = graph.nodes[rel.frm], graph.nodes[rel.to]
+    df = rows.frame({"from": frm.key, "to": to.key, **rel.props})
+    out = {}
+    for a, where_a in rows.labels(frm):
+        for b, where_b in rows.labels(to):
+            sel = where_a if where_b is None else where_b if where_a is None else where_a & where_b
+            out[(rel.type, a, b)] = df if sel is None else df[sel]
+    return out
 
 
 def build_graph(
@@ -185,215 +283,49 @@ def build_graph(
     into: GraphFrames | None = None,
     plain: bool = True,
 ) -> tuple[GraphFrames, list[Issue]]:
-    """The whole graph from merged, normalised source tables (see ingest.pipeline).
+    """The whole graph from merged, normalised source tables (see ingest.pipeline), as the sources' graph
+    mappings declare it; also the issues the derivations (kinship) found.
 
-    Every node frame is built before any relationship frame, and kinship comes last: the embedded store
-    COPYs each frame while the next ones are being built.  ``into`` is the (empty) GraphFrames to fill, e.g. a :class:`graphaudit.ingest.stream.GraphStream`;
-    a new one by default.
+    Every node frame is built before any relationship frame, and derivations (kinship) come last: the
+    embedded store COPYs each frame while the next ones are being built.  ``into`` is the (empty)
+    GraphFrames to fill, e.g. a :class:`graphaudit.ingest.stream.GraphStream`; a new one by default.
+    ``org_names`` names the organisations no source names (code → name).
 
     Frames are plain by default: object columns, None for every missing value.  ``plain=False`` leaves the
     "str" columns as they are (Arrow-backed, NaN for a missing value) instead of turning every value into a
     Python object: a store that hands the frames to Arrow (the embedded store) gets the same Arrow tables —
     Arrow reads NaN in a text column as null, as it reads None — at a fraction of the cost."""
-    org_names = org_names or {}
-    hh = _empty(tables, "households", ["person_key"])
-    rel = tables.get("relations")
-    cad = _empty(tables, "cadres", ["person_id", "org_code"])
-    com = _empty(tables, "companies", ["company_id"])
-    sha = _empty(tables, "shareholders", ["company_id", "holder_id"])
-    con = _empty(tables, "contracts", ["contract_id"])
-    sub = _empty(tables, "subsidies", ["payment_id"])
     g = GraphFrames() if into is None else into
-    node_frame, rel_frame = partial(_frame, plain=plain), partial(_rel, plain=plain)
+    ctx = Context(org_names or {})
+    rows = {
+        name: _Rows(tables[name]) for name in SOURCES if tables.get(name) is not None and len(tables[name])
+    }
+    for label in MODEL.nodes:
+        g.nodes[label] = _nodes(label, _mentions(label, rows), ctx, plain)
+
+    steps = _steps()
+    last = {key: i for i, (_, keys) in enumerate(steps) for key in keys}
+    pending: dict[RelKey, list[pd.DataFrame]] = defaultdict(list)
+    derived: set[RelKey] = set()
     issues: list[Issue] = []
-
-    # People: the register first, then everyone else the sources name.
-    reg = hh.rename(columns={"person_key": "id_", "person_id_issue": "id_issue"}).copy()
-    reg["id"] = reg["id_"]
-    reg["registered"] = True
-    reg.loc[reg["person_id"] == "", "id_issue"] = "缺少证件号码 missing ID"
-    people = [reg]
-    mentioned: list[tuple[pd.Series, pd.Series | None]] = [
-        (cad["person_id"], cad.get("name")),
-        (sub["recipient_id"], sub.get("recipient_name")),
-        (
-            con.loc[_person_ids(con["contractor_id"]), "contractor_id"] if len(con) else con["contractor_id"],
-            con.loc[_person_ids(con["contractor_id"]), "contractor_name"] if len(con) else None,
-        ),
-        (
-            sha.loc[_person_ids(sha["holder_id"]), "holder_id"] if len(sha) else sha["holder_id"],
-            sha.loc[_person_ids(sha["holder_id"]), "holder_name"] if len(sha) else None,
-        ),
-        (com.get("legal_rep_id", pd.Series(dtype=object)), com.get("legal_rep_name")),
-        (con.get("approver_id", pd.Series(dtype=object)), None),
-        (sub.get("approver_id", pd.Series(dtype=object)), None),
-    ]
-    if rel is not None and len(rel):
-        mentioned += [(rel["person_id_a"], rel.get("name_a")), (rel["person_id_b"], rel.get("name_b"))]
-    for idcol, namecol in mentioned:
-        if idcol is None or not len(idcol):
-            continue
-        s = pd.DataFrame({"id": idcol.values, "name": namecol.values if namecol is not None else None})
-        s = s[s["id"].notna() & (s["id"] != "")]
-        people.append(s)
-    allp = pd.concat(people, ignore_index=True)
-    stub = ~allp["registered"].fillna(False).astype(bool)
-    allp.loc[stub, "registered"] = False
-    sid = allp.loc[stub, "id"]
-    valid = valid_resident_ids(sid)
-    allp.loc[stub, "birth_date"] = birth_dates(sid, valid)
-    allp.loc[stub, "gender"] = genders(sid, valid)
-    keyed = sid.str.startswith("~").to_numpy(dtype=bool)
-    problems = resident_id_problems(sid, valid).to_numpy(dtype=object, copy=True)
-    problems[keyed] = None
-    allp.loc[stub, "id_issue"] = pd.Series(problems, index=sid.index).fillna("")
-    # a stub mentioned with a name and without one: keep the first name given
-    allp["_named"] = allp["name"].notna() & (allp["name"] != "")
-    allp = allp.sort_values(["registered", "_named"], ascending=False, kind="stable")
-    g.nodes["Person"] = node_frame("Person", allp)
-
-    # Households and organisations.
-    if len(hh):
-        hrows = hh.rename(columns={"household_id": "id"})
-        g.nodes["Household"] = node_frame(
-            "Household", hrows.sort_values("address", na_position="last", kind="stable")
-        )
-    else:
-        g.nodes["Household"] = node_frame("Household", pd.DataFrame(columns=["id"]))
-    codes: dict[str, str] = {}
-    for c, n in zip(cad.get("org_code", []), cad.get("org_name", [])):
-        if c and n and c not in codes:
-            codes[c] = n
-    allcodes = set(codes)
-    for col in (hh.get("village_code"), con.get("org_code"), sub.get("village_code")):
-        if col is not None:
-            allcodes |= {c for c in col.dropna().unique().tolist() if isinstance(c, str) and c}
-    allcodes |= {c[:9] for c in allcodes if len(c) == 12}
-    orgs = pd.DataFrame({"id": sorted(allcodes)})
-    orgs["name"] = orgs["id"].map(lambda c: codes.get(c) or org_names.get(c) or c)
-    orgs["level"] = orgs["id"].map(lambda c: "village" if len(c) == 12 else "township")
-    g.nodes["Org"] = node_frame("Org", orgs)
-
-    # Companies, with stubs for those only named as shareholder or contractor.
-    cstubs = [com]
-    if len(sha):
-        cstubs.append(pd.DataFrame({"id": sha["company_id"]}))
-        held = sha[~_person_ids(sha["holder_id"])]
-        cstubs.append(pd.DataFrame({"id": held["holder_id"], "name": held["holder_name"]}))
-    if len(con):
-        cc = con[~_person_ids(con["contractor_id"])]
-        cstubs.append(pd.DataFrame({"id": cc["contractor_id"], "name": cc["contractor_name"]}))
-    comp = pd.concat(
-        [c.rename(columns={"company_id": "id", "company_id_issue": "id_issue"}) for c in cstubs],
-        ignore_index=True,
-    )
-    if len(comp):
-        comp["id_issue"] = comp["id_issue"].where(
-            comp["id_issue"].notna(), comp["id"].map(lambda v: ids.uscc_problem(v) or "")
-        )
-    g.nodes["Company"] = node_frame("Company", comp)
-
-    # Contracts; payments and programmes.
-    g.nodes["Contract"] = node_frame("Contract", con.rename(columns={"contract_id": "id"}))
-    pay = sub.rename(columns={"payment_id": "id"}).copy()
-    if len(pay):
-        pay["bank_account"] = accounts(pay["bank_account"])
-    g.nodes["Payment"] = node_frame("Payment", pay)
-    g.nodes["Program"] = node_frame("Program", pd.DataFrame({"id": sorted(set(sub.get("program", [])))}))
-
-    # Phones, addresses and accounts: nodes are the values the relationships to them name.
-    persons, companies = g.nodes["Person"], g.nodes["Company"]
-    phone_of = [(persons["id"], phones(persons["phone"])), (companies["id"], phones(companies["phone"]))]
-    addrs = [
-        (persons["id"], addresses(persons["address"])),
-        (companies["id"], addresses(companies["address"])),
-    ]
-    account_of = [(pay["recipient_id"], pay["bank_account"])] if len(pay) else []
-    account_of.append((companies["id"], accounts(companies["bank_account"])))
-    paid_into = rel_frame("PAID_INTO", pay["id"], pay["bank_account"]) if len(pay) else None
-    held_by: dict[tuple[str, str, str], pd.DataFrame] = {}
-    for label, rtype, pairs, node in (
-        ("Person", "HAS_PHONE", phone_of[:1], "Phone"),
-        ("Company", "HAS_PHONE", phone_of[1:], "Phone"),
-        ("Person", "HAS_ADDRESS", addrs[:1], "Address"),
-        ("Company", "HAS_ADDRESS", addrs[1:], "Address"),
-        ("Person", "HAS_ACCOUNT", account_of[:-1], "BankAccount"),
-        ("Company", "HAS_ACCOUNT", account_of[-1:], "BankAccount"),
-    ):
-        frm = pd.concat([a for a, _ in pairs]) if pairs else pd.Series(dtype=object)
-        to = pd.concat([b for _, b in pairs]) if pairs else pd.Series(dtype=object)
-        held_by[(rtype, label, node)] = rel_frame(rtype, frm, to)
-    ends = [*held_by.items(), *([(("PAID_INTO", "Payment", "BankAccount"), paid_into)] if len(pay) else [])]
-    for node in ("Phone", "Address", "BankAccount"):
-        vals = set()
-        for (_t, _a, b), df in ends:
-            if b == node:
-                vals |= set(df["to"].tolist())
-        g.nodes[node] = node_frame(node, pd.DataFrame({"id": sorted(vals)}))
-
-    # Relationships.
-    villages = [c for c in orgs["id"] if len(c) == 12]
-    g.rels[("PART_OF", "Org", "Org")] = rel_frame("PART_OF", villages, [c[:9] for c in villages])
-    if len(hh):
-        g.rels[("MEMBER_OF", "Person", "Household")] = rel_frame(
-            "MEMBER_OF", hh["person_key"], hh["household_id"], relation=hh["relation"]
-        )
-        g.rels[("LOCATED_IN", "Household", "Org")] = rel_frame(
-            "LOCATED_IN", g.nodes["Household"]["id"], g.nodes["Household"]["village_code"]
-        )
-    g.rels[("HOLDS", "Person", "Org")] = rel_frame(
-        "HOLDS",
-        cad["person_id"],
-        cad["org_code"],
-        title=cad.get("title", []),
-        start_date=cad.get("start_date", []),
-        end_date=cad.get("end_date", []),
-    )
-    if len(com):
-        g.rels[("LEGAL_REP_OF", "Person", "Company")] = rel_frame(
-            "LEGAL_REP_OF", com["legal_rep_id"], com["company_id"]
-        )
-    if len(sha):
-        isp = pd.Series(_person_ids(sha["holder_id"]), index=sha.index)
-        for a, cond in (("Person", isp), ("Company", ~isp)):
-            s = sha[cond]
-            g.rels[("SHAREHOLDER_OF", a, "Company")] = rel_frame(
-                "SHAREHOLDER_OF", s["holder_id"], s["company_id"], share=s["share"]
-            )
-    if len(con):
-        g.rels[("ISSUED", "Org", "Contract")] = rel_frame("ISSUED", con["org_code"], con["contract_id"])
-        isp = pd.Series(_person_ids(con["contractor_id"]), index=con.index)
-        g.rels[("AWARDED_TO", "Contract", "Company")] = rel_frame(
-            "AWARDED_TO", con.loc[~isp, "contract_id"], con.loc[~isp, "contractor_id"]
-        )
-        g.rels[("AWARDED_TO", "Contract", "Person")] = rel_frame(
-            "AWARDED_TO", con.loc[isp, "contract_id"], con.loc[isp, "contractor_id"]
-        )
-    if len(pay):
-        g.rels[("PAID_TO", "Payment", "Person")] = rel_frame("PAID_TO", pay["id"], pay["recipient_id"])
-        g.rels[("APPROVED", "Person", "Payment")] = rel_frame("APPROVED", pay["approver_id"], pay["id"])
-        g.rels[("UNDER", "Payment", "Program")] = rel_frame("UNDER", pay["id"], pay["program"])
-        g.rels[("IN_ORG", "Payment", "Org")] = rel_frame("IN_ORG", pay["id"], pay["village_code"])
-        g.rels[("PAID_INTO", "Payment", "BankAccount")] = paid_into
-    if len(con):
-        g.rels[("APPROVED", "Person", "Contract")] = rel_frame(
-            "APPROVED", con["approver_id"], con["contract_id"]
-        )
-    for key, df in held_by.items():
-        g.rels[key] = df
-    # Kinship last: it takes longest, and the store COPYs the other relationships meanwhile.
-    if len(hh):
-        kin, kin_issues = derive_kinship(hh, rel)
-        issues += kin_issues
-    elif rel is not None and len(rel):
-        kin, _ = derive_kinship(
-            pd.DataFrame(columns=["household_id", "person_key", "role", "_file", "_row"]), rel
-        )
-    else:
-        kin = None
-    if kin is not None:
-        for rtype, df in kin.frames().items():
-            g.rels[(rtype, "Person", "Person")] = rel_frame(
-                rtype, df["from"], df["to"], unique_sorted=True, source=df["source"]
-            )
+    for i, ((kind, owner, what), keys) in enumerate(steps):
+        if kind == "link":
+            pending[keys[0]].append(_link_rows(what, g.nodes[owner]))
+        elif kind == "rel" and owner in rows:
+            for key, df in _rel_rows(SOURCES[owner].graph, what, rows[owner]).items():
+                pending[key].append(df)
+        elif kind == "derive":
+            frames, found = what.fn(tables)
+            issues += found
+            for key in keys:
+                pending[key].append(pd.DataFrame({c: _positional(v) for c, v in frames[key].items()}))
+                derived.add(key)
+        for key in dict.fromkeys(keys):
+            if last[key] == i:
+                parts = pending.pop(key, [])
+                if len(parts) > 1:
+                    df = pd.concat(parts, ignore_index=True)
+                else:
+                    df = parts[0] if parts else pd.DataFrame({"from": [], "to": []}, dtype=object)
+                g.rels[key] = _rel(key[0], df, unique_sorted=key in derived and len(parts) == 1, plain=plain)
     return g, issues

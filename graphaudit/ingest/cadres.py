@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from graphaudit.ingest.mapping import Node, Rel, SourceGraph, same
 from graphaudit.ingest.source import Column, Issue, SourceSpec
 
 
@@ -38,4 +39,11 @@ SPEC = SourceSpec(
         Column("end_date", "date", ("任职结束日期", "离任日期", "结束日期")),
     ),
     post=_post,
+    graph=SourceGraph(
+        nodes={
+            "cadre": Node("Person", "person_id", same("name")),
+            "org": Node("Org", "org_code", {"name": "org_name"}),
+        },
+        rels=(Rel("HOLDS", "cadre", "org", same("title", "start_date", "end_date")),),
+    ),
 )

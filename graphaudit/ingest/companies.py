@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graphaudit.ingest.mapping import Col, Node, Rel, SourceGraph, same
 from graphaudit.ingest.source import Column, SourceSpec
 
 SPEC = SourceSpec(
@@ -16,5 +17,29 @@ SPEC = SourceSpec(
         Column("address", "text", ("住所", "地址", "注册地址")),
         Column("phone", "text", ("联系电话", "电话")),
         Column("bank_account", "ident", ("银行账号", "账号", "开户账号")),
+    ),
+    graph=SourceGraph(
+        nodes={
+            "company": Node(
+                "Company",
+                "company_id",
+                {
+                    **same(
+                        "name", "legal_rep_id", "legal_rep_name", "address", "phone", "bank_account", "extra"
+                    ),
+                    "id_issue": "company_id_issue",
+                },
+            ),
+            "legal_rep": Node("Person", "legal_rep_id", {"name": "legal_rep_name"}),
+            "phone": Node("Phone", Col("phone", "phone")),
+            "address": Node("Address", Col("address", "address")),
+            "account": Node("BankAccount", Col("bank_account", "account")),
+        },
+        rels=(
+            Rel("LEGAL_REP_OF", "legal_rep", "company"),
+            Rel("HAS_PHONE", "company", "phone"),
+            Rel("HAS_ADDRESS", "company", "address"),
+            Rel("HAS_ACCOUNT", "company", "account"),
+        ),
     ),
 )

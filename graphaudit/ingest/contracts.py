@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graphaudit.ingest.mapping import Node, Rel, SourceGraph, same
 from graphaudit.ingest.source import Column, SourceSpec
 
 SPEC = SourceSpec(
@@ -23,5 +24,32 @@ SPEC = SourceSpec(
         Column("sign_date", "date", ("签订日期", "签约日期"), required=True),
         Column("approver_id", "pid", ("审批人身份证号", "审批人证件号码")),
         Column("method", "text", ("采购方式", "发包方式")),
+    ),
+    graph=SourceGraph(
+        nodes={
+            "contract": Node(
+                "Contract",
+                "contract_id",
+                same(
+                    "title",
+                    "org_code",
+                    "contractor_id",
+                    "contractor_name",
+                    "amount",
+                    "sign_date",
+                    "approver_id",
+                    "method",
+                    "extra",
+                ),
+            ),
+            "org": Node("Org", "org_code"),
+            "contractor": Node("Person", "contractor_id", {"name": "contractor_name"}, otherwise="Company"),
+            "approver": Node("Person", "approver_id"),
+        },
+        rels=(
+            Rel("ISSUED", "org", "contract"),
+            Rel("AWARDED_TO", "contract", "contractor"),
+            Rel("APPROVED", "approver", "contract"),
+        ),
     ),
 )

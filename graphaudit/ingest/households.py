@@ -1,11 +1,17 @@
-"""households: the household register (户籍), one row per registered person."""
+"""households: the household register (户籍), one row per registered person.
+
+Each row is a registered person (key: the ID, or ``~household:name`` without one — ``person_key``, added when
+tables are merged), a member of a household located in a village; the register is also where kinship is
+derived from (with the relations file).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from graphaudit.ingest.columns import birth_dates, genders, map_unique
-from graphaudit.ingest.kinship import role_of
+from graphaudit.ingest.kinship import KINSHIP, role_of
+from graphaudit.ingest.mapping import Col, Const, IdIssue, Node, Rel, SourceGraph, same
 from graphaudit.ingest.source import Column, Issue, SourceSpec
 
 STATUSES = {
@@ -92,4 +98,40 @@ SPEC = SourceSpec(
         Column("status", "text", ("户籍状态", "状态")),
     ),
     post=_post,
+    adds=("role", "person_key"),
+    graph=SourceGraph(
+        nodes={
+            "person": Node(
+                "Person",
+                "person_key",
+                {
+                    **same(
+                        "name",
+                        "gender",
+                        "birth_date",
+                        "death_date",
+                        "status",
+                        "household_id",
+                        "relation",
+                        "village_code",
+                        "address",
+                        "phone",
+                        "extra",
+                    ),
+                    "registered": Const(True),
+                    "id_issue": IdIssue("person_id"),
+                },
+            ),
+            "household": Node("Household", "household_id", same("village_code", "address")),
+            "village": Node("Org", "village_code"),
+            "phone": Node("Phone", Col("phone", "phone")),
+            "address": Node("Address", Col("address", "address")),
+        },
+        rels=(
+            Rel("MEMBER_OF", "person", "household", same("relation")),
+            Rel("HAS_PHONE", "person", "phone"),
+            Rel("HAS_ADDRESS", "person", "address"),
+        ),
+        derive=(KINSHIP,),
+    ),
 )

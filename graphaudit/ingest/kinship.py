@@ -1,7 +1,8 @@
 """Kinship edges from the household register and the relations file, exactly as DOMAIN.md says.
 
 From the register (relation to head):
-- 配偶 is the head's spouse; 父亲 and 母亲 are the head's parents (and each other's spouse when both are there);
+- 配偶 is the head's spouse; 父亲 and 母亲 are the head's parents (and each other's spouse when both are
+  there);
 - 子/女 (长子, 次女 …) are children of the head and of the head's spouse;
 - 兄/弟/姐/妹 are the head's siblings (and children of the head's registered parents);
 - 儿媳/女婿 is the spouse of the household's only son/daughter; 孙子/孙女 are that couple's children;
@@ -25,8 +26,9 @@ import pandas as pd
 
 from graphaudit.ingest.columns import dedupe_sorted, map_unique, stable_order
 from graphaudit.ingest.issue import FILE, ROW, Issue
+from graphaudit.ingest.mapping import Derive, RelKey, Tables
 
-__all__ = ["role_of", "derive_kinship", "Kinship", "ROLES", "RELATIONS"]
+__all__ = ["role_of", "derive_kinship", "kin_relationships", "Kinship", "KINSHIP", "ROLES", "RELATIONS"]
 
 # What A is to B → (kind, direction): parent edges run parent → child.
 RELATIONS: dict[str, tuple[str, str]] = {}
@@ -199,6 +201,25 @@ def derive_kinship(
     return kin, issues
 
 
+def kin_relationships(tables: Tables) -> tuple[dict[RelKey, pd.DataFrame], list[Issue]]:
+    """The kin relationship frames (from, to, source) of the register and the relations file, and the
+    register's ambiguities: the graph mapping's kinship derivation (:data:`KINSHIP`)."""
+    hh, rel = tables.get("households"), tables.get("relations")
+    if hh is None or not len(hh):
+        hh = pd.DataFrame(columns=["household_id", "person_key", "role", FILE, ROW])
+    kin, issues = derive_kinship(hh, rel)
+    return {(rtype, "Person", "Person"): df for rtype, df in kin.frames().items()}, issues
+
+
+#: Kinship as the household register's graph mapping declares it (graphaudit.ingest.households).
+KINSHIP = Derive(
+    "kinship",
+    kin_relationships,
+    reads=("households", "relations"),
+    emits=tuple((rtype, "Person", "Person") for _, rtype in KINDS),
+)
+
+
 def _collect(parts: list[pd.DataFrame]) -> Kinship:
     """One table of edges: no self-loops, each (kind, a, b) once with the source it was first found by."""
     parts = [p for p in parts if len(p)]
@@ -222,7 +243,7 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
         return first[role].to_numpy(dtype=object) if role in first else np.full(n, None, dtype=object)
 
     heads, spouses, sons, daughters = c("head"), c("spouse"), c("son"), c("daughter")
-    dils, sils, grandkids = c("daughter_in_law"), c("son_in_law"), c("grandchild")
+    dils, sils = c("daughter_in_law"), c("son_in_law")
     ok = heads == 1
     has_spouse = ok & (spouses == 1)
     head, spouse = one("head"), one("spouse")

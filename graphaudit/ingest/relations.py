@@ -1,5 +1,6 @@
 """relations: kin across households (a married-out daughter and her parents, brothers heading their own
-households).  ``relation`` says what person A is to person B."""
+households).  ``relation`` says what person A is to person B.  Both are people; the kin edges themselves are
+derived with the register's (households.py declares the kinship derivation, which reads this table)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 from graphaudit.ingest.columns import map_unique
 from graphaudit.ingest.issue import Issue
 from graphaudit.ingest.kinship import RELATIONS
+from graphaudit.ingest.mapping import Node, SourceGraph
 from graphaudit.ingest.source import Column, SourceSpec
 
 
@@ -59,4 +61,10 @@ SPEC = SourceSpec(
         Column("relation", "text", ("关系", "亲属关系"), required=True),
     ),
     post=_post,
+    graph=SourceGraph(
+        nodes={
+            "a": Node("Person", "person_id_a", {"name": "name_a"}),
+            "b": Node("Person", "person_id_b", {"name": "name_b"}),
+        },
+    ),
 )

@@ -1,8 +1,9 @@
 """Source specs and the generic adapter: raw table → canonical, normalised frame plus a list of issues.
 
-Each source module (households.py, cadres.py …) declares a :class:`SourceSpec`; :func:`adapt` maps headers
-(canonical names or Chinese aliases), normalises every column by its kind, rejects rows that lack required
-values and keeps every other column, under its original header, in the ``extra`` JSON property.
+Each source module (households.py, cadres.py …) declares a :class:`SourceSpec`: its columns and the graph
+its rows make (graphaudit.ingest.mapping).  :func:`adapt` maps headers (canonical names or Chinese aliases),
+normalises every column by its kind, rejects rows that lack required values and keeps every other column,
+under its original header, in the ``extra`` JSON property.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from graphaudit.ingest import columns as cols_mod
 from graphaudit.ingest import ids as idcheck
 from graphaudit.ingest import normalize as norm
 from graphaudit.ingest.issue import FILE, ROW, Issue
+from graphaudit.ingest.mapping import SourceGraph, check_source_graph
 from graphaudit.ingest.reader import RawTable
 
 __all__ = ["Column", "SourceSpec", "Issue", "adapt", "ROW", "FILE"]
@@ -30,8 +32,9 @@ __all__ = ["Column", "SourceSpec", "Issue", "adapt", "ROW", "FILE"]
 class Column:
     """One column of the data contract.
 
-    kind: text, name, ident (an identifier compared as written: household or record numbers, bank accounts),
-    pid (resident ID), uscc, party (resident ID or USCC), code (administrative code), date, amount, share, gender.
+    kind: text, name, ident (an identifier compared as written: household or record numbers, bank
+    accounts), pid (resident ID), uscc, party (resident ID or USCC), code (administrative code), date, amount,
+    share, gender.
     """
 
     name: str
@@ -41,19 +44,40 @@ class Column:
     lenient_id: bool = False  # a missing/invalid ID is loaded and reported, not rejected (contract's "*")
 
 
+ID_KINDS = ("pid", "uscc", "party")  # kinds whose problems the adapter keeps in a "<column>_issue" column
+
+
 @dataclass(frozen=True)
 class SourceSpec:
-    """A source of the data contract: its columns, its key and an optional source-specific pass."""
+    """A source of the data contract: its columns, its key, an optional source-specific pass and the graph
+    its rows make.  ``adds`` names the columns ``post`` (or the merge) adds to the table.  The graph is
+    checked against the table's columns and the model when the spec is made (:class:`MappingError`)."""
 
     name: str
     zh: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     post: Callable[[pd.DataFrame, list[Issue]], pd.DataFrame] | None = field(default=None)
+    graph: SourceGraph = field(default_factory=SourceGraph)
+    adds: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_source_graph(self.name, self.graph, set(self.table_columns))
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def table_columns(self) -> list[str]:
+        """The columns of the source's table: the contract's, each ID column's ``_issue``, ``extra``, the file
+        and row, and what ``adds`` names."""
+        out = []
+        for c in self.columns:
+            out.append(c.name)
+            if c.kind in ID_KINDS:
+                out.append(f"{c.name}_issue")
+        return [*out, "extra", FILE, ROW, *self.adds]
 
     def header_map(self) -> dict[str, str]:
         """Normalised header text → canonical column name."""
@@ -126,7 +150,7 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
                 reject |= bad
         if errors is not None:
             has_err = errors.notna() & ~reject
-            if col.kind in ("pid", "uscc", "party"):
+            if col.kind in ID_KINDS:
                 report(has_err & ~empty, col, "warning", errors, src)
             elif col.required:
                 report(has_err, col, "rejected", errors, src)
@@ -137,7 +161,7 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
                 )
                 values = values.where(~has_err, None)
         out[col.name] = values
-        if col.kind in ("pid", "uscc", "party"):
+        if col.kind in ID_KINDS:
             out[f"{col.name}_issue"] = errors.where(errors.notna(), "") if errors is not None else ""
 
     out["extra"] = _extra_json(frame, extra_cols)
@@ -150,7 +174,8 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
 
 
 def _extra_json(frame: pd.DataFrame, cols: list[str]) -> pd.Series | str:
-    """Per row, the JSON object (keys sorted) of the row's non-empty values in ``cols``, "" when there are none.
+    """Per row, the JSON object (keys sorted) of the row's non-empty values in ``cols``, "" when there are
+    none.
 
     Built column by column: each distinct cell value is rendered once as ``"header": value`` and the pieces of
     a row are joined, which gives the text ``json.dumps(d, ensure_ascii=False, sort_keys=True)`` gives."""

@@ -1,11 +1,19 @@
-"""The sources of the data contract, in load order."""
+"""The sources of the data contract, in load order, checked together with the per-label graph rules.
+
+Adding a register: a module here declaring its ``SPEC`` (columns, and the graph its rows make — see
+graphaudit.ingest.mapping), its name in the list below, and its labels and relationships in model.yaml.
+"""
 
 from __future__ import annotations
 
 from graphaudit.ingest import cadres, companies, contracts, households, relations, shareholders, subsidies
+from graphaudit.ingest.labels import LABELS
+from graphaudit.ingest.mapping import check_registry
 from graphaudit.ingest.source import SourceSpec
 
 SOURCES: dict[str, SourceSpec] = {
     m.SPEC.name: m.SPEC
     for m in (households, relations, cadres, companies, shareholders, contracts, subsidies)
 }
+
+check_registry({name: spec.graph for name, spec in SOURCES.items()}, LABELS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graphaudit.ingest.mapping import Col, Node, Rel, SourceGraph, same
 from graphaudit.ingest.source import Column, SourceSpec
 
 SPEC = SourceSpec(
@@ -25,5 +26,40 @@ SPEC = SourceSpec(
         Column("pay_date", "date", ("发放日期", "日期"), required=True),
         Column("approver_id", "pid", ("审核人身份证号", "审批人身份证号", "审核人证件号码")),
         Column("bank_account", "ident", ("银行账号", "社保卡号", "账号")),
+    ),
+    graph=SourceGraph(
+        nodes={
+            "payment": Node(
+                "Payment",
+                "payment_id",
+                {
+                    **same(
+                        "program",
+                        "recipient_id",
+                        "recipient_name",
+                        "household_id",
+                        "village_code",
+                        "amount",
+                        "pay_date",
+                        "approver_id",
+                        "extra",
+                    ),
+                    "bank_account": Col("bank_account", "account"),
+                },
+            ),
+            "recipient": Node("Person", "recipient_id", {"name": "recipient_name"}),
+            "approver": Node("Person", "approver_id"),
+            "program": Node("Program", "program"),
+            "village": Node("Org", "village_code"),
+            "account": Node("BankAccount", Col("bank_account", "account")),
+        },
+        rels=(
+            Rel("PAID_TO", "payment", "recipient"),
+            Rel("APPROVED", "approver", "payment"),
+            Rel("UNDER", "payment", "program"),
+            Rel("IN_ORG", "payment", "village"),
+            Rel("PAID_INTO", "payment", "account"),
+            Rel("HAS_ACCOUNT", "recipient", "account"),
+        ),
     ),
 )
