@@ -366,17 +366,20 @@ def write_findings(findings: list[Finding], path: str | Path, show_ids: bool = F
         raise GraphAuditError(f"{path.name}: findings are written as .csv, .json or .xlsx")
     path.parent.mkdir(parents=True, exist_ok=True)
     cols = [*FIELDS, "details"]
+    from graphaudit.export.atomic import atomic_path, atomic_write  # crash-safe; cells stay data
+    from graphaudit.export.cells import csv_row
+
     if suffix == ".json":
-        path.write_text(
-            json.dumps([f.to_dict(show_ids) for f in fs], ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+        with atomic_write(path, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps([f.to_dict(show_ids) for f in fs], ensure_ascii=False, indent=1))
     elif suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=cols)
             w.writeheader()
-            w.writerows(_flat(f, show_ids) for f in fs)
+            w.writerows(csv_row(_flat(f, show_ids)) for f in fs)
     else:
-        _write_xlsx(path, [_flat(f, show_ids) for f in fs], evidence_rows(fs, show_ids), cols)
+        with atomic_path(path) as tmp:
+            _write_xlsx(tmp, [_flat(f, show_ids) for f in fs], evidence_rows(fs, show_ids), cols)
     return path
 
 
@@ -414,4 +417,7 @@ def _write_xlsx(
         for i, c in enumerate(header, start=1):
             width = max([len(str(c))] + [len(str(r[c])) for r in data[:200]])
             ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(8, width + 2))
+    from graphaudit.export.cells import neutralise_workbook
+
+    neutralise_workbook(wb)
     wb.save(path)

@@ -14,6 +14,7 @@ click shows a finding's evidence in the graph, its explanation, its steps and it
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +24,7 @@ import networkx as nx
 
 from graphaudit.model import MODEL
 
-__all__ = ["LABEL_COLORS", "rgb", "vis_data", "graph_html", "write_html", "VIS_JS"]
+__all__ = ["LABEL_COLORS", "rgb", "vis_data", "graph_html", "write_html", "script_json", "VIS_JS"]
 
 VIS_JS = Path(__file__).with_name("web") / "vendor" / "vis-network.min.js"
 
@@ -132,24 +133,44 @@ def graph_html(
             for k in present
         },
     }
-    blob = json.dumps(payload, ensure_ascii=False, default=str).replace("</", "<\\/")
-    return (
-        _PAGE.replace("__TITLE__", _esc(title))
-        .replace("__SUBTITLE__", _esc(subtitle))
-        .replace("__DATA__", blob)
-        .replace("__VIS__", _vis_js())
-    )
+    fill = {
+        "__TITLE__": _esc(title),
+        "__SUBTITLE__": _esc(subtitle),
+        "__DATA__": script_json(payload),
+        "__VIS__": _vis_js(),
+    }
+    # one pass over the template: text put in never has its own placeholders filled (a company named
+    # "__VIS__" stays a name)
+    return _SLOTS.sub(lambda m: fill[m.group(0)], _PAGE)
 
 
 def write_html(g: nx.MultiDiGraph, path: str | Path, **kw: Any) -> Path:
     """Write :func:`graph_html` to ``path``."""
-    p = Path(path)
-    p.write_text(graph_html(g, **kw), encoding="utf-8")
-    return p
+    from graphaudit.export.atomic import atomic_text
+
+    return atomic_text(path, graph_html(g, **kw))
 
 
 def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
+
+
+_SLOTS = re.compile("__(?:TITLE|SUBTITLE|DATA|VIS)__")
+_JSON_ESC = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON that is safe inside ``<script type="application/json">``: ``<``, ``>``, ``&`` and the
+    JavaScript line separators are written as ``\\uXXXX`` escapes (valid JSON, same value), so no text can
+    close the script element or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESC[m.group(0)], text)
 
 
 _PAGE = r"""<!DOCTYPE html>
@@ -216,14 +237,14 @@ function showFinding(i){var f=D.findings[i];document.querySelectorAll(".card").f
  dim(ids);net.setSelection({nodes:ids,edges:eids},{highlightEdges:false});net.fit({nodes:ids,animation:{duration:400}});
  var steps="";(f.path&&f.path.nodes||[]).forEach(function(n,j){steps+="<li>"+tag(n.label)+esc(n.caption)+(j<f.path.relationships.length?" "+(f.path.relationships[j].direction==="<-"?"←":"→")+" "+esc(D.rels[f.path.relationships[j].type]||f.path.relationships[j].type):"")+"</li>";});
  var rows="";(f.record_ids||[]).forEach(function(r){D.nodes.forEach(function(n){if((n.kind==="Payment"||n.kind==="Contract")&&n.props.id===r)rows+="<div>"+tag(n.kind)+esc(r)+"</div>"+table(n.props);});});
- info.innerHTML="<h2>线索</h2><div><span class='sev' style='background:"+sevColor(f.severity)+"'>"+f.severity+"</span> "+esc(D.checks[f.check]||f.check)+"</div><p>"+esc(f.explanation)+"</p>"+
+ info.innerHTML="<h2>线索</h2><div><span class='sev' style='background:"+sevColor(f.severity)+"'>"+Number(f.severity)+"</span> "+esc(D.checks[f.check]||f.check)+"</div><p>"+esc(f.explanation)+"</p>"+
   "<table><tr><th>线索编号</th><td>"+esc(f.finding_id)+"</td></tr><tr><th>涉及金额（元）</th><td>"+Number(f.amount).toLocaleString("zh-CN")+"</td></tr><tr><th>单位代码</th><td>"+esc(f.org_code)+"</td></tr><tr><th>相关人员</th><td>"+esc((f.person_ids||[]).join("; "))+"</td></tr></table>"+
   "<h2>证据链</h2><ol class='steps'>"+steps+"</ol><h2>来源记录</h2>"+(rows||"<div class='hint'>无</div>");
  location.hash="f="+f.finding_id;}
 var cards=document.getElementById("cards");
 if(!D.findings.length)document.getElementById("main").classList.add("nofind");
 D.findings.forEach(function(f,i){var c=document.createElement("div");c.className="card";
- c.innerHTML="<div class='top'><span class='sev' style='background:"+sevColor(f.severity)+"'>"+f.severity+"</span>"+esc(D.checks[f.check]||f.check)+"<span class='amt'>¥"+Number(f.amount).toLocaleString("zh-CN")+"</span></div><div class='ex'>"+esc(f.explanation)+"</div>";
+ c.innerHTML="<div class='top'><span class='sev' style='background:"+sevColor(f.severity)+"'>"+Number(f.severity)+"</span>"+esc(D.checks[f.check]||f.check)+"<span class='amt'>¥"+Number(f.amount).toLocaleString("zh-CN")+"</span></div><div class='ex'>"+esc(f.explanation)+"</div>";
  c.onclick=function(){showFinding(i);};cards.appendChild(c);});
 net.on("click",function(p){if(p.nodes.length)showNode(p.nodes[0]);});
 document.getElementById("reset").onclick=function(){dim(null);net.unselectAll();net.fit({animation:{duration:300}});document.querySelectorAll(".card").forEach(function(c){c.classList.remove("on");});};
