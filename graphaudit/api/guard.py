@@ -5,7 +5,7 @@
 - **Body size**: a request body longer than ``max_body`` bytes (default 1 MiB, ``$GRAPHAUDIT_MAX_BODY``) is
   refused with 413 — by its ``Content-Length`` before a byte is read, or once that many bytes have arrived —
   before anything parses it or looks at the token.  The body is then handed on to the app from memory.
-- **Bad paths**: a path with a NUL or another control character is refused with 400.
+- **Bad paths**: a path with a NUL or another control character is answered 404 (no resource is named so).
 - **Security headers** on every response (:data:`HEADERS`): a Content-Security-Policy that allows only this
   server's own scripts, styles, images and API (the pages load nothing from elsewhere), no framing
   (``frame-ancestors 'none'``, ``X-Frame-Options: DENY``), ``nosniff``, ``Referrer-Policy: no-referrer``,
@@ -116,7 +116,7 @@ class Guard:
 
         path = scope.get("path", "")
         if any(ord(c) < 32 or c == "\x7f" for c in path):
-            await _answer(guarded_send, 400, "请求路径含控制字符 the path contains control characters")
+            await _answer(guarded_send, 404, "不存在 not found (control characters in the path)")
             return
         too_big = f"请求体过大 request body over {self.max_body} bytes"
         length = _content_length(scope)
@@ -187,9 +187,89 @@ def _secure(headers: list[tuple[bytes, bytes]], tls: bool) -> list[tuple[bytes, 
     return out
 
 
+#: Error answers every operation may give (the guard, the token check, a missing resource, a store that
+#: cannot answer), documented on each operation of the OpenAPI document with :data:`ERROR_SCHEMA`.
+COMMON_ERRORS = {
+    "400": "请求无效 bad request",
+    "401": "缺少或无效的访问令牌 missing, revoked or invalid token",
+    "403": "角色无此权限 the role lacks the permission",
+    "404": "不存在 not found",
+    "413": "请求体过大 request body too large",
+    "422": "参数错误 invalid parameters or body",
+    "503": "数据库不可用 the store cannot answer",
+}
+#: The body of every error answer: ``detail`` one line; ``errors`` the validation errors, when there are.
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "title": "Detail"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array"},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def document_errors(doc: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document ``doc`` with the error answers as the app gives them: FastAPI's validation
+    error schema replaced by :data:`ERROR_SCHEMA` (the app answers ``{"detail": "…", "errors": […]}``, see
+    ``create_app``), :data:`COMMON_ERRORS` (plus 409 on writes) on every operation, and every integer
+    without bounds bounded to the 64-bit range the app can hold (beyond: 422, see :func:`install`)."""
+    _bound_integers(doc)
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas["HTTPValidationError"] = ERROR_SCHEMA
+    schemas["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for methods in doc.get("paths", {}).values():
+        for method, op in methods.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            codes = dict(COMMON_ERRORS)
+            if method in ("post", "put", "patch", "delete"):
+                codes["409"] = "与当前状态冲突 conflicts with the current state"
+            for code, text in codes.items():
+                answer = op["responses"].setdefault(code, {"description": text})
+                answer["content"] = {"application/json": {"schema": ref}}
+    return doc
+
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _bound_integers(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            node.setdefault("minimum", INT64[0])
+            node.setdefault("maximum", INT64[1])
+        for v in node.values():
+            _bound_integers(v)
+    elif isinstance(node, list):
+        for v in node:
+            _bound_integers(v)
+
+
 def install(app: FastAPI, max_body: int | None = None) -> None:
-    """Put :class:`Guard` in front of ``app`` and answer out-of-range values with 422."""
+    """Put :class:`Guard` in front of ``app``, answer out-of-range values with 422 and document the error
+    answers in the app's OpenAPI document (:func:`document_errors`)."""
     app.add_middleware(Guard, max_body=max_body)
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(plain())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(OverflowError)
     async def overflow(request: Request, exc: OverflowError) -> Response:

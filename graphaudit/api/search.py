@@ -94,7 +94,13 @@ def _props(h: Hit) -> dict[str, Any]:
 )
 def search_endpoint(
     q: Annotated[
-        str, Query(min_length=1, max_length=64, description="姓名、名称或证件号 name or id (prefix)")
+        str,
+        Query(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+            description="姓名、名称或证件号 name or id (prefix); no control characters",
+        ),
     ],
     label: Annotated[list[SearchLabel] | None, Query(description="只搜这些标签 only these labels")] = None,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
