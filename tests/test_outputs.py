@@ -277,6 +277,31 @@ def test_kill_during_check_out_leaves_the_previous_file(tmp_path: Path, suffix: 
         assert len(list(csv.reader(out.open(encoding="utf-8-sig")))) == 3
 
 
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_export_format_keeps_the_previous_file_when_a_write_fails(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each writer goes through graphaudit.export.atomic: when the final rename fails (as a kill before it
+    would leave things), every file it had written before is still the old one, whole."""
+    g, fs = hostile()
+    out = tmp_path / (fmt if fmt == "csv" else f"x{FORMATS[fmt].SUFFIX}")
+    files = write_view(make_view(g, fs), fmt, out)
+    before = {f: f.read_bytes() for f in files}
+    g2, fs2 = hostile()
+    g2.nodes[f"Person:{PID}"]["name"] = "改过的名字"
+
+    def fail(*a: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    from graphaudit.export import ExportError
+
+    with pytest.raises(ExportError):
+        write_view(make_view(g2, fs2), fmt, out)
+    assert {f: f.read_bytes() for f in files} == before
+    assert not [p for p in tmp_path.rglob(".*") if ".tmp" in p.name]
+
+
 def test_neutralise_workbook_counts_formula_cells() -> None:
     from openpyxl import Workbook
 

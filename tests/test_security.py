@@ -119,6 +119,8 @@ def test_the_cookie_is_secure_under_tls_only(env: Env) -> None:  # noqa: F811
     tls = TestClient(env.app, base_url="https://testserver").post("/login", data=form, follow_redirects=False)
     cookie = tls.headers["set-cookie"]
     assert tls.status_code == 303 and "; Secure" in cookie and "HttpOnly" in cookie and "strict" in cookie
+    assert tls.headers["strict-transport-security"] == "max-age=31536000"
+    assert "strict-transport-security" not in plain.headers
 
 
 # -- audit of refused and answered requests --------------------------------------------------------------

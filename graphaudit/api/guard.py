@@ -10,7 +10,8 @@
   server's own scripts, styles, images and API (the pages load nothing from elsewhere), no framing
   (``frame-ancestors 'none'``, ``X-Frame-Options: DENY``), ``nosniff``, ``Referrer-Policy: no-referrer``,
   and ``Cache-Control: no-store`` unless the route set its own (static files): answers hold personal data.
-- **Secure cookies**: when the request came over TLS (``https``), every ``Set-Cookie`` gets ``Secure``.
+- **TLS**: when the request came over TLS (``https``), every ``Set-Cookie`` gets ``Secure`` and the answer
+  ``Strict-Transport-Security``.
 - **Audit status**: entries a request adds to the audit log (:meth:`graphaudit.api.auth.Caller.log`) are
   written when its response starts, with the response's status (500 if it failed before answering).
 
@@ -182,6 +183,8 @@ def _secure(headers: list[tuple[bytes, bytes]], tls: bool) -> list[tuple[bytes, 
             v = v + b"; Secure"
         out.append((k, v))
     out += [(k.encode(), v.encode()) for k, v in HEADERS.items() if k.encode() not in have]
+    if tls and b"strict-transport-security" not in have:
+        out.append((b"strict-transport-security", b"max-age=31536000"))
     if b"cache-control" not in have:
         out.append((b"cache-control", b"no-store"))
     return out
