@@ -237,14 +237,14 @@ function showFinding(i){var f=D.findings[i];document.querySelectorAll(".card").f
  dim(ids);net.setSelection({nodes:ids,edges:eids},{highlightEdges:false});net.fit({nodes:ids,animation:{duration:400}});
  var steps="";(f.path&&f.path.nodes||[]).forEach(function(n,j){steps+="<li>"+tag(n.label)+esc(n.caption)+(j<f.path.relationships.length?" "+(f.path.relationships[j].direction==="<-"?"←":"→")+" "+esc(D.rels[f.path.relationships[j].type]||f.path.relationships[j].type):"")+"</li>";});
  var rows="";(f.record_ids||[]).forEach(function(r){D.nodes.forEach(function(n){if((n.kind==="Payment"||n.kind==="Contract")&&n.props.id===r)rows+="<div>"+tag(n.kind)+esc(r)+"</div>"+table(n.props);});});
- info.innerHTML="<h2>线索</h2><div><span class='sev' style='background:"+sevColor(f.severity)+"'>"+Number(f.severity)+"</span> "+esc(D.checks[f.check]||f.check)+"</div><p>"+esc(f.explanation)+"</p>"+
+ info.innerHTML="<h2>线索</h2><div><span class='sev' style='background:"+sevColor(f.severity)+"'>"+f.severity+"</span> "+esc(D.checks[f.check]||f.check)+"</div><p>"+esc(f.explanation)+"</p>"+
   "<table><tr><th>线索编号</th><td>"+esc(f.finding_id)+"</td></tr><tr><th>涉及金额（元）</th><td>"+Number(f.amount).toLocaleString("zh-CN")+"</td></tr><tr><th>单位代码</th><td>"+esc(f.org_code)+"</td></tr><tr><th>相关人员</th><td>"+esc((f.person_ids||[]).join("; "))+"</td></tr></table>"+
   "<h2>证据链</h2><ol class='steps'>"+steps+"</ol><h2>来源记录</h2>"+(rows||"<div class='hint'>无</div>");
  location.hash="f="+f.finding_id;}
 var cards=document.getElementById("cards");
 if(!D.findings.length)document.getElementById("main").classList.add("nofind");
 D.findings.forEach(function(f,i){var c=document.createElement("div");c.className="card";
- c.innerHTML="<div class='top'><span class='sev' style='background:"+sevColor(f.severity)+"'>"+Number(f.severity)+"</span>"+esc(D.checks[f.check]||f.check)+"<span class='amt'>¥"+Number(f.amount).toLocaleString("zh-CN")+"</span></div><div class='ex'>"+esc(f.explanation)+"</div>";
+ c.innerHTML="<div class='top'><span class='sev' style='background:"+sevColor(f.severity)+"'>"+f.severity+"</span>"+esc(D.checks[f.check]||f.check)+"<span class='amt'>¥"+Number(f.amount).toLocaleString("zh-CN")+"</span></div><div class='ex'>"+esc(f.explanation)+"</div>";
  c.onclick=function(){showFinding(i);};cards.appendChild(c);});
 net.on("click",function(p){if(p.nodes.length)showNode(p.nodes[0]);});
 document.getElementById("reset").onclick=function(){dim(null);net.unselectAll();net.fit({animation:{duration:300}});document.querySelectorAll(".card").forEach(function(c){c.classList.remove("on");});};

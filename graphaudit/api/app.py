@@ -25,7 +25,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from graphaudit.api import admin, checks, exports, findings, graph, pages, search, stats
 from graphaudit.api.auth import Caller, require
 from graphaudit.api.context import Services, SharedStore
-from graphaudit.api.guard import install as install_guard
 from graphaudit.api.roles import Permission
 from graphaudit.api.state import State
 from graphaudit.errors import GraphAuditError, StoreError
@@ -64,7 +63,6 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
         openapi_url=None,
     )
     app.state.services = Services(SharedStore(store), State(state_dir))
-    install_guard(app)  # body limit, bad paths, security headers, Secure cookies, audit status
     for module in (search, graph, findings, checks, exports, stats, admin, pages):
         app.include_router(module.router)
 
@@ -100,6 +98,9 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
     async def graphaudit_error(request: Request, exc: GraphAuditError) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=503 if isinstance(exc, StoreError) else 400)
 
+    from graphaudit.api.guard import install  # body limit, bad paths, security headers, audit status
+
+    install(app)
     return app
 
 
