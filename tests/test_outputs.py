@@ -24,7 +24,7 @@ import networkx as nx
 import pytest
 from openpyxl import load_workbook
 
-from graphaudit.export import FORMATS, make_view, write_view
+from graphaudit.export import FORMATS, make_view, target, write_view
 from graphaudit.export.atomic import atomic_path, atomic_text, atomic_write
 from graphaudit.export.cells import csv_cell, neutralise_workbook, risky
 from graphaudit.findings import Finding, write_findings
@@ -130,11 +130,11 @@ def test_findings_xlsx_and_csv_keep_text_as_text(tmp_path: Path) -> None:
 def test_every_export_format_keeps_register_text_as_data(tmp_path: Path) -> None:
     g, fs = hostile()
     view = make_view(g, fs, show_ids=True)
-    for fmt, mod in FORMATS.items():
-        out = tmp_path / (fmt if fmt == "csv" else f"x{mod.SUFFIX}")
+    for fmt in FORMATS:
+        out = _out(tmp_path, fmt)
         files = write_view(view, fmt, out)
         assert files
-        assert not list(tmp_path.glob(".*.tmp*")), "temporary files left behind"
+        assert not list(tmp_path.rglob(".*.tmp*")), "temporary files left behind"
         if fmt == "xlsx":
             _assert_workbook_is_data(files[0], {FORMULA, "@SUM(1+1)", "+cmd|' /C calc'!A0", VIS})
         if fmt == "csv":
@@ -149,6 +149,12 @@ def test_every_export_format_keeps_register_text_as_data(tmp_path: Path) -> None
             assert "-500.5" in seen
         if fmt == "html":
             _assert_page_is_data(files[0].read_text(encoding="utf-8"))
+
+
+def _out(tmp_path: Path, fmt: str) -> Path:
+    """Where format ``fmt`` writes in a folder of its own: the folder (csv) or ``export<suffix>`` in it."""
+    (tmp_path / fmt).mkdir()
+    return target(fmt, tmp_path / fmt)
 
 
 def _assert_page_is_data(page: str) -> None:
@@ -284,7 +290,7 @@ def test_every_export_format_keeps_the_previous_file_when_a_write_fails(
     """Each writer goes through graphaudit.export.atomic: when the final rename fails (as a kill before it
     would leave things), every file it had written before is still the old one, whole."""
     g, fs = hostile()
-    out = tmp_path / (fmt if fmt == "csv" else f"x{FORMATS[fmt].SUFFIX}")
+    out = _out(tmp_path, fmt)
     files = write_view(make_view(g, fs), fmt, out)
     before = {f: f.read_bytes() for f in files}
     g2, fs2 = hostile()
