@@ -366,7 +366,10 @@ def write_findings(findings: list[Finding], path: str | Path, show_ids: bool = F
     if fmt is None:
         raise GraphAuditError(f"{path.name}: findings are written as {findings_suffixes()}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmt.write(ordered(findings), path, show_ids)
+    from graphaudit.export.atomic import atomic_path  # crash-safe: a kill leaves the previous file
+
+    with atomic_path(path) as tmp:
+        fmt.write(ordered(findings), tmp, show_ids)
     return path
 
 
@@ -377,10 +380,12 @@ def _write_json(fs: list[Finding], path: Path, show_ids: bool) -> None:
 
 
 def _write_csv(fs: list[Finding], path: Path, show_ids: bool) -> None:
+    from graphaudit.export.cells import csv_row  # cells stay data, never formulas
+
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=[*FIELDS, "details"])
         w.writeheader()
-        w.writerows(_flat(f, show_ids) for f in fs)
+        w.writerows(csv_row(_flat(f, show_ids)) for f in fs)
 
 
 def _write_workbook(fs: list[Finding], path: Path, show_ids: bool) -> None:
@@ -447,4 +452,7 @@ def _write_xlsx(
         for i, c in enumerate(header, start=1):
             width = max([len(str(c))] + [len(str(r[c])) for r in data[:200]])
             ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(8, width + 2))
+    from graphaudit.export.cells import neutralise_workbook
+
+    neutralise_workbook(wb)
     wb.save(path)

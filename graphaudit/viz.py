@@ -14,6 +14,7 @@ click shows a finding's evidence in the graph, its explanation, its steps and it
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +24,7 @@ import networkx as nx
 
 from graphaudit.model import MODEL
 
-__all__ = ["LABEL_COLORS", "rgb", "vis_data", "graph_html", "write_html", "VIS_JS"]
+__all__ = ["LABEL_COLORS", "rgb", "vis_data", "graph_html", "write_html", "script_json", "VIS_JS"]
 
 VIS_JS = Path(__file__).with_name("web") / "vendor" / "vis-network.min.js"
 
@@ -132,24 +133,44 @@ def graph_html(
             for k in present
         },
     }
-    blob = json.dumps(payload, ensure_ascii=False, default=str).replace("</", "<\\/")
-    return (
-        _PAGE.replace("__TITLE__", _esc(title))
-        .replace("__SUBTITLE__", _esc(subtitle))
-        .replace("__DATA__", blob)
-        .replace("__VIS__", _vis_js())
-    )
+    fill = {
+        "__TITLE__": _esc(title),
+        "__SUBTITLE__": _esc(subtitle),
+        "__DATA__": script_json(payload),
+        "__VIS__": _vis_js(),
+    }
+    # one pass over the template: text put in never has its own placeholders filled (a company named
+    # "__VIS__" stays a name)
+    return _SLOTS.sub(lambda m: fill[m.group(0)], _PAGE)
 
 
 def write_html(g: nx.MultiDiGraph, path: str | Path, **kw: Any) -> Path:
     """Write :func:`graph_html` to ``path``."""
-    p = Path(path)
-    p.write_text(graph_html(g, **kw), encoding="utf-8")
-    return p
+    from graphaudit.export.atomic import atomic_text
+
+    return atomic_text(path, graph_html(g, **kw))
 
 
 def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
+
+
+_SLOTS = re.compile("__(?:TITLE|SUBTITLE|DATA|VIS)__")
+_JSON_ESC = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON that is safe inside ``<script type="application/json">``: ``<``, ``>``, ``&`` and the
+    JavaScript line separators are written as ``\\uXXXX`` escapes (valid JSON, same value), so no text can
+    close the script element or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESC[m.group(0)], text)
 
 
 _PAGE = r"""<!DOCTYPE html>

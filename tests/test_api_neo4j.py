@@ -4,6 +4,7 @@ findings and a finding's evidence), for a role that sees identifiers and for one
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,13 @@ def answers(e: Env, role: str) -> dict[str, Any]:
     for f in listed["items"]:
         out["details"].append(e.ok(role, f"/api/findings/{f['finding_id']}"))
     text = json.dumps(out, ensure_ascii=False, sort_keys=True)
-    for ref, (label, node_id) in list(names._known.items()):
-        text = text.replace(ref, f"{label}={node_id}")
-    return json.loads(text)
+
+    def named(m: re.Match[str]) -> str:
+        got = names.resolve(m.group(0), False)
+        assert got is not None, m.group(0)
+        return f"{got[0]}={got[1]}"
+
+    return json.loads(re.sub(r"\b(?:Person|BankAccount|Phone)#[A-Za-z0-9_-]+", named, text))
 
 
 @pytest.mark.neo4j

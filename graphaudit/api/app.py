@@ -98,6 +98,9 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
     async def graphaudit_error(request: Request, exc: GraphAuditError) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=503 if isinstance(exc, StoreError) else 400)
 
+    from graphaudit.api.guard import install  # body limit, bad paths, security headers, audit status
+
+    install(app)
     return app
 
 

@@ -1,5 +1,8 @@
 """The append-only audit log: who read which personal data, when, with which parameters.
 
+Every entry has the HTTP status the request was answered with (written when the response starts,
+:mod:`graphaudit.api.guard`); refused requests — no live token (401), a role without the permission (403) —
+are logged too, under the route's action or ``denied``, with an empty ``who`` when there was no live token.
 Rows are only ever inserted; SQLite triggers (``state.py``) refuse UPDATE and DELETE, and the API offers no
 way to change them — an admin may read them (``GET /api/audit``).
 """
@@ -13,7 +16,16 @@ from typing import Any
 from graphaudit.api.state import State
 from graphaudit.api.tokens import Principal
 
-__all__ = ["AuditLog"]
+__all__ = ["AuditLog", "DENIED", "now"]
+
+#: The action under which refused requests (401 no live token, 403 role lacks the permission) are logged
+#: when the route names no action of its own.
+DENIED = "denied"
+
+
+def now() -> str:
+    """The audit log's timestamp: local time with offset, to the millisecond."""
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
 
 
 class AuditLog:
@@ -23,23 +35,33 @@ class AuditLog:
         self.state = state
 
     def record(
-        self, who: Principal, action: str, method: str, path: str, params: dict[str, Any], client: str = ""
+        self,
+        who: Principal | None,
+        action: str,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        client: str = "",
+        status: int | None = None,
+        at: str | None = None,
     ) -> None:
-        """Append one entry."""
+        """Append one entry: ``who`` None for a request without a live token; ``status`` the HTTP status
+        the request was answered with; ``at`` when it was made (default now)."""
         with self.state.connect() as c:
             c.execute(
-                "INSERT INTO audit_log (at, token_id, who, role, action, method, path, params, client) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO audit_log (at, token_id, who, role, action, method, path, params, client, "
+                "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    datetime.now().astimezone().isoformat(timespec="milliseconds"),
-                    who.token_id,
-                    who.name,
-                    who.role.value,
+                    at or now(),
+                    who.token_id if who else None,
+                    who.name if who else "",
+                    who.role.value if who else "",
                     action,
                     method,
                     path,
                     json.dumps(params, ensure_ascii=False, sort_keys=True, default=str),
                     client,
+                    status,
                 ),
             )
 

@@ -95,7 +95,9 @@ def summary(row: dict[str, Any], show_ids: bool) -> FindingSummary:
 
 @router.get("", response_model=FindingPage, summary="线索列表 List findings")
 def list_findings(
-    check: Annotated[str | None, Query(max_length=64, description="检查名 check name")] = None,
+    check: Annotated[
+        str | None, Query(pattern="^(" + "|".join(CHECKS) + ")$", description="检查名 check name")
+    ] = None,
     org: Annotated[
         str | None, Query(pattern=r"^\d{1,12}$", description="单位代码（前缀） org code or prefix")
     ] = None,

@@ -299,6 +299,7 @@ class AuditEntry(BaseModel):
     path: str
     params: dict[str, Any]
     client: str
+    status: int | None = Field(None, description="应答状态码 HTTP status answered (401/403: refused)")
 
 
 class AuditPage(BaseModel):

@@ -2,21 +2,28 @@
 and addressed by a node reference (``ref``) the caller sends back to expand a node.
 
 A ref is ``Label:id`` when the id is not sensitive or the caller may see it; otherwise it is opaque,
-``Label#<hmac>``, a keyed hash the server resolves from the refs it has handed out (a restart forgets them:
-search again).  Properties holding resident IDs, bank accounts or phone numbers are masked with
-:func:`graphaudit.findings.mask_id`; ``extra`` (columns outside the contract, unknown content) is dropped.
+``Label#<token>``: the id encrypted and authenticated under the state folder's key (:class:`NodeRefs`), so
+every worker process of the server — and the same server after a restart — resolves the refs any of them
+handed out, and nobody without the key can read or forge one.
+
+Properties holding resident IDs, bank accounts or phone numbers are masked with
+:func:`graphaudit.findings.mask_id`; ``extra`` (columns outside the contract, unknown content) is dropped;
+a person's birth date is cut to its year (:data:`COARSE`): beside the region and the last four digits that
+the masked ID shows, the full date would give the whole resident ID back.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
-import threading
-from collections import OrderedDict, deque
+from collections import deque
 from typing import Any
 
 import networkx as nx
 
+from graphaudit.export.view import COARSE, coarse_date
 from graphaudit.findings import MASKED_LABELS, mask_id
 from graphaudit.model import MODEL
 
@@ -34,34 +41,61 @@ SENSITIVE = {
 }
 
 
-class NodeRefs:
-    """Node references: plain for what the caller may see, keyed hashes for masked identifiers."""
+_TAG = 16  # bytes of the authentication tag in an opaque ref
 
-    def __init__(self, secret: bytes, capacity: int = 500_000) -> None:
-        self._secret = secret
-        self._known: OrderedDict[str, tuple[str, str]] = OrderedDict()
-        self._capacity = capacity
-        self._lock = threading.Lock()
+
+class NodeRefs:
+    """Node references: plain for what the caller may see; for masked identifiers the id encrypted under
+    ``secret`` with a synthetic IV (SIV: the tag is an HMAC of label and id, and seeds the HMAC keystream),
+    so the same node always gets the same ref, any process holding ``secret`` resolves it, and a ref that
+    was not made with ``secret`` (forged, altered, another label) resolves to nothing."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._mac = hmac.new(secret, b"graphaudit node ref: tag", hashlib.sha256).digest()
+        self._enc = hmac.new(secret, b"graphaudit node ref: stream", hashlib.sha256).digest()
+
+    def _tag(self, label: str, raw: bytes) -> bytes:
+        return hmac.new(self._mac, label.encode() + b"\x00" + raw, hashlib.sha256).digest()[:_TAG]
+
+    def _stream(self, tag: bytes, n: int) -> bytes:
+        blocks = (n + 31) // 32
+        return b"".join(
+            hmac.new(self._enc, tag + i.to_bytes(4, "big"), hashlib.sha256).digest() for i in range(blocks)
+        )[:n]
 
     def ref(self, label: str, node_id: str, show_ids: bool) -> str:
         """The reference for node (label, id) as shown to a caller who may (not) see identifiers."""
         if show_ids or label not in MASKED_LABELS:
             return f"{label}:{node_id}"
-        digest = hmac.new(self._secret, f"{label}:{node_id}".encode(), hashlib.sha256).hexdigest()[:24]
-        ref = f"{label}#{digest}"
-        with self._lock:
-            self._known[ref] = (label, node_id)
-            self._known.move_to_end(ref)
-            while len(self._known) > self._capacity:
-                self._known.popitem(last=False)
-        return ref
+        raw = node_id.encode("utf-8")
+        tag = self._tag(label, raw)
+        sealed = tag + bytes(a ^ b for a, b in zip(raw, self._stream(tag, len(raw))))
+        return f"{label}#{base64.urlsafe_b64encode(sealed).decode().rstrip('=')}"
+
+    def _open(self, ref: str) -> tuple[str, str] | None:
+        label, _, token = ref.partition("#")
+        if label not in MASKED_LABELS or not token or len(token) > 400:
+            return None
+        try:
+            sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (binascii.Error, ValueError):
+            return None
+        tag, body = sealed[:_TAG], sealed[_TAG:]
+        if len(tag) < _TAG or not body:
+            return None
+        raw = bytes(a ^ b for a, b in zip(body, self._stream(tag, len(body))))
+        if not hmac.compare_digest(tag, self._tag(label, raw)):
+            return None
+        try:
+            return label, raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
 
     def resolve(self, ref: str, show_ids: bool) -> tuple[str, str] | None:
-        """(label, id) of a reference, or None when it is malformed, unknown, or names a masked identifier
+        """(label, id) of a reference, or None when it is malformed, forged, or names a masked identifier
         in plain text for a caller who may not see it."""
         if "#" in ref.split(":", 1)[0]:
-            with self._lock:
-                return self._known.get(ref)
+            return self._open(ref)
         label, sep, node_id = ref.partition(":")
         if not sep or label not in MODEL.nodes or not node_id:
             return None
@@ -71,7 +105,8 @@ class NodeRefs:
 
 
 def mask_props(label: str, props: dict[str, Any]) -> dict[str, Any]:
-    """A node's or relationship's properties with identifiers masked and ``extra`` dropped."""
+    """A node's or relationship's properties with identifiers masked, dates that complete a masked
+    identifier coarsened (:data:`COARSE`) and ``extra`` dropped."""
     out: dict[str, Any] = {}
     for k, v in props.items():
         if k == "extra":
@@ -80,6 +115,8 @@ def mask_props(label: str, props: dict[str, Any]) -> dict[str, Any]:
             out[k] = mask_id(str(v), label)
         elif k in SENSITIVE and isinstance(v, str):
             out[k] = mask_id(v, SENSITIVE[k])
+        elif (label, k) in COARSE:
+            out[k] = coarse_date(v)
         else:
             out[k] = v
     return out

@@ -156,16 +156,20 @@ def write_cases(cases: list[dict[str, Any]], path: Path) -> Path:
     if suffix not in (".csv", ".json", ".xlsx"):
         raise GraphAuditError(f"--out {path.name}: cases are written as .csv, .json or .xlsx")
     path.parent.mkdir(parents=True, exist_ok=True)
+    from graphaudit.export.atomic import atomic_path, atomic_write  # crash-safe; cells stay data
+    from graphaudit.export.cells import csv_row, neutralise_workbook
+
     if suffix == ".json":
-        path.write_text(json.dumps(cases, ensure_ascii=False, indent=1), encoding="utf-8")
+        with atomic_write(path, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(cases, ensure_ascii=False, indent=1))
         return path
     header = [zh for _, zh in COLUMNS]
     rows = [[_cell(k, c.get(k)) for k, _ in COLUMNS] for c in cases]
     if suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(header)
-            w.writerows(rows)
+            w.writerows(csv_row(r) for r in rows)
         return path
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -179,7 +183,9 @@ def write_cases(cases: list[dict[str, Any]], path: Path) -> Path:
     for r in rows:
         ws.append(r)
     ws.freeze_panes = "A2"
-    wb.save(path)
+    neutralise_workbook(wb)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return path
 
 

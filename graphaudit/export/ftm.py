@@ -25,6 +25,7 @@ from followthemoney import model
 from followthemoney.namespace import Namespace
 from followthemoney.proxy import EntityProxy
 
+from graphaudit.export.atomic import atomic_write
 from graphaudit.export.view import View
 from graphaudit.findings import mask_id
 
@@ -216,7 +217,7 @@ def entities(view: View) -> list[EntityProxy]:
 
 def write(view: View, out: Path) -> list[Path]:
     """Write one entity per line to ``out``; the files written."""
-    with out.open("w", encoding="utf-8") as fh:
+    with atomic_write(out, "w", encoding="utf-8") as fh:
         for e in entities(view):
             fh.write(json.dumps(e.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
     return [out]

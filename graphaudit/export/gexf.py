@@ -10,6 +10,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from graphaudit.export.atomic import atomic_path
 from graphaudit.export.view import View, flat
 from graphaudit.viz import rgb
 
@@ -28,5 +29,6 @@ def write(view: View, out: Path) -> list[Path]:
     for _, _, d in g.edges(data=True):
         d["kind"], d["kind_zh"] = d.pop("type"), d.pop("type_zh")
         d["label"] = d["kind"]
-    nx.write_gexf(g, out, encoding="utf-8", prettyprint=True, version="1.2draft")
+    with atomic_path(out) as tmp:
+        nx.write_gexf(g, tmp, encoding="utf-8", prettyprint=True, version="1.2draft")
     return [out]

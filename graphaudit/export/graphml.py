@@ -9,6 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from graphaudit.export.atomic import atomic_path
 from graphaudit.export.view import View, flat
 
 __all__ = ["write", "SUFFIX"]
@@ -18,5 +19,7 @@ SUFFIX = ".graphml"
 
 def write(view: View, out: Path) -> list[Path]:
     """Write ``view`` to the GraphML file ``out``; the files written."""
-    nx.write_graphml(flat(view, node_id="node_id"), out, encoding="utf-8", prettyprint=True)
+    g = flat(view, node_id="node_id")
+    with atomic_path(out) as tmp:
+        nx.write_graphml(g, tmp, encoding="utf-8", prettyprint=True)
     return [out]

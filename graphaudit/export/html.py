@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphaudit.export.atomic import atomic_text
 from graphaudit.export.view import View
 from graphaudit.viz import graph_html
 
@@ -32,5 +33,5 @@ def render(view: View, title: str | None = None) -> str:
 
 def write(view: View, out: Path) -> list[Path]:
     """Write the bundle to the file ``out``; the files written."""
-    out.write_text(render(view), encoding="utf-8")
+    atomic_text(out, render(view))
     return [out]

@@ -12,6 +12,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from graphaudit.export.atomic import atomic_text, atomic_write
+from graphaudit.export.cells import csv_row
 from graphaudit.export.view import View, prop_type
 from graphaudit.model import MODEL
 
@@ -86,23 +88,23 @@ def write(view: View, out: Path) -> list[Path]:
             )
         )
     readme = out / "README.md"
-    readme.write_text(
+    atomic_text(
+        readme,
         _README.format(
             nodes=g.number_of_nodes(),
             rels=g.number_of_edges(),
             cmd=command(files),
             masked="masked" if not view.show_ids else "NOT masked (--show-ids)",
         ),
-        encoding="utf-8",
     )
     return [*files, readme]
 
 
 def _write(path: Path, head: list[str], rows: Any) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(head)
-        w.writerows(rows)
+        w.writerows(csv_row(r) for r in rows)
     return path
 
 
@@ -116,6 +118,10 @@ Stop the Neo4j server, then, from this folder (with `neo4j-admin` of Neo4j 5 on 
 ```
 {cmd}
 ```
+
+Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+return, and not a plain number) is written with a leading `'`, so that opening these files in Excel or WPS
+runs nothing; such values keep that `'` in Neo4j.
 
 Start the server again and open the database (`neo4j` above; give another name to import into a new
 database, then `CREATE DATABASE name` in Neo4j Enterprise). Each node keeps its graphaudit label and

@@ -11,6 +11,7 @@ from typing import Any
 
 import networkx as nx
 
+from graphaudit.export.atomic import atomic_text
 from graphaudit.export.view import View
 
 __all__ = ["write", "SUFFIX", "data"]
@@ -27,5 +28,5 @@ def data(view: View) -> dict[str, Any]:
 
 def write(view: View, out: Path) -> list[Path]:
     """Write ``view`` as node-link JSON to ``out``; the files written."""
-    out.write_text(json.dumps(data(view), ensure_ascii=False, indent=1), encoding="utf-8")
+    atomic_text(out, json.dumps(data(view), ensure_ascii=False, indent=1))
     return [out]

@@ -7,6 +7,7 @@ Masking (unless ``show_ids``) is applied here once, so every format masks the sa
   through :func:`graphaudit.findings.mask_id`;
 - any resident ID (18 characters, GB 11643 shape) inside any other text — ``recipient_id``,
   ``legal_rep_id``, the ``extra`` JSON … — is masked the same way;
+- a person's ``birth_date`` is cut to its year (:data:`COARSE`);
 - node keys become ``Label:masked-id``; when two masked ids coincide (same region and last four digits) the
   later one, in the order of the real ids, gets ``#2``, ``#3`` …, so nodes still join within one export.
 
@@ -28,7 +29,7 @@ import networkx as nx
 from graphaudit.findings import Finding, mask_id, ordered
 from graphaudit.model import MODEL
 
-__all__ = ["View", "make_view", "scrub", "prop_type", "NODE_EXTRAS", "EDGE_EXTRAS"]
+__all__ = ["View", "make_view", "scrub", "prop_type", "NODE_EXTRAS", "EDGE_EXTRAS", "COARSE", "coarse_date"]
 
 #: Resident IDs inside free text: 6-digit region, birth date, 3-digit sequence, check character.
 RESIDENT_ID = re.compile(
@@ -94,7 +95,23 @@ def _plain(v: Any) -> Any:
     return v
 
 
+#: Properties shown coarser when identifiers are masked: beside the region and last four digits a masked
+#: resident ID shows, a person's full birth date would give the whole ID back, so only its year is shown.
+COARSE = {("Person", "birth_date")}
+
+
+def coarse_date(v: Any) -> Any:
+    """A date (or ISO date text) cut to its year, as text: ``1965-03-02`` → ``1965``."""
+    if isinstance(v, (date, datetime)):
+        return str(v.year)
+    if isinstance(v, str) and len(v) >= 4 and v[:4].isdigit():
+        return v[:4]
+    return v
+
+
 def _mask_prop(label: str, prop: str, v: Any) -> Any:
+    if (label, prop) in COARSE:
+        return coarse_date(v)
     if not isinstance(v, str):
         return v
     if prop == "id":

@@ -11,6 +11,8 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 
+from graphaudit.export.atomic import atomic_path
+from graphaudit.export.cells import neutralise_workbook
 from graphaudit.export.view import View
 from graphaudit.findings import write_findings
 from graphaudit.model import MODEL
@@ -26,7 +28,13 @@ def _cell(v: Any) -> Any:
 
 
 def write(view: View, out: Path) -> list[Path]:
-    """Write the workbook ``out``; the files written."""
+    """Write the workbook ``out``, whole or not at all (:mod:`graphaudit.export.atomic`); the files."""
+    with atomic_path(out) as tmp:
+        _write(view, tmp)
+    return [out]
+
+
+def _write(view: View, out: Path) -> None:
     write_findings(view.source, out, show_ids=view.show_ids)
     wb = load_workbook(out)
     if not view.show_ids:  # write_findings masks its own way; mask leftovers (IDs in free text) ours
@@ -63,5 +71,5 @@ def write(view: View, out: Path) -> list[Path]:
         for i, h in enumerate(head, start=1):
             width = max([len(str(h))] + [len(str(r[i - 1] or "")) for r in rows[:200]])
             ws.column_dimensions[ws.cell(1, i).column_letter].width = min(50, max(8, width + 2))
+    neutralise_workbook(wb)  # last: register text never becomes a formula (graphaudit.export.cells)
     wb.save(out)
-    return [out]

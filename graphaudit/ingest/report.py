@@ -87,23 +87,28 @@ class LoadReport:
         biggest kind first."""
         path.parent.mkdir(parents=True, exist_ok=True)
         order = {k.code: n for n, k in enumerate(self.kinds(examples=0))}
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        from graphaudit.export.atomic import atomic_write  # crash-safe; register text stays data
+        from graphaudit.export.cells import csv_row
+
+        with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(CSV_COLUMNS)
             for i in sorted(self.issues, key=lambda i: order[i.code]):
                 w.writerow(
-                    [
-                        i.source,
-                        i.file,
-                        i.row if i.row is not None else "",
-                        i.column,
-                        i.action,
-                        i.code,
-                        i.text,
-                        i.household,
-                        i.detail,
-                        i.value,
-                    ]
+                    csv_row(
+                        [
+                            i.source,
+                            i.file,
+                            i.row if i.row is not None else "",
+                            i.column,
+                            i.action,
+                            i.code,
+                            i.text,
+                            i.household,
+                            i.detail,
+                            i.value,
+                        ]
+                    )
                 )
         self.report_path = path
         return path
