@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
+import schemathesis  # a test extra (pyproject.toml): missing means the install is broken, not a skip
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 
 from tests.test_api import Env, env, world_dir  # noqa: F401  (fixtures)
-
-schemathesis = pytest.importorskip("schemathesis")  # a test extra (pyproject.toml)
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 
 ROLES = ("investigator", "auditor", "analyst", "admin")
 #: Operations that change what the other operations see (tokens, the findings of a run) are left out.

@@ -109,7 +109,9 @@ def list_cases(
     change: Annotated[
         str | None, Query(pattern="^(new|changed|unchanged|gone)$", description="较上次运行的变化")
     ] = None,
-    check: Annotated[str | None, Query(max_length=64, description="含某项检查")] = None,
+    check: Annotated[
+        str | None, Query(pattern="^(" + "|".join(CHECKS) + ")$", description="含某项检查 check name")
+    ] = None,
     org: Annotated[str | None, Query(pattern=r"^\d{1,12}$", description="单位代码（前缀）")] = None,
     band: Annotated[str | None, Query(pattern="^(reached|below)$", description="金额档次")] = None,
     sort: Annotated[
