@@ -71,7 +71,8 @@ class GraphModel:
     def neo4j_schema(self) -> list[str]:
         """Uniqueness constraints on every label's key, plus indexes on properties the checks filter on."""
         out = [
-            f"CREATE CONSTRAINT {n.name.lower()}_{KEY} IF NOT EXISTS FOR (n:{n.name}) REQUIRE n.{KEY} IS UNIQUE"
+            f"CREATE CONSTRAINT {n.name.lower()}_{KEY} IF NOT EXISTS "
+            f"FOR (n:{n.name}) REQUIRE n.{KEY} IS UNIQUE"
             for n in self.nodes.values()
         ]
         for label, prop in (
@@ -128,8 +129,9 @@ class GraphFrames:
     streaming = False
 
     def arriving(self) -> Iterator[tuple[str, Any, pd.DataFrame]]:
-        """``("node", label, frame)`` in the model's order, then ``("rel", (type, from label, to label), frame)``
-        in the graph's order: the order a store writes them in (a stream yields each as it is built)."""
+        """``("node", label, frame)`` in the model's order, then
+        ``("rel", (type, from label, to label), frame)`` in the graph's order: the order a store writes them
+        in (a stream yields each as it is built)."""
         for label in MODEL.nodes:
             df = self.nodes.get(label)
             if df is not None:

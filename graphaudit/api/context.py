@@ -110,4 +110,4 @@ class Services:
 async def services(request: Request) -> Services:
     """FastAPI dependency: the app's services (``async``: it only reads an attribute, so FastAPI runs it on
     the event loop instead of handing it to a worker thread and back)."""
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services

@@ -1,4 +1,4 @@
-"""Findings: the list (filters, sort, paging), a finding's detail with its evidence subgraph, and its review."""
+"""Findings: the list (filters, sort, paging), a finding's detail with its evidence subgraph, its review."""
 
 from __future__ import annotations
 
@@ -166,7 +166,8 @@ def finding_detail(
 def set_review(
     finding_id: str, body: ReviewRequest, caller: Caller = Depends(require(Permission.review))
 ) -> Review:
-    """新线索 → 核查中 → 属实 / 不属实（结论需填写意见；已结论可退回核查中）。409 when the move is not allowed.
+    """新线索 → 核查中 → 属实 / 不属实（结论需填写意见；已结论可退回核查中）。
+    409 when the move is not allowed.
     New lead → being verified → substantiated / unsubstantiated (a conclusion needs a comment; a concluded
     finding can be reopened)."""
     load_finding(caller, finding_id)

@@ -130,10 +130,10 @@ class FindingStore:
             args.append(org.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         if min_severity is not None:
             where.append("f.severity >= ?")
-            args.append(min_severity)
+            args.append(str(min_severity))
         if max_severity is not None:
             where.append("f.severity <= ?")
-            args.append(max_severity)
+            args.append(str(max_severity))
         if status:
             where.append("COALESCE(r.status, '新线索') = ?")
             args.append(status)

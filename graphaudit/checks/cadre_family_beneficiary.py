@@ -2,8 +2,8 @@
 cadre serves — whoever approved them.  Such payments need registration (备案, 民发〔2021〕57号).
 
 Semantics:
-- a cadre serves the village of the post (HOLDS); with township_cadres, a township post (e.g. 民政助理员, whose
-  near relatives' 低保 also needs 备案) serves every village of the township as well;
+- a cadre serves the village of the post (HOLDS); with township_cadres, a township post (e.g. 民政助理员,
+  whose near relatives' 低保 also needs 备案) serves every village of the township as well;
 - the cadre counts only for payments dated while in post (start_date ≤ pay_date ≤ end_date, or no end);
 - all payments of one recipient fold into one finding; the closest (then most senior) cadre is listed first.
 

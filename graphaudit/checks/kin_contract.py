@@ -56,14 +56,14 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         owns[(r["person_id"], r["contractor"]["id"])].append(own)
         by_contract[r["contract_id"]].append(r)
     kin = {k: canonical(v) for k, v in kins.items()}
-    own = {k: canonical(v) for k, v in owns.items()}
+    owner = {k: canonical(v) for k, v in owns.items()}
     mask = params["mask_names"]
     findings = []
     for cid, rs in sorted(by_contract.items()):
         best: dict[tuple[str, str], tuple[Any, ...]] = {}
         for r in rs:
             pair = (r["cadre_id"], r["person_id"])
-            k, o = kin[pair], own[(r["person_id"], r["contractor"]["id"])]
+            k, o = kin[pair], owner[(r["person_id"], r["contractor"]["id"])]
             rank = (k.hops, o.hops, -post_rank(r["post"]), r["post"] or "", k.key(), o.key())
             if pair not in best or rank < best[pair][0]:
                 best[pair] = (rank, k, o, r)
@@ -80,7 +80,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         name = k.kin_name()
         holder = "本人" if k.hops == 0 else f"其{name.term}{person(k.end, mask)}"
         text = (
-            f"{who(r['post'], k.start, mask)}所在的{r['org_name'] or r['org_code']}将“{r['title'] or cid}”合同"
+            f"{who(r['post'], k.start, mask)}所在的{r['org_name'] or r['org_code']}"
+            f"将“{r['title'] or cid}”合同"
             f"（{yuan(float(r['amount'] or 0))}）发包给{owner_phrase(o, holder)}（{name.arrow}）"
         )
         persons = (

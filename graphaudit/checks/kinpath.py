@@ -6,10 +6,11 @@ relative.  Each step is named from the previous person's view by the next person
     SPOUSE_OF → 配偶;  PARENT_OF towards the parent → 父亲 / 母亲;  towards the child → 子 / 女;
     SIBLING_OF → 兄弟 / 姐妹                    (父母 / 子女 / 兄弟姐妹 when the gender is unknown)
 
-The arrow form joins the step words ("配偶→兄弟") and is always given.  The kin term is the standard written
-term where one exists (妻弟, 岳父, 叔父, 舅舅, 儿媳, 女婿, 侄子, 外甥, 连襟 …), using ego's gender where the term
-depends on it (配偶→父亲: 岳父 for a man, 公公 for a woman) and birth dates where it depends on age (妻兄 / 妻弟,
-伯父 / 叔父, 嫂子 / 弟媳); without the dates it falls back to the neutral term (妻之兄弟, 叔伯).  A path with no
+The arrow form joins the step words ("配偶→兄弟") and is always given.  The kin term is the standard
+written term where one exists (妻弟, 岳父, 叔父, 舅舅, 儿媳, 女婿, 侄子, 外甥, 连襟 …), using ego's gender
+where the term depends on it (配偶→父亲: 岳父 for a man, 公公 for a woman) and birth dates where it depends on
+age (妻兄 / 妻弟, 伯父 / 叔父, 嫂子 / 弟媳); without the dates it falls back to the neutral term (妻之兄弟,
+叔伯).  A path with no
 standard term is named with 的: "配偶的兄弟的配偶".
 """
 

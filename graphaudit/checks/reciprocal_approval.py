@@ -16,6 +16,7 @@ Identity (finding_id): the check and the two approvers (ids sorted) — later re
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, post_on, posts_of, run_query
@@ -70,7 +71,8 @@ def _deals(records: list[dict[str, Any]], whom: str, own: Link) -> str:
         )
     if kinds == {"Contract"}:
         what = f"“{records[0]['what']}”合同" if len(records) == 1 else f"{len(records)}份合同"
-        return f"将{what}（{'共' if len(records) > 1 else ''}{yuan(total(records))}）发包给{owner_phrase(own, whom)}"
+        sum_ = f"{'共' if len(records) > 1 else ''}{yuan(total(records))}"
+        return f"将{what}（{sum_}）发包给{owner_phrase(own, whom)}"
     return f"向{whom}发放或发包资金共{len(records)}笔{yuan(total(records))}"
 
 
@@ -103,7 +105,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         title_a, title_b = title_of(x, y), title_of(y, x)
         node_a, node_b = kin_a.start, kin_b.start
 
-        def favour_walk(approver: dict[str, Any], rec: dict[str, Any], kin: Link, own: Link) -> Link:
+        def favour_walk(approver: Mapping[str, Any], rec: dict[str, Any], kin: Link, own: Link) -> Link:
             via = "PAID_TO" if rec["kind"] == "Payment" else "AWARDED_TO"
             caption = {"program" if rec["kind"] == "Payment" else "title": rec["what"]}
             return (

@@ -57,7 +57,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         more = "等" if len(recipients) > 3 else ""
         text = (
             f"尾号{r['account'][-4:]}的银行账户接收{len(households)}户{len(recipients)}人（{names}{more}）的"
-            f"{payments_phrase(pays)}，应核查账户归属（户号{'、'.join(households[:5])}{more if len(households) > 5 else ''}）"
+            f"{payments_phrase(pays)}，应核查账户归属"
+            f"（户号{'、'.join(households[:5])}{more if len(households) > 5 else ''}）"
         )
         findings.append(
             make_finding(

@@ -131,7 +131,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         )
         by_org[r["org_code"]].append(r)
     clusters = []
-    for org_code, rs in sorted(by_org.items()):
+    for _org, rs in sorted(by_org.items()):
         roots = _Roots()
         for r in rs:
             for c in r["controllers"]:

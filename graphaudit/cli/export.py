@@ -32,7 +32,7 @@ def selection_from_options(
     min_severity: int,
     limit: int,
     param: list[str] | None,
-):  # type: ignore[no-untyped-def]
+):
     """The :class:`~graphaudit.export.Selection` the options name; exactly one of ``--flagged``,
     ``--finding`` and ``--around`` must be given."""
     from graphaudit.cli.check import parse_params

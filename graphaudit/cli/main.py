@@ -43,7 +43,7 @@ def _progress(title: str) -> Iterator[callable]:  # type: ignore[valid-type]
         yield lambda msg: p.update(task, description=f"{title}: {msg}")
 
 
-def _store(db: Path | None, neo4j: str | None, database: str | None, read_only: bool = False):  # type: ignore[no-untyped-def]
+def _store(db: Path | None, neo4j: str | None, database: str | None, read_only: bool = False):
     from graphaudit.store import open_store
 
     return open_store(db, neo4j, database, read_only=read_only)

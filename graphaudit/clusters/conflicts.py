@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ class KinIndex:
 
     def neighbors(self, v: int) -> list[int]:
         """v's kin."""
-        return self._adj[self._ptr[v] : self._ptr[v + 1]].tolist()  # type: ignore[no-any-return]
+        return self._adj[self._ptr[v] : self._ptr[v + 1]].tolist()
 
     def dist(self, source: int) -> dict[int, int]:
         """Person → kin hops from ``source`` (≤ 3); {} when ``source`` is no source."""
@@ -217,15 +218,16 @@ def _closest(links: pd.DataFrame) -> list[Conflict]:
     links = links.sort_values([*group, "hops", "person"], kind="stable")
     out: list[Conflict] = []
     for k, rows in links.groupby(group, sort=True):
-        kind, actor, kin_of, party = k
+        kind, actor, kin_of, party = cast(tuple[str, int, int, int], k)
+        first: Any = rows.iloc[0]
         out.append(
             Conflict(
                 str(kind),
                 int(actor),
                 int(kin_of),
                 int(party),
-                int(rows["person"].iat[0]),
-                int(rows["hops"].iat[0]),
+                int(first["person"]),
+                int(first["hops"]),
                 tuple(sorted(set(rows["record"].tolist()))),
             )
         )

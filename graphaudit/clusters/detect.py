@@ -54,4 +54,4 @@ def communities(
     _, first = np.unique(member, return_index=True)  # each community's first node
     renumber = np.empty(len(first), dtype=np.int64)
     renumber[np.argsort(first)] = np.arange(len(first))
-    return renumber[member].tolist()  # type: ignore[no-any-return]
+    return renumber[member].tolist()

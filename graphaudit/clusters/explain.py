@@ -4,7 +4,7 @@ cluster and one Chinese sentence, e.g. "某村以村党支部书记张某为中�
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from graphaudit.checks.evidence import Link
 from graphaudit.checks.rows import best_title
@@ -166,8 +166,8 @@ def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask
     record_ids = sorted(cl.records)
     brokers = [
         {
-            "person_id": split(proj.nodes[int(b["node"])])[1],
-            "kin_groups": b["kin_groups"],  # type: ignore[call-overload]
+            "person_id": split(proj.nodes[int(cast(Any, b)["node"])])[1],
+            "kin_groups": b["kin_groups"],
             "betweenness": b["betweenness"],
         }
         for b in cl.brokers
@@ -189,7 +189,7 @@ def _finding(det: Detection, cl: Cluster, nodes: dict[str, dict[str, Any]], mask
         "brokers": brokers,
         "severity_factors": dict(cl.factors),
     }
-    details["conflict_links"] = dict(sorted(details["conflict_links"].items()))  # type: ignore[union-attr]
+    details["conflict_links"] = dict(sorted(cast(dict[str, int], details["conflict_links"]).items()))
     details["record_money"] = {
         r.id: [round(r.amount, 2), r.what if r.kind == "Payment" else "合同"]
         for r in sorted(recs, key=lambda r: r.id)

@@ -218,5 +218,5 @@ def _brokers(
         {"node": a, "kin_groups": len(g), "betweenness": round(between.get(a, 0.0), 4)}
         for a, g in reach.items()
     ]
-    out.sort(key=lambda b: (-int(b["kin_groups"]), -float(b["betweenness"]), int(b["node"])))  # type: ignore[arg-type]
+    out.sort(key=lambda b: (-int(b["kin_groups"]), -float(b["betweenness"]), int(b["node"])))
     return out[:3]

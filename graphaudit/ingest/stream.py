@@ -5,8 +5,8 @@ store that takes streams (the embedded store: ``LadybugStore.takes_graph_stream`
 :meth:`GraphStream.arriving` in another thread and COPYs each node table while the rest of the graph is
 still being built.  The stream is complete when the builder calls :meth:`GraphStream.finish`; a builder that
 fails calls ``finish(error)`` and the reader stops with :class:`GraphAborted`.  A reader that fails calls
-:meth:`GraphStream.reader_failed`, and the builder's next frame raises :class:`ReaderFailed`, so that a load the
-store has already refused (another load holds it) does not first build the whole graph.
+:meth:`GraphStream.reader_failed`, and the builder's next frame raises :class:`ReaderFailed`, so that a
+load the store has already refused (another load holds it) does not first build the whole graph.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class GraphStream(GraphFrames):
 
     # -- reader side -----------------------------------------------------------------------------------
     def _wait(self, ready: Any) -> None:
-        """Wait (holding the condition) until ``ready()`` or the stream is finished; raise if it was aborted."""
+        """Wait (holding the condition) until ``ready()`` or the stream is finished; raise if aborted."""
         while not ready() and not self._done:
             self._cond.wait()
         self.check()

@@ -253,13 +253,16 @@ class LadybugStore:
                 res = conn.execute(cypher, params or {})
             except RuntimeError as e:
                 raise StoreError(f"query failed: {e}") from e
+            assert not isinstance(res, list), "one statement, one result"
             cols = res.get_column_names()
             return [dict(zip(cols, row)) for row in res.get_all()]
 
     def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
         with self._connection() as conn:
             try:
-                table = conn.execute(cypher, params or {}).get_as_arrow()
+                res = conn.execute(cypher, params or {})
+                assert not isinstance(res, list), "one statement, one result"
+                table = res.get_as_arrow()
             except RuntimeError as e:
                 raise StoreError(f"query failed: {e}") from e
             return {c: table.column(c).to_pylist() for c in table.column_names}

@@ -518,7 +518,9 @@ def _gone_ids(old: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.Series:
 def _node_diff(old: pd.DataFrame | None, new: pd.DataFrame | None) -> tuple[pd.Series, pd.DataFrame]:
     """Ids only in old (to delete) and rows new or changed (to upsert)."""
     n = new if new is not None else _empty_like(old)
-    return _gone_ids(old, n), _only_in(n, old)  # (_only_in: all of n when there is no old)
+    if old is None:  # everything in new is new
+        return _gone_ids(old, n), n
+    return _gone_ids(old, n), _only_in(n, old)
 
 
 _SCALARS = (str, int, float, bool, type(None))
