@@ -139,7 +139,7 @@ def _log_in(url: str, token: str) -> None:
             assert "/login" in page.url
             page.fill("#token", token)
             page.click("button[type=submit]")
-            page.wait_for_url("**/findings")
+            page.wait_for_url("**/cases*")
             assert "访问令牌" not in page.content()  # not the login form any more
             stats = page.request.get(url + "api/stats")  # the session cookie the form set
             assert stats.ok and _people(stats.json()) > 0

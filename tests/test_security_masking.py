@@ -197,9 +197,11 @@ def test_node_references_hold_across_workers_and_cannot_be_forged(env: Env) -> N
     assert ref in {i["ref"] for i in again}
     # altered, truncated, relabelled or made up: unknown
     body = ref.split("#", 1)[1]
-    flipped = body[:-1] + ("A" if body[-1] != "A" else "B")
+    flipped = body[:10] + ("A" if body[10] != "A" else "B") + body[11:]
+    tail = body[:-1] + ("A" if body[-1] != "A" else "B")  # may differ only in unused bits: still refused
     for bad in (
         f"Person#{flipped}",
+        f"Person#{tail}",
         f"Person#{body[:-4]}",
         f"Phone#{body}",
         "Person#" + "A" * 46,

@@ -80,6 +80,8 @@ class NodeRefs:
             sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             return None
+        if base64.urlsafe_b64encode(sealed).decode().rstrip("=") != token:
+            return None  # one spelling per reference: no variant in the unused bits of the last character
         tag, body = sealed[:_TAG], sealed[_TAG:]
         if len(tag) < _TAG or not body:
             return None
