@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed-stamp
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test neo4j browser bench clean lint
+.PHONY: demo test neo4j browser bench clean lint bundle bundle-lock
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +37,18 @@ test: $(STAMP)
 	@$(MAKE) --no-print-directory neo4j || [ "$$GRAPHAUDIT_REQUIRE_NEO4J" != "1" ]
 	@$(MAKE) --no-print-directory browser
 	$(BIN)/python -m pytest -q
+
+# The offline bundle for an air-gapped machine (README: "Offline install / 离线安装"): dist/graphaudit-….tar.gz
+# with every wheel pinned in requirements/bundle.lock.  PLATFORM=native (default) | manylinux_x86_64 |
+# manylinux_aarch64 | win_amd64;  NEO4J=auto (the release this machine's Java runs) or e.g. "5.26.30 2026.08.1"
+# adds the Neo4j jars.  bundle-lock re-pins the lock from this venv's versions (needs the package index).
+PLATFORM ?= native
+NEO4J    ?=
+bundle: $(STAMP)
+	$(BIN)/python scripts/bundle.py build --platform $(PLATFORM) $(foreach v,$(NEO4J),--neo4j $(v))
+
+bundle-lock: $(STAMP)
+	$(BIN)/python scripts/bundle.py lock
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
