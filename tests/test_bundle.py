@@ -54,12 +54,14 @@ def _require_netns() -> None:
 
 def _offline(script: str, cwd: Path, home: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     """Run ``script`` in a new network namespace (only a loopback device, brought up for Neo4j's Bolt) with
-    a clean environment: no PYTHONPATH to the checkout, no project Neo4j cache, a fresh HOME."""
+    a clean environment: no PYTHONPATH to the checkout, no project Neo4j cache, a fresh HOME, and the
+    system's python3.11 found by install.sh (not the interpreter that built the bundle)."""
     env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+        # a python3.11 of the system first; the one that built the bundle only as a last resort
+        "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:"
+        + str(Path(getattr(sys, "_base_executable", sys.executable)).parent),
         "HOME": str(home),
         "LANG": "C.UTF-8",
-        "PYTHON": sys._base_executable,  # the interpreter the venv was made from: the target's python3.11
         "PIP_CONFIG_FILE": os.devnull,
     }
     if os.environ.get("JAVA_HOME"):
@@ -159,7 +161,7 @@ def test_same_inputs_give_the_same_archive(built: tuple[Path, float], tmp_path: 
     _ok(subprocess.run([*BUILD, "--out", str(tmp_path)], capture_output=True, text=True, timeout=1800))
     second = tmp_path / first.name
 
-    def listing(path: Path) -> list[tuple[str, int, int, int, int, int]]:
+    def listing(path: Path) -> list[tuple[str, int, float, int, int, int]]:
         with tarfile.open(path) as tar:
             return [(m.name, m.size, m.mtime, m.uid, m.gid, m.mode) for m in tar.getmembers()]
 
