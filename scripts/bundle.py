@@ -108,6 +108,8 @@ def _wheelhouse(
     if proc.returncode:
         missing = unavailable(proc.stderr)
         why = f"no wheel of {missing} for {target.name} / Python {python}" if missing else "pip failed"
+        if "DO NOT MATCH THE HASHES" in proc.stderr:
+            why = f"wheels differ from {LOCK.name}'s (a lock made on another platform? run make bundle-lock)"
         raise BundleError(f"{why}:\n{proc.stderr.strip()[-1500:]}")
     got = {canonicalize_name(parse_wheel_filename(w.name)[0]) for w in wheels.glob("*.whl")}
     if lacking := {canonicalize_name(n) for n, *_ in pins} - got:
@@ -125,9 +127,9 @@ def _neo4j_jars(versions: list[str]) -> dict[str, Path]:
         lib = server.cache_dir() / "lib" / version
         if not (lib / MARKER_FILE).is_file():
             env = {**os.environ, "GRAPHAUDIT_NEO4J_VERSION": version}
-            subprocess.run(
-                [sys.executable, "-m", "graphaudit.neo4j_local", "fetch"], cwd=ROOT, env=env, check=True
-            )
+            fetch = [sys.executable, "-m", "graphaudit.neo4j_local", "fetch"]
+            if subprocess.run(fetch, cwd=ROOT, env=env).returncode:
+                raise BundleError(f"could not fetch the Neo4j {version} jars (Maven)")
         out[version] = lib
     return out
 

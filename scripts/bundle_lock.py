@@ -123,6 +123,7 @@ class BundleError(Exception):
 def pip_download(
     target: Target, python: str, dest: Path, args: list[str]
 ) -> subprocess.CompletedProcess[str]:
+    """``pip download --no-deps --only-binary=:all:`` of ``args`` into ``dest``, for ``target``'s tags."""
     cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", str(dest)]
     if target.tags:
         abi = "cp" + python.replace(".", "")
@@ -139,6 +140,7 @@ _NO_MATCH = re.compile(
 
 
 def unavailable(stderr: str) -> str | None:
+    """The package pip's error says it found no (compatible) distribution of, if it says so."""
     m = _NO_MATCH.search(stderr)
     return canonicalize_name((m.group(1) or m.group(2)).split("=")[0]) if m else None
 
@@ -181,8 +183,8 @@ def _closure(target: Target, python: str, scratch: Path) -> dict[str, str]:
                         f"{target.name}: cannot resolve {text}: {proc.stderr.strip()[-400:]}"
                     ) from None
                 pins[name], requires[name] = str(parse_wheel_filename(whl.name)[1]), _wheel_requires(whl)
-            if pins[name] not in req.specifier and req.specifier:
-                raise BundleError(f"{target.name}: {name} {pins[name]} in this venv does not satisfy {text}")
+        if req.specifier and pins[name] not in req.specifier:
+            raise BundleError(f"{target.name}: {name} {pins[name]} does not satisfy {text} (update the venv)")
         for extra in ("", *sorted(req.extras)):
             if (name, extra) not in done:
                 done.add((name, extra))
@@ -212,6 +214,7 @@ def _hashes(
 
 
 def _sdist_hash(pin: str, dest: Path) -> str:
+    """sha256 of ``pin``'s source archive (for a package that publishes no wheel)."""
     cmd = [
         sys.executable,
         "-m",
@@ -273,6 +276,9 @@ def lock(platforms: list[str], python: str, out: Path) -> None:
 
 @dataclass
 class Lock:
+    """The lock file's content: its Python version and platforms, the pins without a wheel per platform,
+    and every pin with its marker (None: all platforms) and hashes."""
+
     python: str
     platforms: list[str]
     no_wheel: dict[str, list[str]]
@@ -280,6 +286,7 @@ class Lock:
 
 
 def read_lock(path: Path) -> Lock:
+    """Parse a lock written by :func:`lock`."""
     text = path.read_text().replace("\\\n", " ")
     header = dict(re.findall(r"^# ([a-z-]+): (.*)$", text, re.M))
     no_wheel: dict[str, list[str]] = {}
