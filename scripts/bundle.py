@@ -91,6 +91,7 @@ def _wheelhouse(
     from_source: list[str],
     wheels: Path,
     scratch: Path,
+    epoch: int,
 ) -> None:
     """Download the pinned wheels into ``wheels`` (hashes checked against the lock); build the pins that
     publish no wheel from their hash-checked source archive (``native`` only)."""
@@ -102,8 +103,12 @@ def _wheelhouse(
     if proc.returncode == 0 and from_source:
         print(f"building {', '.join(from_source)} from source (no wheel on the index) ...", file=sys.stderr)
         cmd = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--require-hashes", "-w", str(wheels)]
+        # pip's wheel cache keeps a compiled wheel (same bytes next time); a fresh compile is reproducible
+        # without debug info, which would hold pip's random build folder.
+        flags = {f: f"{os.environ.get(f, '')} -g0".strip() for f in ("CFLAGS", "CXXFLAGS")}
+        env = {**os.environ, **flags, "SOURCE_DATE_EPOCH": str(epoch)}
         proc = subprocess.run(
-            cmd + ["-r", str(sources)], capture_output=True, text=True, stdin=subprocess.DEVNULL
+            cmd + ["-r", str(sources)], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
         )
     if proc.returncode:
         missing = unavailable(proc.stderr)
@@ -165,7 +170,7 @@ def build(platform: str, python: str, neo4j: list[str], lock_path: Path, out_dir
         wheels = stage / "wheels"
         wheels.mkdir(parents=True)
 
-        _wheelhouse(target, python, pins, from_source, wheels, Path(tmp))
+        _wheelhouse(target, python, pins, from_source, wheels, Path(tmp), epoch)
         _project_wheel(wheels, epoch, Path(tmp))
         (stage / "requirements.txt").write_text(
             f"# What install.sh installs: graphaudit and its dependencies for {platform}, Python {python}:\n"
