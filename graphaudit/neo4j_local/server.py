@@ -11,7 +11,8 @@ password.
     with LocalNeo4j(tmp_dir) as server:
         driver = neo4j.GraphDatabase.driver(server.uri, auth=(server.user, server.password))
 
-Command line: ``python -m graphaudit.neo4j_local fetch|start|stop|status`` (see ``graphaudit.neo4j_local.cli``).
+Command line: ``python -m graphaudit.neo4j_local fetch|start|stop|status`` (see
+``graphaudit.neo4j_local.cli``).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class PortInUseError(Neo4jServerError):
 
 
 def cache_dir() -> Path:
-    """Root of the Neo4j cache: ``$GRAPHAUDIT_NEO4J_HOME_CACHE`` or ``<repo>/.cache/neo4j`` (``~/.cache/graphaudit/.cache/neo4j`` when installed)."""
+    """Root of the Neo4j cache: ``$GRAPHAUDIT_NEO4J_HOME_CACHE`` or ``<repo>/.cache/neo4j``
+    (``~/.cache/graphaudit/.cache/neo4j`` when installed)."""
     env = os.environ.get("GRAPHAUDIT_NEO4J_HOME_CACHE")
     return Path(env).expanduser().resolve() if env else REPO_ROOT / ".cache" / "neo4j"
 
@@ -143,7 +145,7 @@ def runtime() -> tuple[str, str]:
 
 
 def server_class(version: str) -> str:
-    """The server's main class: ``CommunityEntryPoint`` in 5.x, ``Neo4jCommunity`` in the calendar releases."""
+    """The server's main class: ``CommunityEntryPoint`` in 5.x, ``Neo4jCommunity`` in calendar releases."""
     return (
         "org.neo4j.server.CommunityEntryPoint"
         if version.startswith("5.")
