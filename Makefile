@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed-stamp
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test neo4j browser bench clean lint
+.PHONY: demo test neo4j browser bench clean lint bundle bundle-lock
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,11 +39,23 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # Lint and types: ruff (rules and format) on the code, mypy on the package (config in pyproject.toml).
-LINT_PATHS := graphaudit tests benchmarks
+LINT_PATHS := graphaudit tests benchmarks scripts
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
+
+# The offline bundle for an air-gapped machine (README: "Offline install / 离线安装"): dist/graphaudit-….tar.gz
+# with every wheel pinned in requirements/bundle.lock.  PLATFORM=native (default) | manylinux_x86_64 |
+# manylinux_aarch64 | win_amd64;  NEO4J=auto (the release this machine's Java runs) or e.g. "5.26.30 2026.08.1"
+# adds the Neo4j jars.  bundle-lock re-pins the lock from this venv's versions (needs the package index).
+PLATFORM ?= native
+NEO4J    ?=
+bundle: $(STAMP)
+	$(BIN)/python scripts/bundle.py build --platform $(PLATFORM) $(foreach v,$(NEO4J),--neo4j $(v))
+
+bundle-lock: $(STAMP)
+	$(BIN)/python scripts/bundle.py lock
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py

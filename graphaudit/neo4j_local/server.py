@@ -88,9 +88,12 @@ def cache_dir() -> Path:
 
 
 def lib_dir(version: str | None = None) -> Path:
-    """Directory holding the jars of a Neo4j release (``<cache>/lib/<version>``; default:
-    :func:`runtime`'s)."""
-    return cache_dir() / "lib" / (version or runtime()[1])
+    """Directory holding the jars of a Neo4j release (default: :func:`runtime`'s): the offline bundle's
+    ``<venv>/share/graphaudit/neo4j/lib/<version>`` if its install.sh put them there, else
+    ``<cache>/lib/<version>``."""
+    version = version or runtime()[1]
+    bundled = Path(sys.prefix) / "share" / "graphaudit" / "neo4j" / "lib" / version
+    return bundled if (bundled / _MARKER).is_file() else cache_dir() / "lib" / version
 
 
 def default_home() -> Path:
@@ -142,8 +145,7 @@ def runtime() -> tuple[str, str]:
 
 
 def server_class(version: str) -> str:
-    """The server's main class: ``CommunityEntryPoint`` in 5.x, ``Neo4jCommunity`` in the calendar
-    releases."""
+    """The server's main class: ``CommunityEntryPoint`` in 5.x, ``Neo4jCommunity`` in calendar releases."""
     return (
         "org.neo4j.server.CommunityEntryPoint"
         if version.startswith("5.")
