@@ -267,6 +267,7 @@ def _sniff_delimiter(text: str) -> str:
 def _field_count(text: str, delim: str, max_lines: int | None = 1) -> int:
     """Maximum number of fields per record (of the first non-empty record only if ``max_lines`` is 1)."""
     n = 1
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # long cells are refused later, with a place
     reader = csv.reader(io.StringIO(text[: 1 << 16] if max_lines == 1 else text), delimiter=delim)
     try:
         for rec in reader:
