@@ -10,7 +10,7 @@ that overrides it (read at every load, so a test or a user can raise one for a s
     GRAPHAUDIT_MAX_CELL_CHARS      characters in one cell (Excel's own limit)        32,767
     GRAPHAUDIT_MAX_XLSX_CELLS      rows × columns of one XLSX sheet                  30,000,000
     GRAPHAUDIT_MAX_XLSX_BYTES      uncompressed size of all parts of an XLSX         2 GiB
-    GRAPHAUDIT_MAX_XLSX_RATIO      uncompressed : compressed size of one XLSX part   1,000
+    GRAPHAUDIT_MAX_XLSX_RATIO      uncompressed : compressed size of one XLSX part   250
     GRAPHAUDIT_MAX_SHARED_STRINGS  shared strings of an XLSX                         20,000,000
 
 An XLSX sheet also has Excel's own bounds: 1,048,576 rows and 16,384 columns (A … XFD).  Documented for
@@ -35,7 +35,7 @@ class Limits:
     max_cell_chars: int = 32_767
     max_xlsx_cells: int = 30_000_000
     max_xlsx_bytes: int = 2 << 30
-    max_xlsx_ratio: int = 1_000
+    max_xlsx_ratio: int = 250
     max_shared_strings: int = 20_000_000
 
     @staticmethod

@@ -12,6 +12,7 @@ import io
 import os
 import re
 import stat
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -165,6 +166,8 @@ def detect_encoding(data: bytes, path: Path) -> tuple[str, str]:
     """(encoding name, decoded text) by BOM, then strict UTF-8, GBK, GB18030; InputError if none decodes."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig", _strict(data[3:], "utf-8", "utf-8-sig", path)
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32", _strict(data, "utf-32", "utf-32", path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16", _strict(data, "utf-16", "utf-16", path)
     if data.startswith(b"PK\x03\x04"):
@@ -314,6 +317,19 @@ def _parse_csv_arrow(payload: bytes, delim: str, ncols: int) -> pd.DataFrame | N
 
 
 def _parse_csv(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
+    """pandas' reader; a record with more fields than ``ncols`` (pandas would drop them with a warning) is a
+    ParserError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return _read_with_pandas(payload, delim, ncols)
+        except pd.errors.ParserWarning as e:
+            raise pd.errors.ParserError(
+                f"a record has more fields than the {ncols} found: check the quotes and delimiters ({e})"
+            ) from None
+
+
+def _read_with_pandas(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
     return pd.read_csv(
         io.BytesIO(payload),
         sep=delim,
