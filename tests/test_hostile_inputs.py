@@ -373,3 +373,25 @@ def test_input_error_is_one_line() -> None:
     e = InputError("bad header 'a\nb'\x1b[31m", file="x/户籍.csv", row=2, column="B")
     assert "\n" not in str(e) and "\x1b" not in str(e) and str(e).startswith("户籍.csv, row 2, column B")
     assert isinstance(e, GraphAuditError)
+
+
+def test_every_limit_is_documented() -> None:
+    from dataclasses import fields
+
+    from graphaudit.ingest.limits import Limits
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    limits_section = text[text.index("## 7. 限制 Limits") :]
+    for f in fields(Limits):
+        assert f"`{Limits.env_name(f.name)}`" in limits_section, f.name
+
+
+def test_every_chinese_file_name_is_documented() -> None:
+    from graphaudit.ingest.filenames import FILE_NAMES
+    from graphaudit.ingest.sources import SOURCES
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    assert set(FILE_NAMES) == set(SOURCES)
+    for source, names in FILE_NAMES.items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| {source} |"))
+        assert row.split("|")[2].strip() == "、".join(names), source
