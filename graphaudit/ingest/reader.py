@@ -483,7 +483,7 @@ def _split_rows(grid: pd.DataFrame, lines: np.ndarray, delim: str, notes: list[N
             pc.match_substring_regex(arr, r"[\r\n]").fill_null(False).to_numpy(zero_copy_only=False),
             dtype=bool,
         )
-        for i in np.flatnonzero(multi):
+        for i in np.flatnonzero(multi).tolist():
             v = str(grid[c].iat[i])
             where = f"{_col_letter(j)}"
             if delim in v:
@@ -725,7 +725,7 @@ def _read_xlsx_checked(
             )
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # a wrong <dimension> tag must not truncate the sheet
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         limit_rows = min(lim.max_rows, EXCEL_MAX_ROWS)
         for r in ws.iter_rows(values_only=True):
             if len(r) > lim.max_columns:
