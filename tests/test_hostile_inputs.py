@@ -395,3 +395,38 @@ def test_every_chinese_file_name_is_documented() -> None:
     for source, names in FILE_NAMES.items():
         row = next(line for line in text.splitlines() if line.startswith(f"| {source} |"))
         assert row.split("|")[2].strip() == "、".join(names), source
+
+
+# ------------------------------------------------------------------------------- checks on a subset of data
+
+
+def test_every_check_knows_the_data_it_reads() -> None:
+    from graphaudit.checks import CHECKS
+    from graphaudit.checks.needs import needs
+    from graphaudit.model import MODEL
+
+    for name, check in CHECKS.items():
+        groups = needs(check)
+        assert groups, name
+        assert all(n in MODEL.nodes or n in MODEL.rels for g in groups for n in g), name
+
+
+def test_a_check_lacking_its_data_says_so(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from graphaudit.checks import CHECKS
+    from graphaudit.checks.needs import lacking, lacking_note, needs
+    from graphaudit.cli.main import app
+
+    full = {n: 1 for g in needs(CHECKS["duplicate_payment"]) for n in g}
+    assert lacking(CHECKS["duplicate_payment"], full) == []
+    assert lacking_note(CHECKS["duplicate_payment"], {**full, "Payment": 0}) is not None
+    d = tiny_copy(tmp_path / "data", only=["households"])
+    db = tmp_path / "g.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(d), "--db", str(db)]).exit_code == 0
+    res = runner.invoke(app, ["check", "--db", str(db), "--out", str(tmp_path / "f.csv")])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "duplicate_payment 同月重复领取补贴: 缺少数据" in out and "no data for Payment" in out
+    assert "Traceback" not in res.output
