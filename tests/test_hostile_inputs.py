@@ -430,3 +430,28 @@ def test_a_check_lacking_its_data_says_so(tmp_path: Path) -> None:
     out = " ".join(res.output.split())
     assert "duplicate_payment 同月重复领取补贴: 缺少数据" in out and "no data for Payment" in out
     assert "Traceback" not in res.output
+
+
+def test_prefixed_tags_the_scan_cannot_see_are_bounded_while_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d, base = _xlsx_dataset(tmp_path)
+    rows = b"".join(b'<x:row r="%d"><x:c r="A%d"><x:v>1</x:v></x:c></x:row>' % (i, i) for i in range(1, 5000))
+    far = b'<x:row r="5000"><x:c r="XFD5000"><x:v>1</x:v></x:c></x:row>'
+    ns = b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    xml = (
+        b'<?xml version="1.0"?><x:worksheet '
+        + ns
+        + b"><x:sheetData>"
+        + rows
+        + far
+        + b"</x:sheetData></x:worksheet>"
+    )
+    p = rezip(base, d / "households.xlsx", {SHEET: xml})
+    with pytest.raises(InputError, match="too many columns") as e:
+        read_table(p, "households")
+    assert e.value.row == 5000
+    q = rezip(base, d / "households_2.xlsx", {SHEET: xml.replace(far, b"")})
+    monkeypatch.setenv("GRAPHAUDIT_MAX_XLSX_CELLS", "1000")
+    with pytest.raises(InputError, match="sheet too large"):
+        read_table(q, "households")

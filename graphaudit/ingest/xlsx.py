@@ -213,12 +213,18 @@ def _read_xlsx_checked(
             ws.reset_dimensions()  # a wrong <dimension> tag must not truncate the sheet
         rows: list[tuple[Any, ...]] = []
         limit_rows = min(lim.max_rows, EXCEL_MAX_ROWS)
+        cells = 0  # the scan misses what it cannot see (a namespace prefix on the tags): count while reading
         for r in ws.iter_rows(values_only=True):
             if len(r) > lim.max_columns:
                 _check_width(len(r), path, lim, row=len(rows) + 1)
             rows.append(r)
-            if len(rows) > limit_rows:
-                raise InputError(f"行数过多 too many rows (more than {limit_rows:,})", file=path)
+            cells += len(r)
+            if len(rows) > limit_rows or cells > lim.max_xlsx_cells:
+                raise InputError(
+                    f"工作表过大 sheet too large (over {limit_rows:,} rows or {lim.max_xlsx_cells:,} cells)",
+                    file=path,
+                    row=len(rows),
+                )
         for other in wb.sheetnames:
             if other == sheet:
                 continue
