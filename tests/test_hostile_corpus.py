@@ -284,11 +284,11 @@ def test_hostile_dataset(tmp_path: Path, name: str, build: Build, existing: Lady
     except GraphAuditError as e:
         text = str(e)
         assert text and "\n" not in text and "Traceback" not in text
-        version, stats = existing.data_version(), existing.stats()
+        version = existing.data_version()  # the live generation: any load that writes changes it
         try:
             ingest(d, existing)
         except GraphAuditError:
-            assert existing.data_version() == version and existing.stats() == stats
+            assert existing.data_version() == version
         else:  # the store holds a register, the folder had none: the rest loads into it
             assert "no household register" in text
     else:
