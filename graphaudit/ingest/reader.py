@@ -76,7 +76,8 @@ class RawTable:
 
 
 def find_source_files(dataset_dir: Path, source: str) -> list[Path]:
-    """Files in ``dataset_dir`` whose name starts with ``source`` (case-insensitive), sorted by name.
+    """Files in ``dataset_dir`` whose name starts with ``source`` (case-insensitive), sorted by name.  (A load
+    finds its files with :func:`graphaudit.ingest.filenames.classify_files`, which also knows Chinese names.)
 
     Accepted extensions: .csv, .txt, .tsv, .xlsx, .xlsm (and .xls/.et/.ods, which :func:`read_table` rejects
     with a clear message rather than ignoring them). Office lock files (``~$…``) and hidden files are skipped.
