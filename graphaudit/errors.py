@@ -29,7 +29,16 @@ class InputError(GraphAuditError):
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.reason}" if where else self.reason
+        text = f"{', '.join(where)}: {self.reason}" if where else self.reason
+        return _one_line(text)
+
+
+def _one_line(text: str) -> str:
+    """The message on one line: line breaks and other control characters a file's text may carry shown as
+    escapes, so that a header or value quoted in the message cannot break it (or a terminal) up."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class StoreError(GraphAuditError):

@@ -112,7 +112,9 @@ def test_excel_serials_around_the_1900_leap_bug() -> None:
     assert norm.parse_date(1) == date(1900, 1, 1)
     assert norm.parse_date(59) == date(1900, 2, 28)
     assert norm.parse_date(61) == date(1900, 3, 1)
-    assert norm.parse_date(2958465) == date(9999, 12, 31)
+    assert norm.parse_date(45658) == date(2025, 1, 1)
+    with pytest.raises(ValueError, match="year 9999"):  # Excel's last day: a placeholder, not a date
+        norm.parse_date(2958465)
 
 
 @pytest.mark.parametrize("raw", [None, "", "  ", float("nan"), pd.NaT, pd.NA])

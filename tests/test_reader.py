@@ -131,12 +131,17 @@ def test_unnamed_columns(tmp_path: Path) -> None:
     assert t.frame["column_3"].tolist() == ["备注1", ""]
 
 
-def test_rows_longer_than_header_are_kept(tmp_path: Path) -> None:
-    text = "户号,姓名\nH1,张三\nH2,李四,多出来的\nH3\n"
+def test_rows_longer_or_shorter_than_header_are_reported(tmp_path: Path) -> None:
+    # issue 19: a long row (a comma inside a value) is rejected, a short one read as empty and reported,
+    # trailing empty fields are harmless
+    text = "户号,姓名\nH1,张三\nH2,李四,多出来的\nH3\nH4,赵六,,\n"
     t = read_table(_write(tmp_path / "households.csv", text), "households")
-    assert list(t.frame.columns) == ["户号", "姓名", "column_3"]
-    assert t.frame.values.tolist() == [["H1", "张三", ""], ["H2", "李四", "多出来的"], ["H3", "", ""]]
-    assert t.row_numbers == [2, 3, 4]
+    assert list(t.frame.columns) == ["户号", "姓名"]
+    assert t.frame.values.tolist() == [["H1", "张三"], ["H3", ""], ["H4", "赵六"]]
+    assert t.row_numbers == [2, 4, 5]
+    assert t.dropped == 1
+    assert [(n[0], n[1], n[2]) for n in t.notes] == [(3, "C", "rejected"), (4, "B", "warning")]
+    assert "多出来的" in t.notes[0][4]
 
 
 def test_unclosed_quote_is_located(tmp_path: Path) -> None:

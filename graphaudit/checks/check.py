@@ -6,6 +6,7 @@ catalogue query with a validated variable-length bound, and a person's posts on 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -84,6 +85,8 @@ class Param:
             return v
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise CheckParamError(f"{where} must be {self._kind()}, got {value!r}")
+        if isinstance(v, float) and not math.isfinite(v):  # nan passes every comparison, inf no int()
+            raise CheckParamError(f"{where} must be a finite number, got {value!r}")
         if self.type is int:
             if isinstance(v, float) and not v.is_integer():
                 raise CheckParamError(f"{where} must be a whole number, got {value!r}")

@@ -54,6 +54,14 @@ ONLY_HELP = (
 )
 
 
+def _lacking_notes(store: Any, names: list[str]) -> list[str]:
+    """One line per check whose data the store lacks (a dataset of some sources only)."""
+    from graphaudit.checks.needs import lacking_note
+
+    stats = store.stats()
+    return [note for n in names if (note := lacking_note(CHECKS[n], stats))]
+
+
 def check(
     out: Annotated[Path, typer.Option("--out", help=OUT_HELP)],
     db: DbOpt = None,
@@ -108,6 +116,7 @@ def check(
                     seconds[n] = time.perf_counter() - t0
                     progress.advance(task)
             version, orgs = data_version(store), org_names(store)
+            notes = _lacking_notes(store, names)
         finally:
             store.close()
         findings = [f for n in names for f in results[n]]
@@ -152,6 +161,8 @@ def check(
         + f"  → {folder}",
         highlight=False,
     )
+    for note in notes:
+        console.print(f"[yellow]注意 note:[/yellow] {note}", soft_wrap=True, highlight=False)
     top = sorted(findings, key=lambda f: (-f.severity, f.check, f.finding_id))[:TOP]
     if top:
         console.print(f"[bold]最严重的{len(top)}条线索 Most severe[/bold]")

@@ -333,9 +333,9 @@ def dedupe_sorted(
     return kept.reset_index(drop=True)
 
 
-def iso_dates(values: pd.Series, min_year: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows that are a real date written ``YYYY-MM-DD`` from ``min_year`` on, those dates as an object array of
-    ``datetime.date``).  Every other row is left to the scalar parser, which also words the errors."""
+def iso_dates(values: pd.Series, min_year: int, max_year: int = 9999) -> tuple[np.ndarray, np.ndarray]:
+    """(rows that are a real date written ``YYYY-MM-DD`` from ``min_year`` to ``max_year``, those dates as an
+    object array of ``datetime.date``).  Every other row is left to the scalar parser, which also words the errors."""
     arr = string_array(values)
     if arr is None or not len(arr):
         return np.zeros(len(values), dtype=bool), np.empty(0, dtype=object)
@@ -355,6 +355,7 @@ def iso_dates(values: pd.Series, min_year: int) -> tuple[np.ndarray, np.ndarray]
         & (day >= 1)
         & (day <= _DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap))
         & (y >= min_year)
+        & (y <= max_year)
     )
     rows, y, m, day = rows[ok], y[ok], m[ok], day[ok]
     days = (((y - 1970) * 12 + m - 1).astype("datetime64[M]").astype("datetime64[D]") + (day - 1)).astype(

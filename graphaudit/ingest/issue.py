@@ -152,6 +152,45 @@ REASONS: tuple[Reason, ...] = (
         "孙辈的父母无法唯一确定 a grandchild's parents are not unique",
         _HH + r"孙辈的父母无法唯一确定" + _KIN,
     ),
+    Reason(
+        "date_partial",
+        "日期不完整，已补全 partial date completed",
+        r"^日期不完整 partial date read as (?P<detail>[0-9-]+)",
+    ),
+    Reason("date_far_future", "年份过远 year too far ahead", r"^年份过远 (?P<detail>.*)$"),
+    Reason("amount_not_finite", "不是有限数 not a finite number", r"^不是有限数"),
+    Reason("amount_too_large", "金额过大 amount beyond the limit", r"^超过\S+元 (?P<detail>.*)$"),
+    Reason(
+        "row_short",
+        "本行字段少于表头 row has fewer fields than the header",
+        r"^本行只有(?P<detail>\d+个字段，表头有\d+个)",
+    ),
+    Reason(
+        "row_long",
+        "本行字段多于表头 row has more fields than the header",
+        r"^本行有(?P<detail>\d+个字段，表头只有\d+个)",
+    ),
+    Reason(
+        "value_spans_lines_delimiter",
+        "值跨越多行且含分隔符（引号未闭合？） a value spans lines and holds the delimiter",
+        r"^值跨越(?P<detail>\d+)行且含分隔符",
+    ),
+    Reason("value_spans_lines", "值跨越多行 a value spans lines", r"^值跨越(?P<detail>\d+)行 "),
+    Reason(
+        "file_no_source",
+        "文件名不对应任何数据源，未读取 file name fits no source, not read",
+        r"^文件名不对应任何数据源",
+    ),
+    Reason(
+        "sheet_not_read",
+        "其他工作表未读取 another sheet not read",
+        r"^工作表《(?P<detail>[^》]*)》有\d+行未读取",
+    ),
+    Reason(
+        "formula_no_value",
+        "公式单元格没有计算结果，读作空 formula cell without a cached value",
+        r"^公式单元格没有计算结果",
+    ),
 )
 
 #: The code of a reason no kind describes (a test keeps every reason a load writes out of it).

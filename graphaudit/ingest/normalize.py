@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 from functools import lru_cache
 from typing import Any
 
@@ -133,17 +133,30 @@ def _bad_date(v: Any, why: str = "") -> str:
 
 def _from_serial(x: float, original: Any) -> date:
     """Excel serial day number, 1900 date system (with Excel's phantom 1900-02-29 = serial 60)."""
-    if not 1 <= x <= 2958465:
+    if not (1 <= x <= 2958465) or x != x:
         raise ValueError(_bad_date(original, "Excel serial number out of range"))
     day = int(math.floor(x))
     if day == 60:
         raise ValueError(_bad_date(original, "Excel serial 60 is the non-existent 1900-02-29"))
-    return _EXCEL_EPOCH + timedelta(days=day if day > 60 else day + 1)
+    return _checked(_EXCEL_EPOCH + timedelta(days=day if day > 60 else day + 1), original)
+
+
+#: Dates more than this many years after today are mistakes (9999-12-31 as "no end", a typed 2204).
+FUTURE_YEARS = 30
+
+
+def max_year() -> int:
+    """The last year a register date may fall in."""
+    return date.today().year + FUTURE_YEARS
 
 
 def _checked(d: date, original: Any) -> date:
     if d.year < _MIN_YEAR:
         raise ValueError(_bad_date(original, f"implausible year {d.year}"))
+    if d.year > max_year():
+        raise ValueError(
+            _bad_date(original, f"年份过远 year {d.year} is more than {FUTURE_YEARS} years ahead")
+        )
     return d
 
 
@@ -230,7 +243,7 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         return out, pd.Series(None, index=series.index, dtype=object)
     from graphaudit.ingest.columns import iso_dates
 
-    iso, dates = iso_dates(series, _MIN_YEAR)  # the common case, for the whole column at once
+    iso, dates = iso_dates(series, _MIN_YEAR, max_year())  # the common case, for the whole column at once
     if not iso.any():
         return parse_each(series, parse_date)
     vals = np.full(len(series), None, dtype=object)
@@ -252,6 +265,9 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _SCALE = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
+#: Largest amount taken as money (一万亿元): beyond it a cell is a mistake (an ID pasted as amount, 1E999).
+MAX_AMOUNT = 1e12
+_MAX_AMOUNT_CHARS = 40
 
 
 def _bad_amount(v: Any, why: str = "") -> str:
@@ -260,9 +276,13 @@ def _bad_amount(v: Any, why: str = "") -> str:
 
 @lru_cache(maxsize=1 << 17)
 def _amount_from_text(s: str) -> tuple[float | None, str | None]:
+    if len(s) > 4 * _MAX_AMOUNT_CHARS:
+        return None, _bad_amount(s[:20] + "…", f"{len(s):,} characters")
     t = _WS.sub("", _nfkc(s)).replace("\u2212", "-")
     if not t:
         return None, None
+    if len(t) > _MAX_AMOUNT_CHARS:
+        return None, _bad_amount(t[:20] + "…", f"{len(t):,} characters")
     m = _AMOUNT.match(t)
     if not m or (m.group(1) and m.group(2)):
         if t.startswith("(") and t.endswith(")") or t.startswith("（"):
@@ -270,11 +290,22 @@ def _amount_from_text(s: str) -> tuple[float | None, str | None]:
         return None, _bad_amount(s)
     try:
         x = Decimal(m.group(3).replace(",", "")) * _SCALE[m.group(4) or ""]
-    except InvalidOperation:
+        f = float(x)
+    except (DecimalException, OverflowError, ValueError):
         return None, _bad_amount(s)
     if "-" in (m.group(1), m.group(2)):
-        x = -x
-    return float(x), None
+        f = -f
+    why = _amount_range(f)
+    return (None, _bad_amount(s, why)) if why else (f, None)
+
+
+def _amount_range(f: float) -> str | None:
+    """Why a number is no amount of money: not finite, or beyond :data:`MAX_AMOUNT`; None if it is one."""
+    if not math.isfinite(f):
+        return "不是有限数 not a finite number"
+    if abs(f) > MAX_AMOUNT:
+        return f"超过{MAX_AMOUNT:.0e}元 beyond {MAX_AMOUNT:,.0f} yuan"
+    return None
 
 
 def parse_amount(v: Any) -> float | None:
@@ -290,9 +321,13 @@ def parse_amount(v: Any) -> float | None:
     if isinstance(v, bool):
         raise ValueError(_bad_amount(v))
     if isinstance(v, (int, float, Decimal, np.integer, np.floating)):
-        f = float(v)
-        if not math.isfinite(f):
-            raise ValueError(_bad_amount(v))
+        try:
+            f = float(v)
+        except (OverflowError, ValueError):
+            raise ValueError(_bad_amount(v)) from None
+        why = _amount_range(f)
+        if why:
+            raise ValueError(_bad_amount(v, why))
         return f
     raise ValueError(_bad_amount(v, type(v).__name__))
 
@@ -358,9 +393,11 @@ def parse_share(v: Any) -> float | None:
             raise ValueError(f"无法识别的持股比例 unrecognised share {v!r}")
         x = Decimal(repr(float(v)))
     else:
-        s = _WS.sub("", _nfkc(str(v)))
+        s = _WS.sub("", _nfkc(str(v)[:200]))
         if s == "":
             return None
+        if len(s) > 40:
+            raise ValueError(f"无法识别的持股比例 unrecognised share {str(v)[:20]!r}…")
         if s.endswith("%"):
             percent, s = True, s[:-1]
         if not _SHARE.match(s):

@@ -20,7 +20,8 @@ import pandas as pd
 from graphaudit.errors import InputError
 from graphaudit.ingest.build import build_graph
 from graphaudit.ingest.columns import dedupe_sorted
-from graphaudit.ingest.reader import find_source_files, read_table
+from graphaudit.ingest.filenames import classify_files
+from graphaudit.ingest.reader import read_table
 from graphaudit.ingest.report import FileRead, LoadReport
 from graphaudit.ingest.source import FILE, ROW, Issue, adapt
 from graphaudit.ingest.sources import SOURCES
@@ -37,32 +38,87 @@ def read_dataset(
     dataset_dir: Path, progress: Progress | None = None
 ) -> tuple[dict[str, pd.DataFrame], LoadReport]:
     """Every source file in the folder, adapted to canonical frames.  Raises InputError for a file that
-    cannot be read at all (undecodable, a required column missing) — the load then changes nothing."""
+    cannot be read at all (undecodable, a required column missing) — the load then changes nothing.  A file
+    whose name fits no source is reported (a warning without a source), not read."""
     dataset_dir = Path(dataset_dir)
-    if not dataset_dir.is_dir():
-        raise InputError(f"dataset folder not found: {dataset_dir}")
+    found = classify_files(dataset_dir, list(SOURCES))
     report = LoadReport()
+    for path, hint in found.unmatched:
+        report.issues.append(
+            Issue(
+                "",
+                path.name,
+                None,
+                "",
+                "warning",
+                "文件名不对应任何数据源，未读取 file name fits no source, not read: name it after a source "
+                f"({', '.join(SOURCES)}; or 户籍, 亲属关系, 干部, 企业, 股东, 合同, 补贴){hint}",
+            )
+        )
+    if not found.by_source:
+        seen = ", ".join(p.name for p, _ in found.unmatched[:5])
+        raise InputError(
+            f"没有可识别的数据文件 no source files in {dataset_dir} (expected names starting with "
+            f"{', '.join(SOURCES)} or Chinese names such as 户籍, 低保; .csv or .xlsx)"
+            + (f"; files found: {seen}" if seen else "")
+        )
     tables: dict[str, pd.DataFrame] = {}
-    found_any = False
     for name, spec in SOURCES.items():
         frames = []
-        for path in find_source_files(dataset_dir, name):
-            found_any = True
+        for path in found.by_source.get(name, []):
             if progress:
-                progress(f"reading {path.name}")
+                progress(f"reading {path.name} → {name}")
             raw = read_table(path, name)
             df, issues = adapt(spec, raw)
-            report.files.append(FileRead(name, path.name, raw.encoding, raw.sheet, len(raw.frame), len(df)))
+            report.files.append(
+                FileRead(name, path.name, raw.encoding, raw.sheet, len(raw.frame) + raw.dropped, len(df))
+            )
+            report.issues += [
+                Issue(name, path.name, row, column, action, reason, value)
+                for row, column, action, reason, value in raw.notes
+            ]
             report.issues += issues
             frames.append(df)
         if frames:
             tables[name] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    if not found_any:
-        raise InputError(
-            f"no source files in {dataset_dir} (expected names starting with "
-            f"{', '.join(SOURCES)}; .csv or .xlsx)"
-        )
     return tables, report
+
+
+def _require_register(tables: dict[str, pd.DataFrame], dataset_dir: Path, report: LoadReport) -> None:
+    """Every source but the household register is optional: without one (in the folder or the store) the
+    load stops here, naming the files that were not recognised."""
+    hh = tables.get("households")
+    if hh is not None and len(hh):
+        return
+    unread = [i.file for i in report.issues if i.source == ""]
+    read = [f.file for f in report.files if f.source == "households"]
+    raise InputError(
+        "没有户籍数据 no household register: "
+        + (
+            f"{', '.join(read)} has no loadable row"
+            if read
+            else "the folder has no households file (households.csv, 户籍.xlsx …) and the store holds none"
+        )
+        + (f"; not recognised: {', '.join(unread[:5])}" if unread else ""),
+        file=dataset_dir,
+    )
+
+
+def _every_source(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables with an empty frame, with every column, for each source the dataset does not have: the
+    graph is built from any subset of the sources."""
+    out = dict(tables)
+    for name, spec in SOURCES.items():
+        if name in out:
+            continue
+        cols: list[str] = []
+        for c in spec.columns:
+            cols.append(c.name)
+            if c.kind in ("pid", "uscc", "party"):
+                cols.append(f"{c.name}_issue")
+        cols += ["extra", FILE, ROW]
+        out[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    return out
 
 
 def _person_keys(hh: pd.DataFrame) -> pd.Series:
@@ -192,6 +248,7 @@ def _next_tables(
     if progress:
         progress("merging")
     tables = merge_tables(old_tables, new, report.issues)
+    _require_register(tables, dataset_dir, report)
     _match_recipients(tables, report.issues)
     return tables, report
 
@@ -205,7 +262,7 @@ def prepare(
     tables, report = _next_tables(old_tables, dataset_dir, progress)
     if progress:
         progress("building graph")
-    graph, kin_issues = build_graph(tables)
+    graph, kin_issues = build_graph(_every_source(tables))
     report.issues += kin_issues
     report.keep_this_load()
     report.counts = graph.counts()  # the store validates the graph before it writes anything
@@ -256,7 +313,7 @@ def _build_while_writing(
     writer.start()
     try:
         # the embedded store hands frames to Arrow as they are; Neo4j's diff wants plain object columns
-        graph, issues = build_graph(tables, into=stream, plain=store.capabilities.plain_frames)
+        graph, issues = build_graph(_every_source(tables), into=stream, plain=store.capabilities.plain_frames)
     except BaseException as e:
         stream.finish(e)
         writer.join()

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
-import zipfile
-from dataclasses import dataclass
+import stat
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,18 @@ import pyarrow.csv as pacsv
 
 from graphaudit.errors import InputError
 from graphaudit.ingest.columns import string_array, to_str_series
+from graphaudit.ingest.limits import Limits, limits
 
-__all__ = ["RawTable", "find_source_files", "read_table", "CSV_EXTENSIONS", "XLSX_EXTENSIONS"]
+__all__ = [
+    "RawTable",
+    "Note",
+    "find_source_files",
+    "read_table",
+    "check_regular_file",
+    "CSV_EXTENSIONS",
+    "XLSX_EXTENSIONS",
+    "SUPPORTED_EXTENSIONS",
+]
 
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
@@ -34,6 +46,11 @@ _UNSUPPORTED = (
     ".ods",
     ".numbers",
 )  # matched so that they fail loudly instead of being ignored
+SUPPORTED_EXTENSIONS = CSV_EXTENSIONS + XLSX_EXTENSIONS + _UNSUPPORTED
+
+#: Something the reader found in a row: (row, column, action, reason, value); action as in the load report
+#: (rejected: the reader dropped the row; repaired; warning).
+Note = tuple[int | None, str, str, str, str]
 
 
 @dataclass
@@ -54,10 +71,13 @@ class RawTable:
     headers: list[str]
     frame: pd.DataFrame
     row_numbers: list[int]
+    notes: list[Note] = field(default_factory=list)
+    dropped: int = 0  # rows the reader rejected (each has a note), not in ``frame``
 
 
 def find_source_files(dataset_dir: Path, source: str) -> list[Path]:
-    """Files in ``dataset_dir`` whose name starts with ``source`` (case-insensitive), sorted by name.
+    """Files in ``dataset_dir`` whose name starts with ``source`` (case-insensitive), sorted by name.  (A load
+    finds its files with :func:`graphaudit.ingest.filenames.classify_files`, which also knows Chinese names.)
 
     Accepted extensions: .csv, .txt, .tsv, .xlsx, .xlsm (and .xls/.et/.ods, which :func:`read_table` rejects
     with a clear message rather than ignoring them). Office lock files (``~$…``) and hidden files are skipped.
@@ -82,21 +102,55 @@ def find_source_files(dataset_dir: Path, source: str) -> list[Path]:
     return sorted(found, key=lambda p: (p.name.lower(), p.name))
 
 
+def check_regular_file(path: Path, lim: Limits | None = None) -> int:
+    """The size of ``path`` if it is a regular file (a symlink is followed) within the size limit; else
+    InputError.  Checked before the file is opened: a FIFO, a device or a folder is never read."""
+    lim = lim or limits()
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise InputError(f"无法读取文件 cannot read file: {e.strerror or e}", file=path) from e
+    if not stat.S_ISREG(st.st_mode):
+        kind = (
+            "文件夹 a folder"
+            if stat.S_ISDIR(st.st_mode)
+            else "管道 a FIFO"
+            if stat.S_ISFIFO(st.st_mode)
+            else "设备 a device"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "特殊文件 a special file"
+        )
+        raise InputError(
+            f"不是普通文件 not a regular file but {kind}: put the data file itself in the folder", file=path
+        )
+    if st.st_size > lim.max_file_bytes:
+        raise InputError(
+            f"文件过大 file too large ({st.st_size:,} bytes, limit {lim.max_file_bytes:,}; "
+            f"{Limits.env_name('max_file_bytes')} raises it): split the file",
+            file=path,
+        )
+    return st.st_size
+
+
 def read_table(path: Path, source: str) -> RawTable:
-    """Read a CSV/TXT or XLSX source file into a :class:`RawTable`; raises :class:`InputError` if it cannot."""
+    """A CSV/TXT or XLSX source file as a :class:`RawTable`; raises :class:`InputError` if it cannot."""
     path = Path(path)
     ext = path.suffix.lower()
-    if ext in XLSX_EXTENSIONS:
-        return _read_xlsx(path, source)
-    if ext in CSV_EXTENSIONS:
-        return _read_csv(path)
     if ext in _UNSUPPORTED:
         raise InputError(
             f"不支持的格式 unsupported format {ext}: save the file as .xlsx or UTF-8 CSV", file=path
         )
-    raise InputError(
-        f"不支持的文件类型 unsupported file type {ext or '(none)'}: expected .csv or .xlsx", file=path
-    )
+    if ext not in CSV_EXTENSIONS + XLSX_EXTENSIONS:
+        raise InputError(
+            f"不支持的文件类型 unsupported file type {ext or '(none)'}: expected .csv or .xlsx", file=path
+        )
+    lim = limits()
+    check_regular_file(path, lim)
+    if ext in XLSX_EXTENSIONS:
+        from graphaudit.ingest.xlsx import read_xlsx  # xlsx.py shapes its grid with this module's helpers
+
+        return read_xlsx(path, source, lim)
+    return _read_csv(path, lim)
 
 
 # ------------------------------------------------------------------------------------------------------ CSV
@@ -113,6 +167,8 @@ def detect_encoding(data: bytes, path: Path) -> tuple[str, str]:
     """(encoding name, decoded text) by BOM, then strict UTF-8, GBK, GB18030; InputError if none decodes."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig", _strict(data[3:], "utf-8", "utf-8-sig", path)
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32", _strict(data, "utf-32", "utf-32", path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16", _strict(data, "utf-16", "utf-16", path)
     if data.startswith(b"PK\x03\x04"):
@@ -128,11 +184,59 @@ def detect_encoding(data: bytes, path: Path) -> tuple[str, str]:
     failures: list[UnicodeDecodeError] = []
     for enc in ("utf-8", "gbk", "gb18030"):
         try:
-            return enc, data.decode(enc)
+            text = data.decode(enc)
         except UnicodeDecodeError as e:
             failures.append(e)
+            continue
+        if enc != "utf-8":
+            _refuse_big5(data, text, path)
+        return enc, text
     worst = max(failures, key=lambda e: e.start)  # the reading that got furthest names the real problem
     raise _decode_error(data, worst, path)
+
+
+def _gb2312_share(text: str) -> tuple[int, float]:
+    """(number of distinct non-ASCII characters, share of them in GB 2312) over the first 256 KB of text."""
+    chars = {c for c in text[: 1 << 18] if ord(c) > 0x7F}
+    if not chars:
+        return 0, 1.0
+    common = 0
+    for c in chars:
+        try:
+            c.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return len(chars), common / len(chars)
+
+
+def _refuse_big5(data: bytes, text: str, path: Path) -> None:
+    """Big5 (Traditional Chinese) bytes mostly decode as GBK too, into rare characters, kana and Cyrillic
+    (低保 → 玂…).  Registers written in GBK use GB 2312 characters almost only; a text that does not, and that
+    decodes cleanly as Big5 into GB 2312-like common characters, is refused rather than loaded garbled."""
+    n, share = _gb2312_share(text)
+    if n < 8 or share >= 0.75:
+        return
+    try:
+        big5 = data[: 1 << 18].decode("big5", errors="strict")
+    except UnicodeDecodeError as e:
+        if e.start < (1 << 18) - 4:
+            return
+        big5 = data[: e.start].decode("big5")
+    sample = next((c for c in text if ord(c) > 0x7F and not _in_gb2312(c)), "")
+    raise InputError(
+        f"编码疑似Big5（繁体）the file looks Big5-encoded (read as GBK it gives garbled text such as "
+        f"{sample!r}; as Big5: {big5.strip()[:12]!r}): save it as UTF-8",
+        file=path,
+    )
+
+
+def _in_gb2312(c: str) -> bool:
+    try:
+        c.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _strict(data: bytes, codec: str, label: str, path: Path) -> str:
@@ -167,6 +271,7 @@ def _sniff_delimiter(text: str) -> str:
 def _field_count(text: str, delim: str, max_lines: int | None = 1) -> int:
     """Maximum number of fields per record (of the first non-empty record only if ``max_lines`` is 1)."""
     n = 1
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # long cells are refused later, with a place
     reader = csv.reader(io.StringIO(text[: 1 << 16] if max_lines == 1 else text), delimiter=delim)
     try:
         for rec in reader:
@@ -213,6 +318,19 @@ def _parse_csv_arrow(payload: bytes, delim: str, ncols: int) -> pd.DataFrame | N
 
 
 def _parse_csv(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
+    """pandas' reader; a record with more fields than ``ncols`` (pandas would drop them with a warning) is a
+    ParserError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return _read_with_pandas(payload, delim, ncols)
+        except pd.errors.ParserWarning as e:
+            raise pd.errors.ParserError(
+                f"a record has more fields than the {ncols} found: check the quotes and delimiters ({e})"
+            ) from None
+
+
+def _read_with_pandas(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
     return pd.read_csv(
         io.BytesIO(payload),
         sep=delim,
@@ -229,7 +347,7 @@ def _parse_csv(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
     )
 
 
-def _read_csv(path: Path) -> RawTable:
+def _read_csv(path: Path, lim: Limits) -> RawTable:
     data = _read_bytes(path)
     encoding, text = detect_encoding(data, path)
     if encoding == "utf-8":
@@ -242,13 +360,26 @@ def _read_csv(path: Path) -> RawTable:
     delim = _sniff_delimiter(text)
     if not text.strip():
         return RawTable(path, encoding, None, [], pd.DataFrame(), [])
+    lines = payload.count(b"\n") + 1
+    if lines > lim.max_rows + 1:
+        raise InputError(
+            f"行数过多 too many lines ({lines:,}, limit {lim.max_rows:,}; "
+            f"{Limits.env_name('max_rows')} raises it): split the file",
+            file=path,
+        )
     ncols = _field_count(text, delim)
+    _check_width(ncols, path, lim, row=None)
     fast = _parse_csv_arrow(payload, delim, ncols)
+    counts: np.ndarray | None = None
     try:
         try:
             grid = fast if fast is not None else _parse_csv(payload, delim, ncols)
         except pd.errors.ParserError:
-            grid = _parse_csv(payload, delim, _field_count(text, delim, max_lines=None))
+            width = _field_count(text, delim, max_lines=None)
+            _check_width(width, path, lim, row=None)
+            grid = _parse_csv(payload, delim, width)
+        if fast is None:
+            counts = _record_widths(text, delim, len(grid))
     except pd.errors.ParserError as e:
         m = re.search(r"EOF inside string starting at row (\d+)", str(e))
         if m:  # pandas counts records from 0
@@ -259,12 +390,128 @@ def _read_csv(path: Path) -> RawTable:
                 row=line,
             ) from e
         raise InputError(f"CSV格式错误 malformed CSV: {str(e).strip()}", file=path) from e
-    except (ValueError, pd.errors.EmptyDataError) as e:
+    except (ValueError, pd.errors.EmptyDataError, OverflowError, MemoryError) as e:
         raise InputError(f"CSV格式错误 malformed CSV: {e}", file=path) from e
     grid = grid.fillna("")
-    lines = _line_numbers(payload, grid)
-    headers, frame, rows = _shape(grid, lines, path)
-    return RawTable(path, encoding, None, headers, frame, rows)
+    line_numbers = _line_numbers(payload, grid)
+    _check_cells(grid, line_numbers, path, lim)
+    notes: list[Note] = []
+    drop = _split_rows(grid, line_numbers, delim, notes)
+    return _table(path, encoding, None, grid, line_numbers, counts, notes, drop)
+
+
+def _table(
+    path: Path,
+    encoding: str,
+    sheet: str | None,
+    grid: pd.DataFrame,
+    lines: np.ndarray,
+    counts: np.ndarray | None,
+    notes: list[Note],
+    drop: np.ndarray | None = None,
+) -> RawTable:
+    headers, frame, rows, dropped = _shape(grid, lines, path, counts, notes, drop)
+    return RawTable(path, encoding, sheet, headers, frame, rows, notes, dropped)
+
+
+def _check_width(ncols: int, path: Path, lim: Limits, row: int | None) -> None:
+    if ncols > lim.max_columns:
+        raise InputError(
+            f"列数过多 too many columns ({ncols:,}, limit {lim.max_columns:,}; "
+            f"{Limits.env_name('max_columns')} raises it): delete the empty columns at the right",
+            file=path,
+            row=row,
+        )
+
+
+def _record_widths(text: str, delim: str, n: int) -> np.ndarray | None:
+    """Fields per record as Python's csv module reads them (0 for a blank line); None if its records do not
+    line up with the parsed grid's."""
+    try:
+        widths = [len(rec) for rec in csv.reader(io.StringIO(text), delimiter=delim, strict=False)]
+    except csv.Error:
+        return None
+    while len(widths) > n and widths[-1] == 0:
+        widths.pop()
+    return np.array(widths, dtype=np.int64) if len(widths) == n else None
+
+
+def _check_cells(grid: pd.DataFrame, lines: np.ndarray, path: Path, lim: Limits) -> None:
+    """InputError naming the first cell longer than the cell limit."""
+    for j, c in enumerate(grid.columns):
+        col = grid[c]
+        arr = string_array(col)
+        if arr is not None:
+            longest = pc.max(pc.utf8_length(arr)).as_py() or 0
+            if longest <= lim.max_cell_chars:
+                continue
+            lengths = np.asarray(pc.utf8_length(arr).fill_null(0).to_numpy(zero_copy_only=False))
+        else:
+            lengths = np.fromiter(
+                (len(v) if isinstance(v, str) else 0 for v in col.tolist()), dtype=np.int64, count=len(col)
+            )
+            if not len(lengths) or lengths.max() <= lim.max_cell_chars:
+                continue
+        i = int(np.argmax(lengths > lim.max_cell_chars))
+        raise InputError(
+            f"单元格过长 cell too long ({int(lengths[i]):,} characters, limit {lim.max_cell_chars:,}; "
+            f"{Limits.env_name('max_cell_chars')} raises it): a broken quote or a pasted document?",
+            file=path,
+            row=int(lines[i]),
+            column=_col_letter(j),
+        )
+
+
+def _col_letter(j: int) -> str:
+    """Spreadsheet letters of the 0-based column ``j`` (0 → A, 26 → AA)."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _split_rows(grid: pd.DataFrame, lines: np.ndarray, delim: str, notes: list[Note]) -> np.ndarray | None:
+    """Rows with a value spanning lines.  A value that holds line breaks and the delimiter is what an unclosed
+    quote makes of the rows after it: the row is rejected; a value that only spans lines is reported."""
+    drop = np.zeros(len(grid), dtype=bool)
+    for j, c in enumerate(grid.columns):
+        arr = string_array(grid[c])
+        if arr is None:
+            continue
+        multi = np.asarray(
+            pc.match_substring_regex(arr, r"[\r\n]").fill_null(False).to_numpy(zero_copy_only=False),
+            dtype=bool,
+        )
+        for i in np.flatnonzero(multi).tolist():
+            v = str(grid[c].iat[i])
+            where = f"{_col_letter(j)}"
+            if delim in v:
+                drop[i] = True
+                notes.append(
+                    (
+                        int(lines[i]),
+                        where,
+                        "rejected",
+                        f"值跨越{_newlines(v) + 1}行且含分隔符 a value spans {_newlines(v) + 1} lines "
+                        "and holds the delimiter: an unclosed quote swallowed the rows after it? "
+                        "check the quotes",
+                        v[:80],
+                    )
+                )
+            else:
+                notes.append(
+                    (
+                        int(lines[i]),
+                        where,
+                        "warning",
+                        f"值跨越{_newlines(v) + 1}行 a value spans {_newlines(v) + 1} lines "
+                        "(line breaks kept)",
+                        v[:80],
+                    )
+                )
+    return drop if drop.any() else None
 
 
 def _newlines(s: str) -> int:
@@ -292,49 +539,6 @@ def _line_numbers(payload: bytes, grid: pd.DataFrame) -> np.ndarray:
     if n > 1:
         starts[1:] = 1 + np.cumsum(1 + extra[:-1])
     return starts
-
-
-# ----------------------------------------------------------------------------------------------------- XLSX
-
-
-def _pick_sheet(names: list[str], source: str) -> str:
-    """The sheet named after the source (exactly, then by prefix, case-insensitive), else the first sheet."""
-    src = source.lower()
-    for n in names:
-        if n.strip().lower() == src:
-            return n
-    for n in names:
-        if n.strip().lower().startswith(src):
-            return n
-    return names[0]
-
-
-def _read_xlsx(path: Path, source: str) -> RawTable:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
-        raise InputError(
-            f"无法打开工作簿 cannot open workbook (encrypted, damaged or not .xlsx): {e}", file=path
-        ) from e
-    try:
-        if not wb.sheetnames:
-            raise InputError("工作簿没有工作表 workbook has no sheet", file=path)
-        sheet = _pick_sheet(list(wb.sheetnames), source)
-        ws = wb[sheet]
-        if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()  # a wrong <dimension> tag must not truncate the sheet
-        rows = [r for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    width = max((len(r) for r in rows), default=0)
-    grid_rows = [tuple("" if v is None else v for v in r) + ("",) * (width - len(r)) for r in rows]
-    grid = pd.DataFrame.from_records(grid_rows, columns=list(range(width))) if grid_rows else pd.DataFrame()
-    grid = grid.astype(object) if len(grid.columns) else grid
-    headers, frame, numbers = _shape(grid, np.arange(1, len(grid) + 1), path)
-    return RawTable(path, "xlsx", sheet, headers, frame, numbers)
 
 
 # ------------------------------------------------------------------------------------------- shared shaping
@@ -407,16 +611,34 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
-def _shape(grid: pd.DataFrame, lines: np.ndarray, path: Path) -> tuple[list[str], pd.DataFrame, list[int]]:
-    """Header = first non-empty row; drop empty rows and unnamed empty columns; name and de-duplicate."""
+def _shape(
+    grid: pd.DataFrame,
+    lines: np.ndarray,
+    path: Path,
+    counts: np.ndarray | None = None,
+    notes: list[Note] | None = None,
+    drop: np.ndarray | None = None,
+) -> tuple[list[str], pd.DataFrame, list[int], int]:
+    """Header = first non-empty row; drop empty rows and unnamed empty columns; name and de-duplicate.
+
+    ``counts``: fields per record as written (CSV), to report rows shorter than the header (read as empty,
+    reported) and rows longer than it with values beyond (rejected: a delimiter inside a value); ``drop``:
+    rows the caller already rejected.  Returns headers, frame, row numbers and the number of rows dropped."""
     if grid.empty:
-        return [], pd.DataFrame(), []
+        return [], pd.DataFrame(), [], 0
     keep = ~_blank_rows(grid)
     idx = np.flatnonzero(keep)
     if not len(idx):
-        return [], pd.DataFrame(), []
+        return [], pd.DataFrame(), [], 0
     head = int(idx[0])
     data_idx = idx[1:]
+    reject = np.zeros(len(grid), dtype=bool) if drop is None else drop.copy()
+    reject[head] = False
+    if counts is not None and notes is not None:
+        _uneven_rows(grid, lines, counts, head, data_idx, reject, notes)
+    dropped = int(reject[data_idx].sum())
+    if dropped:
+        data_idx = data_idx[~reject[data_idx]]
     header_cells = [_header_text(v) for v in grid.iloc[head].tolist()]
     contiguous = len(data_idx) == len(grid) - head - 1
     body = grid.iloc[head + 1 :] if contiguous else grid.iloc[data_idx]
@@ -434,4 +656,44 @@ def _shape(grid: pd.DataFrame, lines: np.ndarray, path: Path) -> tuple[list[str]
         headers.append(h)
         cols.append(c)
     frame = body[cols].set_axis(_dedupe(names), axis=1).reset_index(drop=True)
-    return headers, frame, [int(x) for x in lines[data_idx]]
+    return headers, frame, [int(x) for x in lines[data_idx]], dropped
+
+
+def _uneven_rows(
+    grid: pd.DataFrame,
+    lines: np.ndarray,
+    counts: np.ndarray,
+    head: int,
+    data_idx: np.ndarray,
+    reject: np.ndarray,
+    notes: list[Note],
+) -> None:
+    width = int(counts[head])
+    for i in data_idx[(counts[data_idx] != width) & (counts[data_idx] > 0)]:
+        n = int(counts[i])
+        if n < width:
+            notes.append(
+                (
+                    int(lines[i]),
+                    _col_letter(n),
+                    "warning",
+                    f"本行只有{n}个字段，表头有{width}个 row has {n} fields, the header {width}: "
+                    "the missing values are read as empty",
+                    "",
+                )
+            )
+            continue
+        beyond = [grid.iat[i, j] for j in range(width, n)]
+        if not any(isinstance(v, str) and v.strip() for v in beyond):
+            continue  # trailing empty fields: harmless
+        reject[i] = True
+        notes.append(
+            (
+                int(lines[i]),
+                _col_letter(width),
+                "rejected",
+                f"本行有{n}个字段，表头只有{width}个 row has {n} fields, the header only {width}: "
+                "a delimiter inside a value? quote the value",
+                "|".join(str(v) for v in beyond)[:80],
+            )
+        )

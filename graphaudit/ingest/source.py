@@ -9,6 +9,7 @@ under its original header, in the ``extra`` JSON property.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,7 +141,34 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
             continue
         src = frame[original[col.name]]
         values, errors = _normalise(col, src)
+        if col.kind in _ID_KINDS:
+            sci = _scientific(values) & ~reject
+            if sci.any():
+                if col.required:
+                    report(sci, col, "rejected", idcheck._SCI_MESSAGE, src)
+                    reject |= sci
+                else:
+                    report(sci, col, "warning", idcheck._SCI_MESSAGE + "; 已置空 value dropped", src)
+                values = values.where(~sci, "")
+                if errors is not None:
+                    errors = errors.where(~sci, None)
+        if col.kind == "date":
+            partial = _partial_dates(src) & values.notna() & ~reject
+            if partial.any():
+                report(
+                    partial,
+                    col,
+                    "repaired",
+                    values[partial].map(
+                        lambda d: (
+                            f"日期不完整 partial date read as {d.isoformat()}: check it is not cut short"
+                        )
+                    ),
+                    src,
+                )
         empty = _is_empty(values)
+        if errors is not None:
+            empty &= errors.isna()  # a value that failed to parse is reported with its own reason
         if col.required:
             bad = empty & ~reject
             if col.lenient_id:
@@ -208,6 +236,32 @@ def _plain(v: Any) -> Any:
     if isinstance(v, (int, float, str, bool)):
         return v
     return str(v)
+
+
+_ID_KINDS = ("ident", "pid", "uscc", "party", "code")
+_SCI_TEXT = r"^[+-]?[0-9]+(\.[0-9]*)?E[+-]?[0-9]+$"
+_PARTIAL_DATE = r"^\s*[0-9]{4}\s*[-/.]\s*[0-9]{2}\s*[-/.]\s*[0-9]\s*$"
+
+
+def _matches(values: pd.Series, pattern: str) -> pd.Series:
+    """Per row: the cell is text matching ``pattern`` (Arrow for text, else once per distinct value)."""
+    arr = cols_mod.string_array(values)
+    if arr is not None:
+        found = pc.match_substring_regex(arr, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+        return pd.Series(found, index=values.index, dtype=bool)
+    rx = re.compile(pattern)
+    hits = cols_mod.map_unique(values, lambda v: isinstance(v, str) and rx.match(v) is not None)
+    return pd.Series(hits.astype(bool), index=values.index)
+
+
+def _scientific(values: pd.Series) -> pd.Series:
+    """Per row: an identifier Excel turned into a number in scientific notation whose digits are lost."""
+    return _matches(values, _SCI_TEXT)
+
+
+def _partial_dates(src: pd.Series) -> pd.Series:
+    """Per row: a date with a padded month and a one-digit day (2024-05-3: perhaps a cut 2024-05-30)."""
+    return _matches(src, _PARTIAL_DATE)
 
 
 def _is_empty(values: pd.Series) -> pd.Series:

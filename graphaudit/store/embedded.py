@@ -161,6 +161,7 @@ class LadybugStore:
             graph.validate()
         with self._write_lock():
             old = self._current()
+            self._recover(old)
             n = int(old.split("-")[1]) + 1 if old else 1
             gen = f"gen-{n:06d}"
             tmp = self.path / f".{gen}.tmp"
@@ -205,6 +206,17 @@ class LadybugStore:
             for d in self.path.glob("gen-*"):
                 if d.name not in (gen, old):
                     shutil.rmtree(d, ignore_errors=True)
+
+    def _recover(self, live: str | None) -> None:
+        """Remove what a load killed part-way left behind (caller holds the write lock): a generation renamed
+        into place but never named by CURRENT (it would block the next load's rename of the same name), a
+        half-written ``.gen-*.tmp`` and a ``.CURRENT.tmp`` pointer.  The live generation is never touched."""
+        for d in self.path.glob("gen-*"):
+            if d.name != live and (live is None or d.name > live):
+                shutil.rmtree(d, ignore_errors=True)
+        for d in self.path.glob(".gen-*.tmp"):
+            shutil.rmtree(d, ignore_errors=True)
+        (self.path / ".CURRENT.tmp").unlink(missing_ok=True)
 
     def _build(self, file: Path, graph: GraphFrames) -> None:
         """A new database file with the graph: one COPY per node label, in the model's order, then one per
