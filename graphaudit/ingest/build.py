@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,7 @@ def _plain(df: pd.DataFrame, keep_text: bool = False) -> pd.DataFrame:
     for c in df.columns:
         col = df[c]
         if isinstance(col.dtype, pd.StringDtype):
-            out[c] = col if keep_text else col.to_numpy(dtype=object, na_value=None)
+            out[c] = col if keep_text else cast(Any, col).to_numpy(dtype=object, na_value=None)
         else:
             vals = col.to_numpy(dtype=object, copy=True)
             vals[pd.isna(vals)] = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pandas as pd
 
 from graphaudit.ingest.mapping import Node, Rel, SourceGraph, same
@@ -14,8 +16,8 @@ def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
         issues.append(
             Issue(
                 "cadres",
-                df.at[i, "_file"],
-                int(df.at[i, "_row"]),
+                str(df.at[i, "_file"]),
+                int(cast(Any, df.at[i, "_row"])),
                 "end_date",
                 "rejected",
                 "任职结束日期早于开始日期 end date before start date",

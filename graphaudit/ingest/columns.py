@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -84,9 +84,11 @@ def map_column(
     ``unchanged(arr)`` marks, for an Arrow text column, the values that ``fn`` returns as they are; only the
     others are passed to ``fn`` (once per distinct value)."""
     arr = string_array(src) if unchanged is not None else None
-    if arr is None or not len(arr):
+    if unchanged is None or arr is None or not len(arr):
         return pd.Series(map_unique(src, fn).tolist(), index=src.index, dtype="str")
-    change = ~np.asarray(unchanged(arr).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    change = np.logical_not(
+        np.asarray(unchanged(arr).fill_null(False).to_numpy(zero_copy_only=False), np.bool_)
+    )
     if not change.any():
         return to_str_series(arr, src.index)
     rest = np.flatnonzero(change)
@@ -273,7 +275,8 @@ def _codes(col: pd.Series, sort: bool = False) -> np.ndarray:
 
 
 def stable_order(df: pd.DataFrame, by: list[str], na_position: str = "last") -> np.ndarray:
-    """Row positions of ``df`` in a stable sort by ``by`` (Arrow's sort, or numpy's lexsort on sorted codes)."""
+    """Row positions of ``df`` in a stable sort by ``by`` (Arrow's sort, or numpy's lexsort on sorted
+    codes)."""
     nulls = "at_end" if na_position == "last" else "at_start"
     try:
         t = pa.Table.from_pandas(df[by], preserve_index=False)
@@ -296,19 +299,19 @@ def dedupe_sorted(
     keep: str = "first",
     na_position: str = "last",
 ) -> pd.DataFrame:
-    """``df.drop_duplicates(subset, keep=keep).sort_values(by, kind="stable", na_position=na_position)`` (no
-    sort when ``by`` is empty) with a fresh index: duplicates found on integer codes (one factorize per column,
-    then numpy's unique), the rest sorted stably, and the result taken in one go.
+    """``df.drop_duplicates(subset, keep=keep).sort_values(by, kind="stable", na_position=na_position)``
+    (no sort when ``by`` is empty) with a fresh index: duplicates found on integer codes (one factorize per
+    column, then numpy's unique), the rest sorted stably, and the result taken in one go.
 
     Equal rows are found as pandas finds them (missing values equal each other); text sorts by code point, as
     Python's ``<`` does.  A column of mixed Python objects falls back to pandas itself."""
     subset = list(df.columns) if subset is None else list(subset)
 
     def in_pandas() -> pd.DataFrame:
-        out = df.drop_duplicates(subset, keep=keep)
-        return (out.sort_values(by, kind="stable", na_position=na_position) if by else out).reset_index(
-            drop=True
-        )
+        out = df.drop_duplicates(subset, keep=cast(Any, keep))
+        return (
+            out.sort_values(by, kind="stable", na_position=cast(Any, na_position)) if by else out
+        ).reset_index(drop=True)
 
     cols = list(dict.fromkeys(subset + by))
     if not len(df) or any(
@@ -335,7 +338,8 @@ def dedupe_sorted(
 
 def iso_dates(values: pd.Series, min_year: int, max_year: int = 9999) -> tuple[np.ndarray, np.ndarray]:
     """(rows that are a real date written ``YYYY-MM-DD`` from ``min_year`` to ``max_year``, those dates as an
-    object array of ``datetime.date``).  Every other row is left to the scalar parser, which also words the errors."""
+    object array of ``datetime.date``).  Every other row is left to the scalar parser, which also words the
+    errors."""
     arr = string_array(values)
     if arr is None or not len(arr):
         return np.zeros(len(values), dtype=bool), np.empty(0, dtype=object)

@@ -7,6 +7,8 @@ derived from (with the relations file).
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pandas as pd
 
 from graphaudit.ingest.columns import birth_dates, genders, map_unique
@@ -41,8 +43,8 @@ def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
         issues.append(
             Issue(
                 "households",
-                df.at[i, "_file"],
-                int(df.at[i, "_row"]),
+                str(df.at[i, "_file"]),
+                int(cast(Any, df.at[i, "_row"])),
                 "relation",
                 "warning",
                 "无法识别的与户主关系，不推导亲属关系 unknown relation to head: no kinship derived",
@@ -58,8 +60,8 @@ def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
         issues.append(
             Issue(
                 "households",
-                df.at[i, "_file"],
-                int(df.at[i, "_row"]),
+                str(df.at[i, "_file"]),
+                int(cast(Any, df.at[i, "_row"])),
                 "status",
                 "warning",
                 "无法识别的户籍状态 unknown status, kept as written",

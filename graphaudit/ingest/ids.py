@@ -1,9 +1,10 @@
 """Identifiers of the data contract: GB 11643 resident IDs (公民身份号码) and GB 32100 unified social credit
 codes (统一社会信用代码, USCC).
 
-Values come from real registers: full-width digits, stray spaces, a lower-case ``x``, the apostrophe Excel uses
-to mark text, and IDs that Excel turned into numbers (``1.10101199003077E+17`` — the last digits are lost and
-cannot be recovered, so such a value is kept as written and fails validation with a reason that says so).
+Values come from real registers: full-width digits, stray spaces, a lower-case ``x``, the apostrophe Excel
+uses to mark text, and IDs that Excel turned into numbers (``1.10101199003077E+17`` — the last digits are
+lost and cannot be recovered, so such a value is kept as written and fails validation with a reason that says
+so).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def normalize_id(value: Any) -> str:
 
 
 def _from_scientific(text: str) -> str:
-    """Digits of a number in scientific notation if the mantissa spells out every digit, else the text as is."""
+    """Digits of a number in scientific notation if the mantissa spells out every digit, else the text."""
     m = _SCI.match(text)
     if not m:
         return text
@@ -126,7 +127,8 @@ def _birth(pid: str, start: int, year_prefix: str = "") -> date | None:
 
 @lru_cache(maxsize=65536)
 def resident_id_problem(pid: str) -> str | None:
-    """None if ``pid`` (already normalised) is a valid 18-digit resident ID, else a short Chinese+English reason.
+    """None if ``pid`` (already normalised) is a valid 18-digit resident ID, else a short Chinese+English
+    reason.
 
     Checks length, characters, province code, the embedded birth date (a real date, 1880 or later, not in the
     future) and the check digit.
@@ -193,7 +195,8 @@ def uscc_check_char(first17: str) -> str:
 
 @lru_cache(maxsize=65536)
 def uscc_problem(code: str) -> str | None:
-    """None if ``code`` (already normalised) is a valid 18-character USCC, else a short Chinese+English reason.
+    """None if ``code`` (already normalised) is a valid 18-character USCC, else a short Chinese+English
+    reason.
 
     Checks length, the character set (no I, O, Z, S, V), the 6-digit area code and the check character.
     """
@@ -217,7 +220,7 @@ def uscc_problem(code: str) -> str | None:
 
 
 def org_code_check_char(first8: str) -> str:
-    """GB 11714 check character of an 8-character organisation code (0-9 or X), for building realistic USCCs."""
+    """GB 11714 check character of an 8-character organisation code (0-9 or X), for realistic USCCs."""
     if len(first8) != 8 or any(c not in _USCC_VALUE for c in first8):
         raise ValueError(f"need 8 code characters, got {first8!r}")
     total = sum(_USCC_VALUE[c] * w for c, w in zip(first8, _ORG_WEIGHTS))

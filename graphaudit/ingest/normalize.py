@@ -2,7 +2,8 @@
 
 Scalar parsers raise :class:`ValueError` with a Chinese+English reason; the vectorised ``parse_dates`` and
 ``parse_amounts`` return (values, errors) per row instead. Both work on the distinct values of a column
-(``pandas.factorize``) with a cached scalar parser, so a million-row column costs one parse per distinct value.
+(``pandas.factorize``) with a cached scalar parser, so a million-row column costs one parse per distinct
+value.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def _text_str(s: str) -> str:
 
 
 def normalize_name(v: Any) -> str:
-    """A person's or company's name: NFKC, no whitespace at all ("张 三" → "张三"), middle dots unified to "·".
+    """A person's or company's name: NFKC, no whitespace at all ("张 三" → "张三"), middle dots as "·".
 
     A "." or "。" between two non-ASCII characters (阿卜杜拉.买买提) is taken for a middle dot too.
     """

@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -133,7 +134,7 @@ def _dedupe(df: pd.DataFrame, key: list[str], source: str, issues: list[Issue]) 
             Issue(
                 source,
                 str(df.at[i, FILE]),
-                int(df.at[i, ROW]),
+                int(cast(Any, df.at[i, ROW])),
                 key[0],
                 "warning",
                 "重复记录，以后出现的一行为准 duplicate key, the later row is kept",

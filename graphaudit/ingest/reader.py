@@ -642,7 +642,7 @@ def _shape(
     header_cells = [_header_text(v) for v in grid.iloc[head].tolist()]
     contiguous = len(data_idx) == len(grid) - head - 1
     body = grid.iloc[head + 1 :] if contiguous else grid.iloc[data_idx]
-    cols: list[int] = []
+    cols: list[Any] = []
     headers: list[str] = []
     names: list[str] = []
     for j, h in enumerate(header_cells):

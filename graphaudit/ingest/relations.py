@@ -4,6 +4,8 @@ derived with the register's (households.py declares the kinship derivation, whic
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pandas as pd
 
 from graphaudit.ingest.columns import map_unique
@@ -21,8 +23,8 @@ def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
         issues.append(
             Issue(
                 "relations",
-                df.at[i, "_file"],
-                int(df.at[i, "_row"]),
+                str(df.at[i, "_file"]),
+                int(cast(Any, df.at[i, "_row"])),
                 "relation",
                 "rejected",
                 "无法识别的关系（可用：父母、子女、配偶、兄弟姐妹）unknown relation",
@@ -34,8 +36,8 @@ def _post(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
         issues.append(
             Issue(
                 "relations",
-                df.at[i, "_file"],
-                int(df.at[i, "_row"]),
+                str(df.at[i, "_file"]),
+                int(cast(Any, df.at[i, "_row"])),
                 "person_id_b",
                 "rejected",
                 "两人证件号码相同 A and B are the same person",

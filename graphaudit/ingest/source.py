@@ -8,6 +8,7 @@ under its original header, in the ``extra`` JSON property.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -212,7 +213,7 @@ def _extra_json(frame: pd.DataFrame, cols: list[str]) -> pd.Series | str:
     pieces = []
     for c in sorted(cols):
         key = json.dumps(c, ensure_ascii=False)
-        rendered = cols_mod.map_unique(frame[c], lambda v, key=key: _json_piece(key, v))
+        rendered = cols_mod.map_unique(frame[c], functools.partial(_json_piece, key))
         pieces.append(pa.array(rendered.tolist(), pa.large_string()))
     L = pa.large_string()
     acc = pa.nulls(len(frame), L)
@@ -305,9 +306,8 @@ def _normalise(col: Column, src: pd.Series) -> tuple[pd.Series, pd.Series | None
         fn = norm.parse_share if k == "share" else norm.parse_gender
         if src.dtype == object and bool in set(map(type, src.tolist())):
             # a TRUE cell equals 1 to a hash table but is no gender or share: parse each cell on its own
-            return norm.parse_each(
-                pd.Series(range(len(src)), index=src.index), lambda i, cells=src.tolist(): fn(cells[i])
-            )
+            cells = src.tolist()
+            return norm.parse_each(pd.Series(range(len(src)), index=src.index), lambda i: fn(cells[i]))
         return norm.parse_each(src, fn)
     raise ValueError(f"unknown column kind {k}")
 

@@ -30,7 +30,7 @@ class ReaderFailed(Exception):
     """The reader of a stream failed; its error is the ``__cause__``."""
 
 
-class _Frames(dict):  # type: ignore[type-arg]
+class _Frames(dict):
     """A dict of frames that wakes the stream's reader on every new frame."""
 
     def __init__(self, stream: GraphStream) -> None:
