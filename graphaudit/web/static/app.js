@@ -16,10 +16,13 @@ const GA = {
   },
   yuan(x) { return Number(x || 0).toLocaleString("zh-CN", { maximumFractionDigits: 2 }); },
   sevClass(s) { return s >= 70 ? "sev-hi" : s >= 50 ? "sev-mid" : "sev-lo"; },
+  propZh(label, k) { return GA.model.props[label + "." + k] || GA.model.props[k] || k; },
+  card(ref) { return `/people/${encodeURIComponent(ref)}`; },
   props(node) {
-    const rows = Object.entries(node.props || {}).filter(([k]) => k !== "label")
-      .map(([k, v]) => `<dt>${GA.esc(k)}</dt><dd>${GA.esc(v)}</dd>`).join("");
-    return `<div><b>${GA.esc(node.caption)}</b> <span class="muted">${GA.esc(node.label_zh)}</span></div>
+    const rows = Object.entries(node.props || {}).filter(([k, v]) => k !== "label" && v !== "")
+      .map(([k, v]) => `<dt>${GA.esc(GA.propZh(node.label, k))}</dt><dd>${GA.esc(v)}</dd>`).join("");
+    const card = node.label === "Person" && node.ref ? ` <a class="card-link" href="${GA.card(node.ref)}">一人一档 →</a>` : "";
+    return `<div><b>${GA.esc(node.caption)}</b> <span class="muted">${GA.esc(node.label_zh)}</span>${card}</div>
             <dl class="props">${rows}</dl>`;
   },
 };
