@@ -21,8 +21,9 @@ from graphaudit.data import data_rows
 
 __all__ = ["Places", "shipped_names", "CODE_RE"]
 
-#: A bare 6-, 9- or 12-digit code in a text (not part of a longer number such as a resident ID).
-CODE_RE = re.compile(r"(?<![0-9])(?:[0-9]{12}|[0-9]{9}|[0-9]{6})(?![0-9])")
+#: A bare 9- or 12-digit code (township, village) in a text: not part of a longer number or a masked ID
+#: (``140107********0031``).  Six digits are left alone: in a sentence they are more often an amount.
+CODE_RE = re.compile(r"(?<![0-9*.,])(?:[0-9]{12}|[0-9]{9})(?![0-9*.])")
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +94,7 @@ class Places:
         return f"{town} {village}" if town and not village.startswith(town) else village
 
     def named(self, text: str | None) -> str:
-        """``text`` with every known 6/9/12-digit code replaced by its name."""
+        """``text`` with every known 9- or 12-digit code replaced by its name."""
         return CODE_RE.sub(lambda m: self.name(m.group(0)) or m.group(0), text or "")
 
     def tree(self, codes: Iterable[str]) -> list[dict[str, Any]]:

@@ -32,9 +32,10 @@ def test_places_names_villages_townships_and_counties() -> None:
     assert places.name("141124111219") == ""  # a code is no name
     assert places.full("141124111218") == "丛罗峪镇 西坪村"
     assert places.full("141124111219") == "丛罗峪镇 141124111219"
-    assert places.named("经查141124111218的3人、身份证141124196001010011") == (
-        "经查西坪村的3人、身份证141124196001010011"
+    assert places.named("经查141124111218的3人、身份证141124196001010011、141124********0011") == (
+        "经查西坪村的3人、身份证141124196001010011、141124********0011"
     )
+    assert places.named("补助141124元，141124111元") == "补助141124元，丛罗峪镇元"  # six digits stay
     tree = places.tree(["141124111218", "141124111219", "141124112"])
     assert [t["name"] for t in tree] == ["丛罗峪镇", "曲峪镇"]
     assert [v["name"] for v in tree[0]["villages"]] == ["西坪村", "141124111219"]

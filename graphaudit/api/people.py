@@ -106,7 +106,7 @@ def person_card(caller: Caller, pid: str) -> dict[str, Any]:
     for row in fields:
         if row["key"] == "village_code":
             row["zh"], row["value"] = "村", places.full(str(row["value"]))
-        elif isinstance(row["value"], str):  # an address written with the village's code
+        elif row["key"] == "address":  # an address written with the village's code
             row["value"] = places.named(row["value"])
     posts = [
         {

@@ -136,6 +136,8 @@ def people_rows(
     for pid in ids:
         f = facts.get(pid, {"name": "", "village_code": "", "posts": []})
         word = next((w for w in (kin_word(x.path, pid) for x in findings) if w), "")
+        if not word and f["posts"]:
+            word = "本人"  # a cadre of the case
         out.append(
             {
                 "name": f.get("name") or "",
@@ -190,7 +192,9 @@ def case_tables(caller: Caller, case_id: str) -> dict[str, Any]:
         raise HTTPException(404, f"没有这条线索 no case {case_id!r}")
     places = places_of(caller)
     found = [f for f in (caller.svc.findings.get(fid) for fid in case["finding_ids"]) if f is not None]
-    ids = list(case["record_ids"] or [])
+    # a cluster case keeps its records and people on its finding (its members' own cases are linked)
+    ids = list(dict.fromkeys([*(case["record_ids"] or []), *(r for f in found for r in f.record_ids)]))
+    pids = list(dict.fromkeys([*(case["person_ids"] or []), *(p for f in found for p in f.person_ids)]))
     pays = caller.svc.store.run_named("record_payments", {"ids": ids}) if ids else []
     cons = caller.svc.store.run_named("record_contracts", {"ids": ids}) if ids else []
     cluster = _cluster(found)
@@ -200,7 +204,7 @@ def case_tables(caller: Caller, case_id: str) -> dict[str, Any]:
         "explanation": places.named(case["explanation"]),
         "payments": payment_rows(caller, pays, places),
         "contracts": contract_rows(caller, cons, places),
-        "people": people_rows(caller, list(case["person_ids"] or []), found, places),
+        "people": people_rows(caller, pids, found, places),
         "group": group_graph(
             caller, cluster, [("Payment", r["id"]) for r in pays] + [("Contract", r["id"]) for r in cons]
         )

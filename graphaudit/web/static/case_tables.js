@@ -24,7 +24,7 @@
   const body = document.getElementById("tables-body");
   body.classList.remove("muted");
   body.innerHTML = parts.join("");
-  if (t.group && window.GAGraph) {
+  if (t.group && typeof GAGraph !== "undefined") {
     const panel = document.getElementById("group-panel");
     panel.hidden = false;
     const main = window.gaGraph;  // the evidence graph stays window.gaGraph; the group is window.gaGroup
@@ -35,7 +35,8 @@
     g.addEdges(t.group.edges, { path: new Set() });
     g.legend(document.getElementById("group-legend"));
     document.getElementById("group-note").textContent =
-      `（${t.group.members} 人；相互审批 ${t.group.pairs.length} 对；中间人 ${t.group.brokers.length} 人；红框为干部、互审双方和中间人）`;
+      `（图中 ${t.group.nodes.filter((n) => n.label === "Person").length} 人、${t.group.nodes.length - t.group.nodes.filter((n) => n.label === "Person").length} 笔记录或企业；` +
+      `所在群体共 ${t.group.members} 人；相互审批 ${t.group.pairs.length} 对；中间人 ${t.group.brokers.length} 人；红框为干部、互审双方和中间人）`;
     window.gaGroup = g;
   }
 })();
