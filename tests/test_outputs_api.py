@@ -20,9 +20,8 @@ from tests.test_outputs import CODE12, chinese
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    tmp = tmp_path_factory.mktemp("outputs-api")
-    data = world().write(tmp / "world")
+def outputs_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = world().write(tmp_path_factory.mktemp("outputs-data") / "world")
     # the optional orgs source (Chinese headers) names every village, over the cadres' register's names
     rows = [
         f"1401070011{i:02d},{v}村"
@@ -31,7 +30,13 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     (data / "orgs.csv").write_text(
         "单位代码,名称\n140107001,巨轮街道\n" + "\n".join(rows) + "\n", encoding="utf-8"
     )
-    store = loaded_store(tmp, data)
+    return data
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory, outputs_data: Path) -> Iterator[Env]:
+    tmp = tmp_path_factory.mktemp("outputs-api")
+    store = loaded_store(tmp, outputs_data)
     e = make_env(store, tmp / "state")
     r = e.call("auditor", "POST", "/api/checks/run", json={"checks": WORLD_CHECKS})
     assert r.status_code == 200, r.text

@@ -117,6 +117,8 @@ def test_cluster_case_page_has_tables_and_the_whole_group(browser: Any, site: Si
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('.top')).display") == "none"
     assert page.evaluate("getComputedStyle(document.querySelector('#paper')).display") == "none"
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi: how the print looks
+    shot(page, "outputs-case-print")
     ARTIFACTS.mkdir(exist_ok=True)
     pdf = page.pdf(path=str(ARTIFACTS / "outputs-case.pdf"), format="A4", print_background=True)
     assert len(pdf) > 10_000

@@ -75,8 +75,9 @@ def case_docx(form: str, case: Mapping[str, Any], tables: Mapping[str, Any], off
     doc.add_heading("一、问题线索", level=2)
     doc.add_paragraph(tables.get("explanation") or case.get("explanation", ""))
     doc.add_heading("二、证据", level=2)
+    numbers = iter("一二三四")
     if tables.get("payments"):
-        doc.add_paragraph("（一）资金发放记录")
+        doc.add_paragraph(f"（{next(numbers)}）资金发放记录")
         _table(
             doc,
             ["日期", "项目", "金额（元）", "审批人", "领取人"],
@@ -86,14 +87,14 @@ def case_docx(form: str, case: Mapping[str, Any], tables: Mapping[str, Any], off
             ],
         )
     if tables.get("contracts"):
-        doc.add_paragraph("（二）合同")
+        doc.add_paragraph(f"（{next(numbers)}）合同")
         _table(
             doc,
             ["名称", "金额（元）", "签订日期", "承包方"],
             [[c["title"], _yuan(c["amount"]), c["date"], c["contractor"]] for c in tables["contracts"]],
         )
     if tables.get("people"):
-        doc.add_paragraph("（三）相关人员")
+        doc.add_paragraph(f"（{next(numbers)}）相关人员")
         _table(
             doc,
             ["姓名", "职务", "与干部关系", "村"],
