@@ -97,6 +97,10 @@ class Places:
         """``text`` with every known 9- or 12-digit code replaced by its name."""
         return CODE_RE.sub(lambda m: self.name(m.group(0)) or m.group(0), text or "")
 
+    def known(self) -> dict[str, str]:
+        """Code → :meth:`full` name of every organisation the data names (for a page to name codes)."""
+        return {c: self.full(c) for c in sorted(self._own)}
+
     def tree(self, codes: Iterable[str]) -> list[dict[str, Any]]:
         """Township → village for the given organisation codes, ordered by code:
         ``[{code, name, villages: [{code, name}, …]}, …]``."""

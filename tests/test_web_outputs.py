@@ -108,6 +108,10 @@ def test_cluster_case_page_has_tables_and_the_whole_group(browser: Any, site: Si
     assert (people, records) == (6, 4)  # the whole group (A's and B's families, 4 payments), not a path
     assert page.evaluate("gaGroup.edges.length") >= 8
     assert "相互审批 1 对" in page.inner_text("#group-note")
+    # a node's properties (the panel shown on a click) in Chinese, with the village named
+    panel = page.evaluate("GA.props(gaGroup.nodes.get().find(n => n.data.ref === 'Payment:RING-1').data)")
+    assert "<dt>村</dt><dd>巨轮街道 东坪村</dd>" in panel and "<dt>项目</dt>" in panel, panel
+    assert R1 not in panel and "village_code" not in panel
     page.wait_for_function("() => window.gaGraph && gaGraph.nodes.length > 0")
     assert page.get_attribute("#docx-handoff", "href").endswith("form=handoff")
     labels_are_chinese(page)

@@ -43,10 +43,13 @@ def _context(request: Request, caller: Caller, **extra: Any) -> dict[str, Any]:
         "relationships": {k: {"zh": r.zh, "kin": r.kin} for k, r in MODEL.rels.items()},
         "props": {**MODEL.property_zh, "note": "备注", "place": "地点"},
     }
+    from graphaudit.api.records import places_of
+
     return {
         "request": request,
         "me": caller.describe(),
         "model_json": json.dumps(model, ensure_ascii=False),
+        "places_json": json.dumps(places_of(caller).known(), ensure_ascii=False).replace("<", "\\u003c"),
         "checks": {k: c.title for k, c in CHECKS.items()},
         "export_formats": list(FORMATS.values()),
         "statuses": [s.value for s in Status],
