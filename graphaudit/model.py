@@ -117,7 +117,9 @@ def _load(path: Path) -> GraphModel:
             raise ModelError(f"model.yaml: relationship {name} has unknown types {bad}")
         rels[name] = RelType(name, spec["zh"], pairs, props, bool(spec.get("kin", False)))
     zh = {str(k): str(v) for k, v in (raw.get("property_zh") or {}).items()}
-    used = {p for t in [*nodes.values(), *rels.values()] for p in t.properties}
+    used = {p for n in nodes.values() for p in n.properties} | {
+        p for r in rels.values() for p in r.properties
+    }
     if used - set(zh):
         raise ModelError(
             f"model.yaml: property_zh has no Chinese name for {', '.join(sorted(used - set(zh)))}"

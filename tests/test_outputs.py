@@ -109,3 +109,15 @@ def test_the_findings_workbook_is_chinese_named_and_readable(tmp_path: Path) -> 
 def test_details_never_render_as_json() -> None:
     text = details_text({"record_money": {"KA-1": [20000.0, "危房改造"]}, "months": [202403, 202404]})
     assert text == "各笔金额：KA-1 20,000、危房改造\n月份：202403、202404"
+
+
+def test_a_property_without_a_chinese_name_fails_at_load(tmp_path: Path) -> None:
+    import pytest
+
+    from graphaudit.model import ModelError, _load
+
+    text = (Path(__file__).resolve().parents[1] / "graphaudit" / "model.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "model.yaml"
+    broken.write_text(text.replace("  share: 持股比例\n", ""), encoding="utf-8")
+    with pytest.raises(ModelError, match="property_zh has no Chinese name for share"):
+        _load(broken)
