@@ -88,7 +88,9 @@ def person_card(caller: Caller, pid: str) -> dict[str, Any]:
         {r["id"] for r in by["MEMBER_OF"]} | ({f["household_id"]} if f["household_id"] else set())
     )
     members = store.run_named("household_members", {"ids": households}) if households else []
-    pays = store.run_named("payments_of", {"ids": [pid]})
+    pays = sorted(store.run_named("payments_of", {"ids": [pid]}), key=lambda r: (str(r["date"]), r["id"]))
+    for t in by:  # one order on every store
+        by[t].sort(key=lambda r: (r["label"], str(r["id"])))
     contract_ids = sorted(
         {r["id"] for t in ("APPROVED", "AWARDED_TO") for r in by[t] if r["label"] == "Contract"}
     )
@@ -130,6 +132,7 @@ def person_card(caller: Caller, pid: str) -> dict[str, Any]:
                     "village": places.label(k.get("village_code")) if k.get("village_code") else "",
                 }
             )
+    kin.sort(key=lambda k: (k["relation"], k["name"], k["id"]))
     household = [
         {
             "household": m["household_id"],
