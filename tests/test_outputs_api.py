@@ -131,3 +131,22 @@ def test_case_docx_forms(env: Env, form: str, title: str, sign: str, tmp_path: P
         assert want in text, want
     assert not RESIDENT_ID.search(text)
     assert env.get("investigator", f"/api/cases/{case['case_id']}/docx", form="x").status_code == 422
+
+
+def test_exported_workbook_carries_the_case_review(env: Env) -> None:
+    from openpyxl import load_workbook
+
+    case = case_with(env, "KA-S1")
+    r = env.call(
+        "auditor",
+        "POST",
+        f"/api/cases/{case['case_id']}/review",
+        json={"status": "核查中", "comment": "已交办镇纪委核实"},
+    )
+    assert r.status_code == 200, r.text
+    fid = case["finding_ids"][0]
+    r = env.get("analyst", f"/api/findings/{fid}/export", format="xlsx")
+    assert r.status_code == 200, r.text
+    rows = list(load_workbook(io.BytesIO(r.content))["线索"].values)
+    row = dict(zip(rows[0], next(x for x in rows[1:] if fid in x)))
+    assert (row["核查状态"], row["核查意见"]) == ("核查中", "已交办镇纪委核实")

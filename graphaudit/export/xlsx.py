@@ -32,7 +32,7 @@ def _cell(v: Any) -> Any:
 
 def write(view: View, out: Path) -> list[Path]:
     """Write the workbook ``out``; the files written."""
-    wb = write_workbook(view.source, out, view.show_ids)
+    wb = write_workbook(view.source, out, view.show_ids, reviews=view.reviews)
     if not view.show_ids:  # write_findings masks its own way; mask leftovers (IDs in free text) ours
         from graphaudit.export.view import scrub
 
