@@ -389,7 +389,9 @@ def _write_csv(fs: list[Finding], path: Path, show_ids: bool) -> None:
 
 
 def _write_workbook(fs: list[Finding], path: Path, show_ids: bool) -> None:
-    _write_xlsx(path, [_flat(f, show_ids) for f in fs], evidence_rows(fs, show_ids), [*FIELDS, "details"])
+    from graphaudit.workbook import write_workbook
+
+    write_workbook(fs, path, show_ids)
 
 
 @dataclass(frozen=True)
@@ -407,7 +409,9 @@ FINDINGS_FORMATS: dict[str, FindingsFormat] = {
     for f in (
         FindingsFormat(".csv", "CSV 表格（UTF-8 带 BOM，Excel 可直接打开）", _write_csv),
         FindingsFormat(".json", "JSON（数据规范第2节的字段及 details）", _write_json),
-        FindingsFormat(".xlsx", "Excel 工作簿（线索一表，证据路径逐步一表）", _write_workbook),
+        FindingsFormat(
+            ".xlsx", "Excel 工作簿（中文表头：汇总、线索含核查状态与意见、证据路径逐步）", _write_workbook
+        ),
     )
 }
 
@@ -418,6 +422,7 @@ def findings_suffixes() -> str:
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
 
 
+#: The keys of :func:`evidence_rows`, in order (the 证据 sheet shows them under Chinese headers).
 EVIDENCE_COLS = [
     "finding_id",
     "check",
@@ -431,28 +436,3 @@ EVIDENCE_COLS = [
     "to_id",
     "to_caption",
 ]
-
-
-def _write_xlsx(
-    path: Path, rows: list[dict[str, Any]], evidence: list[dict[str, Any]], cols: list[str]
-) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    sheets = [(wb.active, "findings", rows, cols), (wb.create_sheet(), "evidence", evidence, EVIDENCE_COLS)]
-    for ws, title, data, header in sheets:
-        ws.title = title
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for r in data:
-            ws.append([r[c] for c in header])
-        ws.freeze_panes = "A2"
-        for i, c in enumerate(header, start=1):
-            width = max([len(str(c))] + [len(str(r[c])) for r in data[:200]])
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(8, width + 2))
-    from graphaudit.export.cells import neutralise_workbook
-
-    neutralise_workbook(wb)
-    wb.save(path)

@@ -49,6 +49,12 @@ class RelType:
 class GraphModel:
     nodes: dict[str, NodeType]
     rels: dict[str, RelType]
+    property_zh: dict[str, str] = field(default_factory=dict)
+
+    def prop_zh(self, name: str, label: str | None = None) -> str:
+        """The Chinese name of property ``name`` (of ``label``, a node label or relationship type), from
+        model.yaml ``property_zh``; the name itself when undeclared."""
+        return self.property_zh.get(f"{label}.{name}") or self.property_zh.get(name, name)
 
     @cached_property
     def kin_types(self) -> tuple[str, ...]:
@@ -111,7 +117,15 @@ def _load(path: Path) -> GraphModel:
         if bad:
             raise ModelError(f"model.yaml: relationship {name} has unknown types {bad}")
         rels[name] = RelType(name, spec["zh"], pairs, props, bool(spec.get("kin", False)))
-    return GraphModel(nodes, rels)
+    zh = {str(k): str(v) for k, v in (raw.get("property_zh") or {}).items()}
+    used = {p for n in nodes.values() for p in n.properties} | {
+        p for r in rels.values() for p in r.properties
+    }
+    if used - set(zh):
+        raise ModelError(
+            f"model.yaml: property_zh has no Chinese name for {', '.join(sorted(used - set(zh)))}"
+        )
+    return GraphModel(nodes, rels, zh)
 
 
 MODEL: GraphModel = _load(Path(__file__).with_name("model.yaml"))

@@ -386,8 +386,8 @@ def test_exports_are_masked_for_analysts(env: Env, tmp_path: Path) -> None:
             assert nx.read_gexf(tmp_path / "f.gexf").number_of_nodes() == len(data["nodes"])
         elif fmt == "xlsx":
             wb = load_workbook(io.BytesIO(r.content), read_only=True)
-            assert "findings" in wb.sheetnames and fid in {
-                c for row in wb["findings"].iter_rows(values_only=True) for c in row
+            assert "线索" in wb.sheetnames and fid in {
+                c for row in wb["线索"].iter_rows(values_only=True) for c in row
             }
             blob = " ".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c)
             assert not RESIDENT_ID.search(blob)

@@ -106,16 +106,21 @@ def test_check_command(embedded: dict[str, LadybugStore], tmp_path: Path) -> Non
         assert name in res.output
     assert "5 findings" in res.output and "380,000.00" in res.output
     wb = load_workbook(tmp_path / "f.xlsx")
-    rows = list(wb["findings"].values)
-    assert [r[1] for r in rows[1:]] == [
-        "kin_contract",
-        "hidden_link",
-        "kin_approved_subsidy",
-        "deceased_recipient",
-        "cadre_family_beneficiary",
+    rows = list(wb["线索"].values)
+    head = rows[0]
+    assert [r[head.index("检查")] for r in rows[1:]] == [
+        CHECKS[k].title
+        for k in (
+            "kin_contract",
+            "hidden_link",
+            "kin_approved_subsidy",
+            "deceased_recipient",
+            "cadre_family_beneficiary",
+        )
     ]  # most severe first
-    assert rows[1][5] == "140107********0117; 140107********0133; 140107********0174"
-    assert len(list(wb["evidence"].values)) > 10
+    people = rows[1][head.index("涉及人员")]
+    assert all(m in people for m in ("140107********0117", "140107********0133", "140107********0174"))
+    assert len(list(wb["证据"].values)) > 10
     res = runner.invoke(
         app,
         [

@@ -10,6 +10,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from graphaudit.checks import CHECKS
 from graphaudit.cli import app
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
@@ -69,10 +70,11 @@ def test_demo_runs_end_to_end_and_writes_findings(tmp_path: Path) -> None:
     for step in ("1/4 synth", "2/4 ingest", "3/4 info", "4/4 check"):
         assert step in res.output
     wb = load_workbook(out / "findings.xlsx", read_only=True)
-    rows = list(wb["findings"].iter_rows(values_only=True))
+    rows = list(wb["线索"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
-    checks = {r[header.index("check")] for r in body}
-    severities = [r[header.index("severity")] for r in body]
+    titles = {c.title: k for k, c in CHECKS.items()}
+    checks = {titles[r[header.index("检查")]] for r in body}
+    severities = [r[header.index("严重程度")] for r in body]
     assert severities == sorted(severities, reverse=True)  # most severe first
     truth = json.loads((out / "data" / "truth.json").read_text(encoding="utf-8"))
     planted = {c["check"] for c in truth["cases"]}

@@ -31,6 +31,7 @@ from graphaudit.model import MODEL
 from graphaudit.store.embedded import LadybugStore
 from tests.stores import loaded_store
 from tests.test_checks import world
+from tests.test_outputs_chinese import chinese
 
 RESIDENT_ID = re.compile(rb"(?<![0-9])\d{17}[0-9X](?![0-9])")
 
@@ -188,12 +189,15 @@ def test_csv_bundle_headers_and_counts(flagged, files: dict[str, Path]) -> None:
 def test_xlsx_sheets(flagged, files: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
     g, findings = flagged
     wb = load_workbook(files["xlsx"], read_only=True)
-    assert wb.sheetnames == ["findings", "evidence", "people", "nodes", "relationships"]
+    assert wb.sheetnames == ["汇总", "线索", "证据", "人员", "节点", "关系"]
     count = {ws.title: ws.max_row - 1 for ws in wb.worksheets}
-    assert count["findings"] == len(findings)
-    assert count["evidence"] == sum(len(f.path["relationships"]) for f in findings)
-    assert count["people"] == sum(1 for _, d in g.nodes(data=True) if d["label"] == "Person")
-    assert (count["nodes"], count["relationships"]) == (g.number_of_nodes(), g.number_of_edges())
+    assert count["线索"] == len(findings)
+    assert count["证据"] == sum(len(f.path["relationships"]) for f in findings)
+    assert count["人员"] == sum(1 for _, d in g.nodes(data=True) if d["label"] == "Person")
+    assert (count["节点"], count["关系"]) == (g.number_of_nodes(), g.number_of_edges())
+    for ws in wb.worksheets:  # every header Chinese (tests/test_outputs_chinese.py says what counts)
+        head = next(ws.iter_rows(max_row=1, values_only=True))
+        assert all(chinese(h) for h in head), f"{ws.title}: {head}"
 
 
 def test_ftm_entities_parse_and_validate(flagged, files: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]

@@ -194,12 +194,14 @@ def test_write_csv_json_xlsx(tmp_path: Path) -> None:
     shown = json.loads(write_findings(fs, tmp_path / "g.json", show_ids=True).read_text(encoding="utf-8"))
     assert shown[0]["person_ids"][0] == "140107196503020117"
     wb = load_workbook(write_findings(fs, tmp_path / "f.xlsx"))
-    assert wb.sheetnames == ["findings", "evidence"]
-    findings = list(wb["findings"].values)
-    assert findings[0][:3] == ("finding_id", "check", "severity") and findings[1][0] == "a" * 16
-    evidence = list(wb["evidence"].values)
+    assert wb.sheetnames == ["汇总", "线索", "证据"]
+    findings = list(wb["线索"].values)
+    head = findings[0]
+    assert head[:3] == ("序号", "严重程度", "检查") and findings[1][head.index("发现编号")] == "a" * 16
+    assert findings[1][head.index("检查")] == CHECKS["shared_account"].title
+    evidence = list(wb["证据"].values)
     assert len(evidence) == 1 + 2 + 1  # header, two steps of the first path, one of the second
-    assert evidence[1][2:7] == (1, "Person", "140107********0117", "张伟", "SPOUSE_OF")
+    assert evidence[1][2:7] == (1, "人员", "140107********0117", "张伟", "配偶")
     with pytest.raises(GraphAuditError, match="csv, .json or .xlsx"):
         write_findings(fs, tmp_path / "f.txt")
 

@@ -35,9 +35,24 @@ router = APIRouter(prefix="/api", tags=["export 导出"])
 MEDIA_TYPES: dict[str, dict[str, object]] = {f.media_type: {} for f in FORMATS.values()}
 
 
+def _reviews(caller: Caller, findings: list[Finding]) -> dict[str, tuple[str, str]]:
+    """Finding id → (status, last comment) of the case each finding is folded into."""
+    from graphaudit.cases.store import CaseStore
+
+    store, out = CaseStore(caller.svc.state), {}
+    for f in findings:
+        cid = store.of_finding(f.finding_id)
+        case = store.get(cid) if cid else None
+        if case is not None:
+            last = (case.get("reviews") or [{}])[-1]
+            out[f.finding_id] = (case["status"], last.get("comment", ""))
+    return out
+
+
 def render(g: nx.MultiDiGraph, fmt: str, caller: Caller, findings: list[Finding] | None = None) -> bytes:
     """``g`` (and the findings it is evidence of) as ``fmt`` bytes, masked as the caller's role requires."""
     view = make_view(g, findings or [], show_ids=caller.show_ids)
+    view.reviews = _reviews(caller, findings or [])
     with tempfile.TemporaryDirectory(prefix="graphaudit-export-") as tmp:
         folder = FORMATS[fmt].folder
         out = Path(tmp) / ("export" if folder else f"export{FORMATS[fmt].suffix}")

@@ -86,6 +86,12 @@ def _path(caller: Caller, f: Finding) -> tuple[list[str], list[Edge]]:
     return refs, edges
 
 
+def _places(caller: Caller) -> Any:
+    from graphaudit.api.records import places_of  # here: records reads the findings' cases
+
+    return places_of(caller)
+
+
 def summary(row: dict[str, Any], show_ids: bool) -> FindingSummary:
     people = row["person_ids"] if show_ids else [mask_id(p) for p in row["person_ids"]]
     return FindingSummary(
@@ -130,9 +136,11 @@ def list_findings(
         offset=offset,
         limit=limit,
     )
-    return FindingPage(
-        total=total, offset=offset, limit=limit, items=[summary(r, caller.show_ids) for r in rows]
-    )
+    places = _places(caller)
+    items = [summary(r, caller.show_ids) for r in rows]
+    for it in items:
+        it.org_name = places.full(it.org_code) if places.name(it.org_code) else ""
+    return FindingPage(total=total, offset=offset, limit=limit, items=items)
 
 
 @router.get(
@@ -154,6 +162,7 @@ def finding_detail(
     return FindingDetail(
         finding=f.to_dict(caller.show_ids),
         check_title=title(f.check),
+        org_name=_places(caller).full(f.org_code),
         review=Review(**caller.svc.reviews.status(finding_id)),
         history=[ReviewChange(**h) for h in caller.svc.reviews.history(finding_id)],
         graph=evidence_graph(caller, f, context),

@@ -1,4 +1,5 @@
-"""The web pages: login, the case list (home), a case, the findings list, a finding, the explorer —
+"""The web pages: login, the case list (home), a case, a person's card, the findings list, a finding, the
+explorer —
 Jinja2 templates that fetch the API.
 
 Templates and scripts live in ``graphaudit/web/`` (``templates/``, ``static/``, ``vendor/`` for vis-network);
@@ -40,11 +41,15 @@ def _context(request: Request, caller: Caller, **extra: Any) -> dict[str, Any]:
     model = {
         "nodes": {k: {"zh": n.zh, "caption": n.caption, "color": n.color} for k, n in MODEL.nodes.items()},
         "relationships": {k: {"zh": r.zh, "kin": r.kin} for k, r in MODEL.rels.items()},
+        "props": {**MODEL.property_zh, "note": "备注", "place": "地点"},
     }
+    from graphaudit.api.records import places_of
+
     return {
         "request": request,
         "me": caller.describe(),
         "model_json": json.dumps(model, ensure_ascii=False),
+        "places_json": json.dumps(places_of(caller).known(), ensure_ascii=False).replace("<", "\\u003c"),
         "checks": {k: c.title for k, c in CHECKS.items()},
         "export_formats": list(FORMATS.values()),
         "statuses": [s.value for s in Status],
@@ -143,6 +148,19 @@ def finding_page(
             finding_id=finding_id,
             case_id=CaseStore(caller.svc.state).of_finding(finding_id),
         ),
+    )
+
+
+@router.get("/people/{ref}", response_class=HTMLResponse)
+def person_page(
+    ref: str, request: Request, caller: Caller = Depends(require(Permission.read_findings))
+) -> Response:
+    """一人一档: a person's card (graphaudit.api.people), reached from the search and every case page."""
+    hit = caller.svc.refs.resolve(ref, caller.show_ids)
+    if hit is None or hit[0] != "Person":
+        return _missing(request, caller, "没有这个人，或链接已过期：请重新搜索")
+    return templates.TemplateResponse(
+        request, "person.html", _context(request, caller, page="person", ref=ref)
     )
 
 

@@ -122,6 +122,7 @@ class FindingSummary(BaseModel):
     severity: int = Field(ge=0, le=100, description="严重程度 0–100")
     amount: float = Field(description="涉及金额（元） money at risk, yuan")
     org_code: str
+    org_name: str = Field("", description="单位名称：乡镇 村 (graphaudit.places); empty when unknown")
     explanation: str
     person_ids: list[str]
     record_ids: list[str]
@@ -144,6 +145,7 @@ class FindingDetail(BaseModel):
         description="DATA_CONTRACT §2 fields plus details (identifiers masked per role)"
     )
     check_title: str
+    org_name: str = Field("", description="单位名称：乡镇 村 (graphaudit.places)")
     review: Review
     history: list[ReviewChange]
     graph: Graph = Field(

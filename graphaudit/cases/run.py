@@ -42,10 +42,14 @@ def data_version(store: Any) -> str:
 
 
 def org_names(store: GraphStore) -> dict[str, str]:
-    """Organisation code → name (catalogue query ``case_orgs``)."""
+    """Organisation code → name as shown: township and village (graphaudit.places, catalogue query
+    ``case_orgs``)."""
     from graphaudit.checks.check import run_query
+    from graphaudit.places import Places
 
-    return {str(r["id"]): r["name"] or "" for r in run_query(store, "case_orgs")}
+    rows = run_query(store, "case_orgs")
+    places = Places.from_rows(rows)
+    return {str(r["id"]): places.full(str(r["id"])) for r in rows}
 
 
 def titles() -> dict[str, str]:

@@ -20,7 +20,7 @@ properties and ``findings``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -60,6 +60,8 @@ class View:
     source: list[Finding]
     show_ids: bool
     keys: dict[str, str]
+    #: finding id → (核查状态, 核查意见) from the cases, when the caller knows them (the workbook's columns)
+    reviews: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def key_of(self, label: str, node_id: str) -> str | None:
         """The export key of the store node ``label``/``node_id``, if it is in the view."""

@@ -1,26 +1,31 @@
-"""An Excel workbook for reports: the sheets of :func:`graphaudit.findings.write_findings` (``findings``,
-``evidence`` — one row per path step) plus ``people`` (every person in the selection, with the findings
-that name them), ``nodes`` and ``relationships`` (the whole selection, one row each).  Identifiers are
-masked unless ``show_ids``, the same way as in every other format."""
+"""An Excel workbook for reports, Chinese headers throughout: the sheets of graphaudit.workbook (``汇总``,
+``线索``, ``证据`` — one row per path step) plus ``人员`` (every person in the selection, with the findings
+that name them), ``节点`` and ``关系`` (the whole selection, one row each).  Identifiers are masked unless
+``show_ids``, the same way as in every other format."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.styles import Font
-
 from graphaudit.export.atomic import atomic_path
 from graphaudit.export.cells import neutralise_workbook
 from graphaudit.export.view import View
-from graphaudit.findings import write_findings
 from graphaudit.model import MODEL
+from graphaudit.workbook import _sheet, write_workbook
 
 __all__ = ["write", "SUFFIX", "PEOPLE_COLS"]
 
 SUFFIX = ".xlsx"
 PEOPLE_COLS = ["key", *MODEL.nodes["Person"].properties, "findings", "checks", "severity"]
+#: The Chinese header of each column of the 人员 sheet.
+PEOPLE_HEAD = [
+    "节点编号",
+    *[MODEL.prop_zh(p, "Person") for p in MODEL.nodes["Person"].properties],
+    "相关发现",
+    "检查",
+    "严重程度",
+]
 
 
 def _cell(v: Any) -> Any:
@@ -35,8 +40,7 @@ def write(view: View, out: Path) -> list[Path]:
 
 
 def _write(view: View, out: Path) -> None:
-    write_findings(view.source, out, show_ids=view.show_ids)
-    wb = load_workbook(out)
+    wb = write_workbook(view.source, out, view.show_ids, reviews=view.reviews)
     if not view.show_ids:  # write_findings masks its own way; mask leftovers (IDs in free text) ours
         from graphaudit.export.view import scrub
 
@@ -57,19 +61,10 @@ def _write(view: View, out: Path) -> None:
     ]
     rels = [[u, v, d["type"], d["type_zh"], _cell(d["findings"])] for u, v, d in g.edges(data=True)]
     for title, head, rows in (
-        ("people", PEOPLE_COLS, people),
-        ("nodes", ["key", "label", "label_zh", "caption", "findings", "severity"], nodes),
-        ("relationships", ["start", "end", "type", "type_zh", "findings"], rels),
+        ("人员", PEOPLE_HEAD, people),
+        ("节点", ["节点编号", "类型代码", "类型", "名称", "相关发现", "严重程度"], nodes),
+        ("关系", ["起点", "终点", "类型代码", "关系", "相关发现"], rels),
     ):
-        ws = wb.create_sheet(title)
-        ws.append(head)
-        for c in ws[1]:
-            c.font = Font(bold=True)
-        for r in rows:
-            ws.append(r)
-        ws.freeze_panes = "A2"
-        for i, h in enumerate(head, start=1):
-            width = max([len(str(h))] + [len(str(r[i - 1] or "")) for r in rows[:200]])
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(50, max(8, width + 2))
+        _sheet(wb.create_sheet(), title, head, rows)
     neutralise_workbook(wb)  # last: register text never becomes a formula (graphaudit.export.cells)
     wb.save(out)

@@ -22,6 +22,7 @@ from graphaudit.ingest.columns import (
     valid_resident_ids,
 )
 from graphaudit.ingest.mapping import Context, LabelRules, Link, Prefer
+from graphaudit.places import shipped_names
 
 __all__ = ["LABELS", "DEFAULT"]
 
@@ -52,7 +53,8 @@ def company_facts(companies: pd.DataFrame, _: Context) -> pd.DataFrame:
 
 
 def admin_divisions(orgs: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    """Every village's township too; a name from ``ctx.org_names`` (else the code) where no source gives one;
+    """Every village's township too; a name from ``ctx.org_names``, else the shipped admin divisions
+    (graphaudit.places), else the code, where no source gives one;
     the level from the code's length (12 digits: village, 9: township)."""
     known = set(orgs["id"].tolist())
     parents = sorted({c[:9] for c in known if len(c) == 12} - known)
@@ -60,7 +62,7 @@ def admin_divisions(orgs: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         orgs = pd.concat([orgs, pd.DataFrame({"id": parents})], ignore_index=True)
     names = orgs["name"].tolist()
     orgs["name"] = [
-        n if isinstance(n, str) and n else ctx.org_names.get(c) or c
+        n if isinstance(n, str) and n else ctx.org_names.get(c) or shipped_names().get(c) or c
         for c, n in zip(orgs["id"].tolist(), names)
     ]
     orgs["level"] = np.where(orgs["id"].str.len() == 12, "village", "township")
@@ -99,6 +101,7 @@ LABELS: dict[str, LabelRules] = {
         links=(Link("LOCATED_IN", "Org", prop="village_code"),),
     ),
     "Org": LabelRules(
+        order=("orgs",),
         prefer=(Prefer("name"),),
         complete=admin_divisions,
         links=(Link("PART_OF", "Org", key=township_of),),

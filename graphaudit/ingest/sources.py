@@ -6,14 +6,23 @@ graphaudit.ingest.mapping), its name in the list below, and its labels and relat
 
 from __future__ import annotations
 
-from graphaudit.ingest import cadres, companies, contracts, households, relations, shareholders, subsidies
+from graphaudit.ingest import (
+    cadres,
+    companies,
+    contracts,
+    households,
+    orgs,
+    relations,
+    shareholders,
+    subsidies,
+)
 from graphaudit.ingest.labels import LABELS
 from graphaudit.ingest.mapping import check_registry
 from graphaudit.ingest.source import SourceSpec
 
 SOURCES: dict[str, SourceSpec] = {
     m.SPEC.name: m.SPEC
-    for m in (households, relations, cadres, companies, shareholders, contracts, subsidies)
+    for m in (orgs, households, relations, cadres, companies, shareholders, contracts, subsidies)
 }
 
 check_registry({name: spec.graph for name, spec in SOURCES.items()}, LABELS)

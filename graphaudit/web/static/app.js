@@ -3,6 +3,9 @@
 const GA = {
   model: JSON.parse(document.getElementById("ga-model").textContent),
   me: JSON.parse(document.getElementById("ga-me").textContent),
+  // organisation code → "乡镇 村" for every organisation the data names (graphaudit.places): codes are shown as names
+  places: JSON.parse((document.getElementById("ga-places") || { textContent: "{}" }).textContent),
+  place(code) { return GA.places[code] || code; },
   async api(path, options = {}) {
     const res = await fetch(path, Object.assign({ credentials: "same-origin",
       headers: { "Content-Type": "application/json" } }, options));
@@ -16,10 +19,14 @@ const GA = {
   },
   yuan(x) { return Number(x || 0).toLocaleString("zh-CN", { maximumFractionDigits: 2 }); },
   sevClass(s) { return s >= 70 ? "sev-hi" : s >= 50 ? "sev-mid" : "sev-lo"; },
+  propZh(label, k) { return GA.model.props[label + "." + k] || GA.model.props[k] || k; },
+  card(ref) { return `/people/${encodeURIComponent(ref)}`; },
   props(node) {
-    const rows = Object.entries(node.props || {}).filter(([k]) => k !== "label")
-      .map(([k, v]) => `<dt>${GA.esc(k)}</dt><dd>${GA.esc(v)}</dd>`).join("");
-    return `<div><b>${GA.esc(node.caption)}</b> <span class="muted">${GA.esc(node.label_zh)}</span></div>
+    const rows = Object.entries(node.props || {}).filter(([k, v]) => k !== "label" && v !== "")
+      .map(([k, v]) => [k, /(^|_)code$/.test(k) || (node.label === "Org" && k === "id") ? GA.place(v) : v])
+      .map(([k, v]) => `<dt>${GA.esc(GA.propZh(node.label, k) === "村代码" ? "村" : GA.propZh(node.label, k))}</dt><dd>${GA.esc(v)}</dd>`).join("");
+    const card = node.label === "Person" && node.ref ? ` <a class="card-link" href="${GA.card(node.ref)}">一人一档 →</a>` : "";
+    return `<div><b>${GA.esc(node.caption)}</b> <span class="muted">${GA.esc(node.label_zh)}</span>${card}</div>
             <dl class="props">${rows}</dl>`;
   },
 };

@@ -76,5 +76,26 @@
     } catch (e) { status.textContent = "运行失败：" + e.message; }
     run.disabled = false;
   };
+  // the organisation filter: township → village, named (/api/places); the hidden "org" holds the code prefix
+  const town = document.getElementById("org-town"), village = document.getElementById("org-village");
+  const org = document.getElementById("org");
+  let places = [];
+  function villages() {
+    const t = places.find((p) => p.code === town.value);
+    village.innerHTML = `<option value="">全部村</option>` + (t ? t.villages.map((v) =>
+      `<option value="${GA.esc(v.code)}">${GA.esc(v.name)}</option>`).join("") : "");
+    village.disabled = !t || !t.villages.length;
+  }
+  town.addEventListener("change", () => { villages(); org.value = town.value; offset = 0; load(); });
+  village.addEventListener("change", () => { org.value = village.value || town.value; offset = 0; load(); });
+  GA.api("/api/places").then((p) => {
+    places = p || [];
+    town.innerHTML = `<option value="">全部乡镇</option>` + places.map((t) =>
+      `<option value="${GA.esc(t.code)}">${GA.esc(t.name)}</option>`).join("");
+    const want = org.value || "";
+    town.value = want.slice(0, 9);
+    villages();
+    if (want.length === 12) village.value = want;
+  });
   summary(); load();
 })();

@@ -30,12 +30,13 @@
       found = page.items;
       results.innerHTML = found.length ? found.map((n, i) => `<li data-i="${i}"><b>${GA.esc(n.caption)}</b>
         <span class="tag" style="background:${graph.color(n.label)}22">${GA.esc(n.label_zh)}</span>
+        ${n.label === "Person" ? `<a class="card-link" href="${GA.card(n.ref)}">档案</a>` : ""}
         <small>${GA.esc(n.id)} ${GA.esc(n.props.note || "")}</small></li>`).join("") : `<li class="muted">无结果</li>`;
     } catch (ex) { results.innerHTML = `<li class="error">${GA.esc(ex.message)}</li>`; }
   });
   results.addEventListener("click", async (e) => {
     const li = e.target.closest("li[data-i]");
-    if (!li) return;
+    if (!li || e.target.closest("a")) return;
     const n = found[Number(li.dataset.i)];
     graph.addNodes([n], { path: new Set([n.ref]) });
     info.innerHTML = `<div class="panel-title">节点</div>` + GA.props(n) + `<div class="muted" id="expand-status"></div>`;

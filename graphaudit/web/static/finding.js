@@ -39,7 +39,7 @@
     <h1 id="explanation">${GA.esc(f.explanation)}</h1>
     <div class="facts">
       <span>涉及金额 <b>${GA.yuan(f.amount)} 元</b></span>
-      <span>单位 <b>${GA.esc(f.org_code)}</b></span>
+      <span>单位 <b>${GA.esc(d.org_name || f.org_code)}</b></span>
       <span>记录 <b>${f.record_ids.map(GA.esc).join("、")}</b></span>
       <span>人员 <b>${f.person_ids.map(GA.esc).join("、")}</b></span>
       <span>线索编号 <b>${GA.esc(f.finding_id)}</b></span>

@@ -36,7 +36,7 @@
         <td class="check-name">${GA.esc(f.check_title)}</td>
         <td><a href="/findings/${encodeURIComponent(f.finding_id)}">${GA.esc(f.explanation)}</a></td>
         <td class="num">${GA.yuan(f.amount)}</td>
-        <td>${GA.esc(f.org_code)}</td>
+        <td>${GA.esc(f.org_name || f.org_code)}</td>
         <td><span class="tag st-${GA.esc(f.status)}">${GA.esc(f.status)}</span></td>
       </tr>`).join("") : `<tr><td colspan="6" class="muted">没有符合条件的线索${GA.me.permissions.includes("run_checks") ? "（可先运行检查）" : ""}</td></tr>`;
     document.getElementById("page-info").textContent =

@@ -54,7 +54,7 @@ class GAGraph {
     for (const e of list) {
       const id = this.edgeId(e);
       const onPath = path.has(id);
-      const item = { id, from: e.from, to: e.to, label: e.type_zh, title: e.type,
+      const item = { id, from: e.from, to: e.to, label: e.type_zh, title: e.type_zh,
                      color: onPath ? { color: "#b42318", highlight: "#b42318" } : undefined, width: onPath ? 3.5 : 1.2 };
       if (!this.edges.get(id)) add.push(item); else if (onPath) this.edges.update(item);
     }

@@ -1,0 +1,55 @@
+"""The case tables and the person card say the same on Neo4j as on the embedded store (their queries have a
+Neo4j text and, for person_links, an embedded dialect)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from graphaudit.ingest.pipeline import ingest
+from graphaudit.store.neo4j_store import Neo4jStore
+from tests.test_api import WORLD_CHECKS, Env, make_env, person_ref
+from tests.test_outputs_api import env, outputs_data  # noqa: F401 - fixtures
+
+
+def said(e: Env, role: str) -> dict[str, Any]:
+    """The tables of every case and the cards of three people, with refs replaced by what they name."""
+    out: dict[str, Any] = {"tables": {}, "cards": {}}
+    for c in e.ok(role, "/api/cases", limit=500)["items"]:
+        out["tables"][c["case_id"]] = e.ok(role, f"/api/cases/{c['case_id']}/tables")
+    for name in ("赵书记", "钱弟", "陈书记"):
+        card = e.ok(role, f"/api/people/{quote(person_ref(e, role, name), safe='')}")
+        for c in card["cases"]:
+            c.pop("gone")
+        out["cards"][name] = card
+    text = json.dumps(out, ensure_ascii=False, sort_keys=True)
+    for ref, (label, node_id) in list(e.app.state.services.refs._known.items()):
+        text = text.replace(ref, f"{label}={node_id}")
+    return json.loads(text)
+
+
+@pytest.mark.neo4j
+def test_tables_and_cards_are_the_same_on_neo4j(
+    env: Env,  # noqa: F811 - the fixture imported above
+    outputs_data: Path,  # noqa: F811
+    neo4j_clean,
+    tmp_path: Path,
+) -> None:  # type: ignore[no-untyped-def]
+    with Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password) as neo:
+        ingest(outputs_data, neo)
+        other = make_env(neo, tmp_path / "neo4j-state")
+        assert (
+            other.call("auditor", "POST", "/api/checks/run", json={"checks": WORLD_CHECKS}).status_code == 200
+        )
+        fresh = make_env(env.store, tmp_path / "embedded-state")
+        assert (
+            fresh.call("auditor", "POST", "/api/checks/run", json={"checks": WORLD_CHECKS}).status_code == 200
+        )
+        for role in ("auditor", "investigator"):
+            want, got = said(fresh, role), said(other, role)
+            assert len(want["tables"]) >= 5 and want["cards"]["赵书记"]["approved"]
+            assert got == want
