@@ -160,8 +160,9 @@ class Decisions:
     def __init__(self, decided: Mapping[tuple[str, str, str], str] | None = None):
         self.decided = dict(decided or {})
 
-    def get(self, role: str, name: str, key: str) -> str | None:
-        return self.decided.get((role, plain(name), key))
+    def get_for(self, role: str, name: str, cand: Candidate) -> str | None:
+        """The verdict on ``cand`` for ``name`` in ``role``, None when there is none."""
+        return self.decided.get((role, plain(name), cand.key))
 
 
 def _score(how: str, scope: str, name: str) -> float:
@@ -179,8 +180,8 @@ def match_name(name: str, pools: Iterable[Pool], role: str = "", decisions: Deci
         for how, found in (("name", pool.exact(name)), ("variant", pool.variant(name))):
             if not found:
                 continue
-            found = [c for c in found if decisions.get(role, name, c.key) != DIFFERENT]
-            same = [c for c in found if decisions.get(role, name, c.key) == SAME]
+            found = [c for c in found if decisions.get_for(role, name, c) != DIFFERENT]
+            same = [c for c in found if decisions.get_for(role, name, c) == SAME]
             if len(same) == 1:
                 return Match(same[0].key, "review", 1.0, pool.scope, "", tuple(found))
             if len(found) == 1:
@@ -190,9 +191,9 @@ def match_name(name: str, pools: Iterable[Pool], role: str = "", decisions: Deci
                 return Match(None, "ambiguous", score, pool.scope, "common", tuple(found))
             if found:
                 return Match(None, "ambiguous", 0.0, pool.scope, "several", tuple(found))
-        alike = [c for c in pool.alike(name) if decisions.get(role, name, c.key) != DIFFERENT]
+        alike = [c for c in pool.alike(name) if decisions.get_for(role, name, c) != DIFFERENT]
         if alike:
-            same = [c for c in alike if decisions.get(role, name, c.key) == SAME]
+            same = [c for c in alike if decisions.get_for(role, name, c) == SAME]
             if len(same) == 1:
                 return Match(same[0].key, "review", 1.0, pool.scope, "", tuple(alike))
             return Match(None, "ambiguous", 0.0, pool.scope, "soundalike", tuple(alike))
