@@ -26,7 +26,7 @@ again from what the files say.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -264,36 +264,16 @@ class _World:
             self._cache[key] = make()
         return self._cache[key]
 
-    def people(self) -> tuple[dict[str, list[Candidate]], dict[str, list[Candidate]], list[Candidate]]:
-        """The register's people by household and by village, and all of them."""
-
-        def make() -> Any:
-            hh = self.tables.get("households")
-            by_hh: dict[str, list[Candidate]] = defaultdict(list)
-            by_vil: dict[str, list[Candidate]] = defaultdict(list)
-            everyone: list[Candidate] = []
-            if hh is not None and len(hh):
-                keys = hh["person_key"] if "person_key" in hh else hh["person_id"]
-                for k, h, v, n, b in zip(
-                    keys.tolist(),
-                    hh["household_id"].tolist(),
-                    hh["village_code"].tolist(),
-                    hh["name"].tolist(),
-                    hh["birth_date"].tolist(),
-                ):
-                    c = Candidate(k, n or "", f"户{h} 生{b}" if b else f"户{h}")
-                    by_hh[h].append(c)
-                    by_vil[v].append(c)
-                    everyone.append(c)
-            return by_hh, by_vil, everyone
-
-        out: tuple[dict[str, list[Candidate]], dict[str, list[Candidate]], list[Candidate]]
-        out = self._memo("people", make)
+    def people(self) -> _People:
+        """The register's people, grouped by household and village (candidates made per group on use)."""
+        out: _People = self._memo("people", lambda: _People(self.tables.get("households")))
         return out
 
-    def pool(self, scope: str, group: str, cands: Callable[[], list[Candidate] | None], **kw: Any) -> Pool:
+    def pool(
+        self, scope: str, group: str, cands: Callable[[], list[Candidate] | None], fold: bool = True
+    ) -> Pool:
         """The pool of one scope and group (a household, a village …), made once from ``cands()``."""
-        out: Pool = self._memo(("pool", scope, group), lambda: Pool(scope, cands() or [], **kw))
+        out: Pool = self._memo(("pool", scope, group), lambda: Pool(scope, cands() or [], fold=fold))
         return out
 
     def cadres(self) -> dict[str, list[tuple[str, str, Any, Any, str]]]:
@@ -331,7 +311,7 @@ class _World:
                 if _in_office(s, e, day)
             ]
 
-        return self.pool(scope, f"{orgs}|{day}", make, fold=True)
+        return self.pool(scope, f"{orgs}|{day}", make)
 
     def companies(self) -> Pool:
         def make() -> list[Candidate]:
@@ -349,7 +329,8 @@ class _World:
                 ]
             return out
 
-        return self.pool("company", "", make, company=True)
+        out: Pool = self._memo(("pool", "company"), lambda: Pool("company", make(), company=True))
+        return out
 
 
 def _is_pid(v: str) -> bool:
@@ -366,8 +347,45 @@ def _in_office(start: Any, end: Any, day: Any) -> bool:
     return end is None or pd.isna(end) or end >= day
 
 
-def _in_township(by_village: Mapping[str, list[Candidate]], township: str) -> list[Candidate]:
-    return [c for v, cs in by_village.items() if _township(v) == township for c in cs]
+class _People:
+    """The household register as candidates, by household, village and township."""
+
+    def __init__(self, hh: pd.DataFrame | None) -> None:
+        if hh is None or not len(hh):
+            hh = pd.DataFrame(
+                {c: [] for c in ("person_id", "household_id", "village_code", "name", "birth_date")}
+            )
+        keys = hh["person_key"] if "person_key" in hh else hh["person_id"]
+        self.cols = [
+            keys.to_numpy(dtype=object),
+            hh["name"].fillna("").to_numpy(dtype=object),
+            hh["household_id"].to_numpy(dtype=object),
+            hh["birth_date"].to_numpy(dtype=object),
+        ]
+        self.n = len(hh)
+        self.by_hh = hh.groupby("household_id", sort=False).indices if len(hh) else {}
+        self.by_vil = hh.groupby("village_code", sort=False).indices if len(hh) else {}
+
+    def _cands(self, pos: Iterable[int]) -> list[Candidate]:
+        k, n, h, b = self.cols
+        return [
+            Candidate(
+                k[i], n[i], f"户{h[i]} 生{b[i]}" if b[i] is not None and not pd.isna(b[i]) else f"户{h[i]}"
+            )
+            for i in pos
+        ]
+
+    def household(self, h: str) -> list[Candidate]:
+        return self._cands(self.by_hh.get(h, ()))
+
+    def village(self, v: str) -> list[Candidate]:
+        return self._cands(self.by_vil.get(v, ()))
+
+    def township(self, t: str) -> list[Candidate]:
+        return [c for v, pos in self.by_vil.items() if _township(str(v)) == t for c in self._cands(pos)]
+
+    def everyone(self) -> list[Candidate]:
+        return self._cands(range(self.n))
 
 
 def _township(code: str) -> str:
@@ -441,7 +459,7 @@ def _apply(df: pd.DataFrame, role: str, rows: np.ndarray, results: list[tuple[st
 def _resolve_recipients(
     sub: pd.DataFrame, w: _World, d: Decisions, stats: MatchStats, issues: list[Issue]
 ) -> None:
-    by_hh, by_vil, _ = w.people()
+    people = w.people()
     how_col = MATCH_COLUMNS["recipient"][1]
     if how_col not in sub:
         sub[how_col] = np.where(sub["recipient_id"].fillna("") != "", "id", "")
@@ -456,8 +474,8 @@ def _resolve_recipients(
     for name, hid, vil, f, r, rid in zip(*(part[c].tolist() for c in cols)):
         name = name or ""
         pools = [
-            w.pool("household", hid, partial(by_hh.get, hid, [])),
-            w.pool("village", vil, partial(by_vil.get, vil, [])),
+            w.pool("household", hid, partial(people.household, hid)),
+            w.pool("village", vil, partial(people.village, vil)),
         ]
         m = match_name(name, pools, "recipient", d)
         if m.key is not None:
@@ -504,13 +522,7 @@ def _resolve_approvers(
         mk = (name, org, day)
         m = memo.get(mk)
         if m is None:
-            tw = _township(org)
-            pools = [
-                w.cadre_pool("org", (org,), day),
-                w.cadre_pool("township", (tw,), day) if tw != org else None,
-                w.cadre_pool("county", None, day),
-            ]
-            m = memo[mk] = match_name(name, [p for p in pools if p is not None], "approver", d)
+            m = memo[mk] = match_name(name, _approver_pools(w, org, day), "approver", d)
         if m.key is not None:
             key = m.key
         elif rid:
@@ -523,6 +535,23 @@ def _resolve_approvers(
         _apply(df, "approver", rows, out, MATCH_COLUMNS["approver"][0])
 
 
+def _approver_pools(w: _World, org: str, day: Any) -> Iterator[Pool]:
+    """The cadres in office on ``day``: in ``org``, its township, the county — each made only when reached."""
+    yield w.cadre_pool("org", (org,), day)
+    tw = _township(org)
+    if tw != org:
+        yield w.cadre_pool("township", (tw,), day)
+    yield w.cadre_pool("county", None, day)
+
+
+def _person_pools(w: _World, org: str, people: _People) -> Iterator[Pool]:
+    """The register's people of the village ``org``, its township, the county, each made when reached."""
+    yield w.pool("village", org, partial(people.village, org))
+    tw = _township(org)
+    yield w.pool("township", tw, partial(people.township, tw))
+    yield w.pool("county", "", people.everyone, fold=False)
+
+
 def _resolve_contractors(
     ct: pd.DataFrame, w: _World, d: Decisions, stats: MatchStats, issues: list[Issue]
 ) -> None:
@@ -532,7 +561,7 @@ def _resolve_contractors(
     need = (ids.eq("") & names.ne("")).to_numpy(dtype=bool)
     stats.counts[("contracts", column)]["id"] += int((~need).sum())
     rows = np.flatnonzero(need)
-    by_hh, by_vil, everyone = w.people()
+    people = w.people()
     out = []
     part = ct.iloc[rows]
     for name, org, f, r in zip(*(part[c].tolist() for c in ("contractor_name", "org_code", FILE, ROW))):
@@ -540,13 +569,7 @@ def _resolve_contractors(
         if company:
             m = match_name(name, [w.companies()], "contractor", d)
         else:
-            tw = _township(org)
-            pools = [
-                w.pool("village", org, partial(by_vil.get, org, [])),
-                w.pool("township", tw, partial(_in_township, by_vil, tw)),
-                w.pool("county", "", partial(list, everyone), fold=False),
-            ]
-            m = match_name(name, pools, "contractor", d)
+            m = match_name(name, _person_pools(w, org, people), "contractor", d)
         key = m.key if m.key is not None else f"~{name}"
         _note(stats, issues, "contracts", column, "contractor", name, m, f, r, company=company)
         out.append((key, m))

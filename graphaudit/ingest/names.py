@@ -6,8 +6,9 @@ Three forms, from strict to loose (DOMAIN.md "Names without IDs"):
   unified), plus punctuation dropped: ``张 三`` = ``张三``, ``李·四`` = ``李四``;
 - :func:`folded` — also traditional and variant characters folded to simplified ones (OpenCC ``t2s``, offline,
   and a short table of variants OpenCC leaves alone): ``劉偉`` = ``刘伟``, ``衞`` = ``卫``;
-- :func:`sound` — the pinyin with tones (pypinyin, ``TONE3``): ``刘伟`` and ``刘玮`` sound the same
-  (``liu2 wei3``) but are two names; a sound-alike never links by itself, it is asked (the review queue).
+- :func:`sound` — the pinyin with tones (pypinyin's character table, the usual reading): ``刘伟`` and
+  ``刘玮`` sound the same (``liú wěi``) but are two names; a sound-alike never links by itself, it is
+  asked (the review queue).
 
 For companies :func:`company_folded` also drops a leading province, city or county name (``XX县``, ``XX市``)
 and a bracketed place name (``建筑有限公司（XX）``) — never the legal form: 有限公司 and 有限责任公司 stay
@@ -92,9 +93,24 @@ def sound(name: str) -> str:
     f = folded(name)
     if not f or f.isascii():
         return ""
-    from pypinyin import Style, lazy_pinyin
+    table = _pinyin()
+    return " ".join(table.get(ord(c), c).split(",")[0] for c in f)
 
-    return " ".join(lazy_pinyin(f, style=Style.TONE3, neutral_tone_with_five=True))
+
+@lru_cache(maxsize=1)
+def _pinyin() -> dict[int, str]:
+    """pypinyin's character table (code point → readings with tone marks, the usual one first), read from its
+    JSON file without importing the package, whose phrase tables names do not need and which takes seconds to
+    load."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pypinyin is needed to compare names by sound: pip install pypinyin")
+    path = Path(list(spec.submodule_search_locations)[0]) / "pinyin_dict.json"
+    return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
 @lru_cache(maxsize=1 << 14)
@@ -103,9 +119,35 @@ def company_folded(name: str) -> str:
     name (province, city, county, district): ``(广西)XX县宏达建筑有限公司`` → ``宏达建筑有限公司``.  The legal
     form stays: ``有限公司`` ≠ ``有限责任公司``."""
     f = folded(_BRACKET.sub("", unicodedata.normalize("NFKC", name or "")))
-    rest = _PLACE.sub("", f)
+    rest = _PLACE.sub("", _strip_places(f))
     # keep the place when nothing but the legal form would be left ("XX县有限公司")
     return rest if len(rest) >= 4 and not rest.startswith(("有限", "股份")) else f
+
+
+@lru_cache(maxsize=1)
+def _places() -> tuple[frozenset[str], int]:
+    """Every province, city and county name the shipped divisions hold (临县, 太原市, 山西省 …)."""
+    from graphaudit.data import data_rows
+
+    names = {
+        r["name"]
+        for f in ("provinces.csv", "cities.csv", "areas.csv")
+        for r in data_rows("admin-divisions", f)
+        if len(r["name"]) >= 2 and r["name"] != "市辖区"
+    }
+    return frozenset(names), max(map(len, names))
+
+
+def _strip_places(f: str) -> str:
+    """``f`` without the known place names it starts with, longest first (山西省太原市… → …)."""
+    names, longest = _places()
+    while True:
+        for n in range(min(longest, len(f) - 4), 1, -1):
+            if f[:n] in names:
+                f = f[n:]
+                break
+        else:
+            return f
 
 
 def looks_like_company(name: str) -> bool:
