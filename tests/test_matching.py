@@ -253,3 +253,25 @@ def test_a_reviewers_decision_links_or_removes() -> None:
     alike = Pool("household", [Candidate("c", "刘玮")])
     assert match_name("刘伟", [alike]).reason == "soundalike"
     assert match_name("刘伟", [alike], "recipient", Decisions({("recipient", "刘伟", "c"): SAME})).key == "c"
+
+
+def test_a_table_kept_from_before_the_name_columns_still_builds(loaded) -> None:
+    """A store's tables written before approver_key & co. existed (Neo4j diffs against the old graph)."""
+    from graphaudit.ingest.build import build_graph
+
+    tables, _, _ = loaded
+    old = {
+        k: v.drop(
+            columns=[
+                c
+                for c in v.columns
+                if c.endswith(("_key", "_matched_by", "_match_score")) or c == "approver_name"
+            ]
+        )
+        if k in ("subsidies", "contracts")
+        else v
+        for k, v in tables.items()
+    }
+    g, _ = build_graph(old)
+    assert len(g.nodes["Payment"]) == len(tables["subsidies"])
+    assert len(g.rels[("APPROVED", "Person", "Payment")]) == 0  # no approver_key: no approver, no error
