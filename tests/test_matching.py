@@ -275,3 +275,40 @@ def test_a_table_kept_from_before_the_name_columns_still_builds(loaded) -> None:
     g, _ = build_graph(old)
     assert len(g.nodes["Payment"]) == len(tables["subsidies"])
     assert len(g.rels[("APPROVED", "Person", "Payment")]) == 0  # no approver_key: no approver, no error
+
+
+def test_an_incremental_load_counts_only_its_own_rows(county: Path, tmp_path: Path) -> None:
+    """Next month's file alone: the names table and the pending list are about that file's rows."""
+    tables, _, _ = prepare({}, county)
+    month = tmp_path / "month"
+    month.mkdir()
+    write(
+        month / "subsidies_2024-02.csv",
+        [
+            {
+                "发放编号": "P9",
+                "补贴项目": "低保",
+                "领取人身份证号": "",
+                "领取人姓名": "劉偉",
+                "户号": "H2",
+                "村代码": V1,
+                "发放金额": "600",
+                "发放日期": "2024-02-15",
+                "审核人": "张伟",
+            }
+        ],
+    )
+    _, graph, rep = prepare(tables, month)
+    assert rep.names is not None
+    rows = {(r["source"], r["column"]): r for r in rep.names.rows()}
+    assert rows[("subsidies", "领取人 (recipient_name)")]["variant"] == 1
+    assert sum(rows[("subsidies", "领取人 (recipient_name)")][h] for h in ("id", "name", "ambiguous")) == 0
+    assert rows[("subsidies", "审核人 (approver_name)")]["name"] == 1
+    assert rep.names.pending == [] and rep.names.placeholders == 0
+    assert ("contracts", "承包方名称 (contractor_name)") not in rows
+    assert paid_to(graph)["P9"] == C and paid_to(graph)["P1"] == C
+
+
+def paid_to(graph: object) -> dict[str, str]:
+    df = graph.rels[("PAID_TO", "Payment", "Person")]  # type: ignore[attr-defined]
+    return dict(zip(df["from"], df["to"]))

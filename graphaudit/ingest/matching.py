@@ -207,14 +207,31 @@ def match_name(name: str, pools: Iterable[Pool], role: str = "", decisions: Deci
 class MatchStats:
     """Per source and column: rows by how their person or company was found; and the pairs awaiting review."""
 
-    counts: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    counts: dict[tuple[str, str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     pending: list[dict[str, Any]] = field(default_factory=list)
-    placeholders: int = 0
+    made: Counter[str] = field(default_factory=Counter)  # rows pointing at a placeholder, per file
+
+    @property
+    def placeholders(self) -> int:
+        return sum(self.made.values())
+
+    def keep(self, files: set[str]) -> None:
+        """Only the rows of ``files`` (the files this load read; the tables also hold earlier loads')."""
+        self.counts = defaultdict(Counter, {k: v for k, v in self.counts.items() if k[2] in files})
+        self.pending = [p for p in self.pending if p["file"] in files]
+        self.made = Counter({f: n for f, n in self.made.items() if f in files})
+
+    def count_ids(self, source: str, column: str, files: pd.Series) -> None:
+        for f, n in files.value_counts().items():
+            self.counts[(source, column, str(f))]["id"] += int(n)
 
     def rows(self) -> list[dict[str, Any]]:
+        """Per source and column (every file together): rows by how they were found."""
+        total: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        for (s, c, _), n in self.counts.items():
+            total[(s, c)].update(n)
         return [
-            {"source": s, "column": c, **{h: n.get(h, 0) for h in HOW}}
-            for (s, c), n in sorted(self.counts.items())
+            {"source": s, "column": c, **{h: n.get(h, 0) for h in HOW}} for (s, c), n in sorted(total.items())
         ]
 
 
@@ -407,7 +424,7 @@ def _note(
     r: Any,
     company: bool = False,
 ) -> None:
-    stats.counts[(source, column)][m.how] += 1
+    stats.counts[(source, column, str(f))][m.how] += 1
     if m.how == "id":
         return
     kind = m.reason if m.how == "ambiguous" else m.how
@@ -440,7 +457,7 @@ def _note(
             }
         )
     if m.key is None:
-        stats.placeholders += 1
+        stats.made[str(f)] += 1
 
 
 def _apply(df: pd.DataFrame, role: str, rows: np.ndarray, results: list[tuple[str, Match]], key: str) -> None:
@@ -486,7 +503,7 @@ def _resolve_recipients(
             key, m = rid, Match(rid, "id", 1.0)
         _note(stats, issues, "subsidies", "领取人 (recipient_name)", "recipient", name, m, f, r)
         out.append((key, m))
-    stats.counts[("subsidies", "领取人 (recipient_name)")]["id"] += int((~need).sum())
+    stats.count_ids("subsidies", "领取人 (recipient_name)", sub.loc[~need, FILE])
     if len(rows):
         _apply(sub, "recipient", rows, out, "recipient_id")
 
@@ -510,7 +527,7 @@ def _resolve_approvers(
     bad = ids.eq("") | issue.ne("")
     need = (bad & names.ne("")).to_numpy(dtype=bool)
     has_id = (ids.ne("") & ~need).to_numpy(dtype=bool)
-    stats.counts[(source, column)]["id"] += int(has_id.sum())
+    stats.count_ids(source, column, df.loc[has_id, FILE])
     rows = np.flatnonzero(need)
     out = []
     memo: dict[tuple[str, str, Any], Match] = {}
@@ -559,7 +576,7 @@ def _resolve_contractors(
     ids = ct["contractor_id"].fillna("")
     names = ct["contractor_name"].fillna("")
     need = (ids.eq("") & names.ne("")).to_numpy(dtype=bool)
-    stats.counts[("contracts", column)]["id"] += int((~need).sum())
+    stats.count_ids("contracts", column, ct.loc[~need, FILE])
     rows = np.flatnonzero(need)
     people = w.people()
     out = []

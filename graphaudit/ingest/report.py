@@ -68,6 +68,8 @@ class LoadReport:
         whole store found again on rows of files loaded before (the household register under next month's
         payments)."""
         read = {f.file for f in self.files}
+        if self.names is not None:
+            self.names.keep(read)
         mine = [i for i in self.issues if i.file in read]
         self.earlier_issues += len(self.issues) - len(mine)
         self.issues = mine
