@@ -17,6 +17,7 @@ from rich.table import Table
 from graphaudit.cli.cases import JsonOpt, StateOpt
 from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt, console, friendly
 from graphaudit.errors import GraphAuditError
+from graphaudit.ingest.matching import SCOPE_ZH
 
 __all__ = ["app", "review_app"]
 
@@ -65,7 +66,7 @@ def list_items(
             it["item_id"],
             _ROLE_ZH.get(it["role"], it["role"]),
             it["name"],
-            f"{_REASON_ZH.get(it['reason'], it['reason'])} ({it['scope']})",
+            f"{_REASON_ZH.get(it['reason'], it['reason'])}（{SCOPE_ZH.get(it['scope'], it['scope'])}）",
             cands,
             rows,
         )

@@ -258,11 +258,22 @@ ISSUE_CODE = {
 }
 
 
+#: How a scope is named to users.
+SCOPE_ZH = {
+    "household": "同户 household",
+    "village": "同村 village",
+    "org": "本单位在任干部 the org's cadres",
+    "township": "乡镇 township",
+    "county": "全县 county",
+    "company": "企业 companies",
+}
+
+
 def _describe(m: Match) -> str:
     cands = "、".join(
         f"{c.name}[{c.key}]" + (f" {c.evidence}" if c.evidence else "") for c in m.candidates[:5]
     )
-    where = f"{m.scope}" if m.scope else ""
+    where = SCOPE_ZH.get(m.scope, m.scope)
     return "; ".join(x for x in (where, cands, f"score {m.score:g}" if m.score else "") if x)
 
 
