@@ -57,17 +57,26 @@ def ingest(
     database: DatabaseOpt = None,
     report: Annotated[Path | None, typer.Option(help="Where to write the load report CSV.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="State folder: name review decisions (default: <db>/state)."),
+    ] = None,
 ) -> None:
     """Load or update a store from a dataset folder. Atomic: on any error the store is unchanged."""
     from graphaudit.ingest.pipeline import ingest as run_ingest
+    from graphaudit.ingest.review import NameReviews
+    from graphaudit.state import State, state_dir
 
     with friendly():
+        reviews = NameReviews(State(state_dir(db, neo4j, state)))
         store = _store(db, neo4j, database)
         try:
             with _progress("ingest") as progress:
-                rep = run_ingest(dataset_dir, store, progress)
+                rep = run_ingest(dataset_dir, store, progress, reviews.decisions())
         finally:
             store.close()
+        if rep.names is not None:
+            reviews.save_queue(rep.names.pending)
         where = report or (Path(db or "graphaudit.db") / "reports" if not neo4j else Path("."))
         if report is None:
             where = where / f"load-report-{time.strftime('%Y%m%d-%H%M%S')}.csv"
@@ -265,6 +274,20 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "cases review": (
         "graphaudit cases review 3f2a9c1e07b4d562 --db graphaudit.db --status 核查中 --comment 已交乡镇核实",
     ),
+    "names": ("graphaudit names review list --db graphaudit.db",),
+    "names review": (
+        "graphaudit names review list --db graphaudit.db",
+        "graphaudit names review decide 3f2a9c1e07 --verdict 是同一人 --candidate 140107196503020117",
+    ),
+    "names review list": (
+        "graphaudit names review list --db graphaudit.db",
+        "graphaudit names review list --json",
+    ),
+    "names review decide": (
+        "graphaudit names review decide 3f2a9c1e07 --verdict 是同一人 --candidate 140107196503020117",
+        "graphaudit names review decide 3f2a9c1e07 5b1d0e22aa --verdict 不是",
+        "graphaudit names review decide --file decisions.csv",
+    ),
     "neo4j": ("graphaudit neo4j start", "graphaudit neo4j status", "graphaudit neo4j stop"),
     "neo4j fetch": ("graphaudit neo4j fetch",),
     "neo4j start": ("graphaudit neo4j start", "graphaudit ingest data/ --neo4j bolt://127.0.0.1:7687"),
@@ -288,6 +311,8 @@ def _mount() -> None:
     from graphaudit.cli.cases import app as cases_app
     from graphaudit.cli.check import check
     from graphaudit.cli.export import export
+    from graphaudit.cli.names import app as names_app
+    from graphaudit.cli.names import review_app
     from graphaudit.cli.serve import serve, tokens_app
     from graphaudit.neo4j_local.cli import app as neo4j_app
 
@@ -306,6 +331,18 @@ def _mount() -> None:
         help="访问令牌 API tokens: create, list, revoke.",
         epilog=examples(*EXAMPLES["tokens"]),
     )
+    names_app.add_typer(
+        review_app,
+        name="review",
+        help="待核对的姓名 The review queue: list, decide.",
+        epilog=examples(*EXAMPLES["names review"]),
+    )
+    app.add_typer(
+        names_app,
+        name="names",
+        help="姓名匹配 Names without IDs: the review queue.",
+        epilog=examples(*EXAMPLES["names"]),
+    )
     app.add_typer(
         neo4j_app,
         name="neo4j",
@@ -316,6 +353,7 @@ def _mount() -> None:
     _with_examples("tokens ", tokens_app)
     _with_examples("neo4j ", neo4j_app)
     _with_examples("cases ", cases_app)
+    _with_examples("names review ", review_app)
 
 
 _mount()

@@ -149,6 +149,21 @@ class _Rows:
         return [(node.label, isp), (node.otherwise, ~isp)]
 
 
+def _complete(source: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every column its source declares: a table a store kept from before a column was added
+    (``approver_key`` …) has it empty ("" for text, None for a score)."""
+    missing = [c for c in SOURCES[source].table_columns if c not in table.columns]
+    if not missing:
+        return table
+    n = len(table)
+    return table.assign(
+        **{
+            c: pd.Series([None if c.endswith("_score") else ""] * n, index=table.index, dtype=object)
+            for c in missing
+        }
+    )
+
+
 def _positional(v: Any) -> Any:
     """A column's values by position (a Series' index is ignored, as ``list(series)`` would)."""
     return v.array if isinstance(v, pd.Series) else v
@@ -298,7 +313,9 @@ def build_graph(
     g = GraphFrames() if into is None else into
     ctx = Context(org_names or {})
     rows = {
-        name: _Rows(tables[name]) for name in SOURCES if tables.get(name) is not None and len(tables[name])
+        name: _Rows(_complete(name, tables[name]))
+        for name in SOURCES
+        if tables.get(name) is not None and len(tables[name])
     }
     for label in MODEL.nodes:
         g.nodes[label] = _nodes(label, _mentions(label, rows), ctx, plain)

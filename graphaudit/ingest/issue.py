@@ -129,6 +129,27 @@ REASONS: tuple[Reason, ...] = (
         "领取人无证件号码且无法唯一匹配 no ID and no unique match by name",
         r"^领取人无证件号码且无法唯一匹配（(?P<detail>[^）]*)）",
     ),
+    *(
+        Reason(code, text, "^" + re.escape(text) + r" \((?P<detail>.*)\)$")
+        for code, text in (
+            ("name_matched", "按姓名匹配 matched by name"),
+            ("name_variant", "按繁简/异体字匹配 matched by a variant of the name"),
+            ("name_review", "按核对结论匹配 matched by a reviewer's decision"),
+            (
+                "name_ambiguous",
+                "同名多人，未关联，待核对 several candidates share the name: not linked, to review",
+            ),
+            ("name_soundalike", "音同字不同，未关联，待核对 a sound-alike name: not linked, to review"),
+            (
+                "name_common",
+                "常见姓名且范围较宽，未关联，待核对 a common name in a wide scope: not linked, to review",
+            ),
+            (
+                "name_unmatched",
+                "按姓名未找到，已建临时人员或企业 no one of that name: a placeholder was made",
+            ),
+        )
+    ),
     Reason("kin_heads", "户主不唯一，未推导亲属关系 several heads of household", _HH + r"户主不唯一" + _KIN),
     Reason("kin_no_head", "无户主，未推导户内亲属关系 no head of household", _HH + r"无户主" + _KIN),
     Reason("kin_spouses", "配偶不唯一，未推导亲属关系 several spouses", _HH + r"配偶不唯一" + _KIN),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from graphaudit.errors import InputError
+from graphaudit.ingest import matching
 from graphaudit.ingest.build import build_graph
 from graphaudit.ingest.columns import dedupe_sorted
 from graphaudit.ingest.filenames import classify_files
@@ -161,69 +161,6 @@ def merge_tables(
     return out
 
 
-def _match_recipients(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
-    """Payments whose recipient ID is missing or invalid: match the person by name within the household,
-    else by name within the village, where that match is unique (the data contract)."""
-    sub, hh = tables.get("subsidies"), tables.get("households")
-    if sub is None or not len(sub):
-        return
-    need = ((sub["recipient_id"] == "") | (sub["recipient_id_issue"] != "")).to_numpy(dtype=bool)
-    by_hh: dict[tuple[str, str], list[str]] = defaultdict(list)
-    by_vil: dict[tuple[str, str], list[str]] = defaultdict(list)
-    if hh is not None and len(hh):
-        names = list(set(sub.loc[need, "recipient_name"].tolist()))
-        cand = hh[hh["name"].isin(pd.Index(names, dtype=object))] if names else hh.iloc[:0]
-        for key, hid, vil, name in zip(
-            cand["person_key"].tolist(),
-            cand["household_id"].tolist(),
-            cand["village_code"].tolist(),
-            cand["name"].tolist(),
-        ):
-            by_hh[(hid, name)].append(key)
-            by_vil[(vil, name)].append(key)
-    rows = np.flatnonzero(need)
-    if len(rows):
-        part = sub.iloc[rows]
-        new_ids = []
-        for name, hid, vil, f, r, rid in zip(
-            *(
-                part[c].tolist()
-                for c in ("recipient_name", "household_id", "village_code", FILE, ROW, "recipient_id")
-            )
-        ):
-            cands = by_hh.get((hid, name)) or by_vil.get((vil, name)) or []
-            if len(cands) == 1:
-                issues.append(
-                    Issue(
-                        "subsidies",
-                        str(f),
-                        int(r),
-                        "recipient_id",
-                        "repaired",
-                        f"领取人按姓名匹配到户籍人员 matched to the register by name ({name})",
-                        str(rid),
-                    )
-                )
-                rid = cands[0]
-            elif rid == "":
-                issues.append(
-                    Issue(
-                        "subsidies",
-                        str(f),
-                        int(r),
-                        "recipient_id",
-                        "warning",
-                        f"领取人无证件号码且无法唯一匹配（{len(cands)}人同名）no unique match by name",
-                        name or "",
-                    )
-                )
-                rid = f"~{hid or vil}:{name}"
-            new_ids.append(rid)
-        sub.loc[sub.index[rows], "recipient_id"] = new_ids
-    if hh is not None and len(hh):
-        _fill_home(sub, hh)
-
-
 def _fill_home(sub: pd.DataFrame, hh: pd.DataFrame) -> None:
     """A payment without household or village takes the recipient's, from the register."""
     blanks = {
@@ -241,8 +178,22 @@ def _fill_home(sub: pd.DataFrame, hh: pd.DataFrame) -> None:
             sub.loc[sub.index[fill], col] = hh[col].to_numpy(dtype=object)[first][at[fill]]
 
 
+def _match_names(
+    tables: dict[str, pd.DataFrame], report: LoadReport, decisions: matching.Decisions | None = None
+) -> None:
+    """Recipients, approvers and contractors named without a usable ID: matched by name in scopes
+    (graphaudit.ingest.matching); a payment without household or village takes its recipient's."""
+    report.names = matching.resolve(tables, report.issues, decisions)
+    sub, hh = tables.get("subsidies"), tables.get("households")
+    if sub is not None and len(sub) and hh is not None and len(hh):
+        _fill_home(sub, hh)
+
+
 def _next_tables(
-    old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None
+    old_tables: dict[str, pd.DataFrame],
+    dataset_dir: Path,
+    progress: Progress | None,
+    decisions: matching.Decisions | None = None,
 ) -> tuple[dict[str, pd.DataFrame], LoadReport]:
     """Read a dataset and merge it into the store's tables (recipients matched)."""
     new, report = read_dataset(dataset_dir, progress)
@@ -250,17 +201,20 @@ def _next_tables(
         progress("merging")
     tables = merge_tables(old_tables, new, report.issues)
     _require_register(tables, dataset_dir, report)
-    _match_recipients(tables, report.issues)
+    _match_names(tables, report, decisions)
     return tables, report
 
 
 def prepare(
-    old_tables: dict[str, pd.DataFrame], dataset_dir: Path, progress: Progress | None = None
+    old_tables: dict[str, pd.DataFrame],
+    dataset_dir: Path,
+    progress: Progress | None = None,
+    decisions: matching.Decisions | None = None,
 ) -> tuple[dict[str, pd.DataFrame], GraphFrames, LoadReport]:
     """Read a dataset and compute the store's next tables and graph, without touching any store.  The graph is
     validated by the store's ``replace``, before it writes anything."""
     t0 = time.perf_counter()
-    tables, report = _next_tables(old_tables, dataset_dir, progress)
+    tables, report = _next_tables(old_tables, dataset_dir, progress, decisions)
     if progress:
         progress("building graph")
     graph, kin_issues = build_graph(_every_source(tables))
@@ -271,14 +225,19 @@ def prepare(
     return tables, graph, report
 
 
-def ingest(dataset_dir: Path, store: GraphStore, progress: Progress | None = None) -> LoadReport:
+def ingest(
+    dataset_dir: Path,
+    store: GraphStore,
+    progress: Progress | None = None,
+    decisions: matching.Decisions | None = None,
+) -> LoadReport:
     """Load a dataset folder into a store; the store is unchanged if anything fails.
 
     A store that takes a graph while it is being built (both stores do) writes each frame as soon as it is
     built, in a thread of its own; others get the whole graph."""
     t0 = time.perf_counter()
     if store.capabilities.graph_stream:
-        tables, report = _next_tables(store.read_tables(), dataset_dir, progress)
+        tables, report = _next_tables(store.read_tables(), dataset_dir, progress, decisions)
         if progress:
             progress("building graph, writing store")
         graph, kin_issues = _build_while_writing(tables, store)
@@ -286,7 +245,7 @@ def ingest(dataset_dir: Path, store: GraphStore, progress: Progress | None = Non
         report.keep_this_load()
         report.counts = graph.counts()
     else:
-        tables, graph, report = prepare(store.read_tables(), dataset_dir, progress)
+        tables, graph, report = prepare(store.read_tables(), dataset_dir, progress, decisions)
         if progress:
             progress("writing store")
         store.replace(tables, graph)

@@ -7,11 +7,15 @@ import csv
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from graphaudit.ingest.issue import Issue
+
+if TYPE_CHECKING:
+    from graphaudit.ingest.matching import MatchStats
 
 __all__ = ["FileRead", "LoadReport", "CSV_COLUMNS"]
 
@@ -52,6 +56,7 @@ class LoadReport:
     seconds: float = 0.0
     report_path: Path | None = None
     earlier_issues: int = 0  # issues on rows of files loaded before this load (not listed)
+    names: MatchStats | None = None  # how named people and companies were found (graphaudit.ingest.matching)
 
     def rejected(self, source: str | None = None) -> int:
         return sum(
@@ -63,6 +68,8 @@ class LoadReport:
         whole store found again on rows of files loaded before (the household register under next month's
         payments)."""
         read = {f.file for f in self.files}
+        if self.names is not None:
+            self.names.keep(read)
         mine = [i for i in self.issues if i.file in read]
         self.earlier_issues += len(self.issues) - len(mine)
         self.issues = mine
@@ -122,6 +129,9 @@ class LoadReport:
             "issues": len(self.issues),
             "issues_by_kind": {k.code: k.count for k in self.kinds(examples=0)},
             "earlier_issues": self.earlier_issues,
+            "names": self.names.rows() if self.names else [],
+            "names_pending_review": len(self.names.pending) if self.names else 0,
+            "placeholders": self.names.placeholders if self.names else 0,
             "report": str(self.report_path) if self.report_path else None,
         }
 
@@ -166,6 +176,8 @@ class LoadReport:
             for k, i in shown:
                 et.add_row(k.code, i.file, str(i.row or ""), i.column, i.household, i.detail, i.value)
             console.print(et)
+        if self.names and self.names.counts:
+            self._print_names(console)
         if self.earlier_issues:
             console.print(
                 f"另有 {self.earlier_issues:,} 条问题属于以前导入的文件，未重复列出 "
@@ -174,3 +186,37 @@ class LoadReport:
             )
         if self.report_path:
             console.print(f"完整报告 Full report: [bold]{self.report_path}[/bold]", highlight=False)
+
+    def _print_names(self, console: Console) -> None:
+        """Rows per source and column by how their person or company was found."""
+        assert self.names is not None
+        nt = Table(title="姓名匹配 Names matched", title_justify="left")
+        heads = {
+            "id": "按证件号 ID",
+            "name": "按姓名 name",
+            "variant": "繁简/异体 variant",
+            "review": "按核对 review",
+            "ambiguous": "待核对 ambiguous",
+            "unmatched": "未找到 unmatched",
+        }
+        nt.add_column("来源 source")
+        nt.add_column("列 column")
+        for h in heads.values():
+            nt.add_column(h, justify="right")
+        for r in self.names.rows():
+            nt.add_row(r["source"], r["column"], *(f"{r[h]:,}" for h in heads))
+        console.print(nt)
+        if self.names.placeholders:
+            console.print(
+                f"{self.names.placeholders:,} 行未能关联到登记的人员或企业，已建临时节点"
+                f"（registered = false），逐行列在报告中 "
+                f"{self.names.placeholders:,} rows point at a placeholder person or company "
+                "(listed in the report)",
+                highlight=False,
+            )
+        if self.names.pending:
+            console.print(
+                f"{len(self.names.pending):,} 行待核对（同名多人、音同字不同或常见姓名）"
+                f"{len(self.names.pending):,} rows wait for review",
+                highlight=False,
+            )

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from graphaudit.ingest.mapping import Col, Node, Rel, SourceGraph, same
-from graphaudit.ingest.source import Column, SourceSpec
+from graphaudit.ingest.matching import MATCH_COLUMNS, MATCHED, by_id
+from graphaudit.ingest.source import Column, Issue, SourceSpec
+
+
+def _post(df: pd.DataFrame, _: list[Issue]) -> pd.DataFrame:
+    """Each person as given by ID (graphaudit.ingest.matching resolves names when the dataset is loaded)."""
+    return by_id(by_id(df, "recipient", key="recipient_id"), "approver")
+
 
 SPEC = SourceSpec(
     name="subsidies",
     zh="补贴发放",
     key=("payment_id",),
+    post=_post,
+    adds=(*MATCH_COLUMNS["recipient"][1:], *MATCH_COLUMNS["approver"]),
     columns=(
         Column("payment_id", "ident", ("发放编号", "流水号"), required=True),
         Column("program", "text", ("补贴项目", "项目名称", "补贴类型"), required=True),
@@ -25,6 +36,7 @@ SPEC = SourceSpec(
         Column("amount", "amount", ("发放金额", "金额"), required=True),
         Column("pay_date", "date", ("发放日期", "日期"), required=True),
         Column("approver_id", "pid", ("审核人身份证号", "审批人身份证号", "审核人证件号码")),
+        Column("approver_name", "name", ("审核人", "审核人姓名", "审批人")),
         Column("bank_account", "ident", ("银行账号", "社保卡号", "账号")),
     ),
     graph=SourceGraph(
@@ -41,21 +53,22 @@ SPEC = SourceSpec(
                         "village_code",
                         "amount",
                         "pay_date",
-                        "approver_id",
+                        "approver_name",
                         "extra",
                     ),
+                    "approver_id": "approver_key",
                     "bank_account": Col("bank_account", "account"),
                 },
             ),
             "recipient": Node("Person", "recipient_id", {"name": "recipient_name"}),
-            "approver": Node("Person", "approver_id"),
+            "approver": Node("Person", "approver_key", {"name": "approver_name"}),
             "program": Node("Program", "program"),
             "village": Node("Org", "village_code"),
             "account": Node("BankAccount", Col("bank_account", "account")),
         },
         rels=(
-            Rel("PAID_TO", "payment", "recipient"),
-            Rel("APPROVED", "approver", "payment"),
+            Rel("PAID_TO", "payment", "recipient", MATCHED["recipient"]),
+            Rel("APPROVED", "approver", "payment", MATCHED["approver"]),
             Rel("UNDER", "payment", "program"),
             Rel("IN_ORG", "payment", "village"),
             Rel("PAID_INTO", "payment", "account"),

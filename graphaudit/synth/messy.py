@@ -145,3 +145,132 @@ def blank_recipients(
     vals[hit] = ""
     out["recipient_id"] = vals
     return out, missing
+
+
+# -- names without IDs (issue 18) ---------------------------------------------------------------------------
+
+#: Characters written for another of the same pinyin and tone (a typist's homophone), both ways.
+HOMOPHONES = dict(
+    pair
+    for a, b in (
+        ("伟", "玮"),
+        ("丽", "莉"),
+        ("明", "鸣"),
+        ("军", "君"),
+        ("华", "桦"),
+        ("静", "靖"),
+        ("红", "虹"),
+        ("英", "瑛"),
+        ("平", "萍"),
+        ("杰", "洁"),
+        ("强", "蔷"),
+        ("峰", "锋"),
+        ("林", "琳"),
+        ("玲", "铃"),
+        ("燕", "艳"),
+        ("波", "玻"),
+    )
+    for pair in ((a, b), (b, a))
+)
+
+
+def _traditional(name: str) -> str:
+    from opencc_purepy import OpenCC
+
+    return str(OpenCC("s2t").convert(name))
+
+
+def name_only(
+    rng: np.random.Generator,
+    df: pd.DataFrame,
+    names: dict[str, str],
+    record: str,
+    files: list[str],
+    rate: float,
+    traditional: float = 0.1,
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """An ``approver_name`` column: in about ``rate`` of the rows the approver given by name only (the ID
+    blanked), some in traditional characters; the truth (record, name written, the approver's ID) in the
+    manifest."""
+    ids = df["approver_id"].to_numpy(dtype=object).copy()
+    written = np.array([""] * len(df), dtype=object)
+    hit = np.flatnonzero((rng.random(len(df)) < rate) & np.array([bool(names.get(str(i))) for i in ids]))
+    trad = rng.random(len(hit)) < traditional
+    out = []
+    for i, t in zip(hit.tolist(), trad.tolist()):
+        true = str(ids[i])
+        n = names[true]
+        written[i] = _traditional(n) if t else n
+        out.append(
+            {
+                "file": files[i],
+                "record": str(df[record].iat[i]),
+                "column": "approver_name",
+                "name": written[i],
+                "person_id": true,
+            }
+        )
+        ids[i] = ""
+    return df.assign(approver_id=ids, approver_name=written), out
+
+
+def contractor_variants(
+    rng: np.random.Generator, con: pd.DataFrame, place: str, rate: float = 0.3
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Contracts naming a company contractor by a variant of its registered name only (ID blanked): with the
+    county's name before it, a bracketed place after it, in traditional characters, or with a stray space."""
+    ids = con["contractor_id"].to_numpy(dtype=object).copy()
+    names = con["contractor_name"].to_numpy(dtype=object).copy()
+    company = np.array(
+        [isinstance(v, str) and len(v) == 18 and not v[:17].isdigit() for v in ids], dtype=bool
+    )
+    hit = np.flatnonzero(company & (rng.random(len(con)) < rate))
+    kinds = rng.integers(0, 4, len(hit))
+    out = []
+    for i, k in zip(hit.tolist(), kinds.tolist()):
+        n = str(names[i])
+        v = (
+            (place + n)
+            if k == 0
+            else (f"{n}（{place}）")
+            if k == 1
+            else _traditional(n)
+            if k == 2
+            else n[:2] + " " + n[2:]
+        )
+        out.append(
+            {
+                "file": "contracts.csv",
+                "record": str(con["contract_id"].iat[i]),
+                "column": "contractor_name",
+                "name": v,
+                "company_id": str(ids[i]),
+            }
+        )
+        names[i], ids[i] = v, ""
+    return con.assign(contractor_id=ids, contractor_name=names), out
+
+
+def variant_recipients(
+    rng: np.random.Generator, sub: pd.DataFrame, blanked: list[dict[str, Any]], soundalike: float = 0.1
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Recipients already without an ID (``blank_recipients``) written in traditional characters or, for
+    about ``soundalike`` of them, with a homophone for one character: the truth in the manifest (a sound-alike
+    must wait for review, never link by itself)."""
+    by_pay = {m["payment_id"]: m for m in blanked}
+    names = sub["recipient_name"].to_numpy(dtype=object).copy()
+    out = []
+    for i, p in enumerate(sub["payment_id"].tolist()):
+        m = by_pay.get(p)
+        if m is None:
+            continue
+        n = str(names[i])
+        if rng.random() < soundalike and any(c in HOMOPHONES for c in n[1:]):
+            j = next(j for j in range(len(n) - 1, 0, -1) if n[j] in HOMOPHONES)
+            v, kind = n[:j] + HOMOPHONES[n[j]] + n[j + 1 :], "soundalike"
+        else:
+            v, kind = _traditional(n), "traditional"
+        if v != n:
+            names[i] = v
+            out.append({**m, "written": v, "kind": kind})
+    return sub.assign(recipient_name=names), out

@@ -70,11 +70,15 @@ def write_readme(
             "杂乱格式 messy: 中文表头；GBK 与 UTF-8 BOM 混用；日期 2020/5/1、20200501、2020年5月1日 等；",
             "金额 3,600.00、¥3600（GBK 文件为 ￥）、3600元；姓名含多余空格或全角空格；身份证号末位小写 x；",
             "个别缺失或校验位错误的身份证号（见 truth.json 的 messy_manifest）；"
-            "附加列（备注、民族、经营范围）。",
+            "附加列（备注、民族、经营范围）；",
+            "约三成补贴和合同只写审核人/审批人姓名（部分为繁体）；部分合同只写承包方名称的变体（前加县名、"
+            "括号地名、繁体、空格）；缺号码的领取人部分写成繁体或同音字（真值见 messy_manifest）。",
             "messy: Chinese headers; GBK and UTF-8-BOM; mixed date and amount formats; "
             "stray spaces in names;",
             "lower-case x; a few missing or invalid IDs (listed in truth.json → messy_manifest); "
-            "extra columns.",
+            "extra columns;",
+            "about 30 % of approvers given by name only; contractors by a variant of the company name; "
+            "recipients without IDs in traditional characters or with a homophone (truth in messy_manifest).",
             "",
         ]
     (out / "README.txt").write_text("\n".join(lines), encoding="utf-8")

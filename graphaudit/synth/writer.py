@@ -65,6 +65,7 @@ ZH: dict[str, dict[str, str]] = {
         "amount": "合同金额",
         "sign_date": "签订日期",
         "approver_id": "审批人身份证号",
+        "approver_name": "审批人",
         "method": "采购方式",
     },
     "subsidies": {
@@ -77,6 +78,7 @@ ZH: dict[str, dict[str, str]] = {
         "amount": "发放金额",
         "pay_date": "发放日期",
         "approver_id": "审核人身份证号",
+        "approver_name": "审核人",
         "bank_account": "银行账号",
     },
 }
@@ -97,6 +99,15 @@ SCOPES = (
     "电气设备安装；路灯工程",
 )
 FIXED_TIME = (2024, 12, 31, 0, 0, 0)
+NAME_ONLY_RATE = 0.3  # messy: the share of payments and contracts that give the approver by name only
+
+
+def _county_name(t: Tables) -> str:
+    """The county's name (the place a contractor's name may start with)."""
+    from graphaudit.synth.places import load_county
+
+    codes = t.households["village_code"]
+    return load_county(str(codes.iat[0])[:6]).name if len(codes) else "本县"
 
 
 def encoding_of(name: str, messy: bool) -> str:
@@ -119,7 +130,13 @@ class DatasetWriter:
         self.handles: dict[str, IO[str]] = {}
         self.counts: dict[str, int] = {}
         self.xlsx_frames: list[pd.DataFrame] = []
-        self.manifest: dict[str, list[dict[str, Any]]] = {"missing_ids": [], "invalid_ids": []}
+        self.manifest: dict[str, list[dict[str, Any]]] = {
+            "missing_ids": [],
+            "invalid_ids": [],
+            "name_only_approvers": [],
+            "contractor_variants": [],
+            "recipient_variants": [],
+        }
         self.hh_rows = 0
 
     # ---- output ----------------------------------------------------------------------------------------
@@ -138,6 +155,12 @@ class DatasetWriter:
         m = dict(ZH[source])
         m.update(alias or {})
         return df.rename(columns=m)
+
+    def _names(self, t: Tables) -> dict[str, str]:
+        """Person ID → name, from the register and the cadres' roster."""
+        out = dict(zip(t.households["person_id"].tolist(), t.households["name"].tolist()))
+        out.update(zip(t.cadres["person_id"].tolist(), t.cadres["name"].tolist()))
+        return {k: v for k, v in out.items() if isinstance(v, str) and v}
 
     # ---- sources ---------------------------------------------------------------------------------------
     def add(self, t: Tables, protected: set[str], protected_pay: set[str]) -> None:
@@ -214,6 +237,12 @@ class DatasetWriter:
                 sign_date=mz.messy_dates(rng, con["sign_date"]),
                 备注=np.where(rng.random(len(con)) < 0.3, "已验收", ""),
             )
+            con, found = mz.name_only(
+                rng, con, self._names(t), "contract_id", ["contracts.csv"] * len(con), NAME_ONLY_RATE
+            )
+            self.manifest["name_only_approvers"] += found
+            con, found = mz.contractor_variants(rng, con, _county_name(t))
+            self.manifest["contractor_variants"] += found
         self._append("contracts.csv", self._headers("contracts", con))
         sub = t.subsidies
         remark = sub["remark"]
@@ -226,6 +255,11 @@ class DatasetWriter:
             unique = set(key[~key.duplicated(keep=False)])
             sub, missing = mz.blank_recipients(rng, sub, protected_pay, unique)
             self.manifest["missing_ids"] += missing
+            sub, found = mz.variant_recipients(rng, sub, missing)
+            self.manifest["recipient_variants"] += found
+            files = [f"subsidies_{d[:7]}.csv" for d in sub["pay_date"].tolist()]
+            sub, found = mz.name_only(rng, sub, self._names(t), "payment_id", files, NAME_ONLY_RATE)
+            self.manifest["name_only_approvers"] += found
             sub = sub.assign(
                 recipient_id=mz.lower_x(rng, sub["recipient_id"]),
                 approver_id=mz.lower_x(rng, sub["approver_id"]),
