@@ -20,7 +20,7 @@ import pandas as pd
 from graphaudit.errors import InputError
 from graphaudit.ingest.build import build_graph
 from graphaudit.ingest.columns import dedupe_sorted
-from graphaudit.ingest.reader import find_source_files, read_table
+from graphaudit.ingest.reader import CSV_EXTENSIONS, XLSX_EXTENSIONS, find_source_files, read_table
 from graphaudit.ingest.report import FileRead, LoadReport
 from graphaudit.ingest.source import FILE, ROW, Issue, adapt
 from graphaudit.ingest.sources import SOURCES
@@ -44,10 +44,12 @@ def read_dataset(
     report = LoadReport()
     tables: dict[str, pd.DataFrame] = {}
     found_any = False
+    matched: set[Path] = set()
     for name, spec in SOURCES.items():
         frames = []
         for path in find_source_files(dataset_dir, name):
             found_any = True
+            matched.add(path)
             if progress:
                 progress(f"reading {path.name}")
             raw = read_table(path, name)
@@ -57,12 +59,34 @@ def read_dataset(
             frames.append(df)
         if frames:
             tables[name] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for path in unknown_files(dataset_dir, matched):
+        report.unknown_files.append(path.name)
+        report.issues.append(
+            Issue(
+                "", path.name, None, "", "warning", "文件名不对应任何来源，未读取 file matches no source", ""
+            )
+        )
     if not found_any:
         raise InputError(
             f"no source files in {dataset_dir} (expected names starting with "
             f"{', '.join(SOURCES)}; .csv or .xlsx)"
         )
     return tables, report
+
+
+def unknown_files(dataset_dir: Path, matched: set[Path]) -> list[Path]:
+    """Table files in the folder (by extension; not hidden, not Office lock files, not a README) that no
+    source reads."""
+    exts = CSV_EXTENSIONS + XLSX_EXTENSIONS + (".xls", ".et", ".ods", ".numbers")
+    return sorted(
+        p
+        for p in dataset_dir.iterdir()
+        if p.is_file()
+        and p not in matched
+        and not p.name.startswith(("~$", "."))
+        and not p.name.lower().startswith("readme")
+        and p.suffix.lower() in exts
+    )
 
 
 def _person_keys(hh: pd.DataFrame) -> pd.Series:
