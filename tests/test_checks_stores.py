@@ -104,7 +104,7 @@ def test_check_command(embedded: dict[str, LadybugStore], tmp_path: Path) -> Non
     assert res.exit_code == 0, res.output
     for name in CHECKS:
         assert name in res.output
-    assert "5 findings" in res.output and "380,000.00" in res.output
+    assert "7 findings" in res.output and "380,000.00" in res.output
     wb = load_workbook(tmp_path / "f.xlsx")
     rows = list(wb["findings"].values)
     assert [r[1] for r in rows[1:]] == [
@@ -113,6 +113,8 @@ def test_check_command(embedded: dict[str, LadybugStore], tmp_path: Path) -> Non
         "kin_approved_subsidy",
         "deceased_recipient",
         "cadre_family_beneficiary",
+        "above_standard",
+        "ineligible_recipient",
     ]  # most severe first
     assert rows[1][5] == "140107********0117; 140107********0133; 140107********0174"
     assert len(list(wb["evidence"].values)) > 10

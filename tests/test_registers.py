@@ -362,3 +362,22 @@ def test_same_findings_on_both_stores(store: LadybugStore, data: tuple[Registers
             got = [f.to_dict(show_ids=True) for f in run(neo, name)]  # type: ignore[arg-type]
             expected = [f.to_dict(show_ids=True) for f in run(store, name)]
             assert expected and got == expected, name
+
+
+def test_a_register_loads_incrementally(tmp_path: Path, data: tuple[Registers, Path]) -> None:
+    """Next month's cremation list adds to the deaths already loaded, like next month's payments."""
+    w = data[0]
+    s = loaded_store(tmp_path, data[1])
+    try:
+        later = tmp_path / "later"
+        later.mkdir()
+        (later / "deaths_2024-06.csv").write_text(
+            f"公民身份号码,姓名,死亡日期,数据来源\n{w.names['癸某']},癸某,2024-05-10,殡葬\n", encoding="utf-8"
+        )
+        ingest(later, s)
+        assert len(s.read_tables()["deaths"]) == 2
+        fs = [f for f in run(s, "deceased_recipient") if w.names["癸某"] in f.person_ids]
+        assert flagged(fs) == ["CO-N2"] and "（殡葬记录）" in fs[0].explanation
+        assert flagged([f for f in run(s, "deceased_recipient") if "DE-K2" in f.record_ids]) == ["DE-K2"]
+    finally:
+        s.close()
