@@ -4,14 +4,16 @@
 // Parameters:
 //   $programs  the means-tested programmes (policy file: means_tested)
 // Returns one row per payment, member, company and role.
-MATCH (pay:Payment)-[:PAID_TO]->(r:Person)-[:MEMBER_OF]->(h:Household)<-[:MEMBER_OF]-(m:Person)-[:LEGAL_REP_OF]->(a:Company)
+MATCH (pay:Payment)-[:PAID_TO]->(r:Person)-[:MEMBER_OF]->(h:Household)
+MATCH (h)<-[:MEMBER_OF]-(m:Person)-[:LEGAL_REP_OF]->(a:Company)
 WHERE pay.program IN $programs
 RETURN pay.id AS id, pay.program AS program, pay.amount AS amount, pay.pay_date AS pay_date,
        pay.village_code AS org_code, pay.approver_id AS approver_id, r.id AS recipient_id,
        r.name AS recipient_name, h.id AS household_id, m.id AS member_id, m.name AS member_name,
        m.relation AS member_relation, a.id AS asset_id, a.name AS what, '法定代表人' AS role
 UNION ALL
-MATCH (pay:Payment)-[:PAID_TO]->(r:Person)-[:MEMBER_OF]->(h:Household)<-[:MEMBER_OF]-(m:Person)-[:SHAREHOLDER_OF]->(a:Company)
+MATCH (pay:Payment)-[:PAID_TO]->(r:Person)-[:MEMBER_OF]->(h:Household)
+MATCH (h)<-[:MEMBER_OF]-(m:Person)-[:SHAREHOLDER_OF]->(a:Company)
 WHERE pay.program IN $programs
 RETURN pay.id AS id, pay.program AS program, pay.amount AS amount, pay.pay_date AS pay_date,
        pay.village_code AS org_code, pay.approver_id AS approver_id, r.id AS recipient_id,

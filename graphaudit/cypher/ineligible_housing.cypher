@@ -5,7 +5,8 @@
 // Parameters:
 //   $programs  the means-tested programmes (policy file: means_tested)
 // Returns one row per payment, member and property.
-MATCH (pay:Payment)-[:PAID_TO]->(r:Person)-[:MEMBER_OF]->(h:Household)<-[:MEMBER_OF]-(m:Person)-[o:OWNS_PROPERTY]->(a:RealEstate)
+MATCH (pay:Payment)-[:PAID_TO]->(r:Person)-[:MEMBER_OF]->(h:Household)
+MATCH (h)<-[:MEMBER_OF]-(m:Person)-[o:OWNS_PROPERTY]->(a:RealEstate)
 WHERE pay.program IN $programs AND o.register_date <= pay.pay_date
   AND (o.deregister_date IS NULL OR pay.pay_date < o.deregister_date)
 RETURN pay.id AS id, pay.program AS program, pay.amount AS amount, pay.pay_date AS pay_date,

@@ -3,10 +3,13 @@
 // pay date, a member in post as a public employee (Job.start_date <= pay_date <= Job.end_date, or no end).
 // Vehicles, housing and companies come from the queries ineligible_vehicles, ineligible_housing and
 // ineligible_companies; graphaudit joins the four.
+// Two MATCH clauses: the recipient is a member too, and Neo4j does not walk one MEMBER_OF edge twice within
+// one pattern.
 // Parameters:
 //   $programs  the means-tested programmes (policy file: means_tested; default [低保, 特困供养])
 // Returns one row per payment and employment.
-MATCH (pay:Payment)-[:PAID_TO]->(r:Person)-[:MEMBER_OF]->(h:Household)<-[:MEMBER_OF]-(m:Person)-[:EMPLOYED]->(a:Job)
+MATCH (pay:Payment)-[:PAID_TO]->(r:Person)-[:MEMBER_OF]->(h:Household)
+MATCH (h)<-[:MEMBER_OF]-(m:Person)-[:EMPLOYED]->(a:Job)
 WHERE pay.program IN $programs AND a.start_date <= pay.pay_date
   AND (a.end_date IS NULL OR pay.pay_date <= a.end_date)
 RETURN pay.id AS id, pay.program AS program, pay.amount AS amount, pay.pay_date AS pay_date,
