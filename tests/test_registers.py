@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -355,7 +356,9 @@ def test_check_command_takes_a_policy(store: LadybugStore, tmp_path: Path) -> No
 
 
 @pytest.mark.neo4j
-def test_same_findings_on_both_stores(store: LadybugStore, data: tuple[Registers, Path], neo4j_clean) -> None:  # type: ignore[no-untyped-def]
+def test_same_findings_on_both_stores(
+    store: LadybugStore, data: tuple[Registers, Path], neo4j_clean: Any
+) -> None:
     with Neo4jStore(neo4j_clean.uri, neo4j_clean.user, neo4j_clean.password) as neo:
         ingest(data[1], neo)
         for name in NEW:
