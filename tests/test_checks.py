@@ -377,6 +377,10 @@ def test_tiny_fixture_findings(tiny: LadybugStore) -> None:
         "kin_contract": ["HT-2024-001"],
         "hidden_link": ["HT-2024-001"],
         "deceased_recipient": ["FF-0002"],
+        # the register collisions: 3600 yuan of 低保 in one payment is above the default standard (1500), and
+        # the recipient 李军 is the legal representative of a company
+        "above_standard": ["FF-0001"],
+        "ineligible_recipient": ["FF-0001"],
     }
     kas = got["kin_approved_subsidy"][0]
     assert kas.explanation == "村党支部书记张某审批向其妻弟李某发放低保金3600元（配偶→兄弟）"

@@ -104,7 +104,7 @@ def test_check_command(embedded: dict[str, LadybugStore], tmp_path: Path) -> Non
     assert res.exit_code == 0, res.output
     for name in CHECKS:
         assert name in res.output
-    assert "5 findings" in res.output and "380,000.00" in res.output
+    assert "7 findings" in res.output and "380,000.00" in res.output
     wb = load_workbook(tmp_path / "f.xlsx")
     rows = list(wb["线索"].values)
     head = rows[0]
@@ -116,6 +116,8 @@ def test_check_command(embedded: dict[str, LadybugStore], tmp_path: Path) -> Non
             "kin_approved_subsidy",
             "deceased_recipient",
             "cadre_family_beneficiary",
+            "above_standard",
+            "ineligible_recipient",
         )
     ]  # most severe first
     people = rows[1][head.index("涉及人员")]

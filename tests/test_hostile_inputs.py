@@ -352,7 +352,7 @@ def test_extra_sheet_and_formula_without_value_are_reported(tmp_path: Path) -> N
     tables, _, report = prepare({}, d)
     reasons = [(i.row, i.column, i.reason) for i in report.issues if i.file == "households.xlsx"]
     assert any(r == 2 and c == "C" and "formula" in why for r, c, why in reasons)
-    sheets = [why for r, _, why in reasons if r is None]
+    sheets = [why for r, _, why in reasons if r is None and "未读取" in why]  # not the unknown-column note
     assert len(sheets) == 2 and any("Sheet2" in w and f"({len(rows) - 6} rows)" in w for w in sheets)
 
 
@@ -455,3 +455,20 @@ def test_prefixed_tags_the_scan_cannot_see_are_bounded_while_reading(
     monkeypatch.setenv("GRAPHAUDIT_MAX_XLSX_CELLS", "1000")
     with pytest.raises(InputError, match="sheet too large"):
         read_table(q, "households")
+
+
+@pytest.mark.parametrize(
+    "name,sources",
+    [
+        ("村干部近亲属享受低保备案.xlsx", ["declarations"]),  # not cadres (干部) nor subsidies (低保)
+        ("2024年低保资金发放.xlsx", ["subsidies"]),
+        ("火化记录.xlsx", ["deaths"]),
+        ("村干部名单.xlsx", ["cadres"]),
+        ("企业股东.xlsx", ["companies", "shareholders"]),  # two sources, neither inside the other: an error
+    ],
+)
+def test_the_more_specific_chinese_file_name_wins(name: str, sources: list[str]) -> None:
+    from graphaudit.ingest.filenames import source_of
+    from graphaudit.ingest.sources import SOURCES
+
+    assert source_of(name, list(SOURCES)) == sources

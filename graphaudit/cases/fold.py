@@ -66,6 +66,7 @@ BAND_BELOW = "未达刑事立案标准"
 ACTOR_FIRST = (
     "kin_approved_subsidy",
     "cadre_family_beneficiary",
+    "undeclared_kin_benefit",
     "kin_contract",
     "hidden_link",
     "reciprocal_approval",
@@ -76,6 +77,11 @@ SUBJECT_RECIPIENT = (
     "cadre_family_beneficiary",
     "deceased_recipient",
     "duplicate_payment",
+    "ineligible_recipient",
+    "imprisoned_recipient",
+    "concurrent_benefits",
+    "undeclared_kin_benefit",
+    "above_standard",
 )
 
 

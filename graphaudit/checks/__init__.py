@@ -22,6 +22,7 @@ from typing import Any
 from graphaudit.checks.check import Check, CheckDeclarationError, CheckParamError, Param
 from graphaudit.checks.legal import FundKind, LegalBasis
 from graphaudit.findings import Finding
+from graphaudit.policy import Policy
 from graphaudit.store.base import GraphStore
 
 __all__ = [
@@ -114,14 +115,16 @@ def run_checks(
     only: list[str] | None = None,
     params: Mapping[str, Any] | None = None,
     on_check: Callable[[str], None] | None = None,
+    policy: Policy | None = None,
 ) -> dict[str, list[Finding]]:
     """Run the named checks (all by default); parameters as in :func:`resolve_params`, all validated before
-    any check runs.  ``on_check(name)`` is called as each check starts."""
+    any check runs; ``policy`` the county policy (the shipped default if None).  ``on_check(name)`` is
+    called as each check starts."""
     names = list(dict.fromkeys(only or CHECKS))
     resolved = resolve_params(names, params)
     out = {}
     for n in names:
         if on_check:
             on_check(n)
-        out[n] = CHECKS[n].run(store, resolved[n])
+        out[n] = CHECKS[n].run(store, resolved[n], policy)
     return out

@@ -1,6 +1,11 @@
 """cadre_family_beneficiary: payments to a cadre in office, or a relative within N hops, in a village the
 cadre serves — whoever approved them.  Such payments need registration (备案, 民发〔2021〕57号).
 
+Once the declarations register (备案) is loaded, the programmes that need 备案 (the policy file's
+``declared_programs``, default 低保) are judged by undeclared_kin_benefit, which tells declared relatives from
+undeclared ones; this check then keeps the other programmes (危房改造, 临时救助 …), where no 备案 exists and
+the payment itself is what an office reviews.  Without that register it lists every programme, as before.
+
 Semantics:
 - a cadre serves the village of the post (HOLDS); with township_cadres, a township post (e.g. 民政助理员,
   whose near relatives' 低保 also needs 备案) serves every village of the township as well;
@@ -15,6 +20,7 @@ Identity (finding_id): the check and the recipient — later payments to the sam
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, run_query
@@ -31,6 +37,24 @@ NAME = "cadre_family_beneficiary"
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     rows = run_query(store, NAME, bounds={"hops": params["hops"], "township": int(params["township_cadres"])})
+    if run_query(store, "declarations"):
+        # the 备案 register is loaded: undeclared_kin_benefit judges the programmes that need 备案
+        declared = set(params["policy"].declared_programs)
+        rows = [{**r, "payments": [p for p in r["payments"] if p["program"] not in declared]} for r in rows]
+        rows = [r for r in rows if r["payments"]]
+    return family_findings(NAME, rows, params)
+
+
+def family_findings(
+    check: str,
+    rows: list[dict[str, Any]],
+    params: dict[str, Any],
+    note: Callable[[str, list[dict[str, Any]]], str] | None = None,
+    details: Callable[[str, list[dict[str, Any]]], dict[str, Any]] | None = None,
+) -> list[Finding]:
+    """One finding per recipient from the rows of query cadre_family_beneficiary (payments per cadre,
+    recipient and kinship path).  ``note(recipient, payments)`` replaces the closing clause of the sentence;
+    ``details`` adds to the finding's details."""
     links = kin_links(rows, "cadre_id", "recipient_id")
     pays = records_by_pair(rows, "cadre_id", "recipient_id")
     by_recipient: dict[str, list[str]] = defaultdict(list)
@@ -63,16 +87,14 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         if len(cadres) > 1:
             actor += f"等{len(cadres)}名干部"
         target = f"{actor}本人" if hops == 0 else f"{actor}的{name.term}{person(kin.end, mask)}"
-        text = (
-            f"{target}在{where or '其任职地'}领取{payments_phrase(all_pays)}，"
-            f"应核查是否按规定备案（{name.arrow}）"
-        )
+        closing = note(rid, all_pays) if note else "应核查是否按规定备案"
+        text = f"{target}在{where or '其任职地'}领取{payments_phrase(all_pays)}，{closing}（{name.arrow}）"
         pay = node("Payment", mine[0])
         evidence = kin.then("PAID_TO", pay, forward=False)
         approvers = [p["approver_id"] for p in all_pays if p.get("approver_id")]
         findings.append(
             make_finding(
-                NAME,
+                check,
                 subject=[rid],
                 records=all_pays,
                 person_ids=[key, *[x[3] for x in ranked[1:]], rid, *sorted(set(approvers))],
@@ -90,6 +112,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
                     "cadre_post": title,
                     "first_date": all_pays[0]["pay_date"],
                     "last_date": all_pays[-1]["pay_date"],
+                    **(details(rid, all_pays) if details else {}),
                 },
             )
         )
@@ -105,7 +128,7 @@ CHECK = Check(
         Param("hops", int, 2, "kinship hops between cadre and recipient", 1, 4),
         Param("township_cadres", bool, False, "also count township cadres for their township's villages"),
     ),
-    queries=(NAME,),
+    queries=(NAME, "declarations"),
     base=25,
     legal_basis=ART_124,
     fund_kind=FundKind.RELIEF,

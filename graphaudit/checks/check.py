@@ -17,6 +17,7 @@ from graphaudit.checks.evidence import Link
 from graphaudit.checks.legal import FundKind, LegalBasis
 from graphaudit.errors import GraphAuditError
 from graphaudit.findings import Finding, make_finding_id, ordered, post_rank, severity_factors
+from graphaudit.policy import Policy, default_policy
 from graphaudit.store import query_names
 from graphaudit.store.base import GraphStore
 
@@ -220,9 +221,12 @@ class Check:
             out[k] = spec[k].coerce(self.name, v)
         return out
 
-    def run(self, store: GraphStore, params: Mapping[str, Any] | None = None) -> list[Finding]:
-        """The check's findings on ``store``, most severe first."""
-        return ordered(self.find(store, self.validate(params)))
+    def run(
+        self, store: GraphStore, params: Mapping[str, Any] | None = None, policy: Policy | None = None
+    ) -> list[Finding]:
+        """The check's findings on ``store``, most severe first.  ``find`` gets the validated parameters and,
+        under ``"policy"``, the county policy (:mod:`graphaudit.policy`; the shipped default if None)."""
+        return ordered(self.find(store, {**self.validate(params), "policy": policy or default_policy()}))
 
 
 def run_query(

@@ -1,8 +1,11 @@
 """deceased_recipient: a payment dated after the recipient's recorded death.
 
 Semantics:
-- the death date is the household register's death_date; people marked 死亡 without a date are not flagged;
-- payments up to grace_days after the death are let through (default 0: any payment after the death day);
+- the death date is the household register's death_date or, where the register has none, the deaths
+  register's (火化、殡葬 … records: the sentence names the source); people marked 死亡 without a date
+  anywhere are not flagged;
+- payments up to grace_days after the death are let through (default 0: any payment after the death day;
+  a grace_days of 0 takes the policy file's grace_days);
 - all such payments of one recipient fold into one finding; approvers (most payments first) lead person_ids.
 
 Severity link points: how long after the death money kept flowing — min(20, 2 per started month between the
@@ -33,7 +36,8 @@ NAME = "deceased_recipient"
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     rows = run_query(store, NAME)
-    grace = timedelta(days=params["grace_days"])
+    days = params["grace_days"] or params["policy"].grace_days
+    grace = timedelta(days=days)
     mask = params["mask_names"]
     posts = posts_of(store, {p["approver_id"] for r in rows for p in r["payments"] if p.get("approver_id")})
     findings = []
@@ -60,8 +64,9 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
             post = post_on(posts, order[0], lead["pay_date"])
             by = f"，经{who(post.title if post else None, {'name': lead.get('approver_name')}, mask)}"
             by += "等审核" if len(order) > 1 else "审核"
+        known = f"（{r['death_source']}记录）" if r.get("death_source") else ""
         text = (
-            f"{person({'name': r['recipient_name']}, mask)}已于{died}死亡，死亡后仍被发放"
+            f"{person({'name': r['recipient_name']}, mask)}已于{died}死亡{known}，死亡后仍被发放"
             f"{payments_phrase(pays)}（{span}{by}）"
         )
         findings.append(
@@ -81,6 +86,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
                     "first_date": first["pay_date"],
                     "last_date": pays[-1]["pay_date"],
                     "months_after_death": months,
+                    "death_source": r.get("death_source") or "",
+                    "policy": {"grace_days": days},
                 },
             )
         )

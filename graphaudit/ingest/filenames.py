@@ -25,6 +25,13 @@ FILE_NAMES: dict[str, tuple[str, ...]] = {
     "shareholders": ("股东",),
     "contracts": ("合同", "工程合同"),
     "subsidies": ("补贴", "资金发放", "低保"),
+    "orgs": ("单位名称", "区划代码表", "村居名称"),
+    "public_employees": ("财政供养", "公职人员", "工资统发"),
+    "vehicles": ("车辆", "机动车"),
+    "real_estate": ("不动产", "房产登记"),
+    "deaths": ("死亡", "火化", "殡葬"),
+    "prisoners": ("在押", "服刑"),
+    "declarations": ("备案", "低保备案", "干部近亲属"),
 }
 
 
@@ -38,30 +45,42 @@ class Classified:
 
 def source_of(name: str, sources: list[str]) -> list[str]:
     """Every source whose English name starts ``name`` (case-insensitive; not followed by a letter, so
-    ``company`` does not take ``companies.csv``) or whose Chinese name is in it."""
+    ``company`` does not take ``companies.csv``) or whose Chinese name is in it.  Of the Chinese names, the
+    more specific wins: 低保备案 (declarations) over 低保 (subsidies), 干部近亲属 over 干部."""
     low = name.lower()
     stem = low.rsplit(".", 1)[0] if "." in low else low
     found = []
+    matched: dict[str, list[str]] = {}  # source → its Chinese names found in the file name
     for s in sources:
         rest = low[len(s) :] if low.startswith(s) else None
         if rest is not None and not rest[:1].isalpha():
             found.append(s)
-        elif any(zh in stem for zh in FILE_NAMES.get(s, ())):
-            found.append(s)
-    return found
+            continue
+        hits = [zh for zh in FILE_NAMES.get(s, ()) if zh in stem]
+        if hits:
+            matched[s] = hits
+    if found:
+        return found
+    # a source all of whose names found lie inside a longer name of another source found is not meant
+    longer = {zh: s for s, hits in matched.items() for zh in hits}
+    return [
+        s
+        for s, hits in matched.items()
+        if not all(any(h in zh and h != zh and o != s for zh, o in longer.items()) for h in hits)
+    ]
 
 
 def classify_files(dataset_dir: Path, sources: list[str]) -> Classified:
-    """The folder's files by source.  Hidden files and Office lock files (``~$…``) are skipped; a name that
-    fits two sources raises InputError."""
+    """The folder's files by source.  Hidden files, Office lock files (``~$…``) and README files are
+    skipped; a name that fits two sources raises InputError."""
     dataset_dir = Path(dataset_dir)
     if not dataset_dir.is_dir():
         raise InputError(f"数据文件夹不存在 dataset folder not found: {dataset_dir}")
     out = Classified()
     for p in sorted(dataset_dir.iterdir(), key=lambda p: (p.name.lower(), p.name)):
         name = p.name
-        if name.startswith(("~$", ".")):
-            continue
+        if name.startswith(("~$", ".")) or name.lower().startswith("readme"):
+            continue  # hidden, Office lock files, and a folder's README (documentation, not a register)
         supported = p.suffix.lower() in SUPPORTED_EXTENSIONS
         fits = source_of(name, sources)
         if len(fits) > 1:

@@ -114,7 +114,18 @@ REASONS: tuple[Reason, ...] = (
         "任职结束日期早于开始日期 end date before start date",
         r"^任职结束日期早于开始日期",
     ),
+    Reason("period_backwards", "结束日期早于开始日期 end date before start date", r"^结束日期早于开始日期"),
     Reason("unknown_relation", "无法识别的关系 unknown relation", r"^无法识别的关系"),
+    Reason(
+        "unknown_column",
+        "未识别的列，按原表头保留 column matches no alias, kept under its header",
+        r"^未识别的列",
+    ),
+    Reason(
+        "unknown_file",
+        "文件名不对应任何来源，未读取 file matches no source, not read",
+        r"^文件名不对应任何(数据源|来源)",
+    ),
     Reason("same_person", "两人证件号码相同 A and B are the same person", r"^两人证件号码相同"),
     Reason(
         "duplicate_key", "重复记录，以后出现的一行为准 duplicate key, the later row is kept", r"^重复记录"
@@ -197,11 +208,6 @@ REASONS: tuple[Reason, ...] = (
         r"^值跨越(?P<detail>\d+)行且含分隔符",
     ),
     Reason("value_spans_lines", "值跨越多行 a value spans lines", r"^值跨越(?P<detail>\d+)行 "),
-    Reason(
-        "file_no_source",
-        "文件名不对应任何数据源，未读取 file name fits no source, not read",
-        r"^文件名不对应任何数据源",
-    ),
     Reason(
         "sheet_not_read",
         "其他工作表未读取 another sheet not read",

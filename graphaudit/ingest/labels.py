@@ -93,7 +93,7 @@ LABELS: dict[str, LabelRules] = {
             "relations",
         ),
         prefer=(Prefer("registered"), Prefer("name")),
-        fill=("death_date",),
+        fill=("death_date", "death_source"),
         complete=person_facts,
     ),
     "Household": LabelRules(

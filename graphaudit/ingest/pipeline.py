@@ -45,6 +45,7 @@ def read_dataset(
     found = classify_files(dataset_dir, list(SOURCES))
     report = LoadReport()
     for path, hint in found.unmatched:
+        report.unknown_files.append(path.name)
         report.issues.append(
             Issue(
                 "",

@@ -57,6 +57,7 @@ class LoadReport:
     report_path: Path | None = None
     earlier_issues: int = 0  # issues on rows of files loaded before this load (not listed)
     names: MatchStats | None = None  # how named people and companies were found (graphaudit.ingest.matching)
+    unknown_files: list[str] = field(default_factory=list)  # files in the folder that match no source
 
     def rejected(self, source: str | None = None) -> int:
         return sum(
@@ -67,7 +68,7 @@ class LoadReport:
         """Keep the issues of the rows this load read; count, but do not list, those that a rebuild over the
         whole store found again on rows of files loaded before (the household register under next month's
         payments)."""
-        read = {f.file for f in self.files}
+        read = {f.file for f in self.files} | set(self.unknown_files)
         if self.names is not None:
             self.names.keep(read)
         mine = [i for i in self.issues if i.file in read]
@@ -132,6 +133,7 @@ class LoadReport:
             "names": self.names.rows() if self.names else [],
             "names_pending_review": len(self.names.pending) if self.names else 0,
             "placeholders": self.names.placeholders if self.names else 0,
+            "unknown_files": list(self.unknown_files),
             "report": str(self.report_path) if self.report_path else None,
         }
 
@@ -150,6 +152,12 @@ class LoadReport:
             enc = f.encoding + (f" [{f.sheet}]" if f.sheet else "")
             t.add_row(f.source, f.file, enc, str(f.rows), str(f.loaded), str(rej), str(warn))
         console.print(t)
+        if self.unknown_files:
+            console.print(
+                f"[bold yellow]未读取 {len(self.unknown_files)} 个文件（文件名不对应任何来源）[/bold yellow] "
+                f"not read, the name matches no source: {', '.join(self.unknown_files)}",
+                highlight=False,
+            )
         kinds = self.kinds(examples)
         if kinds:
             kt = Table(

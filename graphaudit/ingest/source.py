@@ -193,6 +193,10 @@ def adapt(spec: SourceSpec, raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
         if col.kind in ID_KINDS:
             out[f"{col.name}_issue"] = errors.where(errors.notna(), "") if errors is not None else ""
 
+    for h in extra_cols:  # never dropped, never silent: kept in ``extra`` and named in the report
+        issues.append(
+            Issue(spec.name, fname, None, h, "warning", "未识别的列，按原表头保留 column matches no alias", h)
+        )
     out["extra"] = _extra_json(frame, extra_cols)
     out[FILE] = fname
     out[ROW] = rows

@@ -10,11 +10,17 @@ from graphaudit.ingest import (
     cadres,
     companies,
     contracts,
+    deaths,
+    declarations,
     households,
     orgs,
+    prisoners,
+    public_employees,
+    real_estate,
     relations,
     shareholders,
     subsidies,
+    vehicles,
 )
 from graphaudit.ingest.labels import LABELS
 from graphaudit.ingest.mapping import check_registry
@@ -22,7 +28,23 @@ from graphaudit.ingest.source import SourceSpec
 
 SOURCES: dict[str, SourceSpec] = {
     m.SPEC.name: m.SPEC
-    for m in (orgs, households, relations, cadres, companies, shareholders, contracts, subsidies)
+    for m in (
+        orgs,
+        households,
+        relations,
+        cadres,
+        companies,
+        shareholders,
+        contracts,
+        subsidies,
+        # the optional registers collided with the payments (数据碰撞)
+        public_employees,
+        vehicles,
+        real_estate,
+        deaths,
+        prisoners,
+        declarations,
+    )
 }
 
 check_registry({name: spec.graph for name, spec in SOURCES.items()}, LABELS)
