@@ -344,6 +344,7 @@ class CaseStore:
         conn.execute("UPDATE case_findings SET case_id = ? WHERE case_id = ?", (into, absorbed))
         conn.execute("UPDATE case_reviews SET case_id = ? WHERE case_id = ?", (into, absorbed))
         conn.execute("UPDATE case_history SET case_id = ? WHERE case_id = ?", (into, absorbed))
+        conn.execute("UPDATE case_disposal_events SET case_id = ? WHERE case_id = ?", (into, absorbed))
         conn.execute("DELETE FROM cases WHERE case_id = ?", (absorbed,))
         self._history(
             conn, into, run_id, at, "合并", f"线索{absorbed}（{rec.status}）并入本线索，其核查记录一并转入"
@@ -366,6 +367,12 @@ class CaseStore:
         conn.execute(
             "INSERT INTO case_reviews (case_id, from_status, to_status, comment, by_name, by_token, at) "
             "SELECT ?, from_status, to_status, comment, by_name, by_token, at FROM case_reviews "
+            "WHERE case_id = ? ORDER BY id",
+            (to, source),
+        )
+        conn.execute(
+            "INSERT INTO case_disposal_events (case_id, kind, stage, detail, state, by_name, by_token, at) "
+            "SELECT ?, kind, stage, detail, state, by_name, by_token, at FROM case_disposal_events "
             "WHERE case_id = ? ORDER BY id",
             (to, source),
         )
