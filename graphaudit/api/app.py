@@ -22,7 +22,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from graphaudit.api import admin, cases, checks, exports, findings, graph, pages, search, stats
+from graphaudit.api import admin, cases, checks, cockpit, disposal, exports, findings, graph, pages, search, stats
 from graphaudit.api.auth import Caller, require
 from graphaudit.api.context import Services
 from graphaudit.api.roles import Permission
@@ -63,7 +63,7 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
         openapi_url=None,
     )
     app.state.services = Services(store, State(state_dir))
-    for module in (search, graph, findings, cases, checks, exports, stats, admin, pages):
+    for module in (search, graph, findings, cases, disposal, cockpit, checks, exports, stats, admin, pages):
         app.include_router(module.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
