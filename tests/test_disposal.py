@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -229,10 +230,11 @@ def test_cli_disposes_hands_off_feeds_back_and_closes(checked: Path, tmp_path: P
     cases = json.loads(runner.invoke(app, ["cases", "list", *db, "--json"]).output)
     cid = cases[0]["case_id"]
 
-    def run(*args: str) -> dict:  # type: ignore[type-arg]
+    def run(*args: str) -> dict[str, Any]:
         res = runner.invoke(app, ["cases", *args, *db, "--by", "张三", "--json"])
         assert res.exit_code == 0, res.output
-        return json.loads(res.output)  # type: ignore[no-any-return]
+        out: dict[str, Any] = json.loads(res.output)
+        return out
 
     bad = runner.invoke(app, ["cases", "handoff", cid, *db, "--to", "镇纪委", "--due", SOON.isoformat()])
     assert bad.exit_code != 0 and "交办前须先确定处置方式" in bad.output
@@ -240,10 +242,15 @@ def test_cli_disposes_hands_off_feeds_back_and_closes(checked: Path, tmp_path: P
     assert run("handoff", cid, "--to", "西坪镇纪委", "--due", SOON.isoformat())["stage"] == "已交办"
     report = tmp_path / "核查报告.pdf"
     report.write_bytes(b"%PDF-1.4")
-    fb = run("feedback", cid, "--facts", "属实", "--removed", "2", "--recovered", "3600", "--file", str(report))
+    fb = run(
+        "feedback", cid, "--facts", "属实", "--removed", "2", "--recovered", "3600", "--file", str(report)
+    )
     assert fb["feedback"]["files"][0]["name"] == "核查报告.pdf"
     assert run("feedback-review", cid, "--accept")["stage"] == "反馈已审核"
-    assert runner.invoke(app, ["cases", "review", cid, *db, "--status", "属实", "--comment", "属实"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["cases", "review", cid, *db, "--status", "属实", "--comment", "属实"]).exit_code
+        == 0
+    )
     assert run("close", cid, "--form", "第二种形态")["closing"]["recovered"] == 3600
     shown = json.loads(runner.invoke(app, ["cases", "show", cid, *db, "--json"]).output)
     assert shown["disposal"]["stage"] == "已销号" and len(shown["disposal_steps"]) == 5
@@ -292,7 +299,10 @@ def test_api_roles_steps_audit_log_and_cockpit(api: Env) -> None:
     assert got.status_code == 200 and got.content == b"%PDF"
     assert api.call("investigator", "GET", f"{base}/files/..%2F..%2F{DB_FILE}").status_code == 404
     assert api.call("auditor", "POST", base + "/feedback-review", json={"accept": True}).status_code == 200
-    assert api.call("auditor", "POST", base + "/review", json={"status": "属实", "comment": "属实"}).status_code == 200
+    assert (
+        api.call("auditor", "POST", base + "/review", json={"status": "属实", "comment": "属实"}).status_code
+        == 200
+    )
     r = api.call("admin", "POST", base + "/close", json={"form": "第一种形态"})
     assert r.status_code == 200 and r.json()["closing"]["recovered"] == 500
     d = api.ok("investigator", base + "/disposal")
@@ -300,10 +310,15 @@ def test_api_roles_steps_audit_log_and_cockpit(api: Env) -> None:
     assert d["may"] == {"handoff": False, "feedback": False, "close": False}
     log = api.ok("admin", "/api/audit", limit=200)["items"]
     acts = {(e["action"], e["who"]) for e in log}
-    assert {("case_handoff", "auditor用户"), ("case_feedback", "analyst用户"), ("case_close", "admin用户")} <= acts
+    assert {
+        ("case_handoff", "auditor用户"),
+        ("case_feedback", "analyst用户"),
+        ("case_close", "admin用户"),
+    } <= acts
     fig = api.ok("investigator", "/api/cockpit")
-    assert fig["totals"]["recovered"] == 500 and fig["totals"]["cases"] == api.ok("investigator", "/api/cases")[
-        "total"
-    ]
+    assert (
+        fig["totals"]["recovered"] == 500
+        and fig["totals"]["cases"] == api.ok("investigator", "/api/cases")["total"]
+    )
     assert api.ok("investigator", "/api/disposal/overdue") == []
     assert api.get("investigator", "/api/cockpit", month="2024-1").status_code == 422

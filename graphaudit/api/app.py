@@ -22,7 +22,19 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from graphaudit.api import admin, cases, checks, cockpit, disposal, exports, findings, graph, pages, search, stats
+from graphaudit.api import (
+    admin,
+    cases,
+    checks,
+    cockpit,
+    disposal,
+    exports,
+    findings,
+    graph,
+    pages,
+    search,
+    stats,
+)
 from graphaudit.api.auth import Caller, require
 from graphaudit.api.context import Services
 from graphaudit.api.roles import Permission

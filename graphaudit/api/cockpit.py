@@ -19,7 +19,9 @@ router = APIRouter(prefix="/api/cockpit", tags=["cockpit 统计分析"])
 
 @router.get("", summary="统计分析 The cockpit's figures")
 def cockpit(
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="月份 YYYY-MM（默认本月）")] = None,
+    month: Annotated[
+        str | None, Query(pattern=r"^\d{4}-\d{2}$", description="月份 YYYY-MM（默认本月）")
+    ] = None,
     caller: Caller = Depends(require(Permission.read_findings)),
 ) -> dict[str, Any]:
     """线索与涉及金额：按乡镇→村、检查、月份、核查状态、处置阶段；追缴金额、逾期、本月新增。"""

@@ -10,17 +10,18 @@ A case decided 予以了结 may be closed without a hand-off; every other closin
 case is closed only once its review has concluded (属实 / 不属实).  A hand-off still waiting for its feedback
 after its due date is overdue (逾期).
 
-Every step is one row of ``case_disposal_events`` (state database, graphaudit.state) carrying a snapshot of the
-disposal after it, so the current disposal is the case's last row; rows are keyed by case id, never deleted,
-and move with the case when a merge absorbs it (graphaudit.cases.store) — a later load never loses them.  Each
-step also writes a line in the case history.  Attached files are kept in ``<state>/attachments/<case id>/``,
-size-limited, with sanitised names.
+Every step is one row of ``case_disposal_events`` (state database, graphaudit.state) carrying a snapshot of
+the disposal after it, so the current disposal is the case's last row; rows are keyed by case id, never
+deleted, and move with the case when a merge absorbs it (graphaudit.cases.store) — a later load never loses
+them.  Each step also writes a line in the case history.  Attached files are kept in
+``<state>/attachments/<case id>/``, size-limited, with sanitised names.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -203,7 +204,7 @@ class DisposalStore:
         by: str,
         token: int | None,
         change: Any,
-        history: str,
+        history: str | Callable[[dict[str, Any]], str],
     ) -> dict[str, Any]:
         """Run ``change(conn, current, status) -> (new state, detail)`` in one transaction and record it."""
         at = _now()
@@ -222,7 +223,8 @@ class DisposalStore:
             new, detail = change(conn, dict(cur), Status(row["status"]), at)
             new.pop("overdue", None)
             conn.execute(
-                "INSERT INTO case_disposal_events (case_id, kind, stage, detail, state, by_name, by_token, at) "
+                "INSERT INTO case_disposal_events "
+                "(case_id, kind, stage, detail, state, by_name, by_token, at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     case_id,
@@ -288,15 +290,23 @@ class DisposalStore:
             cur.update(stage=Stage.handed.value, handoff=h)
             if status == Status.new:
                 conn.execute(
-                    "INSERT INTO case_reviews (case_id, from_status, to_status, comment, by_name, by_token, at) "
+                    "INSERT INTO case_reviews "
+                    "(case_id, from_status, to_status, comment, by_name, by_token, at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (case_id, status.value, Status.verifying.value, f"交办{to}核实", by, token, at),
                 )
-                conn.execute("UPDATE cases SET status = ? WHERE case_id = ?", (Status.verifying.value, case_id))
+                conn.execute(
+                    "UPDATE cases SET status = ? WHERE case_id = ?", (Status.verifying.value, case_id)
+                )
             return cur, {"to": to, "due": due.isoformat(), "note": note.strip()}
 
         return self._step(
-            case_id, "交办", by, token, change, f"交办{to}，限{due.isoformat()}前反馈" + (f"（{note}）" if note else "")
+            case_id,
+            "交办",
+            by,
+            token,
+            change,
+            f"交办{to}，限{due.isoformat()}前反馈" + (f"（{note}）" if note else ""),
         )
 
     def feedback(
@@ -403,7 +413,8 @@ class DisposalStore:
         by: str,
         token: int | None = None,
     ) -> dict[str, Any]:
-        """销号: the outcome in 四种形态 terms (``FORMS``) and the money recovered (default: the feedback's)."""
+        """销号: the outcome in 四种形态 terms (``FORMS``) and the money recovered (default: the
+        feedback's)."""
         if form not in FORMS:
             raise DisposalError(f"处理结果“{form}”应为：{'、'.join(FORMS)}")
         comment = comment.strip()

@@ -14,7 +14,12 @@ __all__ = ["write_report", "SHEETS"]
 #: Sheet titles, in order.
 SHEETS = ("汇总", "按乡镇", "按检查", "按状态")
 #: The columns every breakdown has: (field, header).
-MEASURES = (("cases", "线索数"), ("amount", "涉及金额（元）"), ("recovered", "追缴金额（元）"), ("overdue", "逾期未反馈"))
+MEASURES = (
+    ("cases", "线索数"),
+    ("amount", "涉及金额（元）"),
+    ("recovered", "追缴金额（元）"),
+    ("overdue", "逾期未反馈"),
+)
 SUMMARY = (
     ("cases", "线索总数"),
     ("amount", "涉及金额（元）"),
@@ -73,7 +78,9 @@ def write_report(fig: dict[str, Any], path: Path) -> Path:
     for town in fig["by_township"]:
         town_rows.append([town["name"] or town["code"], town["code"], "（乡镇合计）", "", *measures(town)])
         for v in town["villages"]:
-            town_rows.append([town["name"] or town["code"], town["code"], v["name"] or v["code"], v["code"], *measures(v)])
+            town_rows.append(
+                [town["name"] or town["code"], town["code"], v["name"] or v["code"], v["code"], *measures(v)]
+            )
     # the village rows repeat their township's totals: the total row counts the township rows only
     sheet("按乡镇", ["乡镇", "乡镇代码", "村（社区）", "村代码"], town_rows, ["合计", "", "", "", *tot])
     sheet(

@@ -4,8 +4,9 @@ function for both, so the page and the spreadsheet never disagree.
 ``figures(state, month)`` counts the cases known at the end of ``month`` (first seen by then) that are still
 found (not 已消失), with their review status and disposal as they stand now:
 
-- ``totals``: cases, money at risk (涉及金额), new this month, closed (销号) this month, money recovered (追缴,
-  from the closings) and people removed from the rolls (清退, from accepted feedback), overdue hand-offs;
+- ``totals``: cases, money at risk (涉及金额), new this month, closed (销号) this month, money recovered
+  (追缴, from the closings) and people removed from the rolls (清退, from accepted feedback), overdue
+  hand-offs;
 - ``by_township`` (乡镇 = the first 9 digits of a 12-digit organisation code) with its ``villages``;
 - ``by_check`` (each case under its lead check — the first of its checks — so the rows add up to the total);
 - ``by_month`` (the month a case was first seen, the last 12 months up to ``month``);

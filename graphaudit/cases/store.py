@@ -502,7 +502,8 @@ class CaseStore:
             args.append(band)
         if stage:  # a disposal stage (graphaudit.cases.disposal.Stage), or 逾期 for overdue hand-offs
             last = (
-                "(SELECT {} FROM case_disposal_events e WHERE e.case_id = cases.case_id ORDER BY e.id DESC LIMIT 1)"
+                "(SELECT {} FROM case_disposal_events e WHERE e.case_id = cases.case_id "
+                "ORDER BY e.id DESC LIMIT 1)"
             )
             if stage == "逾期":
                 due = last.format("json_extract(state, '$.handoff.due')")

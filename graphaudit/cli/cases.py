@@ -1,6 +1,6 @@
-"""``graphaudit cases list | show | review | dispose | handoff | feedback | feedback-review | close | overdue``:
-the cases (线索) that ``graphaudit check`` recorded in the
-store's state, their change since the previous run and their review (DATA_CONTRACT.md §2 "Cases", §3)."""
+"""``graphaudit cases list | show | review | dispose | handoff | feedback | feedback-review | close |
+overdue``: the cases (线索) that ``graphaudit check`` recorded in the store's state, their change since the
+previous run, their review and their disposal (DATA_CONTRACT.md §2 "Cases", §3)."""
 
 from __future__ import annotations
 
@@ -242,7 +242,10 @@ def show(
             console.print(f"  [bold]{k}[/bold] {v}", highlight=False)
     d = case["disposal"]
     if d["method"]:
-        console.print(f"  [bold]处置[/bold] {d['method']} · {d['stage']}" + (" · [red]逾期[/red]" if d["overdue"] else ""))
+        console.print(
+            f"  [bold]处置[/bold] {d['method']} · {d['stage']}"
+            + (" · [red]逾期[/red]" if d["overdue"] else "")
+        )
     for st in case["disposal_steps"]:
         console.print(f"  处置 {st['at']} {st['by']}: {st['kind']}", highlight=False)
     for r in case["reviews"]:
@@ -313,7 +316,10 @@ def _dispose_step(
         who = cli_who(by).name
         result = step(DisposalStore(store.state), case["case_id"], who)
         AuditLog(store.state).record_cli(
-            who, action, f"graphaudit cases {action.removeprefix('case_')}", {"case_id": case["case_id"], **params}
+            who,
+            action,
+            f"graphaudit cases {action.removeprefix('case_')}",
+            {"case_id": case["case_id"], **params},
         )
     if json_out:
         print(json.dumps({"case_id": case["case_id"], **result}, ensure_ascii=False))
@@ -324,7 +330,9 @@ def _dispose_step(
 @app.command()
 def dispose(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
-    method: Annotated[str, typer.Option("--method", help="处置方式: 谈话函询, 初步核实, 暂存待查 or 予以了结.")],
+    method: Annotated[
+        str, typer.Option("--method", help="处置方式: 谈话函询, 初步核实, 暂存待查 or 予以了结.")
+    ],
     comment: Annotated[str, typer.Option("--comment", help="处置意见.")] = "",
     by: ByOpt = None,
     db: DbOpt = None,
@@ -340,10 +348,19 @@ def dispose(
         m = Method(method)
     except ValueError:
         with friendly():
-            raise GraphAuditError(f"--method {method!r}: one of {', '.join(x.value for x in Method)}") from None
+            raise GraphAuditError(
+                f"--method {method!r}: one of {', '.join(x.value for x in Method)}"
+            ) from None
     _dispose_step(
-        db, neo4j, state, case_id, "case_dispose", {"method": m.value, "comment": comment},
-        lambda d, cid, who: d.dispose(cid, m, comment, who), by, json_out,
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_dispose",
+        {"method": m.value, "comment": comment},
+        lambda d, cid, who: d.dispose(cid, m, comment, who),
+        by,
+        json_out,
     )
 
 
@@ -369,8 +386,15 @@ def handoff(
         with friendly():
             raise GraphAuditError(f"--due {due!r}: 日期应为 YYYY-MM-DD") from None
     _dispose_step(
-        db, neo4j, state, case_id, "case_handoff", {"to": to, "due": due, "note": note},
-        lambda d, cid, who: d.handoff(cid, to, when, note, who), by, json_out,
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_handoff",
+        {"to": to, "due": due, "note": note},
+        lambda d, cid, who: d.handoff(cid, to, when, note, who),
+        by,
+        json_out,
     )
 
 
@@ -403,13 +427,23 @@ def feedback(
                 raise GraphAuditError(f"--file {f}: 超过{MAX_FILE_BYTES // (1024 * 1024)}MB")
             files.append(Attachment(f.name, f.read_bytes()))
     _dispose_step(
-        db, neo4j, state, case_id, "case_feedback",
-        {"facts": facts, "removed": removed, "recovered": recovered, "measures": measures,
-         "files": [f.name for f in files]},
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_feedback",
+        {
+            "facts": facts,
+            "removed": removed,
+            "recovered": recovered,
+            "measures": measures,
+            "files": [f.name for f in files],
+        },
         lambda d, cid, who: d.feedback(
             cid, facts=facts, removed=removed, recovered=recovered, measures=measures, files=files, by=who
         ),
-        by, json_out,
+        by,
+        json_out,
     )
 
 
@@ -429,8 +463,15 @@ def feedback_review(
 ) -> None:
     """审核反馈: the office accepts the feedback or returns it."""
     _dispose_step(
-        db, neo4j, state, case_id, "case_feedback_review", {"accept": accept, "comment": comment},
-        lambda d, cid, who: d.review_feedback(cid, accept, comment, who), by, json_out,
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_feedback_review",
+        {"accept": accept, "comment": comment},
+        lambda d, cid, who: d.review_feedback(cid, accept, comment, who),
+        by,
+        json_out,
     )
 
 
@@ -438,7 +479,8 @@ def feedback_review(
 def close(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     form: Annotated[
-        str, typer.Option("--form", help="处理结果: 第一种形态 … 第四种形态, or 不予处理 (not substantiated).")
+        str,
+        typer.Option("--form", help="处理结果: 第一种形态 … 第四种形态, or 不予处理 (not substantiated)."),
     ],
     recovered: Annotated[
         float | None, typer.Option("--recovered", min=0, help="追缴金额（元） (default: the feedback's).")
@@ -453,8 +495,15 @@ def close(
 ) -> None:
     """销号: close a concluded case with its outcome in 四种形态 terms and the money recovered."""
     _dispose_step(
-        db, neo4j, state, case_id, "case_close", {"form": form, "recovered": recovered, "comment": comment},
-        lambda d, cid, who: d.close(cid, form, recovered, comment, who), by, json_out,
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_close",
+        {"form": form, "recovered": recovered, "comment": comment},
+        lambda d, cid, who: d.close(cid, form, recovered, comment, who),
+        by,
+        json_out,
     )
 
 

@@ -39,7 +39,8 @@ def report(
         write_report(fig, out)
     t = fig["totals"]
     console.print(
-        f"{out}：{fig['month']} 线索 {t['cases']} 条，涉及 {t['amount']:,.2f} 元，本月新增 {t['new_this_month']}，"
+        f"{out}：{fig['month']} 线索 {t['cases']} 条，涉及 {t['amount']:,.2f} 元，"
+        f"本月新增 {t['new_this_month']}，"
         f"本月销号 {t['closed_this_month']}，累计追缴 {t['recovered']:,.2f} 元，逾期 {t['overdue']}",
         highlight=False,
     )
