@@ -65,7 +65,9 @@ def browser(site: Site) -> Iterator[Any]:
 
 def stage(page: Any, want: str) -> None:
     page.wait_for_function(
-        "(w) => document.querySelector('#disposal-stage').textContent === w && window.gaDisposal", arg=want
+        "(w) => { const e = document.querySelector('#disposal-stage');"
+        " return !!(e && e.textContent === w && window.gaDisposal && gaDisposal.stage === w); }",
+        arg=want,
     )
 
 
@@ -76,7 +78,7 @@ def test_a_case_is_walked_from_new_lead_to_closing(browser: Any, site: Site, tmp
     page = open_page(browser, site, "auditor")
     page.goto(f"{site.base}/cases/{cid}")
     stage(page, "未处置")
-    assert page.inner_text("#current-status") == "新线索"
+    page.wait_for_function("() => (document.querySelector('#current-status') || {}).textContent === '新线索'")
     page.select_option("#dispose-form select[name=method]", "初步核实")
     page.fill("#dispose-form input[name=comment]", "涉及低保审批，需核实")
     page.click("#dispose-form button")
@@ -87,8 +89,10 @@ def test_a_case_is_walked_from_new_lead_to_closing(browser: Any, site: Site, tmp
     page.fill("#handoff-form textarea[name=note]", "核实审批材料和亲属关系")
     page.click("#handoff-form button")
     stage(page, "已交办")
-    assert page.inner_text("#current-status") == "核查中"  # handed off, so being verified
+    # handed off, so being verified
+    page.wait_for_function("() => (document.querySelector('#current-status') || {}).textContent === '核查中'")
     assert "西坪镇纪委" in page.inner_text("#disposal-facts") and due in page.inner_text("#disposal-facts")
+    assert not page.is_visible("#disposal-overdue")
     # the township's feedback, with its report attached
     report = tmp_path / "核查报告.pdf"
     report.write_bytes("%PDF-1.4 核查报告".encode())
@@ -120,12 +124,13 @@ def test_a_case_is_walked_from_new_lead_to_closing(browser: Any, site: Site, tmp
     page.fill("#close-form textarea[name=comment]", "对审批人诫勉谈话")
     page.click("#close-form button")
     stage(page, "已销号")
+    assert not page.is_visible("#disposal-overdue")
     facts = page.inner_text("#disposal-facts")
     assert "第一种形态" in facts and "3,600" in facts
     steps = page.inner_text("#disposal-steps")
     for kind, who in (("销号", "admin用户"), ("交办", "auditor用户"), ("反馈", "auditor用户")):
         assert kind in steps and who in steps
-    assert "销号" in page.inner_text("#change-history")
+    page.wait_for_function("() => document.querySelector('#change-history').textContent.includes('销号')")
     page.wait_for_function("() => window.gaGraph && gaGraph.nodes.length > 0")
     shot(page, "case-disposed")
     page.set_viewport_size({"width": 390, "height": 844})
@@ -137,7 +142,9 @@ def test_a_case_is_walked_from_new_lead_to_closing(browser: Any, site: Site, tmp
     page.close()
 
 
-def test_the_cockpit_draws_its_charts_with_the_reports_totals(browser: Any, site: Site, tmp_path: Path) -> None:
+def test_the_cockpit_draws_its_charts_with_the_reports_totals(
+    browser: Any, site: Site, tmp_path: Path
+) -> None:
     out = tmp_path / "通报.xlsx"
     res = CliRunner().invoke(cli, ["report", "--state", str(site.app.state.state_dir), "--out", str(out)])
     assert res.exit_code == 0, res.output
@@ -175,7 +182,8 @@ def test_the_cockpit_draws_its_charts_with_the_reports_totals(browser: Any, site
     first = fig["by_check"][0]
     x, y = page.evaluate(
         """(v) => { const c = gaCharts['chart-check']; const r = c.getDom().getBoundingClientRect();
-        const p = c.convertToPixel({ seriesIndex: 0 }, [v / 2, 0]); return [r.left + p[0], r.top + p[1]]; }""",
+        const p = c.convertToPixel({ seriesIndex: 0 }, [v / 2, 0]);
+        return [r.left + p[0], r.top + p[1]]; }""",
         first["cases"],
     )
     page.mouse.click(x, y)

@@ -9,6 +9,7 @@
   window.gaCharts = charts;
   const go = (qs) => { location.href = "/cases?" + new URLSearchParams(qs); };
   const label = (r) => r.name || r.code;
+  const wan = (v) => (Math.abs(v) >= 10000 ? `${+(v / 10000).toFixed(1)}万` : String(v));
 
   function chart(id, option, onClick) {
     const el = document.getElementById(id);
@@ -62,7 +63,8 @@
     if (towns.length) villages(towns[0]); else chart("chart-village", bars([], [], "cases", "线索数"));
     chart("chart-money", {
       tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
-      xAxis: { type: "value" }, yAxis: { type: "category", data: towns.map(label), inverse: true },
+      xAxis: { type: "value", axisLabel: { formatter: wan } },
+      yAxis: { type: "category", data: towns.map(label), inverse: true },
       series: [{ type: "bar", name: "涉及金额", data: towns.map((r) => r.amount), itemStyle: { color: "#e67e22" } },
                { type: "bar", name: "追缴金额", data: towns.map((r) => r.recovered), itemStyle: { color: "#27ae60" } }],
     }, (p) => go({ org: towns[p.dataIndex].code }));
