@@ -107,6 +107,7 @@ def disposal_of(
 
 @router.post("/api/cases/{case_id}/dispose", summary="确定处置方式 Decide the disposal method")
 def dispose(case_id: str, body: DisposeRequest, caller: Caller = Depends(require(Permission.handoff))) -> Any:
+    """确定处置方式：谈话函询、初步核实、暂存待查、予以了结（交办前可改）。409 once handed off."""
     return _run(
         caller, case_id, "dispose", "case_dispose", body.model_dump(mode="json"),
         lambda d, cid, by, tok: d.dispose(cid, body.method, body.comment, by, tok),
@@ -145,6 +146,7 @@ def feedback(
 def feedback_review(
     case_id: str, body: FeedbackReviewRequest, caller: Caller = Depends(require(Permission.handoff))
 ) -> Any:
+    """审核反馈：通过，或退回重新核查（须填理由，线索回到“已交办”）。409 without a feedback to review."""
     return _run(
         caller, case_id, "feedback-review", "case_feedback_review", body.model_dump(mode="json"),
         lambda d, cid, by, tok: d.review_feedback(cid, body.accept, body.comment, by, tok),
@@ -164,6 +166,7 @@ def close(case_id: str, body: CloseRequest, caller: Caller = Depends(require(Per
 def attached_file(
     case_id: str, stored: str, caller: Caller = Depends(require(Permission.read_findings, "case_file"))
 ) -> Any:
+    """反馈所附的文件（作为下载）；名称见处置情况中的 ``feedback.files[].stored``。"""
     path = DisposalStore(caller.svc.state).file_path(case_id, stored)
     if path is None:
         raise HTTPException(404, "没有这个附件")
