@@ -10,7 +10,8 @@ restarts and re-loads of the data.
 Tables: ``tokens`` (sha256 of each token, never the token), ``findings`` (the last run of each check, with
 real identifiers — masking happens on output), ``runs`` (when, data version, parameters, who), ``reviews`` +
 ``review_history`` (the review workflow of single findings), the cases (``cases``, ``case_findings``,
-``case_aliases``, ``case_reviews``, ``case_history``: graphaudit.cases.store), and ``audit_log``, which
+``case_aliases``, ``case_reviews``, ``case_history``: graphaudit.cases.store; ``case_disposal_events``:
+graphaudit.cases.disposal), and ``audit_log``, which
 triggers make append-only: an UPDATE or DELETE on it fails inside SQLite itself.
 """
 
@@ -75,6 +76,10 @@ CREATE TABLE IF NOT EXISTS case_history (
     id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, run_id INTEGER, at TEXT NOT NULL,
     kind TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS case_history_case ON case_history (case_id, id);
+CREATE TABLE IF NOT EXISTS case_disposal_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, kind TEXT NOT NULL, stage TEXT NOT NULL,
+    detail TEXT NOT NULL, state TEXT NOT NULL, by_name TEXT NOT NULL, by_token INTEGER, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS case_disposal_events_case ON case_disposal_events (case_id, id);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT, by_token INTEGER,
@@ -98,7 +103,8 @@ def state_dir(
 
 
 def _migrate(c: sqlite3.Connection) -> None:
-    """Columns added since the first state files: ``runs.data_version``."""
+    """Columns added since the first state files: ``runs.data_version``.  (Tables added since, such as
+    ``case_disposal_events``, are made by ``CREATE TABLE IF NOT EXISTS`` on every open.)"""
     cols = {r[1] for r in c.execute("PRAGMA table_info(runs)")}
     if "data_version" not in cols:
         c.execute("ALTER TABLE runs ADD COLUMN data_version TEXT")

@@ -26,6 +26,8 @@ from graphaudit.api import (
     admin,
     cases,
     checks,
+    cockpit,
+    disposal,
     exports,
     findings,
     graph,
@@ -75,7 +77,21 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
         openapi_url=None,
     )
     app.state.services = Services(store, State(state_dir))
-    for module in (search, graph, findings, records, cases, checks, exports, stats, people, admin, pages):
+    for module in (
+        search,
+        graph,
+        findings,
+        records,
+        cases,
+        disposal,
+        cockpit,
+        checks,
+        exports,
+        stats,
+        people,
+        admin,
+        pages,
+    ):
         app.include_router(module.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)

@@ -65,6 +65,21 @@ class AuditLog:
                 ),
             )
 
+    def record_cli(self, who: str, action: str, command: str, params: dict[str, Any]) -> None:
+        """Append one entry for a command run on this machine (role ``cli``, method ``CLI``)."""
+        with self.state.connect() as c:
+            c.execute(
+                "INSERT INTO audit_log (at, token_id, who, role, action, method, path, params, client) "
+                "VALUES (?, NULL, ?, 'cli', ?, 'CLI', ?, ?, 'localhost')",
+                (
+                    datetime.now().astimezone().isoformat(timespec="milliseconds"),
+                    who,
+                    action,
+                    command,
+                    json.dumps(params, ensure_ascii=False, sort_keys=True, default=str),
+                ),
+            )
+
     def read(
         self, offset: int = 0, limit: int = 100, who: str | None = None, action: str | None = None
     ) -> tuple[int, list[dict[str, Any]]]:

@@ -114,6 +114,12 @@ def list_cases(
     ] = None,
     org: Annotated[str | None, Query(pattern=r"^\d{1,12}$", description="单位代码（前缀）")] = None,
     band: Annotated[str | None, Query(pattern="^(reached|below)$", description="金额档次")] = None,
+    stage: Annotated[
+        str | None, Query(max_length=16, description="处置阶段（未处置、已交办、已销号……），或“逾期”")
+    ] = None,
+    month: Annotated[
+        str | None, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="首次发现的月份")
+    ] = None,
     sort: Annotated[
         str,
         Query(
@@ -136,6 +142,8 @@ def list_cases(
         check=check,
         org=org,
         band=BANDS[band] if band else None,
+        stage=stage,
+        month=month,
         sort=sort,
         offset=offset,
         limit=limit,

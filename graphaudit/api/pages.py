@@ -23,6 +23,7 @@ from graphaudit.api.auth import COOKIE, Caller, require
 from graphaudit.api.context import Services, services
 from graphaudit.api.reviews import NEXT, Status
 from graphaudit.api.roles import Permission
+from graphaudit.cases.disposal import Stage
 from graphaudit.cases.store import CaseStore
 from graphaudit.checks import CHECKS
 from graphaudit.export import FORMATS
@@ -53,6 +54,7 @@ def _context(request: Request, caller: Caller, **extra: Any) -> dict[str, Any]:
         "checks": {k: c.title for k, c in CHECKS.items()},
         "export_formats": list(FORMATS.values()),
         "statuses": [s.value for s in Status],
+        "stages": [s.value for s in Stage],
         "next_status": json.dumps({s.value: [t.value for t in NEXT[s]] for s in Status}, ensure_ascii=False),
         **extra,
     }
@@ -122,6 +124,12 @@ def _missing(request: Request, caller: Caller, message: str) -> Response:
     return templates.TemplateResponse(
         request, "missing.html", _context(request, caller, page="missing", message=message), status_code=404
     )
+
+
+@router.get("/cockpit", response_class=HTMLResponse)
+def cockpit_page(request: Request, caller: Caller = Depends(require(Permission.read_findings))) -> Response:
+    """统计分析: charts of the cases (graphaudit.api.cockpit), each clickable into the filtered case list."""
+    return templates.TemplateResponse(request, "cockpit.html", _context(request, caller, page="cockpit"))
 
 
 @router.get("/findings", response_class=HTMLResponse)

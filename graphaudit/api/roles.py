@@ -2,9 +2,10 @@
 
 =============  ==========================================================================================
 investigator   explore the graph, read findings (identifiers masked)
-auditor        also run checks and set review status; sees resident IDs, accounts and phones unmasked
-analyst        also export subgraphs (identifiers masked: exports leave the system)
-admin          everything, identifiers unmasked; manages tokens and reads the audit log
+auditor        also run checks, set review status, decide a case's disposal, hand it off (交办), enter and
+               review the feedback; sees resident IDs, accounts and phones unmasked
+analyst        also export subgraphs (identifiers masked: exports leave the system) and enter feedback
+admin          everything, identifiers unmasked; closes cases (销号); manages tokens, reads the audit log
 =============  ==========================================================================================
 """
 
@@ -29,14 +30,19 @@ class Permission(str, Enum):
     review = "review"
     export = "export"
     see_ids = "see_ids"
+    handoff = "handoff"  # 处置方式, 交办, 审核反馈
+    feedback = "feedback"  # 录入反馈
+    close = "close"  # 销号
     admin = "admin"
 
 
 _P = Permission
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.investigator: frozenset({_P.explore, _P.read_findings}),
-    Role.auditor: frozenset({_P.explore, _P.read_findings, _P.run_checks, _P.review, _P.see_ids}),
-    Role.analyst: frozenset({_P.explore, _P.read_findings, _P.run_checks, _P.review, _P.export}),
+    Role.auditor: frozenset(
+        {_P.explore, _P.read_findings, _P.run_checks, _P.review, _P.see_ids, _P.handoff, _P.feedback}
+    ),
+    Role.analyst: frozenset({_P.explore, _P.read_findings, _P.run_checks, _P.review, _P.export, _P.feedback}),
     Role.admin: frozenset(Permission),
 }
 

@@ -344,6 +344,7 @@ class CaseStore:
         conn.execute("UPDATE case_findings SET case_id = ? WHERE case_id = ?", (into, absorbed))
         conn.execute("UPDATE case_reviews SET case_id = ? WHERE case_id = ?", (into, absorbed))
         conn.execute("UPDATE case_history SET case_id = ? WHERE case_id = ?", (into, absorbed))
+        conn.execute("UPDATE case_disposal_events SET case_id = ? WHERE case_id = ?", (into, absorbed))
         conn.execute("DELETE FROM cases WHERE case_id = ?", (absorbed,))
         self._history(
             conn, into, run_id, at, "合并", f"线索{absorbed}（{rec.status}）并入本线索，其核查记录一并转入"
@@ -366,6 +367,12 @@ class CaseStore:
         conn.execute(
             "INSERT INTO case_reviews (case_id, from_status, to_status, comment, by_name, by_token, at) "
             "SELECT ?, from_status, to_status, comment, by_name, by_token, at FROM case_reviews "
+            "WHERE case_id = ? ORDER BY id",
+            (to, source),
+        )
+        conn.execute(
+            "INSERT INTO case_disposal_events (case_id, kind, stage, detail, state, by_name, by_token, at) "
+            "SELECT ?, kind, stage, detail, state, by_name, by_token, at FROM case_disposal_events "
             "WHERE case_id = ? ORDER BY id",
             (to, source),
         )
@@ -470,6 +477,8 @@ class CaseStore:
         check: str | None = None,
         org: str | None = None,
         band: str | None = None,
+        stage: str | None = None,
+        month: str | None = None,
         sort: str = "-severity",
         offset: int = 0,
         limit: int | None = 50,
@@ -491,6 +500,22 @@ class CaseStore:
         if band:
             where.append("band = ?")
             args.append(band)
+        if stage:  # a disposal stage (graphaudit.cases.disposal.Stage), or 逾期 for overdue hand-offs
+            last = (
+                "(SELECT {} FROM case_disposal_events e WHERE e.case_id = cases.case_id "
+                "ORDER BY e.id DESC LIMIT 1)"
+            )
+            if stage == "逾期":
+                due = last.format("json_extract(state, '$.handoff.due')")
+                where.append(
+                    f"{last.format('stage')} = '已交办' AND gone = 0 AND {due} < date('now', 'localtime')"
+                )
+            else:
+                where.append(f"COALESCE({last.format('stage')}, '未处置') = ?")
+                args.append(stage)
+        if month:  # first seen in this month (YYYY-MM)
+            where.append("substr(first_seen, 1, 7) = ?")
+            args.append(month)
         cond = f"WHERE {' AND '.join(where)}" if where else ""
         with self.state.connect() as c:
             total = c.execute(f"SELECT count(*) FROM cases {cond}", args).fetchone()[0]

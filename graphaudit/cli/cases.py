@@ -1,5 +1,6 @@
-"""``graphaudit cases list | show | review``: the cases (线索) that ``graphaudit check`` recorded in the
-store's state, their change since the previous run and their review (DATA_CONTRACT.md §2 "Cases", §3)."""
+"""``graphaudit cases list | show | review | dispose | handoff | feedback | feedback-review | close |
+overdue``: the cases (线索) that ``graphaudit check`` recorded in the store's state, their change since the
+previous run, their review and their disposal (DATA_CONTRACT.md §2 "Cases", §3)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ StateOpt = Annotated[
 ShowIds = Annotated[bool, typer.Option("--show-ids", help="Show ID numbers unmasked.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
-app = typer.Typer(no_args_is_help=True, help="线索 Cases: list, show, review.")
+app = typer.Typer(
+    no_args_is_help=True, help="线索 Cases: list, show, review; dispose, handoff, feedback, close."
+)
 
 
 def _cases(db: Path | None, neo4j: str | None, state: Path | None) -> Any:
@@ -210,8 +213,14 @@ def show(
     show_ids: ShowIds = False,
 ) -> None:
     """One case: its findings, records, legal basis, money band, reviews and history."""
+    from graphaudit.cases.disposal import DisposalStore
+
     with friendly():
-        case, alias = _get(_cases(db, neo4j, state), case_id)
+        store = _cases(db, neo4j, state)
+        case, alias = _get(store, case_id)
+        disposal = DisposalStore(store.state)
+        case["disposal"] = disposal.current(case["case_id"])
+        case["disposal_steps"] = disposal.steps(case["case_id"])
     out = case_json(case, show_ids)
     if json_out:
         print(json.dumps(out, ensure_ascii=False, indent=1))
@@ -237,6 +246,14 @@ def show(
     for k, v in rows:
         if v:
             console.print(f"  [bold]{k}[/bold] {v}", highlight=False)
+    d = case["disposal"]
+    if d["method"]:
+        console.print(
+            f"  [bold]处置[/bold] {d['method']} · {d['stage']}"
+            + (" · [red]逾期[/red]" if d["overdue"] else "")
+        )
+    for st in case["disposal_steps"]:
+        console.print(f"  处置 {st['at']} {st['by']}: {st['kind']}", highlight=False)
     for r in case["reviews"]:
         console.print(f"  核查 {r['at']} {r['by']}: {r['from']} → {r['to']}  {r['comment']}", highlight=False)
     for h in case["history"]:
@@ -277,3 +294,244 @@ def review(
         console.print(
             f"{case['case_id']}: {result['status']}（{result['by']} {result['at']}）", highlight=False
         )
+
+
+# -- disposal (graphaudit.cases.disposal) ------------------------------------------------------------------
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who acts (default: the login name).")]
+
+
+def _dispose_step(
+    db: Path | None,
+    neo4j: str | None,
+    state: Path | None,
+    case_id: str,
+    action: str,
+    params: dict[str, Any],
+    step: Any,
+    by: str | None,
+    json_out: bool,
+) -> None:
+    """Run one disposal step on the live case, log it in the audit log, print the disposal."""
+    from graphaudit.api.auditlog import AuditLog
+    from graphaudit.cases.disposal import DisposalStore
+    from graphaudit.cases.run import cli_who
+
+    with friendly():
+        store = _cases(db, neo4j, state)
+        case, _ = _get(store, case_id)
+        who = cli_who(by).name
+        result = step(DisposalStore(store.state), case["case_id"], who)
+        AuditLog(store.state).record_cli(
+            who,
+            action,
+            f"graphaudit cases {action.removeprefix('case_')}",
+            {"case_id": case["case_id"], **params},
+        )
+    if json_out:
+        print(json.dumps({"case_id": case["case_id"], **result}, ensure_ascii=False))
+    else:
+        console.print(f"{case['case_id']}: {result['stage']}（{who}）", highlight=False)
+
+
+@app.command()
+def dispose(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    method: Annotated[
+        str, typer.Option("--method", help="处置方式: 谈话函询, 初步核实, 暂存待查 or 予以了结.")
+    ],
+    comment: Annotated[str, typer.Option("--comment", help="处置意见.")] = "",
+    by: ByOpt = None,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    state: StateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Decide a case's 处置方式 (before it is handed off)."""
+    from graphaudit.cases.disposal import Method
+
+    try:
+        m = Method(method)
+    except ValueError:
+        with friendly():
+            raise GraphAuditError(
+                f"--method {method!r}: one of {', '.join(x.value for x in Method)}"
+            ) from None
+    _dispose_step(
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_dispose",
+        {"method": m.value, "comment": comment},
+        lambda d, cid, who: d.dispose(cid, m, comment, who),
+        by,
+        json_out,
+    )
+
+
+@app.command()
+def handoff(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    to: Annotated[str, typer.Option("--to", help="承办单位: the department or township it goes to.")],
+    due: Annotated[str, typer.Option("--due", help="反馈期限 YYYY-MM-DD.")],
+    note: Annotated[str, typer.Option("--note", help="交办要求.")] = "",
+    by: ByOpt = None,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    state: StateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """交办: hand a case (谈话函询 / 初步核实) to a department or township, with a due date."""
+    from datetime import date
+
+    try:
+        when = date.fromisoformat(due)
+    except ValueError:
+        with friendly():
+            raise GraphAuditError(f"--due {due!r}: 日期应为 YYYY-MM-DD") from None
+    _dispose_step(
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_handoff",
+        {"to": to, "due": due, "note": note},
+        lambda d, cid, who: d.handoff(cid, to, when, note, who),
+        by,
+        json_out,
+    )
+
+
+@app.command()
+def feedback(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    facts: Annotated[str, typer.Option("--facts", help="核实情况 (required).")],
+    removed: Annotated[int, typer.Option("--removed", min=0, help="清退人数.")] = 0,
+    recovered: Annotated[float, typer.Option("--recovered", min=0, help="追缴金额（元）.")] = 0.0,
+    measures: Annotated[str, typer.Option("--measures", help="整改措施.")] = "",
+    file: Annotated[
+        list[Path] | None, typer.Option("--file", help="An attached file (repeatable; ≤ 10 MB each).")
+    ] = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    state: StateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """反馈: the handed-off case's feedback, with attached files kept in the state folder."""
+    from graphaudit.cases.disposal import MAX_FILE_BYTES, Attachment
+
+    files = []
+    with friendly():
+        for f in file or []:
+            if not f.is_file():
+                raise GraphAuditError(f"--file {f}: 文件不存在")
+            if f.stat().st_size > MAX_FILE_BYTES:
+                raise GraphAuditError(f"--file {f}: 超过{MAX_FILE_BYTES // (1024 * 1024)}MB")
+            files.append(Attachment(f.name, f.read_bytes()))
+    _dispose_step(
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_feedback",
+        {
+            "facts": facts,
+            "removed": removed,
+            "recovered": recovered,
+            "measures": measures,
+            "files": [f.name for f in files],
+        },
+        lambda d, cid, who: d.feedback(
+            cid, facts=facts, removed=removed, recovered=recovered, measures=measures, files=files, by=who
+        ),
+        by,
+        json_out,
+    )
+
+
+@app.command("feedback-review")
+def feedback_review(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    accept: Annotated[
+        bool, typer.Option("--accept/--return", help="Accept the feedback, or return it to be redone.")
+    ],
+    comment: Annotated[str, typer.Option("--comment", help="审核意见 (needed to return).")] = "",
+    by: ByOpt = None,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    state: StateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """审核反馈: the office accepts the feedback or returns it."""
+    _dispose_step(
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_feedback_review",
+        {"accept": accept, "comment": comment},
+        lambda d, cid, who: d.review_feedback(cid, accept, comment, who),
+        by,
+        json_out,
+    )
+
+
+@app.command()
+def close(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    form: Annotated[
+        str,
+        typer.Option("--form", help="处理结果: 第一种形态 … 第四种形态, or 不予处理 (not substantiated)."),
+    ],
+    recovered: Annotated[
+        float | None, typer.Option("--recovered", min=0, help="追缴金额（元） (default: the feedback's).")
+    ] = None,
+    comment: Annotated[str, typer.Option("--comment", help="销号意见.")] = "",
+    by: ByOpt = None,
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    state: StateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """销号: close a concluded case with its outcome in 四种形态 terms and the money recovered."""
+    _dispose_step(
+        db,
+        neo4j,
+        state,
+        case_id,
+        "case_close",
+        {"form": form, "recovered": recovered, "comment": comment},
+        lambda d, cid, who: d.close(cid, form, recovered, comment, who),
+        by,
+        json_out,
+    )
+
+
+@app.command()
+def overdue(
+    db: DbOpt = None,
+    neo4j: Neo4jOpt = None,
+    database: DatabaseOpt = None,
+    state: StateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The hand-offs past their due date without feedback, most overdue first."""
+    from graphaudit.cases.disposal import DisposalStore
+
+    with friendly():
+        rows = DisposalStore(_cases(db, neo4j, state).state).overdue()
+    if json_out:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    t = Table(title=f"逾期未反馈的交办 {len(rows)} 条", title_justify="left")
+    for col in ("线索编号", "承办单位", "反馈期限", "交办人", "交办时间"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["case_id"], r["to"], r["due"], r["by"], r["at"][:16].replace("T", " "))
+    console.print(t)

@@ -233,6 +233,7 @@ def _demo_serve(db: Path, port: int) -> None:
 
 #: One example (or a few) per command, shown at the end of its --help; a command without one fails at import.
 EXAMPLES: dict[str, tuple[str, ...]] = {
+    "report": ("graphaudit report --month 2024-06 --out 2024-06-通报.xlsx",),
     "ingest": (
         "graphaudit ingest data/ --db graphaudit.db",
         "graphaudit ingest 2024-07/ --db graphaudit.db --report load-report.csv   # next month's files",
@@ -265,6 +266,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "cases": (
         "graphaudit cases list --db graphaudit.db --change new",
         "graphaudit cases review 3f2a9c1e07b4d562 --status 核查中 --comment 已交乡镇核实 --by 张三",
+        "graphaudit cases handoff C3f2a9c1e07b4d562 --to 西坪镇纪委 --due 2024-07-15",
     ),
     "cases list": (
         "graphaudit cases list --db graphaudit.db --status 新线索",
@@ -288,6 +290,20 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "graphaudit names review decide 3f2a9c1e07 5b1d0e22aa --verdict 不是",
         "graphaudit names review decide --file decisions.csv",
     ),
+    "cases dispose": ("graphaudit cases dispose C3f2a9c1e07b4d562 --method 初步核实 --comment 涉及低保审批",),
+    "cases handoff": (
+        "graphaudit cases handoff C3f2a9c1e07b4d562 --to 西坪镇纪委 --due 2024-07-15 --note 核实审批材料",
+    ),
+    "cases feedback": (
+        "graphaudit cases feedback C3f2a9c1e07b4d562 --facts 审批人与领取人系父子 --removed 1 "
+        "--recovered 3600 --measures 取消低保资格 --file 核查报告.pdf",
+    ),
+    "cases feedback-review": (
+        "graphaudit cases feedback-review C3f2a9c1e07b4d562 --accept",
+        "graphaudit cases feedback-review C3f2a9c1e07b4d562 --return --comment 未附银行流水",
+    ),
+    "cases close": ("graphaudit cases close C3f2a9c1e07b4d562 --form 第一种形态 --comment 已诫勉谈话",),
+    "cases overdue": ("graphaudit cases overdue --db graphaudit.db",),
     "neo4j": ("graphaudit neo4j start", "graphaudit neo4j status", "graphaudit neo4j stop"),
     "neo4j fetch": ("graphaudit neo4j fetch",),
     "neo4j start": ("graphaudit neo4j start", "graphaudit ingest data/ --neo4j bolt://127.0.0.1:7687"),
@@ -313,16 +329,18 @@ def _mount() -> None:
     from graphaudit.cli.export import export
     from graphaudit.cli.names import app as names_app
     from graphaudit.cli.names import review_app
+    from graphaudit.cli.report import report
     from graphaudit.cli.serve import serve, tokens_app
     from graphaudit.neo4j_local.cli import app as neo4j_app
 
     app.command()(check)
     app.command()(export)
     app.command()(serve)
+    app.command()(report)
     app.add_typer(
         cases_app,
         name="cases",
-        help="线索 Cases: list, show, review.",
+        help="线索 Cases: list, show, review; dispose, handoff, feedback, close.",
         epilog=examples(*EXAMPLES["cases"]),
     )
     app.add_typer(
