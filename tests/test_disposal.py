@@ -191,6 +191,7 @@ def test_figures_add_up_and_the_report_writes_them(store: CaseStore, tmp_path: P
         assert round(sum(r["recovered"] for r in f[key]), 2) == t["recovered"], key
     (town,) = f["by_township"]
     assert town["code"] == "141124107" and town["villages"][0]["code"] == "141124107201"
+    assert town["name"] == "林家坪镇"  # a township's name from the shipped divisions, never its 9-digit code
     assert {r["stage"]: r["cases"] for r in f["by_disposal"]}["已销号"] == 1
     out = write_report(f, tmp_path / "r.xlsx")
     wb = load_workbook(out)

@@ -85,7 +85,8 @@ def figures(
     names: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """The cockpit's and the report's figures for ``month`` (module docstring).  ``titles`` names the checks;
-    ``names`` maps an organisation code to its name (default: the names the cases carry)."""
+    ``names`` maps an organisation code to its name (default: the names the cases carry, then the shipped
+    admin divisions for townships and counties)."""
     month = month_of(month, today)
     end = month + "-31T99"  # every timestamp of the month sorts before it
     with state.connect() as c:
@@ -96,7 +97,10 @@ def figures(
         ).fetchall()
     disposals = DisposalStore(state).all_current(today)
     known = {r["org_code"]: r["org_name"] or "" for r in rows}
-    name = names or (lambda code: known.get(code) or "")
+    from graphaudit.places import shipped_names  # townships and counties the package ships
+
+    shipped = shipped_names()
+    name = names or (lambda code: known.get(code) or shipped.get(code, ""))
     totals = {
         "cases": 0,
         "amount": 0.0,
