@@ -65,7 +65,7 @@ def test_reviews_written_before_a_kill_are_all_there(tmp_path: Path) -> None:
     case = CaseStore(State(folder)).get(cid)
     assert case is not None
     comments = [r["comment"] for r in case["reviews"] if r["comment"].startswith("第")]
-    # every review reported written is there, in order (one more may have committed before its line was logged)
+    # every review reported written is there, in order (one more may have committed before it was logged)
     assert comments[:written] == [f"第{n}次" for n in range(written)]
     assert len(comments) in (written, written + 1)
     # and the state takes new reviews after the crash
