@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store = loaded_store(tmp, world().write(tmp / "world"))
     app = create_app(store, tmp / "state")
     tokens = {r.value: app.state.services.tokens.create(f"{r.value}用户", r.value)[1] for r in Role}
+    with serving(app) as url:
+        yield Site(url, tokens, app)
+    store.close()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port in a thread, until the block ends: its URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -66,14 +75,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", tokens, app)
-    server.should_exit = True
-    thread.join(10)
-    store.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
-@pytest.fixture(scope="module")
-def browser(site: Site) -> Iterator[Any]:
+def chromium(site: Site) -> Iterator[Any]:
+    """Debian's headless Chromium for a module's pages; afterwards, no request may have left loopback."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the Makefile does)")
     with playwright_api.sync_playwright() as p:
@@ -81,6 +91,11 @@ def browser(site: Site) -> Iterator[Any]:
         yield b
         b.close()
     assert site.outside == [], f"requests outside loopback were attempted: {site.outside}"
+
+
+@pytest.fixture(scope="module")
+def browser(site: Site) -> Iterator[Any]:
+    yield from chromium(site)
 
 
 def open_page(browser: Any, site: Site, role: str) -> Any:

@@ -5,14 +5,10 @@ old link leads to the case that absorbed it (tests/test_web.py has the browser s
 from __future__ import annotations
 
 import csv
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from graphaudit.api.app import create_app
 from graphaudit.api.checks import save
@@ -24,7 +20,7 @@ from graphaudit.ingest.pipeline import ingest
 from tests.stores import loaded_store
 from tests.test_api import WORLD_CHECKS
 from tests.test_checks import world
-from tests.test_web import ARGS, CHROMIUM, Site, free_port, open_page, playwright_api, shot
+from tests.test_web import Site, chromium, open_page, serving, shot
 
 
 @pytest.fixture(scope="module")
@@ -53,29 +49,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     ingest(month, store)
     save(svc, run_checks(store, WORLD_CHECKS), {}, auditor, 0.0)
     app.state.case_id = case["case_id"]
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", tokens, app)
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield Site(url, tokens, app)
     store.close()
 
 
 @pytest.fixture(scope="module")
 def browser(site: Site) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the Makefile does)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-    assert site.outside == [], f"requests outside loopback were attempted: {site.outside}"
+    yield from chromium(site)
 
 
 def test_case_page_after_a_monthly_load_shows_review_change_and_legal_basis(browser: Any, site: Site) -> None:

@@ -5,15 +5,12 @@ chart opening the filtered case list; screenshots at desktop and phone width."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -26,7 +23,7 @@ from graphaudit.cli.main import app as cli
 from tests.stores import loaded_store
 from tests.test_api import WORLD_CHECKS
 from tests.test_checks import world
-from tests.test_web import ARGS, CHROMIUM, Site, free_port, open_page, playwright_api, shot
+from tests.test_web import Site, chromium, open_page, serving, shot
 
 
 @pytest.fixture(scope="module")
@@ -38,29 +35,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tokens = {r.value: svc.tokens.create(f"{r.value}用户", r.value)[1] for r in Role}
     save(svc, run_checks(store, WORLD_CHECKS), {}, svc.tokens.verify(tokens["auditor"]), 0.0)
     app.state.state_dir = tmp / "state"
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", tokens, app)
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield Site(url, tokens, app)
     store.close()
 
 
 @pytest.fixture(scope="module")
 def browser(site: Site) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the Makefile does)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-    assert site.outside == [], f"requests outside loopback were attempted: {site.outside}"
+    yield from chromium(site)
 
 
 def stage(page: Any, want: str) -> None:

@@ -5,14 +5,10 @@ township → village picker; the A4 print.  Screenshots in tests/artifacts/ (des
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from graphaudit.api.app import create_app
 from graphaudit.api.checks import save
@@ -22,7 +18,14 @@ from graphaudit.checks import CHECKS, run_checks
 from tests.stores import loaded_store
 from tests.test_clusters import F1, R1, R2, V1, ring_world
 from tests.test_outputs_chinese import CODE12, chinese
-from tests.test_web import ARGS, ARTIFACTS, CHROMIUM, Site, free_port, open_page, playwright_api, shot
+from tests.test_web import (
+    ARTIFACTS,
+    Site,
+    chromium,
+    open_page,
+    serving,
+    shot,
+)
 
 PHONE = {"width": 390, "height": 844}
 
@@ -51,29 +54,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     cases = CaseStore(svc.state).query(limit=None)[1]
     ring = next(c["case_id"] for c in cases if "RING-1" in c["record_ids"])
     app.state.ring = next(c["case_id"] for c in cases if ring in c["linked_cases"])  # the ring's cluster
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", tokens, app)
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield Site(url, tokens, app)
     store.close()
 
 
 @pytest.fixture(scope="module")
 def browser(site: Site) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the Makefile does)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-    assert site.outside == [], f"requests outside loopback were attempted: {site.outside}"
+    yield from chromium(site)
 
 
 def labels_are_chinese(page: Any) -> None:
