@@ -4,6 +4,7 @@ Neo4j text and, for person_links, an embedded dialect)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,9 +28,14 @@ def said(e: Env, role: str) -> dict[str, Any]:
             c.pop("gone")
         out["cards"][name] = card
     text = json.dumps(out, ensure_ascii=False, sort_keys=True)
-    for ref, (label, node_id) in list(e.app.state.services.refs._known.items()):
-        text = text.replace(ref, f"{label}={node_id}")
-    return json.loads(text)
+    refs = e.app.state.services.refs  # sealed with this state's key: the two servers' refs differ
+
+    def named(m: re.Match[str]) -> str:
+        got = refs.resolve(m.group(0), False)
+        assert got is not None, m.group(0)
+        return f"{got[0]}={got[1]}"
+
+    return json.loads(re.sub(r"\b[A-Z][A-Za-z]+#[A-Za-z0-9_-]+", named, text))
 
 
 @pytest.mark.neo4j

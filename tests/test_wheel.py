@@ -151,6 +151,10 @@ def test_installed_wheel_runs_synth_ingest_check_without_source(wheel: Path, tmp
 
     findings = json.loads((work / "findings.json").read_text(encoding="utf-8"))
     assert findings, "no findings on the synthetic village"
-    # the village plants every kind of case, so every check must have run and found something
-    assert sorted({f["check"] for f in findings}) == checks
+    # the village plants a case for every check the synthetic data covers: each of those ran and found it
+    from graphaudit.synth.cases import ORDER as planted
+
+    found = {f["check"] for f in findings}
+    assert found <= set(checks)
+    assert set(planted) <= found, set(planted) - found
     assert all(f["finding_id"] and f["explanation"] for f in findings)

@@ -8,37 +8,19 @@ the store holds none, so that the command line and the API can say so beside the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from functools import cache
 
 from graphaudit.checks.check import Check
 from graphaudit.model import MODEL
-from graphaudit.store.catalog import load_query
+from graphaudit.store import query_reads
 
 __all__ = ["needs", "lacking", "lacking_note"]
-
-#: ``:Label`` or ``:TYPE|OTHER`` (alternatives: the check needs one of them).
-_MATCHED = re.compile(r":\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*\|\s*:?\s*[A-Za-z_][A-Za-z0-9_]*)*)")
-_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-
-
-@cache
-def _groups(query: str) -> tuple[tuple[str, ...], ...]:
-    text = _COMMENT.sub("", load_query(query))
-    known = set(MODEL.nodes) | set(MODEL.rels)
-    out: list[tuple[str, ...]] = []
-    for m in _MATCHED.finditer(text):
-        names = tuple(n for n in re.split(r"[\s|:]+", m.group(1)) if n in known)
-        if names and names not in out:
-            out.append(names)
-    return tuple(out)
 
 
 def needs(check: Check) -> tuple[tuple[str, ...], ...]:
     """The labels and relationship types the check's own query matches; a tuple of several is an
     alternative (``[:LEGAL_REP_OF|SHAREHOLDER_OF]``): any one of them will do."""
-    return _groups(check.queries[0])
+    return query_reads(check.queries[0])
 
 
 def lacking(check: Check, stats: Mapping[str, int]) -> list[str]:

@@ -15,7 +15,15 @@ from importlib.resources.abc import Traversable
 
 from graphaudit.errors import GraphAuditError
 
-__all__ = ["CYPHER_DIR", "CatalogError", "load_query", "query_names", "query_text", "MAX_BOUND"]
+__all__ = [
+    "CYPHER_DIR",
+    "CatalogError",
+    "load_query",
+    "query_names",
+    "query_reads",
+    "query_text",
+    "MAX_BOUND",
+]
 
 CYPHER_DIR: Traversable = resources.files("graphaudit") / "cypher"
 
@@ -66,3 +74,24 @@ def query_text(name: str, dialect: str, bounds: Mapping[str, int] | None = None)
         return f"{bounds[m.group(2)]} /*{m.group(2)}*/" if m.group(2) in bounds else m.group(0)
 
     return _BOUND.sub(sub, text)
+
+
+#: ``:Label`` or ``:TYPE|OTHER`` (alternatives: one of them will do).
+_MATCHED = re.compile(r":\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*\|\s*:?\s*[A-Za-z_][A-Za-z0-9_]*)*)")
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+
+
+@cache
+def query_reads(name: str) -> tuple[tuple[str, ...], ...]:
+    """The node labels and relationship types catalogue query ``name`` matches, in order; a tuple of
+    several is an alternative (``[:LEGAL_REP_OF|SHAREHOLDER_OF]``).  What a check needs of the data."""
+    from graphaudit.model import MODEL
+
+    text = _COMMENT.sub("", load_query(name))
+    known = set(MODEL.nodes) | set(MODEL.rels)
+    out: list[tuple[str, ...]] = []
+    for m in _MATCHED.finditer(text):
+        names = tuple(n for n in re.split(r"[\s|:]+", m.group(1)) if n in known)
+        if names and names not in out:
+            out.append(names)
+    return tuple(out)
