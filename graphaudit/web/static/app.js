@@ -21,6 +21,30 @@ const GA = {
   sevClass(s) { return s >= 70 ? "sev-hi" : s >= 50 ? "sev-mid" : "sev-lo"; },
   propZh(label, k) { return GA.model.props[label + "." + k] || GA.model.props[k] || k; },
   card(ref) { return `/people/${encodeURIComponent(ref)}`; },
+  // The 运行检查 button (#run-checks): start a background run (a county takes about half a minute), follow its
+  // job in #run-status, say how many ``noun`` it found, then ``done()`` (reload the page's list).
+  runChecks(noun, done) {
+    const run = document.getElementById("run-checks");
+    if (!run) return;
+    run.onclick = async () => {
+      run.disabled = true;
+      const status = document.getElementById("run-status");
+      status.textContent = "正在运行检查…";
+      try {
+        let job = await GA.api("/api/checks/run", { method: "POST", body: JSON.stringify({ wait: false }) });
+        while (job.status === "running") {
+          status.textContent = `正在运行检查（${job.done}/${job.total}）${job.current ? "：" + job.current : ""}…`;
+          await new Promise((ok) => setTimeout(ok, 1000));
+          job = await GA.api("/api/checks/jobs/" + job.id);
+        }
+        if (job.status !== "done") throw new Error(job.error || job.status);
+        const n = Object.values(job.counts).reduce((a, b) => a + b, 0);
+        status.textContent = `检查完成：${n} ${noun}，用时 ${job.seconds.toFixed(1)} 秒`;
+        await done();
+      } catch (e) { status.textContent = "运行失败：" + e.message; }
+      run.disabled = false;
+    };
+  },
   props(node) {
     const rows = Object.entries(node.props || {}).filter(([k, v]) => k !== "label" && v !== "")
       .map(([k, v]) => [k, /(^|_)code$/.test(k) || (node.label === "Org" && k === "id") ? GA.place(v) : v])

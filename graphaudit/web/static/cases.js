@@ -57,25 +57,7 @@
   form.addEventListener("submit", (e) => { e.preventDefault(); offset = 0; load(); });
   document.getElementById("prev").onclick = () => { offset = Math.max(0, offset - LIMIT); load(); };
   document.getElementById("next").onclick = () => { offset += LIMIT; load(); };
-  const run = document.getElementById("run-checks");
-  if (run) run.onclick = async () => {
-    run.disabled = true;
-    const status = document.getElementById("run-status");
-    status.textContent = "正在运行检查…";
-    try {
-      let job = await GA.api("/api/checks/run", { method: "POST", body: JSON.stringify({ wait: false }) });
-      while (job.status === "running") {
-        status.textContent = `正在运行检查（${job.done}/${job.total}）${job.current ? "：" + job.current : ""}…`;
-        await new Promise((ok) => setTimeout(ok, 1000));
-        job = await GA.api("/api/checks/jobs/" + job.id);
-      }
-      if (job.status !== "done") throw new Error(job.error || job.status);
-      const n = Object.values(job.counts).reduce((a, b) => a + b, 0);
-      status.textContent = `检查完成：${n} 项发现，用时 ${job.seconds.toFixed(1)} 秒`;
-      offset = 0; await Promise.all([load(), summary()]);
-    } catch (e) { status.textContent = "运行失败：" + e.message; }
-    run.disabled = false;
-  };
+  GA.runChecks("项发现", () => { offset = 0; return Promise.all([load(), summary()]); });
   // the organisation filter: township → village, named (/api/places); the hidden "org" holds the code prefix
   const town = document.getElementById("org-town"), village = document.getElementById("org-village");
   const org = document.getElementById("org");
