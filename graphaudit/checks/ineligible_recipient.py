@@ -105,6 +105,19 @@ def _reasons(store: GraphStore, pol: Policy) -> tuple[dict[str, list[dict[str, A
     return out, rows
 
 
+def _rank(x: dict[str, Any]) -> tuple[Any, ...]:
+    """The order reasons are weighed and listed in: strongest kind, then member, asset, link, payment."""
+    r = x["row"]
+    return (
+        -POINTS[x["kind"]],
+        str(r["member_id"]),
+        str(r["asset_id"]),
+        x["step"][0],
+        str(r["pay_date"]),
+        str(r["id"]),
+    )
+
+
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     pol: Policy = params["policy"]
     mask = params["mask_names"]
@@ -117,10 +130,10 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     findings = []
     for rid, pays_by_id in sorted(pays_of.items()):
         pays = by_date(pays_by_id.values())
-        every = [x for p in pays for x in reasons[p["id"]]]
-        lead = min(
-            every, key=lambda x: (-POINTS[x["kind"]], str(x["row"]["member_id"]), str(x["row"]["asset_id"]))
-        )
+        # Stores return rows in no fixed order: rank every reason fully (a legal representative before a
+        # shareholder of the same company) so that both stores pick the same lead and list the same reasons.
+        every = sorted((x for p in pays for x in reasons[p["id"]]), key=_rank)
+        lead = every[0]
         lr = lead["row"]
         recipient = {"id": rid, "name": lr["recipient_name"]}
         member = {"id": lr["member_id"], "name": lr["member_name"]}
@@ -139,10 +152,10 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
             evidence = evidence.then("MEMBER_OF", household).then("MEMBER_OF", node("Person", member), False)
         rtype, asset = lead["step"]
         evidence = evidence.then(rtype, asset)
-        seen: set[tuple[str, str, str]] = set()
+        seen: set[tuple[str, str, str, str]] = set()
         listed = []
         for x in every:
-            key = (x["kind"], str(x["row"]["member_id"]), str(x["row"]["asset_id"]))
+            key = (x["kind"], str(x["row"]["member_id"]), str(x["row"]["asset_id"]), x["step"][0])
             if key not in seen:
                 seen.add(key)
                 listed.append(
