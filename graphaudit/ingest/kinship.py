@@ -18,13 +18,14 @@ so a county's register costs a few joins rather than a Python loop per household
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from graphaudit.ingest.columns import dedupe_sorted, map_unique, stable_order
+from graphaudit.ingest.columns import map_unique, stable_order
 from graphaudit.ingest.issue import FILE, ROW, Issue
 from graphaudit.ingest.mapping import Derive, RelKey, Tables
 
@@ -151,13 +152,76 @@ class Kinship:
         return out
 
 
-def _edges(kind: str, a: pd.Series | np.ndarray, b: pd.Series | np.ndarray, source: str) -> pd.DataFrame:
-    a = np.asarray(a, dtype=object)
-    b = np.asarray(b, dtype=object)
-    if kind != "parent":  # one edge per pair: smaller key first
-        swap = a > b
-        a, b = np.where(swap, b, a), np.where(swap, a, b)
-    return pd.DataFrame({"kind": kind, "a": a, "b": b, "source": source})
+_SOURCES = ("register", "relations", "derived")  # an edge found several ways keeps the first of these
+_SPOUSE, _PARENT, _SIBLING = (0, 1, 2)  # kinds by their place in KINDS
+_ROLE_NAMES = tuple(dict.fromkeys(ROLES.values()))
+_Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # kind, a, b, source (int64 each)
+
+
+def _part(kind: int, a: np.ndarray, b: np.ndarray, source: int) -> _Part:
+    """Edges of one kind and source on person codes; spouse and sibling edges get the smaller code first."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if kind != _PARENT:
+        a, b = np.minimum(a, b), np.maximum(a, b)
+    return np.full(len(a), kind, dtype=np.int64), a, b, np.full(len(a), source, dtype=np.int64)
+
+
+def _unique(parts: list[_Part], n: int) -> _Part:
+    """The edges of ``parts`` without self-loops, each (kind, a, b) once with its first source (register,
+    then relations, then derived), sorted by (kind, a, b).  ``n``: the number of person codes."""
+    kind, a, b, src = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    keep = (a != b) & (a >= 0) & (b >= 0)
+    width, ns = max(n, 1), len(_SOURCES)
+    # one int64 per edge, ordered as (kind, a, b, source): after a sort each edge's first source leads
+    key = ((kind[keep] * width + a[keep]) * width + b[keep]) * ns + src[keep]
+    key.sort()
+    src = key % ns
+    key //= ns
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key, src = key[first], src[first]
+    b = key % width
+    key //= width
+    return key // width, key % width, b, src
+
+
+def _derive(
+    households: pd.DataFrame, relations: pd.DataFrame | None
+) -> tuple[_Part, np.ndarray, list[Issue]]:
+    """Kin edges on person codes (sorted by kind, a, b), the person keys by code, and the register's
+    issues.  Codes follow the keys' order, so sorting codes sorts keys."""
+    rel = relations if relations is not None and len(relations) else None
+    keys = [households["person_key"].to_numpy(dtype=object)]
+    if rel is not None:
+        kd = map_unique(rel["relation"], lambda r: RELATIONS[str(r).lower()])
+        kinds = np.array([k for k, _ in kd], dtype=object)
+        flip = np.array([d == "b->a" for _, d in kd], dtype=bool)
+        a = rel["person_id_a"].to_numpy(dtype=object)
+        b = rel["person_id_b"].to_numpy(dtype=object)
+        keys += [np.where(flip, b, a), np.where(flip, a, b)]
+    codes, people = pd.factorize(np.concatenate(keys), sort=True)
+    people = np.asarray(people, dtype=object)
+    n, nh = len(people), len(households)
+    parts: list[_Part] = []
+    issues: list[Issue] = []
+    if nh:
+        parts, issues = _register(households, codes[:nh])
+    if rel is not None:
+        nr = len(rel)
+        ra, rb = codes[nh : nh + nr], codes[nh + nr :]
+        for kind, (name, _) in enumerate(KINDS):
+            sel = kinds == name
+            parts.append(_part(kind, ra[sel], rb[sel], 1))
+    parts.append(_part(_SPOUSE, np.zeros(0), np.zeros(0), 0))  # never empty
+    kin = _unique(parts, n)
+    # Children of a common parent are siblings, across households too.
+    par = kin[0] == _PARENT
+    pairs = pd.DataFrame({"p": kin[1][par], "c": kin[2][par]})
+    both = pairs.merge(pairs, on="p")
+    cx, cy = both["c_x"].to_numpy(), both["c_y"].to_numpy()
+    # Parents of the same child who are not otherwise linked stay unlinked: a shared child is not a marriage.
+    kin = _unique([kin, _part(_SIBLING, cx[cx < cy], cy[cx < cy], 2)], n)
+    return kin, people, issues
 
 
 def derive_kinship(
@@ -165,50 +229,36 @@ def derive_kinship(
 ) -> tuple[Kinship, list[Issue]]:
     """Kin edges between person keys.  ``households`` needs person_key, household_id, role, _file, _row;
     ``relations`` person_id_a, person_id_b, relation.  ``known`` is accepted for compatibility and unused."""
-    m = households[["household_id", "person_key", "role", FILE, ROW]].sort_values(
-        ["household_id", ROW], kind="stable"
-    )
-    m = pd.DataFrame(
+    (kind, a, b, src), people, issues = _derive(households, relations)
+    names = np.array([k for k, _ in KINDS], dtype=object)
+    edges = pd.DataFrame(
         {
-            "hid": m["household_id"].to_numpy(dtype=object),
-            "key": m["person_key"].to_numpy(dtype=object),
-            "role": m["role"].to_numpy(dtype=object),
-            "file": m[FILE].to_numpy(dtype=object),
-            "row": m[ROW].to_numpy(),
-        }
+            "kind": names[kind],
+            "a": people[a],
+            "b": people[b],
+            "source": np.array(_SOURCES, dtype=object)[src],
+        },
+        dtype=object,
     )
-    m["pos"] = np.arange(len(m))
-    m["h"] = (m["hid"] != m["hid"].shift()).cumsum() - 1 if len(m) else 0
-    found = [_register(m)] if len(m) else []
-    edges, issues = found[0] if found else ([], [])
-    if relations is not None and len(relations):
-        kd = map_unique(relations["relation"], lambda r: RELATIONS[str(r).lower()])
-        kinds = np.array([k for k, _ in kd], dtype=object)
-        flip = np.array([d == "b->a" for _, d in kd], dtype=bool)
-        a = relations["person_id_a"].to_numpy(dtype=object)
-        b = relations["person_id_b"].to_numpy(dtype=object)
-        a, b = np.where(flip, b, a), np.where(flip, a, b)
-        for kind in ("parent", "spouse", "sibling"):
-            sel = kinds == kind
-            edges.append(_edges(kind, a[sel], b[sel], "relations"))
-    kin = _collect(edges)
-    # Children of a common parent are siblings, across households too.
-    par = kin.edges[kin.edges["kind"] == "parent"][["a", "b"]]
-    both = par.merge(par, on="a")
-    both = both[both["b_x"] < both["b_y"]]
-    # Parents of the same child who are not otherwise linked stay unlinked: a shared child is not a marriage.
-    kin = _collect([kin.edges, _edges("sibling", both["b_x"], both["b_y"], "derived")])
-    return kin, issues
+    return Kinship(edges), issues
 
 
 def kin_relationships(tables: Tables) -> tuple[dict[RelKey, pd.DataFrame], list[Issue]]:
     """The kin relationship frames (from, to, source) of the register and the relations file, and the
-    register's ambiguities: the graph mapping's kinship derivation (:data:`KINSHIP`)."""
+    register's ambiguities: the graph mapping's kinship derivation (:data:`KINSHIP`).  Each frame is sorted
+    by (from, to), as :meth:`Kinship.frames` gives it."""
     hh, rel = tables.get("households"), tables.get("relations")
     if hh is None or not len(hh):
         hh = pd.DataFrame(columns=["household_id", "person_key", "role", FILE, ROW])
-    kin, issues = derive_kinship(hh, rel)
-    return {(rtype, "Person", "Person"): df for rtype, df in kin.frames().items()}, issues
+    (kind, a, b, src), people, issues = _derive(hh, rel)
+    sources = np.array(_SOURCES, dtype=object)
+    out = {}
+    for k, (_, rtype) in enumerate(KINDS):
+        sel = kind == k
+        out[(rtype, "Person", "Person")] = pd.DataFrame(
+            {"from": people[a[sel]], "to": people[b[sel]], "source": sources[src[sel]]}, dtype=object
+        )
+    return out, issues
 
 
 #: Kinship as the household register's graph mapping declares it (graphaudit.ingest.households).
@@ -220,27 +270,49 @@ KINSHIP = Derive(
 )
 
 
-def _collect(parts: list[pd.DataFrame]) -> Kinship:
-    """One table of edges: no self-loops, each (kind, a, b) once with the source it was first found by."""
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return Kinship()
-    e = pd.concat(parts, ignore_index=True)
-    return Kinship(dedupe_sorted(e[e["a"] != e["b"]], [], ["kind", "a", "b"]))
+def _members(households: pd.DataFrame, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """The register's members sorted by household and row (stable): household number ``h`` in that order,
+    role number (place in _ROLE_NAMES, -1 unknown), person code, and household ID, file and row for
+    issues."""
+    hid = households["household_id"]
+    hcode, _ = pd.factorize(hid, sort=True)
+    hcode = np.where(hcode < 0, np.iinfo(np.int64).max, hcode)  # a missing ID sorts last
+    row = pd.factorize(households[ROW], sort=True)[0]
+    order = np.lexsort((row, hcode))
+    hs = hcode[order]
+    h = np.zeros(len(order), dtype=np.int64)
+    h[1:] = np.cumsum(hs[1:] != hs[:-1])
+    rnum = {r: i for i, r in enumerate(_ROLE_NAMES)}
+    role = np.asarray(map_unique(households["role"], lambda r: rnum.get(r, -1)), dtype=np.int64)
+    return {
+        "h": h,
+        "role": role[order],
+        "key": np.asarray(codes, dtype=np.int64)[order],
+        "hid": hid.to_numpy(dtype=object)[order],
+        "file": households[FILE].to_numpy(dtype=object)[order],
+        "row": households[ROW].to_numpy()[order],
+    }
 
 
-def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
-    """Edges and issues of the household register; ``m`` is the members sorted by household and row, with
-    ``h`` numbering the households in that order and ``pos`` the members."""
-    n = int(m["h"].iloc[-1]) + 1
-    count = m.groupby(["h", "role"]).size().unstack(fill_value=0).reindex(index=range(n), fill_value=0)
-    first = m.drop_duplicates(["h", "role"]).pivot(index="h", columns="role", values="key").reindex(range(n))
+def _register(households: pd.DataFrame, codes: np.ndarray) -> tuple[list[_Part], list[Issue]]:
+    """Edges (on person codes) and issues of the household register; ``codes`` are its members' person
+    codes.  Members are read in household and row order, the households numbered ``h`` in that order."""
+    m = _members(households, codes)
+    h, role, key = m["h"], m["role"], m["key"]
+    n, nr = int(h[-1]) + 1, len(_ROLE_NAMES)
+    known = role >= 0
+    slot = h[known] * nr + role[known]
+    count = np.bincount(slot, minlength=n * nr).reshape(n, nr)
+    first = np.full(n * nr, -1, dtype=np.int64)
+    u, at = np.unique(slot, return_index=True)  # members are in row order: the first of each role
+    first[u] = key[known][at]
+    first = first.reshape(n, nr)
 
-    def c(role: str) -> np.ndarray:
-        return count[role].to_numpy() if role in count else np.zeros(n, dtype=np.int64)
+    def c(r: str) -> np.ndarray:
+        return count[:, _ROLE_NAMES.index(r)]
 
-    def one(role: str) -> np.ndarray:
-        return first[role].to_numpy(dtype=object) if role in first else np.full(n, None, dtype=object)
+    def one(r: str) -> np.ndarray:
+        return first[:, _ROLE_NAMES.index(r)]
 
     heads, spouses, sons, daughters = c("head"), c("spouse"), c("son"), c("daughter")
     dils, sils = c("daughter_in_law"), c("son_in_law")
@@ -251,58 +323,51 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
     daughter_couple = ok & (sils == 1) & (daughters == 1)
     couple = son_couple ^ daughter_couple
     single = ok & (dils == 0) & (sils == 0) & (sons + daughters == 1)
-
-    h = m["h"].to_numpy()
-    role = m["role"].to_numpy(dtype=object)
-    key = m["key"].to_numpy(dtype=object)
     in_ok = ok[h]
 
     def members(*roles: str, where: np.ndarray | None = None) -> np.ndarray:
-        sel = in_ok & np.isin(role, roles)
+        sel = in_ok & np.isin(role, [_ROLE_NAMES.index(r) for r in roles])
         return sel if where is None else sel & where[h]
 
-    edges: list[pd.DataFrame] = []
-    reg = "register"
-    edges.append(_edges("spouse", head[has_spouse], spouse[has_spouse], reg))
+    reg = 0
+    edges: list[_Part] = []
+    edges.append(_part(_SPOUSE, head[has_spouse], spouse[has_spouse], reg))
     kids = members("son", "daughter")
-    edges.append(_edges("parent", head[h[kids]], key[kids], reg))
+    edges.append(_part(_PARENT, head[h[kids]], key[kids], reg))
     kids_s = members("son", "daughter", where=has_spouse)
-    edges.append(_edges("parent", spouse[h[kids_s]], key[kids_s], reg))
+    edges.append(_part(_PARENT, spouse[h[kids_s]], key[kids_s], reg))
     elders = members("father", "mother")
-    edges.append(_edges("parent", key[elders], head[h[elders]], reg))
+    edges.append(_part(_PARENT, key[elders], head[h[elders]], reg))
     pair = ok & (c("father") == 1) & (c("mother") == 1)
-    edges.append(_edges("spouse", one("father")[pair], one("mother")[pair], reg))
+    edges.append(_part(_SPOUSE, one("father")[pair], one("mother")[pair], reg))
     sibs = members("sibling")
-    edges.append(_edges("sibling", head[h[sibs]], key[sibs], reg))
-    el = pd.DataFrame({"h": h[elders], "p": key[elders]})
-    sb = pd.DataFrame({"h": h[sibs], "s": key[sibs], "pos": m["pos"].to_numpy()[sibs]})
-    x = sb.merge(el, on="h")
-    edges.append(_edges("parent", x["p"], x["s"], reg))
-    sp = members("spouse_parent", where=has_spouse)
-    edges.append(_edges("parent", key[sp], spouse[h[sp]], reg))
-    edges.append(_edges("spouse", one("son")[son_couple], one("daughter_in_law")[son_couple], reg))
-    edges.append(_edges("spouse", one("daughter")[daughter_couple], one("son_in_law")[daughter_couple], reg))
-    pa_, pb_ = (
-        np.where(son_couple, one("son"), one("daughter")),
-        np.where(son_couple, one("daughter_in_law"), one("son_in_law")),
+    edges.append(_part(_SIBLING, head[h[sibs]], key[sibs], reg))
+    x = pd.DataFrame({"h": h[sibs], "s": key[sibs]}).merge(
+        pd.DataFrame({"h": h[elders], "p": key[elders]}), on="h"
     )
+    edges.append(_part(_PARENT, x["p"].to_numpy(), x["s"].to_numpy(), reg))
+    sp = members("spouse_parent", where=has_spouse)
+    edges.append(_part(_PARENT, key[sp], spouse[h[sp]], reg))
+    edges.append(_part(_SPOUSE, one("son")[son_couple], one("daughter_in_law")[son_couple], reg))
+    edges.append(_part(_SPOUSE, one("daughter")[daughter_couple], one("son_in_law")[daughter_couple], reg))
+    pa_ = np.where(son_couple, one("son"), one("daughter"))
+    pb_ = np.where(son_couple, one("daughter_in_law"), one("son_in_law"))
     gk = members("grandchild", where=couple)
-    edges.append(_edges("parent", pa_[h[gk]], key[gk], reg))
-    edges.append(_edges("parent", pb_[h[gk]], key[gk], reg))
+    edges.append(_part(_PARENT, pa_[h[gk]], key[gk], reg))
+    edges.append(_part(_PARENT, pb_[h[gk]], key[gk], reg))
     gs = members("grandchild", where=single & ~couple)
     only = np.where(sons == 1, one("son"), one("daughter"))
-    edges.append(_edges("parent", only[h[gs]], key[gs], reg))
+    edges.append(_part(_PARENT, only[h[gs]], key[gs], reg))
 
     # Issues, in the order a household-by-household reading reports them.
-    hid = m["hid"].to_numpy(dtype=object)
-    pos = m["pos"].to_numpy()
-    files = m["file"].to_numpy(dtype=object)
-    rows = m["row"].to_numpy()
+    hid, files, rows = m["hid"], m["file"], m["row"]
     found: list[tuple[int, int, int, int, Issue]] = []
 
-    def report(sel: np.ndarray, step: int, reason: np.ndarray | str, reps: np.ndarray | None = None) -> None:
+    def report(
+        sel: np.ndarray, step: int, reason: str | Callable[[int], str], reps: np.ndarray | None = None
+    ) -> None:
         for i in np.flatnonzero(sel).tolist():
-            text = reason if isinstance(reason, str) else reason[h[i]]
+            text = reason if isinstance(reason, str) else reason(int(h[i]))
             issue = Issue(
                 "households",
                 files[i],
@@ -312,10 +377,10 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
                 f"户号{hid[i]}: {text}，未推导该亲属关系 ambiguous register, link left out",
             )
             for rep in range(1 if reps is None else int(reps[h[i]])):
-                found.append((int(h[i]), step, rep, int(pos[i]), issue))
+                found.append((int(h[i]), step, rep, i, issue))
 
-    report((heads > 1)[h] & (role == "head"), 0, "户主不唯一")
-    lone = (heads == 0) & (m.groupby("h").size().reindex(range(n)).to_numpy() > 1)
+    report((heads > 1)[h] & (role == _ROLE_NAMES.index("head")), 0, "户主不唯一")
+    lone = (heads == 0) & (np.bincount(h, minlength=n) > 1)
     firsts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
     for i in firsts[lone[h[firsts]]].tolist():
         found.append(
@@ -323,7 +388,7 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
                 int(h[i]),
                 0,
                 0,
-                int(pos[i]),
+                i,
                 Issue(
                     "households",
                     files[i],
@@ -341,10 +406,10 @@ def _register(m: pd.DataFrame) -> tuple[list[pd.DataFrame], list[Issue]]:
         "无唯一配偶，公婆/岳父母关系不明",
         reps=c("spouse_parent"),
     )
-    dil_text = np.array([f"{a}个儿媳对应{b}个儿子" for a, b in zip(dils, sons)], dtype=object)
-    report(members("daughter_in_law", where=~son_couple), 3, dil_text)
-    sil_text = np.array([f"{a}个女婿对应{b}个女儿" for a, b in zip(sils, daughters)], dtype=object)
-    report(members("son_in_law", where=~daughter_couple), 4, sil_text)
+    report(members("daughter_in_law", where=~son_couple), 3, lambda j: f"{dils[j]}个儿媳对应{sons[j]}个儿子")
+    report(
+        members("son_in_law", where=~daughter_couple), 4, lambda j: f"{sils[j]}个女婿对应{daughters[j]}个女儿"
+    )
     report(members("grandchild", where=~couple & ~single), 5, "孙辈的父母无法唯一确定")
     # a household's repeated spouse_parent issues come round by round, each round over the members
     found.sort(key=lambda t: (t[0], t[1], t[2], t[3]))
