@@ -303,10 +303,10 @@ def _register(households: pd.DataFrame, codes: np.ndarray) -> tuple[list[_Part],
     known = role >= 0
     slot = h[known] * nr + role[known]
     count = np.bincount(slot, minlength=n * nr).reshape(n, nr)
-    first = np.full(n * nr, -1, dtype=np.int64)
+    firsts = np.full(n * nr, -1, dtype=np.int64)
     u, at = np.unique(slot, return_index=True)  # members are in row order: the first of each role
-    first[u] = key[known][at]
-    first = first.reshape(n, nr)
+    firsts[u] = key[known][at]
+    first = firsts.reshape(n, nr)
 
     def c(r: str) -> np.ndarray:
         return count[:, _ROLE_NAMES.index(r)]
