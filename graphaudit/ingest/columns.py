@@ -36,6 +36,7 @@ __all__ = [
     "NAME_STABLE",
     "dedupe_sorted",
     "stable_order",
+    "strictly_increasing",
 ]
 
 # Characters Python's str.split() takes for white space among ASCII: \t \n \v \f \r, \x1c-\x1f and space.
@@ -292,6 +293,54 @@ def stable_order(df: pd.DataFrame, by: list[str], na_position: str = "last") -> 
     ).to_numpy()
 
 
+def _comparable(col: pd.Series) -> pa.Array | None:
+    """The column as one Arrow array whose comparisons agree with Python's (text by code point, numbers),
+    without missing values; None when it is anything else."""
+    try:
+        arr = pa.array(
+            col.array if isinstance(col.dtype, pd.StringDtype) else col.to_numpy(), from_pandas=True
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    t = arr.type
+    if arr.null_count or not (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+    ):
+        return None
+    return arr
+
+
+def strictly_increasing(df: pd.DataFrame, by: list[str]) -> bool:
+    """Whether the rows are in strictly increasing order by the columns ``by`` (so already sorted and without
+    two rows equal on them): one comparison of neighbours per column, no sort.  False when a column has a
+    missing value or values Arrow cannot compare as Python does."""
+    n = len(df)
+    if n < 2:
+        return True
+    less = np.zeros(n - 1, dtype=bool)
+    equal = np.ones(n - 1, dtype=bool)
+    for i, c in enumerate(by):
+        arr = _comparable(df[c])
+        if arr is None:
+            return False
+        x, y = arr.slice(0, n - 1), arr.slice(1)
+        lt = np.asarray(pc.less(x, y).to_numpy(zero_copy_only=False), dtype=bool)
+        if (
+            i == 0
+            and not (lt | ~np.asarray(pc.greater(x, y).to_numpy(zero_copy_only=False), dtype=bool)).all()
+        ):
+            return False  # the first column already goes down somewhere
+        less |= equal & lt
+        if i + 1 < len(by):
+            equal &= np.asarray(pc.equal(x, y).to_numpy(zero_copy_only=False), dtype=bool)
+    return bool(less.all())
+
+
 def dedupe_sorted(
     df: pd.DataFrame,
     by: list[str],
@@ -306,6 +355,10 @@ def dedupe_sorted(
     Equal rows are found as pandas finds them (missing values equal each other); text sorts by code point, as
     Python's ``<`` does.  A column of mixed Python objects falls back to pandas itself."""
     subset = list(df.columns) if subset is None else list(subset)
+    # rows already in strictly increasing order of the sort (or, without one, of the subset) hold no two
+    # equal rows: nothing to drop, nothing to move
+    if (set(by) <= set(subset) if by else bool(subset)) and strictly_increasing(df, by or subset):
+        return df.reset_index(drop=True)
 
     def in_pandas() -> pd.DataFrame:
         out = df.drop_duplicates(subset, keep=cast(Any, keep))
