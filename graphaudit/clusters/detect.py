@@ -25,7 +25,8 @@ SEED = 20240601
 def to_igraph(proj: Projection) -> ig.Graph:
     """The projection as an igraph Graph: vertex i is ``proj.nodes[i]``, edges in the order of ``proj.pairs``
     with attribute ``weight``."""
-    g = ig.Graph(n=len(proj.nodes), edges=proj.pairs.tolist())
+    g = ig.Graph(n=len(proj.nodes))
+    g.add_edges(np.asarray(proj.pairs, dtype=np.int64))  # from the array: no list of pairs in between
     g.es["weight"] = proj.weight.tolist()
     return g
 
@@ -42,7 +43,7 @@ def communities(
         # Graph.community_leiden(objective_function="CPM", …), without wrapping it in a VertexClustering
         membership, _quality = ig.GraphBase.community_leiden(
             g,
-            edge_weights=g.es["weight"],
+            edge_weights="weight",  # the attribute, read by igraph itself
             resolution=resolution,
             normalize_resolution=False,
             beta=0.01,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -245,22 +245,23 @@ class Projection:
 
 
 class _Parts:
-    """Parts collected as columns, endpoints as (label, id) until the node list is known."""
+    """Parts collected as numpy columns (one array per :meth:`add`, joined once by :meth:`column`),
+    endpoints as (label, id) until the node list is known."""
 
     def __init__(self) -> None:
         names = ("la", "a", "lb", "b", "kind", "type", "detail", "weight")
-        self.cols: dict[str, list[Any]] = {c: [] for c in names}
+        self.cols: dict[str, list[np.ndarray]] = {c: [] for c in names}
 
     def add(
         self,
-        la: str | list[str],
-        a: list[str],
-        lb: str | list[str],
-        b: list[str],
+        la: str | Sequence[str],
+        a: Sequence[str],
+        lb: str | Sequence[str],
+        b: Sequence[str],
         kind: str,
-        types: str | list[str],
-        details: str | list[str],
-        weights: float | list[float],
+        types: str | Sequence[str],
+        details: str | Sequence[str],
+        weights: float | Sequence[float],
     ) -> None:
         """Parts a[k] — b[k] (labels la, lb: one for all or one per part), stored direction a → b."""
         n = len(a)
@@ -270,14 +271,34 @@ class _Parts:
             ("kind", kind),
             ("type", types),
             ("detail", details),
-            ("weight", weights),
         ):
-            self.cols[col].append(v if isinstance(v, list) else [v] * n)
-        self.cols["a"].append(a)
-        self.cols["b"].append(b)
+            self.cols[col].append(_objects(v, n))
+        self.cols["weight"].append(
+            np.full(n, weights, dtype=np.float64)
+            if isinstance(weights, (int, float))
+            else np.asarray(weights, dtype=np.float64)
+        )
+        self.cols["a"].append(_objects(a, n))
+        self.cols["b"].append(_objects(b, n))
 
-    def column(self, name: str) -> list[Any]:
-        return [x for chunk in self.cols[name] for x in chunk]
+    def column(self, name: str) -> np.ndarray:
+        chunks = self.cols[name]
+        if not chunks:
+            return np.zeros(0, dtype=np.float64 if name == "weight" else object)
+        return np.concatenate(chunks)
+
+
+def _objects(v: str | Sequence[Any], n: int) -> np.ndarray:
+    """``v`` as an object array of ``n`` values (a str: the same value ``n`` times)."""
+    if isinstance(v, str):
+        out = np.empty(n, dtype=object)
+        out[:] = v
+        return out
+    if isinstance(v, np.ndarray) and v.dtype == object:
+        return v
+    out = np.empty(len(v), dtype=object)
+    out[:] = list(v) if not isinstance(v, list) else v
+    return out
 
 
 class _Positions:
@@ -288,8 +309,10 @@ class _Positions:
         self.nodes: list[str] = []
         self.of = np.full(len(ids), -1, dtype=np.int64)  # each endpoint's position; -1: not a node
         # every label sorts as a block ("Company:…" < "Person:…"), and within it keys sort as their ids
-        for label in sorted(set(pd.unique(labels).tolist())):
-            mine = np.flatnonzero(labels == label)
+        codes_l, names = pd.factorize(labels)
+        for code in np.argsort(np.asarray(names, dtype=object).astype(str), kind="stable").tolist():
+            label = str(names[code])
+            mine = np.flatnonzero(codes_l == code)
             codes, uniques = pd.factorize(ids[mine])
             used = np.zeros(len(uniques), dtype=bool)
             used[codes[is_node[mine]]] = True
@@ -372,7 +395,7 @@ def _assemble(
     prefix: str, parts: _Parts, recs: pd.DataFrame, owners: dict[str, list[tuple[str, str]]]
 ) -> Projection:
     """Positions, parts grouped by edge, exact edge weights (``math.fsum`` rounded to 9 places)."""
-    la, a, lb, b, kind = (np.asarray(parts.column(c), dtype=object) for c in ("la", "a", "lb", "b", "kind"))
+    la, a, lb, b, kind = (parts.column(c) for c in ("la", "a", "lb", "b", "kind"))
     # a node is an end of a part joining two nodes, or an approver or party: even one whose only record
     # is to himself (that part is no edge)
     is_node = (a != b) | (la != lb) | (kind == "approval")
@@ -388,10 +411,10 @@ def _assemble(
         i[order],
         j[order],
         kind[order],
-        np.asarray(parts.column("type"), dtype=object)[order],
+        parts.column("type")[order],
         pa[order],
-        np.asarray(parts.column("detail"), dtype=object)[order],
-        np.asarray(parts.column("weight"), dtype=np.float64)[order],
+        parts.column("detail")[order],
+        parts.column("weight")[order],
     )
     uniq, starts, counts = np.unique(edge_key[order], return_index=True, return_counts=True)
     weight = _edge_weights(table, starts, counts)
@@ -408,9 +431,11 @@ def _edge_weights(table: PartTable, starts: np.ndarray, counts: np.ndarray) -> n
     w = table.weight
     out = np.add.reduceat(w, starts)
     approval = np.logical_or.reduceat(table.kind == "approval", starts)
-    for k in np.flatnonzero(approval).tolist():
+    one = np.flatnonzero(approval & (counts == 1))  # a single part: its weight, rounded
+    out[one] = [round(x, 9) for x in w[starts[one]].tolist()]
+    for k in np.flatnonzero(approval & (counts > 1)).tolist():
         s, c = int(starts[k]), int(counts[k])
-        out[k] = round(math.fsum(w[s : s + c].tolist()) if c > 1 else float(w[s]), 9)
+        out[k] = round(math.fsum(w[s : s + c].tolist()), 9)
     return out
 
 
