@@ -137,3 +137,32 @@ def test_dedupe_sorted_as_pandas(subset, by, keep, na) -> None:
     want = df.drop_duplicates(subset, keep=keep)
     want = (want.sort_values(by, kind="stable", na_position=na) if by else want).reset_index(drop=True)
     assert cols.dedupe_sorted(df, by, subset, keep, na).equals(want)
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_dedupe_sorted_of_sorted_rows_as_pandas(plain) -> None:
+    """Rows already in order (the fast path: no sort, nothing dropped) and nearly so (a tie, a row out of
+    order, a missing value, numbers) give what pandas gives."""
+    ids = sorted({f"{RNG.randrange(10**6):06d}{RNG.choice(['', '中', 'é'])}" for _ in range(500)})
+    dtype = object if plain else "str"
+    cases = [
+        pd.DataFrame({"from": pd.Series(ids, dtype=dtype), "to": pd.Series(ids[::-1], dtype=dtype)}),
+        pd.DataFrame(
+            {"from": pd.Series(ids[:3] + ids[2:], dtype=dtype), "to": pd.Series(["x"] * 501, dtype=dtype)}
+        ),
+        pd.DataFrame({"from": pd.Series(ids[1:] + ids[:1], dtype=dtype), "to": pd.Series(ids, dtype=dtype)}),
+        pd.DataFrame({"from": pd.Series([*ids[:-1], None], dtype=dtype), "to": pd.Series(ids, dtype=dtype)}),
+        pd.DataFrame(
+            {"from": pd.Series(["a", "a", "b"], dtype=dtype), "to": pd.Series([2, 1, 3], dtype=object)}
+        ),
+        pd.DataFrame(
+            {"from": pd.Series(["a", "a", "b"], dtype=dtype), "to": pd.Series([1, 2, 3], dtype=object)}
+        ),
+    ]
+    expect_fast = [True, False, False, False, False, True]
+    for df, fast in zip(cases, expect_fast):
+        assert cols.strictly_increasing(df, ["from", "to"]) is fast
+        for by in (["from", "to"], []):
+            want = df.drop_duplicates(["from", "to"])
+            want = (want.sort_values(by, kind="stable") if by else want).reset_index(drop=True)
+            assert cols.dedupe_sorted(df, by, ["from", "to"]).equals(want)
