@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import time
 from collections import Counter
 from pathlib import Path
@@ -74,7 +75,8 @@ def main() -> None:
         f"detection time: {total:.1f} s  ({', '.join(f'{k} {v:.1f} s' for k, v in det.seconds.items())}, "
         f"findings {total - sum(det.seconds.values()):.1f} s); "
         f"CPU {cpu:.1f} s (time.process_time, all threads); "
-        f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+        f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
+        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
     print(f"planted rings: {len(rings)} ({dict(Counter(c['variant'] for c in rings))})")
     print(
