@@ -144,7 +144,7 @@ def normalize_ids(src: pd.Series) -> pd.Series:
 
 # ------------------------------------------------------------------------------------------ resident IDs
 
-_WEIGHTS = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
+_WEIGHTS = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int32)
 _CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _PROVINCES = np.array(sorted(int(p) for p in ids.PROVINCE_CODES))
 _DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31))
@@ -165,7 +165,7 @@ def _digits(values: list[str] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _valid_matrix(b: np.ndarray) -> np.ndarray:
     """Per row of an (n, 18) byte matrix: True where :func:`ids.resident_id_problem` finds nothing."""
-    d = b.astype(np.int64) - 48
+    d = b.astype(np.int32) - 48  # int32: every sum below fits, and a quarter of int64's memory traffic
     ok = ((d[:, :17] >= 0) & (d[:, :17] <= 9)).all(axis=1) & (
         ((d[:, 17] >= 0) & (d[:, 17] <= 9)) | (b[:, 17] == 88)
     )
