@@ -472,3 +472,16 @@ def test_the_more_specific_chinese_file_name_wins(name: str, sources: list[str])
     from graphaudit.ingest.sources import SOURCES
 
     assert source_of(name, list(SOURCES)) == sources
+
+
+def test_every_chinese_file_name_is_recognised() -> None:
+    """Every Chinese name of every source (the new registers' too), alone, with a year and as XLSX, is
+    detected as that source — looped over the registry, so a name added later is tried too."""
+    from graphaudit.ingest.filenames import FILE_NAMES, source_of
+    from graphaudit.ingest.sources import SOURCES
+
+    for source, names in FILE_NAMES.items():
+        assert names, source
+        for zh in names:
+            for name in (f"{zh}.csv", f"2024年{zh}.xlsx", f"{zh}_01.txt"):
+                assert source_of(name, list(SOURCES)) == [source], name

@@ -189,3 +189,13 @@ def test_an_entry_is_a_few_kilobytes_at_most(env: Env) -> None:  # noqa: F811
     assert rows and all(len(r["params"]) <= MAX_PARAMS and len(r["path"]) <= MAX_PATH for r in rows)
     cut = json.loads(rows[0]["params"])
     assert cut["_cut"] > MAX_PARAMS and cut["head"].startswith('{"q": "赵')
+
+
+@pytest.mark.parametrize("raw", ['"nan"', '"inf"', "NaN", "Infinity", "-Infinity", '"1e999"'])
+def test_non_finite_check_parameters_are_422_over_the_api(env: Env, raw: str) -> None:  # noqa: F811
+    """A NaN threshold silently replaced a check's findings (issue 19): the API refuses it, as JSON text or
+    as the bare NaN/Infinity tokens Python's JSON parser accepts."""
+    body = '{"checks": ["split_contracts"], "params": {"split_contracts.threshold": ' + raw + "}}"
+    headers = {"Authorization": f"Bearer {env.tokens['auditor']}", "Content-Type": "application/json"}
+    r = env.client.post("/api/checks/run", content=body, headers=headers)
+    assert r.status_code == 422 and "threshold" in r.json()["detail"], r.text
