@@ -485,3 +485,18 @@ def test_every_chinese_file_name_is_recognised() -> None:
         for zh in names:
             for name in (f"{zh}.csv", f"2024年{zh}.xlsx", f"{zh}_01.txt"):
                 assert source_of(name, list(SOURCES)) == [source], name
+
+
+def test_a_temporary_folder_that_cannot_take_the_utf8_copy_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GBK file is copied to UTF-8 in the temporary folder while it is scanned; a folder that is missing
+    (or full) is an InputError naming the file and TMPDIR, not an OSError."""
+    import tempfile
+
+    d = tiny_copy(tmp_path / "data", only=["subsidies"])
+    gbk = next(p for p in d.iterdir() if p.name.startswith("subsidies"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    with pytest.raises(InputError, match="TMPDIR") as e:
+        read_table(gbk, "subsidies")
+    assert e.value.file and "\n" not in str(e.value)

@@ -7,7 +7,8 @@ what would make parsing costly: more lines than ``max_rows``, a run of character
 break longer than a cell may be (``max_cell_chars``), a line with far more delimiters than a file may have
 columns (``max_columns``).  Each is an :class:`~graphaudit.errors.InputError` naming the line, raised as soon
 as it is seen, so that a hostile file of any size costs one chunk of memory.  The parsers then read the UTF-8
-file from disk (:class:`CsvFile`), never from a copy in memory.
+file from disk (:class:`CsvFile`), never from a copy in memory.  The UTF-8 copy of a file in another
+encoding goes to the temporary folder (``$TMPDIR``) and is removed once the file is parsed.
 """
 
 from __future__ import annotations
@@ -93,6 +94,12 @@ def scan_csv(path: Path, lim: Limits) -> CsvFile:
     for codec, label in candidates:
         try:
             return _Scan(path, codec, lim).run()
+        except OSError as e:  # the file cannot be read further, or the temporary copy cannot be written
+            raise InputError(
+                f"无法读取文件或写入临时文件 cannot read the file or write its UTF-8 copy "
+                f"({e.strerror or e}; the copy goes to {tempfile.gettempdir()}, TMPDIR moves it)",
+                file=path,
+            ) from e
         except _DecodeFailed as f:
             if label:  # a BOM names the encoding: its failure is the error
                 raise f.error(label) from None
