@@ -500,3 +500,19 @@ def test_a_temporary_folder_that_cannot_take_the_utf8_copy_is_one_clear_error(
     with pytest.raises(InputError, match="TMPDIR") as e:
         read_table(gbk, "subsidies")
     assert e.value.file and "\n" not in str(e.value)
+
+
+_TINY_SOURCES = ["relations", "cadres", "companies", "shareholders", "contracts", "subsidies"]
+
+
+@pytest.mark.parametrize("left_out", _TINY_SOURCES)
+def test_every_source_but_households_may_be_missing(tmp_path: Path, left_out: str) -> None:
+    """Each source the tiny dataset has, left out (the others present), and kept alone beside the household
+    register: both load into a valid graph, and the report says what was loaded."""
+    others = [s for s in _TINY_SOURCES if s != left_out]
+    for name, only in (("without", ["households", *others]), ("alone", ["households", left_out])):
+        d = tiny_copy(tmp_path / name, only=only)
+        tables, graph, report = prepare({}, d)
+        graph.validate()
+        assert "households" in tables and report.counts["Person"] >= 13, name
+        assert (left_out in tables) == (name == "alone"), (name, sorted(tables))
