@@ -516,3 +516,21 @@ def test_every_source_but_households_may_be_missing(tmp_path: Path, left_out: st
         graph.validate()
         assert "households" in tables and report.counts["Person"] >= 13, name
         assert (left_out in tables) == (name == "alone"), (name, sorted(tables))
+
+
+@pytest.mark.parametrize("limit", ["GRAPHAUDIT_MAX_ROWS", "GRAPHAUDIT_MAX_CELL_CHARS"])
+def test_a_refused_gbk_file_leaves_no_temporary_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    import tempfile
+
+    d = tiny_copy(tmp_path / "data", only=["subsidies"])
+    gbk = next(p for p in d.iterdir() if p.name.startswith("subsidies"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setenv(limit, "2")
+    with pytest.raises(InputError, match="too many lines|cell too long"):
+        read_table(gbk, "subsidies")
+    assert not list((tmp_path / "tmp").iterdir())
+    monkeypatch.delenv(limit)
+    assert len(read_table(gbk, "subsidies").frame) and not list((tmp_path / "tmp").iterdir())

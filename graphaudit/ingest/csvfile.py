@@ -183,15 +183,15 @@ class _Scan:
                         break
             if self.codec in ("gbk", "gb18030"):
                 _refuse_big5(raw_head, raw_head.decode(self.codec, errors="ignore"), self.path)
+            lines = self.newlines + (0 if self.ended else 1)
+            if lines > self.lim.max_rows + 1:
+                self._too_many_lines()
             ok = True
         finally:
             if out is not None:
                 out.close()
             if not ok and tmp is not None:
-                tmp.unlink(missing_ok=True)
-        lines = self.newlines + (0 if self.ended else 1)
-        if lines > self.lim.max_rows + 1:
-            self._too_many_lines()
+                tmp.unlink(missing_ok=True)  # refused or failed: no copy left behind
         return CsvFile(
             path=self.path,
             encoding=self.codec,
