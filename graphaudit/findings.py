@@ -196,13 +196,17 @@ def mask_name(name: str | None) -> str:
 
 
 def mask_id(value: str | None, label: str = "Person") -> str:
-    """Mask an identifier for output: resident IDs keep the first 6 and last 4 characters
-    (``110101********1234``), bank accounts the first and last 4, phone numbers the first 3 and last 4.
-    Register keys without an ID (``~H005:孙丽``) and other labels pass unchanged."""
+    """Mask an identifier for output: resident IDs keep the region (first 6 digits) and the two digits
+    before the gender digit (``110101********12**``): the birth date, the gender digit and the check digit
+    are hidden — the check digit with the birth year shown beside it would narrow the date to ~33 days, a
+    handful of exact lookups (docs/findings.md, "Masking").  Bank accounts keep the first and last 4, phone
+    numbers the first 3 and last 4.  Register keys without an ID (``~H005:孙丽``) and other labels pass
+    unchanged."""
     v = value or ""
     if label == "Person":
         if len(v) >= 15 and v[:14].isdigit():
-            return v[:6] + "*" * (len(v) - 10) + v[-4:]
+            g = 14 if len(v) == 15 else len(v) - 2  # the gender digit: 15th of an old ID, else 17th
+            return v[:6] + "*" * (g - 8) + v[g - 2 : g] + "*" * (len(v) - g)
         return v
     if label == "BankAccount" and len(v) > 8:
         return v[:4] + "*" * (len(v) - 8) + v[-4:]

@@ -22,7 +22,7 @@ from graphaudit.data import data_rows
 __all__ = ["Places", "shipped_names", "CODE_RE"]
 
 #: A bare 9- or 12-digit code (township, village) in a text: not part of a longer number or a masked ID
-#: (``140107********0031``).  Six digits are left alone: in a sentence they are more often an amount.
+#: (``140107********00**``).  Six digits are left alone: in a sentence they are more often an amount.
 CODE_RE = re.compile(r"(?<![0-9*.,])(?:[0-9]{12}|[0-9]{9})(?![0-9*.])")
 
 

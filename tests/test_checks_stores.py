@@ -8,6 +8,7 @@ explanations) — and so must the command line's JSON export.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def test_check_command(embedded: dict[str, LadybugStore], tmp_path: Path) -> Non
         )
     ]  # most severe first
     people = rows[1][head.index("涉及人员")]
-    assert all(m in people for m in ("140107********0117", "140107********0133", "140107********0174"))
+    assert people.count("140107********01**") >= 3 and not re.search(r"[0-9]{17}", people)
     assert len(list(wb["证据"].values)) > 10
     res = runner.invoke(
         app,

@@ -87,7 +87,7 @@ def test_kin_path_needs_one_more_node_than_steps() -> None:
 
 
 def test_masking() -> None:
-    assert mask_id("110101199001011234") == "110101********1234"
+    assert mask_id("110101199001011234") == "110101********12**"
     assert mask_id("~H005:孙丽") == "~H005:孙丽"
     assert mask_id("6217000011112222", "BankAccount") == "6217********2222"
     assert mask_id("13800000001", "Phone") == "138****0001"
@@ -168,8 +168,8 @@ def sample() -> list[Finding]:
 def test_to_dict_masks_ids_unless_asked() -> None:
     f = sample()[1]
     d = f.to_dict()
-    assert d["person_ids"] == ["140107********0117", "~H5:孙丽"]
-    assert d["path"]["nodes"][0] == {"label": "Person", "id": "140107********0117", "caption": "张伟"}
+    assert d["person_ids"] == ["140107********01**", "~H5:孙丽"]
+    assert d["path"]["nodes"][0] == {"label": "Person", "id": "140107********01**", "caption": "张伟"}
     assert d["path"]["nodes"][2]["id"] == d["path"]["nodes"][2]["caption"] == "6217********2222"
     assert d["details"] == {"account": "6217********2222", "first_date": "2024-01-15"}
     assert "1234" not in json.dumps(d) and "0000" not in json.dumps(d)
@@ -187,7 +187,7 @@ def test_write_csv_json_xlsx(tmp_path: Path) -> None:
     with (tmp_path / "f.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["finding_id"] for r in rows] == ["a" * 16, "b" * 16]  # most severe first
-    assert rows[0]["person_ids"] == "140107********0117; ~H5:孙丽" and rows[0]["explanation"] == "句子一"
+    assert rows[0]["person_ids"] == "140107********01**; ~H5:孙丽" and rows[0]["explanation"] == "句子一"
     data = json.loads(write_findings(fs, tmp_path / "f.json").read_text(encoding="utf-8"))
     assert [d["severity"] for d in data] == [80, 40]
     assert data[0]["path"]["relationships"][0] == {"type": "SPOUSE_OF", "direction": "->"}
@@ -201,7 +201,7 @@ def test_write_csv_json_xlsx(tmp_path: Path) -> None:
     assert findings[1][head.index("检查")] == CHECKS["shared_account"].title
     evidence = list(wb["证据"].values)
     assert len(evidence) == 1 + 2 + 1  # header, two steps of the first path, one of the second
-    assert evidence[1][2:7] == (1, "人员", "140107********0117", "张伟", "配偶")
+    assert evidence[1][2:7] == (1, "人员", "140107********01**", "张伟", "配偶")
     with pytest.raises(GraphAuditError, match="csv, .json or .xlsx"):
         write_findings(fs, tmp_path / "f.txt")
 

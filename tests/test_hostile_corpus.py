@@ -14,6 +14,7 @@ import io
 import math
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -364,3 +365,100 @@ def test_large_hostile_file_in_a_bounded_child(tmp_path: Path, build: Build) -> 
     assert child.returncode == 1, child.stdout[-2000:] + child.stderr[-2000:]
     assert "error:" in child.stderr and len(child.stderr.strip().splitlines()) <= 3
     assert not (db / "CURRENT").exists()
+
+
+# ------------------------------------------------------------- huge CSVs: refused after one chunk, not whole
+
+_MEASURE = """
+import resource, sys
+from pathlib import Path
+from graphaudit.errors import GraphAuditError
+from graphaudit.ingest.pipeline import prepare
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    prepare({}, Path(sys.argv[1]))
+    print("loaded")
+except GraphAuditError as e:
+    print("error:", e)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)
+"""
+
+_MB = 1 << 20
+
+
+def _households_with(
+    d: Path, second_line: bytes, repeat: int, tail: bytes = b"\n", encoding: str = "utf-8-sig"
+) -> None:
+    """The tiny dataset with a households.csv whose header is followed by ``second_line`` × ``repeat``,
+    written a piece at a time (never whole in memory, here or in the reader)."""
+    _write_all(d, {"households.csv": None})
+    head = FILES["households.csv"].decode("utf-8-sig").split("\n", 1)[0].encode(encoding) + b"\n"
+    with open(d / "households.csv", "wb") as fh:
+        fh.write(head)
+        for _ in range(repeat):
+            fh.write(second_line)
+        fh.write(tail)
+
+
+HUGE_CSVS: dict[str, tuple[Callable[[Path], None], str]] = {
+    # one field of 256 MB: no delimiter, no line break
+    "huge-field": (lambda d: _households_with(d, b"x" * _MB, 256), r"row 2, column A: .*cell too long"),
+    # 256 MB of short lines, far over the row limit the child runs with
+    "huge-lines": (lambda d: _households_with(d, b"H9,1\n" * (_MB // 5), 256), "too many lines"),
+    # a second line of 128 Mi delimiters
+    "huge-row": (lambda d: _households_with(d, b"," * _MB, 128), r"row 2: .*too many fields"),
+    # an unclosed quote at the start of 128 MB: one field up to the end of the file
+    "huge-quote": (lambda d: _households_with(d, b'"' + b"y" * (_MB - 1), 128), "cell too long"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HUGE_CSVS))
+def test_huge_csv_is_refused_with_bounded_memory(tmp_path: Path, case: str) -> None:
+    """The reader scans a CSV a chunk at a time and stops at the first line or cell past a limit: a file of
+    hundreds of MB costs a few MB (the old reader held it whole, then decoded it: 3 GB for 200 MB)."""
+    d = tmp_path / "data"
+    d.mkdir()
+    build, message = HUGE_CSVS[case]
+    build(d)
+    assert (d / "households.csv").stat().st_size > 100 * _MB
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRAPHAUDIT_MAX_ROWS": "1000000"}
+    t0 = time.perf_counter()
+    child = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(d)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_limit_memory,
+    )
+    elapsed = time.perf_counter() - t0
+    assert child.returncode == 0 and "Traceback" not in child.stderr, child.stderr[-3000:]
+    result, grown = child.stdout.strip().splitlines()
+    assert result.startswith("error: households.csv") and re.search(message, result), result
+    assert int(grown) < 64, f"peak memory grew by {grown} MB reading a {case} file"
+    assert elapsed < 30
+
+
+def test_large_valid_csv_loads_in_memory_near_its_grid(tmp_path: Path) -> None:
+    """A valid 40 MB register loads; the reader's peak is bounded by the grid it returns, not by copies of
+    the file (raw bytes, decoded text, re-encoded bytes) on top of it: 2× the file here, 5.3× before."""
+    d = tmp_path / "data"
+    d.mkdir()
+    rows = FILES["households.csv"].decode("utf-8-sig").splitlines(keepends=True)[1:]
+    body = "".join(rows).encode("gbk")  # GBK: the reader transcodes it, a chunk at a time
+    _households_with(d, body, 40 * _MB // len(body), tail=b"", encoding="gbk")
+    size = (d / "households.csv").stat().st_size
+    code = _MEASURE.replace(
+        "prepare({}, Path(sys.argv[1]))", "read_table(Path(sys.argv[1]) / 'households.csv', 'households')"
+    )
+    code = code.replace(
+        "from graphaudit.ingest.pipeline import prepare", "from graphaudit.ingest.reader import read_table"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.run(
+        [sys.executable, "-c", code, str(d)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    result, grown = child.stdout.strip().splitlines()
+    assert result == "loaded", result
+    assert int(grown) < 3 * size / _MB, f"{grown} MB for a {size / _MB:.0f} MB file"

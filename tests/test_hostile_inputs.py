@@ -472,3 +472,65 @@ def test_the_more_specific_chinese_file_name_wins(name: str, sources: list[str])
     from graphaudit.ingest.sources import SOURCES
 
     assert source_of(name, list(SOURCES)) == sources
+
+
+def test_every_chinese_file_name_is_recognised() -> None:
+    """Every Chinese name of every source (the new registers' too), alone, with a year and as XLSX, is
+    detected as that source — looped over the registry, so a name added later is tried too."""
+    from graphaudit.ingest.filenames import FILE_NAMES, source_of
+    from graphaudit.ingest.sources import SOURCES
+
+    for source, names in FILE_NAMES.items():
+        assert names, source
+        for zh in names:
+            for name in (f"{zh}.csv", f"2024年{zh}.xlsx", f"{zh}_01.txt"):
+                assert source_of(name, list(SOURCES)) == [source], name
+
+
+def test_a_temporary_folder_that_cannot_take_the_utf8_copy_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GBK file is copied to UTF-8 in the temporary folder while it is scanned; a folder that is missing
+    (or full) is an InputError naming the file and TMPDIR, not an OSError."""
+    import tempfile
+
+    d = tiny_copy(tmp_path / "data", only=["subsidies"])
+    gbk = next(p for p in d.iterdir() if p.name.startswith("subsidies"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    with pytest.raises(InputError, match="TMPDIR") as e:
+        read_table(gbk, "subsidies")
+    assert e.value.file and "\n" not in str(e.value)
+
+
+_TINY_SOURCES = ["relations", "cadres", "companies", "shareholders", "contracts", "subsidies"]
+
+
+@pytest.mark.parametrize("left_out", _TINY_SOURCES)
+def test_every_source_but_households_may_be_missing(tmp_path: Path, left_out: str) -> None:
+    """Each source the tiny dataset has, left out (the others present), and kept alone beside the household
+    register: both load into a valid graph, and the report says what was loaded."""
+    others = [s for s in _TINY_SOURCES if s != left_out]
+    for name, only in (("without", ["households", *others]), ("alone", ["households", left_out])):
+        d = tiny_copy(tmp_path / name, only=only)
+        tables, graph, report = prepare({}, d)
+        graph.validate()
+        assert "households" in tables and report.counts["Person"] >= 13, name
+        assert (left_out in tables) == (name == "alone"), (name, sorted(tables))
+
+
+@pytest.mark.parametrize("limit", ["GRAPHAUDIT_MAX_ROWS", "GRAPHAUDIT_MAX_CELL_CHARS"])
+def test_a_refused_gbk_file_leaves_no_temporary_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    import tempfile
+
+    d = tiny_copy(tmp_path / "data", only=["subsidies"])
+    gbk = next(p for p in d.iterdir() if p.name.startswith("subsidies"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setenv(limit, "2")
+    with pytest.raises(InputError, match="too many lines|cell too long"):
+        read_table(gbk, "subsidies")
+    assert not list((tmp_path / "tmp").iterdir())
+    monkeypatch.delenv(limit)
+    assert len(read_table(gbk, "subsidies").frame) and not list((tmp_path / "tmp").iterdir())

@@ -4,6 +4,7 @@ cookies under TLS, and every refused or answered audited request in the audit lo
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graphaudit.api.app import create_app
+from graphaudit.api.auditlog import DROPPED, MAX_PARAMS, MAX_PATH
 from graphaudit.api.guard import CSP, MAX_BODY, MAX_BODY_ENV
 from graphaudit.api.state import DB_FILE
 from tests.test_api import Env, env, person_ref, world_dir  # noqa: F401  (fixtures)
@@ -145,3 +147,55 @@ def test_denied_attempts_and_statuses_are_in_the_audit_log(env: Env) -> None:  #
     # the admin sees them over the API, with the status
     items = env.ok("admin", "/api/audit", limit=50)["items"]
     assert any(i["action"] == "read_audit" and i.get("status") == 403 for i in items)
+
+
+def test_a_flood_of_refused_requests_is_counted_not_written(
+    env: Env,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Refusals cost nothing: over the per-minute limit they are counted, and the count is written (once the
+    minute is over, or when the server stops) — the log stays small and says what it left out."""
+    audit = env.app.state.services.audit
+    clock = [1000.0]
+    monkeypatch.setattr(audit, "clock", lambda: clock[0])
+    monkeypatch.setattr(audit, "denied_per_minute", 5)
+    audit.close()  # the minutes other tests opened
+    start = last_id(env)
+    for i in range(40):
+        assert env.client.get("/api/search", params={"q": f"x{i}"}).status_code == 401
+    rows = audit_rows(env, start)
+    assert [r["action"] for r in rows] == ["search"] * 5 + [DROPPED]
+    assert json.loads(rows[-1]["params"])["first"] and rows[-1]["client"] == rows[0]["client"]
+    clock[0] += 61  # the minute is over: the admin's read writes the count first
+    items = env.ok("admin", "/api/audit", limit=5, action=DROPPED)["items"]
+    assert items[0]["params"]["dropped"] == 35 and items[0]["params"]["limit"] == 5
+    # a new minute: the next refusals are written again; the count of an open minute is written on close
+    for i in range(7):
+        env.client.get("/api/search", params={"q": f"y{i}"})
+    audit.close()
+    counts = [
+        json.loads(r["params"]).get("dropped") for r in audit_rows(env, start) if r["action"] == DROPPED
+    ]
+    assert counts == [None, 35, None, 2]
+    written = [r for r in audit_rows(env, start) if r["action"] == "search"]
+    assert len(written) == 10
+
+
+def test_an_entry_is_a_few_kilobytes_at_most(env: Env) -> None:  # noqa: F811
+    start = last_id(env)
+    env.client.get("/api/search", params={"q": "赵" * 3_000, "x": "1" * 20_000})
+    env.client.get("/" + "p" * 50_000)
+    rows = audit_rows(env, start)
+    assert rows and all(len(r["params"]) <= MAX_PARAMS and len(r["path"]) <= MAX_PATH for r in rows)
+    cut = json.loads(rows[0]["params"])
+    assert cut["_cut"] > MAX_PARAMS and cut["head"].startswith('{"q": "赵')
+
+
+@pytest.mark.parametrize("raw", ['"nan"', '"inf"', "NaN", "Infinity", "-Infinity", '"1e999"'])
+def test_non_finite_check_parameters_are_422_over_the_api(env: Env, raw: str) -> None:  # noqa: F811
+    """A NaN threshold silently replaced a check's findings (issue 19): the API refuses it, as JSON text or
+    as the bare NaN/Infinity tokens Python's JSON parser accepts."""
+    body = '{"checks": ["split_contracts"], "params": {"split_contracts.threshold": ' + raw + "}}"
+    headers = {"Authorization": f"Bearer {env.tokens['auditor']}", "Content-Type": "application/json"}
+    r = env.client.post("/api/checks/run", content=body, headers=headers)
+    assert r.status_code == 422 and "threshold" in r.json()["detail"], r.text

@@ -27,6 +27,9 @@ from tests.test_api import Env, all_routes, concrete, env, person_ref, world_dir
 MASKED_ROLES = ("investigator", "analyst")
 PHONE = re.compile(r"(?<![0-9])1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}(?![0-9])")
 RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+#: A masked resident ID that shows its gender or check digit (the old ``110101********1234``): with the birth
+#: year beside it, the check digit narrows the date to ~33 days — as many exact lookups give the whole ID.
+SHOWS_GENDER_OR_CHECK = re.compile(r"(?<![0-9])[0-9]{6}\*{6,8}[0-9]{2}[0-9Xx]{1,2}(?![0-9])")
 
 
 def _iso(v: Any) -> str:
@@ -54,6 +57,7 @@ def leaks(text: str, ids: set[str], dates: set[str]) -> list[str]:
     found = [m.group(0) for m in RESIDENT_ID.finditer(text)]
     found += [i for i in ids if i in text]
     found += [m.group(0) for m in PHONE.finditer(text)]
+    found += [m.group(0) for m in SHOWS_GENDER_OR_CHECK.finditer(text)]
     found += [d for d in dates if re.search(rf"(?<![0-9]){d}(?![0-9])", text)]
     return found
 
@@ -181,6 +185,32 @@ def test_id_lookups_are_rate_limited(env: Env, monkeypatch: pytest.MonkeyPatch, 
         "/api/search", params={"q": "99999"}, headers={"Authorization": f"Bearer {tok['investigator']}"}
     )
     assert r.status_code == 429 and r.headers["retry-after"] == "60"
+
+
+def test_id_lookups_are_capped_per_day(env: Env, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: F811
+    """Beside the masked ID (region, two sequence digits) a masked role sees the birth year and the gender:
+    about 366 × 5 candidates are left, each an exact lookup — a minute's limit alone would allow it in an
+    hour, the daily cap makes it a week's work, logged."""
+    monkeypatch.setattr(search_module, "ID_LOOKUPS", 3)
+    monkeypatch.setattr(search_module, "ID_LOOKUPS_PER_DAY", 5)
+    clock = [1_000_000.0]
+    monkeypatch.setattr(search_module.time, "time", lambda: clock[0])
+    app = create_app(env.store, tmp_path / "state")
+    tok = app.state.services.tokens.create("investigator", "investigator")[1]
+    c = TestClient(app)
+
+    def q(text: str) -> int:
+        return c.get(
+            "/api/search", params={"q": text}, headers={"Authorization": f"Bearer {tok}"}
+        ).status_code
+
+    assert [q(f"1401070{i}") for i in range(3)] == [200, 200, 200]
+    clock[0] += 61
+    assert [q(f"1401071{i}") for i in range(3)] == [200, 200, 429]  # 5 in the day
+    clock[0] += 3600
+    assert q("14010720") == 429
+    clock[0] += 86400
+    assert q("14010730") == 200
 
 
 def test_node_references_hold_across_workers_and_cannot_be_forged(env: Env) -> None:  # noqa: F811

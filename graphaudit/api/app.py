@@ -77,6 +77,7 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
         openapi_url=None,
     )
     app.state.services = Services(store, State(state_dir))
+    app.router.on_shutdown.append(app.state.services.audit.close)  # counts of refusals not yet written
     for module in (
         search,
         graph,

@@ -92,6 +92,11 @@ def write_report(fig: dict[str, Any], path: Path) -> Path:
     s_rows = [["核查状态", r["status"], *measures(r)] for r in fig["by_status"]]
     s_rows += [["处置阶段", r["stage"], *measures(r)] for r in fig["by_disposal"]]
     sheet("按状态", ["分类", "状态"], s_rows, ["合计（每一分类）", "", *tot])
+    from graphaudit.export.atomic import atomic_path  # crash-safe: a kill leaves the previous file
+    from graphaudit.export.cells import neutralise_workbook
+
+    neutralise_workbook(wb)  # village names come from the registers: never a formula
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return path

@@ -13,8 +13,9 @@ that overrides it (read at every load, so a test or a user can raise one for a s
     GRAPHAUDIT_MAX_XLSX_RATIO      uncompressed : compressed size of one XLSX part   250
     GRAPHAUDIT_MAX_SHARED_STRINGS  shared strings of an XLSX                         20,000,000
 
-An XLSX sheet also has Excel's own bounds: 1,048,576 rows and 16,384 columns (A … XFD).  Documented for
-users in docs/data-contract.md ("Limits").
+An XLSX sheet also has Excel's own bounds: 1,048,576 rows and 16,384 columns (A … XFD).  A CSV is checked
+against the row, cell and column limits while it is scanned a chunk at a time (graphaudit.ingest.csvfile),
+before it is parsed.  Documented for users in docs/data-contract.md ("Limits").
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ import pyarrow.csv as pacsv
 
 from graphaudit.errors import InputError
 from graphaudit.ingest.columns import string_array, to_str_series
+from graphaudit.ingest.csvfile import CsvFile, scan_csv
+from graphaudit.ingest.csvfile import col_letter as _col_letter
 from graphaudit.ingest.limits import Limits, limits
 
 __all__ = [
@@ -156,118 +159,6 @@ def read_table(path: Path, source: str) -> RawTable:
 # ------------------------------------------------------------------------------------------------------ CSV
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"无法读取文件 cannot read file: {e.strerror or e}", file=path) from e
-
-
-def detect_encoding(data: bytes, path: Path) -> tuple[str, str]:
-    """(encoding name, decoded text) by BOM, then strict UTF-8, GBK, GB18030; InputError if none decodes."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", _strict(data[3:], "utf-8", "utf-8-sig", path)
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "utf-32", _strict(data, "utf-32", "utf-32", path)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", _strict(data, "utf-16", "utf-16", path)
-    if data.startswith(b"PK\x03\x04"):
-        raise InputError(
-            "这是Excel工作簿 this is an Excel workbook (zip), not a CSV: rename it to .xlsx", file=path
-        )
-    if b"\x00" in data[:65536]:
-        raise InputError(
-            "文件含NUL字节 file contains NUL bytes: UTF-16 without BOM or not a text file; "
-            "save it as UTF-8 CSV",
-            file=path,
-        )
-    failures: list[UnicodeDecodeError] = []
-    for enc in ("utf-8", "gbk", "gb18030"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError as e:
-            failures.append(e)
-            continue
-        if enc != "utf-8":
-            _refuse_big5(data, text, path)
-        return enc, text
-    worst = max(failures, key=lambda e: e.start)  # the reading that got furthest names the real problem
-    raise _decode_error(data, worst, path)
-
-
-def _gb2312_share(text: str) -> tuple[int, float]:
-    """(number of distinct non-ASCII characters, share of them in GB 2312) over the first 256 KB of text."""
-    chars = {c for c in text[: 1 << 18] if ord(c) > 0x7F}
-    if not chars:
-        return 0, 1.0
-    common = 0
-    for c in chars:
-        try:
-            c.encode("gb2312")
-            common += 1
-        except UnicodeEncodeError:
-            pass
-    return len(chars), common / len(chars)
-
-
-def _refuse_big5(data: bytes, text: str, path: Path) -> None:
-    """Big5 (Traditional Chinese) bytes mostly decode as GBK too, into rare characters, kana and Cyrillic
-    (低保 → 玂…).  Registers written in GBK use GB 2312 characters almost only; a text that does not, and that
-    decodes cleanly as Big5 into GB 2312-like common characters, is refused rather than loaded garbled."""
-    n, share = _gb2312_share(text)
-    if n < 8 or share >= 0.75:
-        return
-    try:
-        big5 = data[: 1 << 18].decode("big5", errors="strict")
-    except UnicodeDecodeError as e:
-        if e.start < (1 << 18) - 4:
-            return
-        big5 = data[: e.start].decode("big5")
-    sample = next((c for c in text if ord(c) > 0x7F and not _in_gb2312(c)), "")
-    raise InputError(
-        f"编码疑似Big5（繁体）the file looks Big5-encoded (read as GBK it gives garbled text such as "
-        f"{sample!r}; as Big5: {big5.strip()[:12]!r}): save it as UTF-8",
-        file=path,
-    )
-
-
-def _in_gb2312(c: str) -> bool:
-    try:
-        c.encode("gb2312")
-        return True
-    except UnicodeEncodeError:
-        return False
-
-
-def _strict(data: bytes, codec: str, label: str, path: Path) -> str:
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError as e:
-        raise _decode_error(data, e, path, label) from e
-
-
-def _decode_error(data: bytes, e: UnicodeDecodeError, path: Path, label: str | None = None) -> InputError:
-    line = data.count(b"\n", 0, e.start) + 1
-    bad = data[e.start : e.start + 4].hex(" ")
-    what = f"invalid {label}" if label else "not UTF-8 or GBK/GB18030"
-    return InputError(
-        f"无法解码 cannot decode: {what}; undecodable bytes {bad} at line {line}, byte offset "
-        f"{e.start} (read as {e.encoding}); save the file as UTF-8",
-        file=path,
-        row=line,
-    )
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Comma, unless the first non-empty line has more tabs or semicolons."""
-    for line in text[: 1 << 16].splitlines():
-        if line.strip(" \t,;\"'"):
-            counts = {d: line.count(d) for d in (",", "\t", ";")}
-            best = max(counts, key=lambda d: (counts[d], d == ","))
-            return best if counts[best] else ","
-    return ","
-
-
 def _field_count(text: str, delim: str, max_lines: int | None = 1) -> int:
     """Maximum number of fields per record (of the first non-empty record only if ``max_lines`` is 1)."""
     n = 1
@@ -285,18 +176,20 @@ def _field_count(text: str, delim: str, max_lines: int | None = 1) -> int:
     return n
 
 
-def _parse_csv_arrow(payload: bytes, delim: str, ncols: int) -> pd.DataFrame | None:
+def _parse_csv_arrow(
+    payload: bytes | Path, delim: str, ncols: int, quoted: bool | None = None
+) -> pd.DataFrame | None:
     """The grid :func:`_parse_csv` gives, for a plain CSV, parsed by Arrow's multi-threaded reader.
 
     Plain: no quote character at all (pandas and Arrow read a quote inside a field differently), and
     ``ncols`` fields on every line.  Anything else (a short or long row, a blank line among several columns)
     gives None, and pandas' reader reads the file, with its own error messages."""
-    if b'"' in payload:
+    if quoted if quoted is not None else isinstance(payload, bytes) and b'"' in payload:
         return None
     names = [str(i) for i in range(ncols)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(payload),
+            io.BytesIO(payload) if isinstance(payload, bytes) else str(payload),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim,
@@ -317,7 +210,7 @@ def _parse_csv_arrow(payload: bytes, delim: str, ncols: int) -> pd.DataFrame | N
     return pd.DataFrame({i: to_str_series(table.column(i), index) for i in range(ncols)}, index=index)
 
 
-def _parse_csv(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
+def _parse_csv(payload: bytes | Path, delim: str, ncols: int) -> pd.DataFrame:
     """pandas' reader; a record with more fields than ``ncols`` (pandas would drop them with a warning) is a
     ParserError."""
     with warnings.catch_warnings():
@@ -330,9 +223,9 @@ def _parse_csv(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
             ) from None
 
 
-def _read_with_pandas(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
+def _read_with_pandas(payload: bytes | Path, delim: str, ncols: int) -> pd.DataFrame:
     return pd.read_csv(
-        io.BytesIO(payload),
+        io.BytesIO(payload) if isinstance(payload, bytes) else payload,
         sep=delim,
         header=None,
         names=list(range(ncols)),
@@ -348,38 +241,32 @@ def _read_with_pandas(payload: bytes, delim: str, ncols: int) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, lim: Limits) -> RawTable:
-    data = _read_bytes(path)
-    encoding, text = detect_encoding(data, path)
-    if encoding == "utf-8":
-        payload = data
-    elif encoding == "utf-8-sig":
-        payload = data[3:]
-    else:
-        text = text.lstrip("\ufeff")
-        payload = text.encode("utf-8")
-    delim = _sniff_delimiter(text)
-    if not text.strip():
-        return RawTable(path, encoding, None, [], pd.DataFrame(), [])
-    lines = payload.count(b"\n") + 1
-    if lines > lim.max_rows + 1:
-        raise InputError(
-            f"行数过多 too many lines ({lines:,}, limit {lim.max_rows:,}; "
-            f"{Limits.env_name('max_rows')} raises it): split the file",
-            file=path,
-        )
-    ncols = _field_count(text, delim)
+    """Scanned in one bounded pass (:func:`graphaudit.ingest.csvfile.scan_csv`), then parsed from the UTF-8
+    file on disk: the file is never held whole in memory, only the grid it gives."""
+    f = scan_csv(path, lim)
+    try:
+        if f.blank:
+            return RawTable(path, f.encoding, None, [], pd.DataFrame(), [])
+        return _parse_scanned(f, lim)
+    finally:
+        f.close()
+
+
+def _parse_scanned(f: CsvFile, lim: Limits) -> RawTable:
+    path, delim, src = f.path, f.delimiter, f.utf8
+    ncols = _field_count(f.head, delim)
     _check_width(ncols, path, lim, row=None)
-    fast = _parse_csv_arrow(payload, delim, ncols)
+    fast = _parse_csv_arrow(src, delim, ncols, f.quoted)
     counts: np.ndarray | None = None
     try:
         try:
-            grid = fast if fast is not None else _parse_csv(payload, delim, ncols)
+            grid = fast if fast is not None else _parse_csv(src, delim, ncols)
         except pd.errors.ParserError:
-            width = _field_count(text, delim, max_lines=None)
+            width = _max_fields(src, delim)
             _check_width(width, path, lim, row=None)
-            grid = _parse_csv(payload, delim, width)
+            grid = _parse_csv(src, delim, width)
         if fast is None:
-            counts = _record_widths(text, delim, len(grid))
+            counts = _record_widths(src, delim, len(grid))
     except pd.errors.ParserError as e:
         m = re.search(r"EOF inside string starting at row (\d+)", str(e))
         if m:  # pandas counts records from 0
@@ -393,11 +280,11 @@ def _read_csv(path: Path, lim: Limits) -> RawTable:
     except (ValueError, pd.errors.EmptyDataError, OverflowError, MemoryError) as e:
         raise InputError(f"CSV格式错误 malformed CSV: {e}", file=path) from e
     grid = grid.fillna("")
-    line_numbers = _line_numbers(payload, grid)
+    line_numbers = _line_numbers(f.lines, grid)
     _check_cells(grid, line_numbers, path, lim)
     notes: list[Note] = []
     drop = _split_rows(grid, line_numbers, delim, notes)
-    return _table(path, encoding, None, grid, line_numbers, counts, notes, drop)
+    return _table(path, f.encoding, None, grid, line_numbers, counts, notes, drop)
 
 
 def _table(
@@ -424,11 +311,29 @@ def _check_width(ncols: int, path: Path, lim: Limits, row: int | None) -> None:
         )
 
 
-def _record_widths(text: str, delim: str, n: int) -> np.ndarray | None:
+def _csv_records(src: Path, delim: str) -> Iterator[list[str]]:
+    """The records of the UTF-8 file ``src`` as Python's csv module reads them, one at a time."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # the scan bounded the cells already
+    with open(src, encoding="utf-8-sig", newline="") as fh:
+        yield from csv.reader(fh, delimiter=delim, strict=False)
+
+
+def _max_fields(src: Path, delim: str) -> int:
+    """The largest number of fields of any record of ``src``."""
+    n = 1
+    try:
+        for rec in _csv_records(src, delim):
+            n = max(n, len(rec))
+    except csv.Error:
+        pass
+    return n
+
+
+def _record_widths(src: Path, delim: str, n: int) -> np.ndarray | None:
     """Fields per record as Python's csv module reads them (0 for a blank line); None if its records do not
     line up with the parsed grid's."""
     try:
-        widths = [len(rec) for rec in csv.reader(io.StringIO(text), delimiter=delim, strict=False)]
+        widths = [len(rec) for rec in _csv_records(src, delim)]
     except csv.Error:
         return None
     while len(widths) > n and widths[-1] == 0:
@@ -460,16 +365,6 @@ def _check_cells(grid: pd.DataFrame, lines: np.ndarray, path: Path, lim: Limits)
             row=int(lines[i]),
             column=_col_letter(j),
         )
-
-
-def _col_letter(j: int) -> str:
-    """Spreadsheet letters of the 0-based column ``j`` (0 → A, 26 → AA)."""
-    out = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def _split_rows(grid: pd.DataFrame, lines: np.ndarray, delim: str, notes: list[Note]) -> np.ndarray | None:
@@ -518,14 +413,10 @@ def _newlines(s: str) -> int:
     return s.count("\n") + s.count("\r") - s.count("\r\n")
 
 
-def _line_numbers(payload: bytes, grid: pd.DataFrame) -> np.ndarray:
-    """Physical line (1-based) on which each record starts; differs from record order only when quoted
-    fields span lines."""
+def _line_numbers(physical: int, grid: pd.DataFrame) -> np.ndarray:
+    """Physical line (1-based) on which each record starts, of a file of ``physical`` lines; differs from
+    record order only when quoted fields span lines."""
     n = len(grid)
-    physical = payload.count(b"\n")
-    if b"\r" in payload:
-        physical += payload.count(b"\r") - payload.count(b"\r\n")
-    physical += 0 if payload.endswith((b"\n", b"\r")) else 1
     if physical == n:
         return np.arange(1, n + 1)
     extra = np.zeros(n, dtype=np.int64)
