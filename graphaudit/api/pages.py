@@ -175,7 +175,7 @@ def person_page(
 def household_page(
     ref: str, request: Request, caller: Caller = Depends(require(Permission.read_findings))
 ) -> Response:
-    """一户一档: a household's page (graphaudit.api.households), reached from the person card and case pages."""
+    """一户一档: a household's page (graphaudit.api.households), from the person card and case pages."""
     hit = caller.svc.refs.resolve(ref, caller.show_ids)
     if hit is None or hit[0] != "Household":
         return _missing(request, caller, "没有这一户，或链接已过期：请重新搜索")
