@@ -174,7 +174,7 @@ def group_graph(caller: Caller, f: Finding, records: Iterable[tuple[str, str]]) 
     g = walk(
         caller.svc.store, starts, hops=1, cap=len(starts), through_hubs=True, hubs=caller.svc.hubs()
     ).graph
-    nodes, edges = graph_view(g, caller.svc.refs, caller.show_ids, sorted(g))
+    nodes, edges = graph_view(g, caller.svc.refs, caller.show_ids, sorted(g), places_of(caller))
     ref = caller.svc.refs.ref
     show = caller.show_ids
     return {
