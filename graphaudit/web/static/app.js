@@ -8,7 +8,10 @@ const GA = {
   place(code) { return GA.places[code] || code; },
   // a text with every known 9- or 12-digit code replaced by its name (graphaudit.places.CODE_RE)
   named(text) {
-    return String(text ?? "").replace(/(?<![0-9*.,])(?:[0-9]{12}|[0-9]{9})(?![0-9*.])/g, (c) => GA.places[c] || c);
+    return String(text ?? "").replace(/(?<![0-9*.,])(?:[0-9]{12}|[0-9]{9})(?![0-9*.])/g, (c, at, all) => {
+      const n = GA.places[c], after = all.charAt(at + c.length);  // "东坪村" + "村RA1号": one 村
+      return !n ? c : after && n.endsWith(after) && "村镇乡街道社区居委会".includes(after) ? n.slice(0, -1) : n;
+    });
   },
   async api(path, options = {}) {
     const res = await fetch(path, Object.assign({ credentials: "same-origin",
