@@ -2,16 +2,21 @@
 
     flock /tmp/graphaudit-bench.lock .venv/bin/python benchmarks/cockpit.py --state PATH/TO/state
     flock /tmp/graphaudit-bench.lock .venv/bin/python benchmarks/cockpit.py   # synth + ingest + check first
+    flock /tmp/graphaudit-bench.lock .venv/bin/python benchmarks/cockpit.py --cases 0 --cold  # as checked
 
 The state folder of a county's check run (``graphaudit check --db county.db`` leaves it in
 ``county.db/state``; without ``--state`` one is made once in ``benchmarks/out/cockpit-county/``, git-ignored)
-is copied, and a seeded share of its cases is taken through the disposal steps (40 % handed off, half of those
+is copied; its cases are grown by seeded copies to ``--cases`` (default 10,000, a large county: the synthetic
+county's check run leaves about 600), first seen over the last twelve months; and a seeded share of them is
+taken through the disposal steps (40 % handed off, half of those
 with accepted feedback, half of those closed with money recovered), so the figures include disposals.  The
 server runs as ``graphaudit serve`` in its own process on 127.0.0.1 over that copy and a village-size
 store (the cockpit reads only the state); the clients are threads each sending its next request as soon as
 the last one answered.  Reports p50 / p95 / p99 / max; target p95 ≤ 200 ms.  Each server process reuses an
 answer until a run, review or disposal step changes the figures; ``--cold`` asks each time for another month
-from this one on (each counting every case), so every answer is computed.
+from this one on (each counting every case), so every answer is computed from the cases summed per month
+(graphaudit.cases.stats); last, ``--after-change`` times the first answers after a change, when the cases
+are read afresh.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -53,8 +59,31 @@ def county_state(seed: int) -> Path:
     return db / "state"
 
 
-def with_disposals(source: Path, seed: int) -> tuple[Path, int, int]:
-    """A copy of ``source`` with disposals on a seeded share of its cases; (folder, cases, disposed)."""
+def grow(state: Any, want: int, seed: int) -> int:
+    """Seeded copies of the live cases (new ids, the same villages and checks, first seen on a day of the last
+    twelve months) until there are ``want``: a large county's case load made from a synthetic county's.
+    Returns the number of live cases."""
+    rng = random.Random(seed)
+    with state.connect() as c:
+        rows = [dict(r) for r in c.execute("SELECT * FROM cases WHERE gone = 0 ORDER BY case_id")]
+        if not rows or len(rows) >= want:
+            return len(rows)
+        cols = list(rows[0])
+        copies = []
+        for k in range(want - len(rows)):
+            r = dict(rows[k % len(rows)])
+            r["case_id"] = f"{r['case_id']}~{k // len(rows) + 1}"
+            day = date.today() - timedelta(days=rng.randrange(365))
+            r["first_seen"] = r["last_changed"] = f"{day.isoformat()}T09:00:00+00:00"
+            copies.append(tuple(r[x] for x in cols))
+        names = ", ".join(f'"{x}"' for x in cols)
+        c.executemany(f"INSERT INTO cases ({names}) VALUES ({', '.join('?' * len(cols))})", copies)
+        return int(c.execute("SELECT count(*) FROM cases WHERE gone = 0").fetchone()[0])
+
+
+def with_disposals(source: Path, seed: int, want: int = 0) -> tuple[Path, int, int]:
+    """A copy of ``source`` grown to ``want`` cases (:func:`grow`; 0: as it is) with disposals on a seeded
+    share of its cases; (folder, cases, disposed)."""
     from graphaudit.cases.disposal import DisposalStore, Method
     from graphaudit.cases.review import Status
     from graphaudit.cases.store import CaseStore
@@ -65,6 +94,8 @@ def with_disposals(source: Path, seed: int) -> tuple[Path, int, int]:
     target.mkdir(parents=True)
     shutil.copy2(source / DB_FILE, target / DB_FILE)
     state = State(target)
+    if want:
+        grow(state, want, seed)
     cases, disposal = CaseStore(state), DisposalStore(state)
     ids = [c["case_id"] for c in cases.query(limit=None)[1] if not c["gone"]]
     rng = random.Random(seed)
@@ -120,11 +151,23 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200, help="requests in all")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cold", action="store_true", help="each request for another month: no answer is reused")
+    ap.add_argument(
+        "--after-change",
+        type=int,
+        default=10,
+        help="then this many changes (a history entry each), timing the answers right after each",
+    )
+    ap.add_argument(
+        "--cases",
+        type=int,
+        default=10_000,
+        help="grow the county's cases to this many by seeded copies (0: as the check run left them)",
+    )
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     source = args.state or county_state(args.seed)
     t0 = time.perf_counter()
-    state, n_cases, n_disposed = with_disposals(source, args.seed)
+    state, n_cases, n_disposed = with_disposals(source, args.seed, args.cases)
     print(f"{n_cases} cases, {n_disposed} with disposals (prepared in {time.perf_counter() - t0:.1f} s)")
     from graphaudit.api.tokens import TokenStore
     from graphaudit.state import State
@@ -205,6 +248,27 @@ def main() -> None:
             f"p50 {statistics.median(lat):.1f} ms  p95 {p95:.1f} ms  p99 {pct(lat, 99):.1f} ms  "
             f"max {max(lat):.1f} ms  {len(lat) / secs:.1f} req/s  [{'ok' if p95 <= 200 else 'OVER TARGET'}]"
         )
+        # the first answer after a change (a review, a disposal step): every figure read afresh
+        from graphaudit.state import State
+
+        fresh: list[float] = []
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
+            for i in range(args.after_change):
+                with State(state).connect() as db:
+                    db.execute(
+                        "INSERT INTO case_history (case_id, run_id, at, kind, text) "
+                        "VALUES (?, NULL, ?, ?, ?)",
+                        ("bench", date.today().isoformat(), "基准", f"变化 {i}"),
+                    )
+                for _ in range(args.workers):  # each worker process reads once after the change
+                    s = time.perf_counter()
+                    assert c.get("/api/cockpit", params={"month": month}).status_code == 200
+                    fresh.append((time.perf_counter() - s) * 1000)
+        if fresh:
+            print(
+                f"  /api/cockpit after a change n={len(fresh)}  p50 {statistics.median(fresh):.1f} ms  "
+                f"p95 {pct(fresh, 95):.1f} ms  max {max(fresh):.1f} ms"
+            )
         print(f"  load average {os.getloadavg()[0]:.2f}")
     finally:
         server.terminate()

@@ -24,6 +24,8 @@ __all__ = ["Places", "shipped_names", "CODE_RE"]
 #: A bare 9- or 12-digit code (township, village) in a text: not part of a longer number or a masked ID
 #: (``140107********00**``).  Six digits are left alone: in a sentence they are more often an amount.
 CODE_RE = re.compile(r"(?<![0-9*.,])(?:[0-9]{12}|[0-9]{9})(?![0-9*.])")
+#: The last character of a place's name that an address may repeat after the code (村, 镇 …).
+_KINDS = "村镇乡街道社区居委会"
 
 
 @lru_cache(maxsize=1)
@@ -94,8 +96,18 @@ class Places:
         return f"{town} {village}" if town and not village.startswith(town) else village
 
     def named(self, text: str | None) -> str:
-        """``text`` with every known 9- or 12-digit code replaced by its name."""
-        return CODE_RE.sub(lambda m: self.name(m.group(0)) or m.group(0), text or "")
+        """``text`` with every known 9- or 12-digit code replaced by its name; an address written as the
+        code and its kind (``140107001201村RA1号``) reads ``东坪村RA1号``, not ``东坪村村RA1号``."""
+        t = text or ""
+
+        def name(m: re.Match[str]) -> str:
+            n = self.name(m.group(0))
+            if not n:
+                return m.group(0)
+            after = t[m.end() : m.end() + 1]
+            return n[:-1] if after and n.endswith(after) and after in _KINDS else n
+
+        return CODE_RE.sub(name, t)
 
     def known(self) -> dict[str, str]:
         """Code → :meth:`full` name of every organisation the data names (for a page to name codes)."""

@@ -1,5 +1,5 @@
-"""The case tables and the person card say the same on Neo4j as on the embedded store (their queries have a
-Neo4j text and, for person_links, an embedded dialect)."""
+"""The case tables, the person card and the household page say the same on Neo4j as on the embedded store
+(their queries have a Neo4j text and, for person_links, an embedded dialect)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from tests.test_outputs_api import env, outputs_data  # noqa: F401 - fixtures
 
 
 def said(e: Env, role: str) -> dict[str, Any]:
-    """The tables of every case and the cards of three people, with refs replaced by what they name."""
-    out: dict[str, Any] = {"tables": {}, "cards": {}}
+    """The tables of every case, the cards of three people and their households, with refs replaced by what
+    they name."""
+    out: dict[str, Any] = {"tables": {}, "cards": {}, "households": {}}
     for c in e.ok(role, "/api/cases", limit=500)["items"]:
         out["tables"][c["case_id"]] = e.ok(role, f"/api/cases/{c['case_id']}/tables")
     for name in ("赵书记", "钱弟", "陈书记"):
@@ -27,6 +28,11 @@ def said(e: Env, role: str) -> dict[str, Any]:
         for c in card["cases"]:
             c.pop("gone")
         out["cards"][name] = card
+        home = next(m["household_ref"] for m in card["household"] if m["self"])
+        house = e.ok(role, f"/api/households/{quote(home, safe='')}")
+        for c in house["cases"]:
+            c.pop("gone")
+        out["households"][name] = house
     text = json.dumps(out, ensure_ascii=False, sort_keys=True)
     refs = e.app.state.services.refs  # sealed with this state's key: the two servers' refs differ
 
@@ -58,4 +64,5 @@ def test_tables_and_cards_are_the_same_on_neo4j(
         for role in ("auditor", "investigator"):
             want, got = said(fresh, role), said(other, role)
             assert len(want["tables"]) >= 5 and want["cards"]["赵书记"]["approved"]
+            assert want["households"]["赵书记"]["approved"] and want["households"]["钱弟"]["members"]
             assert got == want

@@ -87,7 +87,7 @@ def test_cluster_case_page_has_tables_and_the_whole_group(browser: Any, site: Si
         "#tables-body table", "ts => ts.map(t => [...t.querySelectorAll('th')].map(h => h.innerText))"
     )
     assert heads[0] == ["日期", "项目", "金额（元）", "审批人", "领取人", "村"]
-    assert heads[-1] == ["姓名", "职务", "与干部关系", "村"]
+    assert heads[-1] == ["姓名", "职务", "与干部关系", "村", "户号"]
     body = page.inner_text("#tables-body")
     assert "甲会计" in body and "乙会计" in body and "东坪村" in body and "临时救助" in body
     page.wait_for_function("() => window.gaGroup && gaGroup.nodes.length > 0")
@@ -191,5 +191,174 @@ def test_case_list_filters_by_township_then_village(browser: Any, site: Site) ->
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     shot(page, "outputs-cases-phone")
     view_shot(page, "outputs-cases-phone-list", "#filters")
+    assert page.errors == []
+    page.close()
+
+
+OVERFLOW_JS = """() => {
+  // elements sticking out of the viewport on the right, unless a scrolling box holds them
+  const w = window.innerWidth, out = [];
+  const held = (e) => { for (let p = e.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowX;
+    if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
+    return false; };
+  for (const e of document.querySelectorAll('header *, main *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width && r.height && r.right > w + 1 && !held(e))
+      out.push(e.tagName + '.' + e.className + ' ' + r.right);
+  }
+  return out; }"""
+
+
+def fits_the_phone(page: Any) -> None:
+    """No sideways scroll of the page, nothing out on the right, the header's tabs clear of each other."""
+    width = PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("document.body.scrollWidth") <= width
+    assert page.evaluate(OVERFLOW_JS) == []
+    boxes = page.eval_on_selector_all(
+        "header .brand, header .who > *:not(form), header nav a",
+        "els => els.filter(e => e.offsetParent).map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent.trim(), r.left, r.top, r.right, r.bottom]; })",
+    )
+    for i, a in enumerate(boxes):
+        assert 0 <= a[1] and a[3] <= width, a
+        for b in boxes[i + 1 :]:
+            apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
+            assert apart, f"header items overlap: {a} {b}"
+
+
+def amounts_in_view(page: Any, selector: str) -> list[str]:
+    """The texts of the amount cells matched by ``selector``, each asserted visible inside the viewport."""
+    cells = page.eval_on_selector_all(
+        selector,
+        "els => els.map(e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);"
+        " return [e.innerText, r.left, r.right, r.width, s.display, s.visibility]; })",
+    )
+    assert cells, selector
+    for text, left, right, w, display, vis in cells:
+        assert display != "none" and vis == "visible" and w > 0, (selector, text)
+        assert 0 <= left and right <= PHONE["width"], (selector, text, left, right)
+    return [c[0] for c in cells]
+
+
+def test_findings_cases_and_case_pages_fit_390_px_with_the_amounts_in_view(browser: Any, site: Site) -> None:
+    page = open_page(browser, site, "investigator")
+    page.set_viewport_size(PHONE)
+    page.goto(site.base + "/findings")
+    page.wait_for_selector("tr.row")
+    fits_the_phone(page)
+    texts = amounts_in_view(page, "#rows tr.row td.c-num")
+    svc = site.app.state.services
+    first = svc.findings.query(sort="-severity", limit=1)[1][0]
+    assert texts[0] == f"{first['amount']:,.0f}"
+    label = page.evaluate("getComputedStyle(document.querySelector('#rows td.c-num'), '::before').content")
+    assert "金额（元）" in label  # the card says what the figure is
+    view_shot(page, "phone-findings", "#filters")
+    page.goto(site.base + "/cases")
+    page.wait_for_selector("tr.row")
+    fits_the_phone(page)
+    amounts_in_view(page, "#rows tr.row td.c-num")
+    page.goto(f"{site.base}/cases/{site.app.state.ring}")
+    page.wait_for_selector("#tables-body table")
+    page.wait_for_function("() => window.gaGroup && gaGroup.nodes.length > 0")
+    fits_the_phone(page)
+    amounts_in_view(page, "#case-findings td.c-num")
+    amounts_in_view(page, "#tables-body td.num")
+    assert page.is_visible("#case-amount")
+    view_shot(page, "phone-case-findings", "#findings-panel")
+    # the header: a tab row under the brand, every tab reachable; the same on a wide screen
+    assert page.locator("header nav a").count() >= 4
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()
+    page.wait_for_selector("#tables-body table")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.evaluate("getComputedStyle(document.querySelector('#findings-panel thead') || document.body)"
+                         ".display") != "none"  # fmt: skip
+    assert page.errors == []
+    page.close()
+
+
+def test_a_cluster_case_heads_with_its_groups_money_and_records(browser: Any, site: Site) -> None:
+    cases = CaseStore(site.app.state.services.state)
+    ring = cases.get(site.app.state.ring)
+    assert (
+        ring is not None and ring["amount"] == 0 and not ring["record_ids"]
+    )  # its records are the linked cases'
+    linked = [cases.get(c) for c in ring["linked_cases"]]
+    records = {r for c in linked if c for r in c["record_ids"]}
+    amount = sum(c["amount"] for c in linked if c)
+    assert records and amount > 0
+    page = open_page(browser, site, "investigator")
+    page.goto(f"{site.base}/cases/{ring['case_id']}")
+    page.wait_for_selector("#case-amount")
+    assert page.inner_text("#case-amount") == f"{amount:,.0f} 元"
+    assert page.inner_text("#case-records") == str(len(records))
+    facts = page.inner_text("#head .facts")
+    assert "群体涉及金额" in facts and "群体记录" in facts and "整个群体" in facts and "不重复计" in facts
+    # a case that is not a cluster keeps its own figures and wording
+    plain = next(c for c in linked if c)
+    page.goto(f"{site.base}/cases/{plain['case_id']}")
+    page.wait_for_selector("#case-amount")
+    assert page.inner_text("#case-amount") == f"{plain['amount']:,.0f} 元"
+    assert "群体" not in page.inner_text("#head .facts")
+    assert page.errors == []
+    page.close()
+
+
+def test_evidence_graph_captions_name_places_not_codes(browser: Any, site: Site) -> None:
+    page = open_page(browser, site, "investigator")
+    page.goto(f"{site.base}/cases/{site.app.state.ring}")
+    page.wait_for_function("() => window.gaGraph && gaGraph.nodes.length > 0 && window.gaGroup")
+    # every person's neighbours (their households, addresses, villages) drawn into the evidence graph
+    page.evaluate("""async () => { for (const n of gaGraph.nodes.get())
+        if (n.data.label === 'Person' || n.data.label === 'Household') await gaGraph.expand(n.id); }""")
+    nodes = page.evaluate(
+        "[...gaGraph.nodes.get(), ...gaGroup.nodes.get()].map(n => [n.data.label, n.label])"
+    )
+    addresses = [c for label, c in nodes if label == "Address"]
+    assert addresses and all(any(v in c for v in VILLAGES.values()) for c in addresses), addresses
+    assert any(label == "Org" for label, _ in nodes)
+    shown = [c for _, c in nodes if any(code in c for code in VILLAGES)]
+    assert not shown, f"captions with codes where the name is known: {shown}"
+    assert not [c for c in CODE12.findall(page.inner_text("#path")) if c in VILLAGES]
+    # the properties panel of an address names the village too
+    panel = page.evaluate("GA.props(gaGraph.nodes.get().find(n => n.data.label === 'Address').data)")
+    assert not [c for c in CODE12.findall(panel) if c in VILLAGES], panel
+    no_known_codes(page)
+    assert page.errors == []
+    page.close()
+
+
+def test_household_page_from_the_person_card_and_the_case_page(browser: Any, site: Site) -> None:
+    page = open_page(browser, site, "investigator")
+    page.goto(f"{site.base}/cases/{site.app.state.ring}")
+    page.wait_for_selector("#tables-body table")
+    # from the case's people: the household column
+    page.click("#tables-body tr:has(a:text('甲会计')) a[href^='/households/']")
+    page.wait_for_selector("#household-name")
+    assert page.inner_text("#household-name").startswith("甲会计 户")
+    members = page.inner_text("#sec-members")
+    assert "甲会计妻" in members and "甲会计女" in members
+    assert page.locator("#sec-members a[href^='/people/']").count() >= 3
+    assert "村会计" in page.inner_text("#sec-posts")
+    assert site.app.state.ring in page.inner_text("#sec-cases")
+    assert "东坪村" in page.inner_text("#household-facts")
+    assert not re.search(r"\d{17}[\dX]", page.inner_text("main"))  # masked for the investigator
+    labels_are_chinese(page)
+    no_known_codes(page)
+    shot(page, "household-desktop")
+    page.set_viewport_size(PHONE)
+    page.reload()
+    page.wait_for_selector("#sec-members table")
+    fits_the_phone(page)
+    shot(page, "household-phone")
+    view_shot(page, "household-phone-head", "main")
+    # from a member's card back to the household
+    page.click("#sec-members a:text('甲会计妻')")
+    page.wait_for_selector("#person-name")
+    page.click("a.household-link")
+    page.wait_for_selector("#household-name")
+    assert page.inner_text("#household-name").startswith("甲会计 户")
     assert page.errors == []
     page.close()

@@ -31,6 +31,7 @@ from graphaudit.api import (
     exports,
     findings,
     graph,
+    households,
     pages,
     people,
     records,
@@ -90,6 +91,7 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
         exports,
         stats,
         people,
+        households,
         admin,
         pages,
     ):

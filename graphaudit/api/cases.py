@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from graphaudit.api.auth import Caller, require
-from graphaudit.api.findings import _path, evidence_graph, title
+from graphaudit.api.findings import _path, evidence_graph, named_path, title
 from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import Edge, Graph, ReviewRequest
 from graphaudit.cases.fold import BAND_BELOW, BAND_REACHED
@@ -73,6 +73,16 @@ class CasePage(BaseModel):
     items: list[CaseSummary]
 
 
+class GroupTotals(BaseModel):
+    """团伙线索的群体合计 A cluster case's whole group: its own and its linked cases' records, each counted
+    once (the case's own ``amount`` is 0 when its records belong to the linked cases, so that totals over
+    cases do not count them twice)."""
+
+    amount: float = Field(description="群体涉及金额（元），记录不重复计")
+    records: int = Field(description="群体记录笔数，不重复计")
+    cases: int = Field(description="群体所含线索数（含本线索）")
+
+
 class CaseDetail(BaseModel):
     """线索详情 A case, its history, its findings and the evidence of the finding shown."""
 
@@ -85,6 +95,33 @@ class CaseDetail(BaseModel):
     path_refs: list[str]
     path_edges: list[Edge]
     path: dict[str, Any] | None
+    group: GroupTotals | None = Field(default=None, description="团伙线索：整个群体的金额和记录")
+
+
+def group_totals(caller: Caller, case: dict[str, Any], found: list[Any]) -> GroupTotals | None:
+    """The money and records of a cluster case's whole group: the records of its findings and of its linked
+    cases (and theirs), each record once, its amount read from the store; None for a case with no group."""
+    if not case["linked_cases"] and not any(f.check == "collusive_cluster" for f in found):
+        return None
+    store = cases_of(caller)
+    ids = [*case["record_ids"], *(r for f in found for r in f.record_ids)]
+    members = 1
+    for cid in case["linked_cases"]:
+        linked = store.get(store.resolve(cid) or cid)
+        if linked is None:
+            continue
+        members += 1
+        ids += linked["record_ids"]
+        for fid in linked["finding_ids"]:
+            f = caller.svc.findings.get(fid)
+            ids += f.record_ids if f is not None else []
+    unique = sorted(set(ids))
+    amounts: dict[str, float] = {}
+    if unique:
+        for q in ("record_payments", "record_contracts"):
+            for r in caller.svc.store.run_named(q, {"ids": unique}):
+                amounts.setdefault(str(r["id"]), float(r["amount"] or 0))
+    return GroupTotals(amount=round(sum(amounts.values()), 2), records=len(unique), cases=members)
 
 
 def cases_of(caller: Caller) -> CaseStore:
@@ -190,7 +227,8 @@ def case_detail(
         graph=evidence_graph(caller, shown, context) if shown else None,
         path_refs=refs,
         path_edges=edges,
-        path=shown.to_dict(caller.show_ids)["path"] if shown else None,
+        path=named_path(caller, shown.to_dict(caller.show_ids)["path"]) if shown else None,
+        group=group_totals(caller, case, found),
     )
 
 

@@ -16,18 +16,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from graphaudit.api.auth import Caller, require
 from graphaudit.api.roles import Permission
 from graphaudit.cases.run import titles
-from graphaudit.cases.stats import figures
+from graphaudit.cases.stats import figures, state_version
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/cockpit", tags=["cockpit 统计分析"])
 _cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 _lock = threading.Lock()
-VERSION = (
-    "SELECT (SELECT max(id) FROM runs), (SELECT max(id) FROM case_reviews), "
-    "(SELECT max(id) FROM case_disposal_events), (SELECT max(id) FROM case_history), "
-    "(SELECT count(*) FROM cases)"
-)
 
 
 @router.get("", summary="统计分析 The cockpit's figures")
@@ -39,9 +34,7 @@ def cockpit(
 ) -> dict[str, Any]:
     """线索与涉及金额：按乡镇→村、检查、月份、核查状态、处置阶段；追缴金额、逾期、本月新增。"""
     state = caller.svc.state
-    with state.connect() as c:
-        version = tuple(c.execute(VERSION).fetchone())
-    key = (str(state.folder), month, date.today().isoformat(), *version)
+    key = (month, date.today().isoformat(), *state_version(state))
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)

@@ -68,7 +68,7 @@ def evidence_graph(caller: Caller, f: Finding, context: int = CONTEXT) -> Graph:
     keys = path_keys(f)
     g = evidence_subgraph(caller, f, context)
     order = [k for k in keys if k in g] + sorted(k for k in g if k not in set(keys))
-    nodes, edges = graph_view(g, caller.svc.refs, caller.show_ids, order)
+    nodes, edges = graph_view(g, caller.svc.refs, caller.show_ids, order, _places(caller))
     return Graph(nodes=[Node(**n) for n in nodes], edges=[Edge(**e) for e in edges])
 
 
@@ -90,6 +90,24 @@ def _places(caller: Caller) -> Any:
     from graphaudit.api.records import places_of  # here: records reads the findings' cases
 
     return places_of(caller)
+
+
+def named_path(caller: Caller, path: dict[str, Any]) -> dict[str, Any]:
+    """A finding's evidence path as shown: node captions with names for codes (view.named_caption)."""
+    from graphaudit.api.view import named_caption
+
+    places = _places(caller)
+    nodes = [
+        {**n, "caption": named_caption(n["label"], str(n["id"]), str(n.get("caption") or n["id"]), places)}
+        for n in path.get("nodes", [])
+    ]
+    return {**path, "nodes": nodes}
+
+
+def shown_finding(caller: Caller, f: Finding) -> dict[str, Any]:
+    """A finding as the API shows it: masked per role, its path's captions named."""
+    d = f.to_dict(caller.show_ids)
+    return {**d, "path": named_path(caller, d["path"])}
 
 
 def summary(row: dict[str, Any], show_ids: bool) -> FindingSummary:
@@ -160,7 +178,7 @@ def finding_detail(
     f = load_finding(caller, finding_id)
     refs, edges = _path(caller, f)
     return FindingDetail(
-        finding=f.to_dict(caller.show_ids),
+        finding=shown_finding(caller, f),
         check_title=title(f.check),
         org_name=_places(caller).full(f.org_code),
         review=Review(**caller.svc.reviews.status(finding_id)),

@@ -12,6 +12,7 @@ import networkx as nx
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from graphaudit.api.auth import Caller, require
+from graphaudit.api.records import places_of
 from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import Edge, Neighbourhood, Node
 from graphaudit.api.view import graph_view, hop_order, node_view
@@ -91,8 +92,12 @@ def neighbourhood(
     upto = {center, *order[: offset + limit]}
     fresh = set(page) | ({center} if offset == 0 else set())
     shown = [center, *page]
+    places = places_of(caller)
     views = [
-        Node(**node_view(g.nodes[k]["label"], g.nodes[k], caller.svc.refs, caller.show_ids), hop=dist[k])
+        Node(
+            **node_view(g.nodes[k]["label"], g.nodes[k], caller.svc.refs, caller.show_ids, places),
+            hop=dist[k],
+        )
         for k in shown
     ]
     return Neighbourhood(

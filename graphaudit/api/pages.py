@@ -1,6 +1,5 @@
-"""The web pages: login, the case list (home), a case, a person's card, the findings list, a finding, the
-explorer —
-Jinja2 templates that fetch the API.
+"""The web pages: login, the case list (home), a case, a person's card, a household's page, the findings list,
+a finding, the explorer — Jinja2 templates that fetch the API.
 
 Templates and scripts live in ``graphaudit/web/`` (``templates/``, ``static/``, ``vendor/`` for vis-network);
 nothing is loaded from outside this server.  The login form takes a token and sets it as an HttpOnly,
@@ -169,6 +168,19 @@ def person_page(
         return _missing(request, caller, "没有这个人，或链接已过期：请重新搜索")
     return templates.TemplateResponse(
         request, "person.html", _context(request, caller, page="person", ref=ref)
+    )
+
+
+@router.get("/households/{ref}", response_class=HTMLResponse)
+def household_page(
+    ref: str, request: Request, caller: Caller = Depends(require(Permission.read_findings))
+) -> Response:
+    """一户一档: a household's page (graphaudit.api.households), from the person card and case pages."""
+    hit = caller.svc.refs.resolve(ref, caller.show_ids)
+    if hit is None or hit[0] != "Household":
+        return _missing(request, caller, "没有这一户，或链接已过期：请重新搜索")
+    return templates.TemplateResponse(
+        request, "household.html", _context(request, caller, page="household", ref=ref)
     )
 
 

@@ -72,6 +72,8 @@ def cases_naming(caller: Caller, pid: str) -> list[dict[str, Any]]:
 
 def person_card(caller: Caller, pid: str) -> dict[str, Any]:
     """Everything on one person (module docstring); 404 when the store has no such person."""
+    from graphaudit.api.households import household_ref  # households builds on this module
+
     store, show = caller.svc.store, caller.show_ids
     places = places_of(caller)
     facts = store.run_named("person_facts", {"ids": [pid]})
@@ -136,6 +138,7 @@ def person_card(caller: Caller, pid: str) -> dict[str, Any]:
     household = [
         {
             "household": m["household_id"],
+            "household_ref": household_ref(caller, m["household_id"]),
             "name": m["name"] or "",
             "relation": m["relation"] or "",
             "status": m["status"] or "",

@@ -124,6 +124,8 @@ def people_rows(
     caller: Caller, ids: list[str], findings: list[Finding], places: Places
 ) -> list[dict[str, Any]]:
     """The case's people, the cadre first: name, posts, what they are to the cadre, village."""
+    from graphaudit.api.households import household_ref  # households builds on this module
+
     if not ids:
         return []
     facts: dict[str, dict[str, Any]] = {}
@@ -145,6 +147,8 @@ def people_rows(
                 "posts": "、".join(dict.fromkeys(f["posts"])),
                 "kin": word,
                 "village": places.label(f.get("village_code")) if f.get("village_code") else "",
+                "household": f.get("household_id") or "",
+                "household_ref": household_ref(caller, f.get("household_id")),
             }
         )
     return out
@@ -170,7 +174,7 @@ def group_graph(caller: Caller, f: Finding, records: Iterable[tuple[str, str]]) 
     g = walk(
         caller.svc.store, starts, hops=1, cap=len(starts), through_hubs=True, hubs=caller.svc.hubs()
     ).graph
-    nodes, edges = graph_view(g, caller.svc.refs, caller.show_ids, sorted(g))
+    nodes, edges = graph_view(g, caller.svc.refs, caller.show_ids, sorted(g), places_of(caller))
     ref = caller.svc.refs.ref
     show = caller.show_ids
     return {
@@ -224,7 +228,13 @@ def case_tables(caller: Caller, case_id: str) -> dict[str, Any]:
                 "date": "签订日期",
                 "contractor": "承包方",
             },
-            "people": {"name": "姓名", "posts": "职务", "kin": "与干部关系", "village": "村"},
+            "people": {
+                "name": "姓名",
+                "posts": "职务",
+                "kin": "与干部关系",
+                "village": "村",
+                "household": "户号",
+            },
         },
     }
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from graphaudit.api.auth import Caller, require
+from graphaudit.api.records import places_of
 from graphaudit.api.roles import Permission
 from graphaudit.api.schemas import Node, SearchPage
 from graphaudit.api.searchindex import Hit
@@ -63,8 +64,9 @@ def search(caller: Caller, q: str, labels: list[str], offset: int, limit: int) -
     hits = caller.svc.search.search(q, labels, offset + limit + 1)
     if not caller.show_ids:
         hits = [h for h in hits if not (h.rank == _ID_PREFIX and h.label in MASKED_LABELS)]
+    places = places_of(caller)
     items = [
-        Node(**node_view(h.label, _props(h), caller.svc.refs, caller.show_ids))
+        Node(**node_view(h.label, _props(h), caller.svc.refs, caller.show_ids, places))
         for h in hits[offset : offset + limit]
     ]
     shown_q = q if caller.show_ids or not ID_LIKE.fullmatch(q) else mask_id(q)  # no full ID in the answer

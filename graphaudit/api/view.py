@@ -26,8 +26,9 @@ import networkx as nx
 from graphaudit.export.view import COARSE, coarse_date
 from graphaudit.findings import MASKED_LABELS, mask_id
 from graphaudit.model import MODEL
+from graphaudit.places import Places
 
-__all__ = ["NodeRefs", "mask_props", "node_view", "graph_view", "hop_order"]
+__all__ = ["NodeRefs", "mask_props", "named_caption", "node_view", "graph_view", "hop_order"]
 
 #: Property names whose values are masked as the given label's identifier.
 SENSITIVE = {
@@ -128,8 +129,22 @@ def _plain(v: Any) -> Any:
     return v.isoformat() if hasattr(v, "isoformat") else v
 
 
-def node_view(label: str, props: dict[str, Any], refs: NodeRefs, show_ids: bool) -> dict[str, Any]:
-    """A node as the API shows it: ref, label (+ Chinese), id and caption (masked as needed), properties."""
+def named_caption(label: str, node_id: str, caption: str, places: Places | None) -> str:
+    """A caption with names for codes (graphaudit.places): an organisation captioned by its code gets its
+    township and village name, and a known 9- or 12-digit code inside any caption (an address written with
+    the village's code, ``140107001201村RA1号``) its name; unchanged without ``places``."""
+    if places is None:
+        return caption
+    if label == "Org" and caption in ("", node_id) and places.name(node_id):
+        return places.full(node_id)
+    return places.named(caption)
+
+
+def node_view(
+    label: str, props: dict[str, Any], refs: NodeRefs, show_ids: bool, places: Places | None = None
+) -> dict[str, Any]:
+    """A node as the API shows it: ref, label (+ Chinese), id and caption (masked as needed; codes named
+    when ``places`` is given: :func:`named_caption`), properties."""
     nt = MODEL.nodes[label]
     node_id = str(props.get("id", ""))
     shown = {k: _plain(v) for k, v in props.items() if k != "label" and v is not None}
@@ -138,6 +153,7 @@ def node_view(label: str, props: dict[str, Any], refs: NodeRefs, show_ids: bool)
     caption = props.get(nt.caption)
     if nt.caption == "id" or not caption:
         caption = shown.get("id", node_id)
+    caption = named_caption(label, node_id, str(caption), places)
     return {
         "ref": refs.ref(label, node_id, show_ids),
         "label": label,
@@ -162,12 +178,17 @@ def hop_order(g: nx.MultiDiGraph, start: list[str]) -> dict[str, int]:
 
 
 def graph_view(
-    g: nx.MultiDiGraph, refs: NodeRefs, show_ids: bool, keys: list[str] | None = None
+    g: nx.MultiDiGraph,
+    refs: NodeRefs,
+    show_ids: bool,
+    keys: list[str] | None = None,
+    places: Places | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(nodes, edges) of ``g`` as the API shows them: nodes in ``keys`` order (default: all, sorted), edges
-    among them sorted by (from, type, to), each edge naming its endpoints by ref."""
+    among them sorted by (from, type, to), each edge naming its endpoints by ref; captions name codes
+    when ``places`` is given."""
     order = keys if keys is not None else sorted(g.nodes)
-    views = {k: node_view(g.nodes[k]["label"], g.nodes[k], refs, show_ids) for k in order}
+    views = {k: node_view(g.nodes[k]["label"], g.nodes[k], refs, show_ids, places) for k in order}
     edges = []
     for u, v, t, attrs in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1])):
         if u in views and v in views:

@@ -6,6 +6,13 @@ const GA = {
   // organisation code → "乡镇 村" for every organisation the data names (graphaudit.places): codes are shown as names
   places: JSON.parse((document.getElementById("ga-places") || { textContent: "{}" }).textContent),
   place(code) { return GA.places[code] || code; },
+  // a text with every known 9- or 12-digit code replaced by its name (graphaudit.places.CODE_RE)
+  named(text) {
+    return String(text ?? "").replace(/(?<![0-9*.,])(?:[0-9]{12}|[0-9]{9})(?![0-9*.])/g, (c, at, all) => {
+      const n = GA.places[c], after = all.charAt(at + c.length);  // "东坪村" + "村RA1号": one 村
+      return !n ? c : after && n.endsWith(after) && "村镇乡街道社区居委会".includes(after) ? n.slice(0, -1) : n;
+    });
+  },
   async api(path, options = {}) {
     const res = await fetch(path, Object.assign({ credentials: "same-origin",
       headers: { "Content-Type": "application/json" } }, options));
@@ -47,7 +54,8 @@ const GA = {
   },
   props(node) {
     const rows = Object.entries(node.props || {}).filter(([k, v]) => k !== "label" && v !== "")
-      .map(([k, v]) => [k, /(^|_)code$/.test(k) || (node.label === "Org" && k === "id") ? GA.place(v) : v])
+      .map(([k, v]) => [k, /(^|_)code$/.test(k) || (node.label === "Org" && k === "id") ? GA.place(v)
+        : typeof v === "string" ? GA.named(v) : v])
       .map(([k, v]) => `<dt>${GA.esc(GA.propZh(node.label, k) === "村代码" ? "村" : GA.propZh(node.label, k))}</dt><dd>${GA.esc(v)}</dd>`).join("");
     const card = node.label === "Person" && node.ref ? ` <a class="card-link" href="${GA.card(node.ref)}">一人一档 →</a>` : "";
     return `<div><b>${GA.esc(node.caption)}</b> <span class="muted">${GA.esc(node.label_zh)}</span>${card}</div>

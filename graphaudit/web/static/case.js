@@ -26,18 +26,21 @@
   }
 
   function renderHead(d) {
-    const c = d.case;
+    const c = d.case, g = d.group;  // a cluster: the whole group's money and records
     head.innerHTML = `
       <div><span class="sev ${GA.sevClass(c.severity)}">${c.severity}</span>
         <span class="tag ch-${GA.esc(c.change)}" id="change">${GA.esc(c.change)}</span>
         <span class="check-name">${c.check_titles.map(GA.esc).join(" · ")}</span></div>
       <h1 id="explanation">${GA.esc(c.explanation)}</h1>
       <div class="facts">
-        <span>涉及金额 <b>${GA.yuan(c.amount)} 元</b></span>
+        ${g ? `<span>群体涉及金额 <b id="case-amount">${GA.yuan(g.amount)} 元</b>
+          <span class="muted">（整个群体合计：本线索及所含 ${g.cases - 1} 条线索，记录不重复计）</span></span>`
+          : `<span>涉及金额 <b id="case-amount">${GA.yuan(c.amount)} 元</b></span>`}
         <span>金额档次 <b id="money-band" class="${c.money_band === "可能达到刑事立案标准" ? "band-hi" : ""}">${GA.esc(c.money_band)}</b>
           <span class="muted">${GA.esc(c.band_note)}（法释〔2016〕9号）</span></span>
         <span>单位 <b>${GA.esc(c.org_name || c.org_code)}</b></span>
-        <span>记录 <b>${c.record_ids.length}</b> 笔</span>
+        ${g ? `<span>群体记录 <b id="case-records">${g.records}</b> 笔</span>`
+          : `<span>记录 <b id="case-records">${c.record_ids.length}</b> 笔</span>`}
         <span>首次发现 <b>${when(c.first_seen)}</b></span>
         <span>最近变化 <b>${when(c.last_changed)}</b></span>
         <span>线索编号 <b>${GA.esc(c.case_id)}</b></span>
@@ -54,7 +57,8 @@
       <tr class="row${f.finding_id === d.finding_id ? " on" : ""}" data-id="${GA.esc(f.finding_id)}">
         <td><span class="sev ${GA.sevClass(f.severity)}">${f.severity}</span></td>
         <td class="check-name">${GA.esc(f.check_title)}</td>
-        <td>${GA.esc(f.explanation)}</td><td class="num">${GA.yuan(f.amount)}</td></tr>`).join("");
+        <td class="c-text">${GA.esc(f.explanation)}</td>
+        <td class="num c-num" data-label="金额（元）">${GA.yuan(f.amount)}</td></tr>`).join("");
   }
 
   function renderGraph(d) {

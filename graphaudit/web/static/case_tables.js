@@ -19,7 +19,8 @@
     ["title", L.contracts.title], ["amount", L.contracts.amount, "num"], ["date", L.contracts.date],
     ["contractor", L.contracts.contractor], ["approver", "审批人", "person"]], t.contracts));
   parts.push(`<h3>相关人员 <span class="muted">${t.people.length} 人</span></h3>` + GATables.table([
-    ["name", L.people.name, "person"], ["posts", L.people.posts], ["kin", L.people.kin], ["village", L.people.village]],
+    ["name", L.people.name, "person"], ["posts", L.people.posts], ["kin", L.people.kin], ["village", L.people.village],
+    ["household", L.people.household, "household"]],
     t.people));
   const body = document.getElementById("tables-body");
   body.classList.remove("muted");

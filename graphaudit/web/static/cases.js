@@ -37,12 +37,13 @@
       <tr class="row${c.gone ? " gone" : ""}" data-id="${GA.esc(c.case_id)}">
         <td><span class="sev ${GA.sevClass(c.severity)}">${c.severity}</span></td>
         <td><span class="tag ch-${GA.esc(c.change)}">${GA.esc(c.change)}</span></td>
-        <td><a href="/cases/${encodeURIComponent(c.case_id)}">${GA.esc(c.explanation)}</a>
+        <td class="c-text"><a href="/cases/${encodeURIComponent(c.case_id)}">${GA.esc(c.explanation)}</a>
           <div class="check-name">${c.check_titles.map(GA.esc).join(" · ")}</div></td>
-        <td class="num">${GA.yuan(c.amount)}</td>
-        <td class="${c.money_band === "可能达到刑事立案标准" ? "band-hi" : "muted"}">${GA.esc(c.money_band)}</td>
-        <td>${GA.esc(c.org_name || c.org_code)}</td>
-        <td><span class="tag st-${GA.esc(c.status)}">${GA.esc(c.status)}</span></td>
+        <td class="num c-num" data-label="金额（元）">${c.linked_cases.length && !c.amount
+          ? `<span class="muted" title="团伙的金额计入其所含线索，不重复计">计入所含线索</span>` : GA.yuan(c.amount)}</td>
+        <td class="c-band ${c.money_band === "可能达到刑事立案标准" ? "band-hi" : "muted"}">${GA.esc(c.money_band)}</td>
+        <td class="c-org">${GA.esc(c.org_name || c.org_code)}</td>
+        <td class="c-status"><span class="tag st-${GA.esc(c.status)}">${GA.esc(c.status)}</span></td>
       </tr>`).join("") : `<tr><td colspan="7" class="muted">没有符合条件的线索${GA.me.permissions.includes("run_checks") ? "（可先运行检查）" : ""}</td></tr>`;
     document.getElementById("page-info").textContent =
       page.total ? `第 ${offset + 1}–${offset + page.items.length} 条，共 ${page.total} 条` : "";

@@ -34,10 +34,10 @@
       <tr class="row" data-id="${GA.esc(f.finding_id)}">
         <td><span class="sev ${GA.sevClass(f.severity)}">${f.severity}</span></td>
         <td class="check-name">${GA.esc(f.check_title)}</td>
-        <td><a href="/findings/${encodeURIComponent(f.finding_id)}">${GA.esc(f.explanation)}</a></td>
-        <td class="num">${GA.yuan(f.amount)}</td>
-        <td>${GA.esc(f.org_name || f.org_code)}</td>
-        <td><span class="tag st-${GA.esc(f.status)}">${GA.esc(f.status)}</span></td>
+        <td class="c-text"><a href="/findings/${encodeURIComponent(f.finding_id)}">${GA.esc(f.explanation)}</a></td>
+        <td class="num c-num" data-label="金额（元）">${GA.yuan(f.amount)}</td>
+        <td class="c-org">${GA.esc(f.org_name || f.org_code)}</td>
+        <td class="c-status"><span class="tag st-${GA.esc(f.status)}">${GA.esc(f.status)}</span></td>
       </tr>`).join("") : `<tr><td colspan="6" class="muted">没有符合条件的线索${GA.me.permissions.includes("run_checks") ? "（可先运行检查）" : ""}</td></tr>`;
     document.getElementById("page-info").textContent =
       page.total ? `第 ${offset + 1}–${offset + page.items.length} 条，共 ${page.total} 条` : "";

@@ -8,7 +8,9 @@
   catch (e) { head.innerHTML = `<div class="error">${GA.esc(e.message)}</div>`; return; }
   if (!p) return;
   document.title = `${p.name} · 一人一档 · 基层监督线索核查`;
+  const homes = [...new Map(p.household.filter((m) => m.household_ref).map((m) => [m.household_ref, m.household])).entries()];
   head.innerHTML = `<h1 id="person-name">${GA.esc(p.name)} <span class="muted">${GA.esc(p.id)}</span></h1>
+    ${homes.map(([ref, hid]) => `<a class="button household-link" href="/households/${encodeURIComponent(ref)}">一户一档：户号 ${GA.esc(hid)} →</a>`).join(" ")}
     <dl class="props facts-grid" id="person-facts">${p.fields.map((f) =>
       `<dt>${GA.esc(f.zh)}</dt><dd>${GA.esc(f.value)}</dd>`).join("")}</dl>`;
   const S = p.sections, T = GATables.table;
@@ -22,7 +24,7 @@
       "未涉及线索"), `<span class="muted">${p.cases.length} 条</span>`),
     sec("posts", T([["title", "职务"], ["org", "单位"], ["start", "开始"], ["end", "结束"]], p.posts, "无任职记录")),
     sec("kin", T([["relation", "关系"], ["name", "姓名", "person"], ["village", "村"]], p.kin, "无亲属记录")),
-    sec("household", T([["household", "户号"], ["name", "姓名", "person"], ["relation", "与户主关系"], ["status", "状态"]],
+    sec("household", T([["household", "户号", "household"], ["name", "姓名", "person"], ["relation", "与户主关系"], ["status", "状态"]],
       p.household, "无户籍记录")),
     sec("received", T(pays, p.received, "无"), `<span class="muted">${p.received.length} 笔，共 ${GA.yuan(p.received_total)} 元</span>`),
     sec("approved", T(pays, p.approved, "无"), `<span class="muted">${p.approved.length} 笔，共 ${GA.yuan(p.approved_total)} 元</span>`),
