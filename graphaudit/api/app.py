@@ -31,6 +31,7 @@ from graphaudit.api import (
     exports,
     findings,
     graph,
+    names,
     pages,
     people,
     records,
@@ -89,6 +90,7 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
         exports,
         stats,
         people,
+        names,
         admin,
         pages,
     ):
