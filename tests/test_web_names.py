@@ -60,6 +60,7 @@ def test_auditor_decides_in_bulk_and_the_decisions_stay(browser: Any, site: Site
     assert "坪上镇 西坪村" in several.inner_text() and "坪上镇 东坪村" in several.inner_text()
     assert C in item(page, "领取人", "刘玮").inner_text()  # an auditor sees the ID and the birth date
     assert "出生日期" in item(page, "领取人", "刘玮").inner_text()
+    shot(page, "names-queue")
 
     # 是同一人 on an item of two candidates needs the candidate chosen: nothing is sent without it
     several.locator(".pick-item").check()
