@@ -170,13 +170,16 @@ def test_bulk_decisions_all_or_none_audited_and_applied_by_the_next_load(env: En
     soundalike = items[("recipient", "刘玮")]["item_id"]
     common = items[("approver", "张伟")]["item_id"]
     several = items[("contractor", "张伟")]["item_id"]
+    good0 = {"item_id": soundalike, "verdict": "是同一人", "candidate": C}
     bad = [
-        {"item_id": soundalike, "verdict": "是同一人", "candidate": C},
+        good0,
         {"item_id": several, "verdict": "是同一人"},  # two candidates: which one?
     ]
     r = env.call("auditor", "POST", "/api/names/decisions", json={"decisions": bad})
     assert r.status_code == 400 and "候选人" in r.json()["detail"]
     assert queue(env, "auditor")["open"] == 3  # none recorded
+    r = env.call("auditor", "POST", "/api/names/decisions", json={"decisions": [{**good0, "item_id": "x"}]})
+    assert r.status_code == 404 and "没有待核对项" in r.json()["detail"]
     r = env.call(
         "auditor",
         "POST",

@@ -30,7 +30,7 @@ from graphaudit.api.records import _plain, places_of
 from graphaudit.api.roles import ROLE_ZH, Permission
 from graphaudit.findings import mask_id
 from graphaudit.ingest.matching import SCOPE_ZH, VERDICTS
-from graphaudit.ingest.review import NameReviews
+from graphaudit.ingest.review import NameReviews, UnknownItem
 
 __all__ = ["router", "REASON_ZH", "ROLE_NAMES_ZH", "may_decide"]
 
@@ -165,9 +165,12 @@ def decide(
             "(deciding needs unmasked IDs: auditor or admin)",
         )
     reviews = NameReviews(caller.svc.state)
-    done = reviews.decide_many(
-        [(d.item_id, d.verdict, d.candidate) for d in body.decisions], caller.who.name, audit=False
-    )
+    try:
+        done = reviews.decide_many(
+            [(d.item_id, d.verdict, d.candidate) for d in body.decisions], caller.who.name, audit=False
+        )
+    except UnknownItem as e:
+        raise HTTPException(404, str(e)) from e
     for d in done:
         for key in d["candidates"]:
             caller.log(

@@ -23,7 +23,7 @@ from graphaudit.ingest.matching import VERDICTS, Candidate, Decisions
 from graphaudit.ingest.names import plain
 from graphaudit.state import State
 
-__all__ = ["NameReviews", "fingerprint"]
+__all__ = ["NameReviews", "UnknownItem", "fingerprint"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS name_queue (
@@ -40,6 +40,10 @@ _AUDIT = (
     "INSERT INTO audit_log (at, token_id, who, role, action, method, path, params, client) "
     "VALUES (?, NULL, ?, 'cli', 'names.review', 'CLI', 'graphaudit names review decide', ?, '')"
 )
+
+
+class UnknownItem(GraphAuditError):
+    """A decision on an item the queue does not hold (a mistyped id, or a queue replaced by a later load)."""
 
 
 def fingerprint(name: str, cand: Mapping[str, Any] | Candidate) -> str:
@@ -156,7 +160,7 @@ class NameReviews:
         with self.state.connect() as c:
             r = c.execute("SELECT * FROM name_queue WHERE item_id = ?", (item_id,)).fetchone()
         if r is None:
-            raise GraphAuditError(f"没有待核对项 no review item {item_id!r} (graphaudit names review list)")
+            raise UnknownItem(f"没有待核对项 no review item {item_id!r} (graphaudit names review list)")
         cands: list[dict[str, Any]] = json.loads(r["candidates"])
         if candidate is not None:
             chosen = [x for x in cands if x["key"] == candidate]
