@@ -10,7 +10,7 @@ score reaches :data:`LINK`, and leaves every other outcome to review, applying t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from graphaudit.ingest.names import commonness, company_folded, folded, plain, sound
@@ -74,43 +74,83 @@ class Match:
 
 
 class Pool:
-    """The candidates of one scope, indexed by plain name, folded name and (lazily) sound."""
+    """The candidates of one scope, indexed by plain name, folded name and (lazily) sound.  One candidate per
+    key (the last given, in the order keys first come).  :meth:`lazy` makes a pool of many candidates of which
+    few are ever found (a village, the county) without making a :class:`Candidate` for each."""
 
     def __init__(self, scope: str, cands: Iterable[Candidate], fold: bool = True, company: bool = False):
+        unique = list({c.key: c for c in cands}.values())
+        self._setup(scope, fold, company, [c.name for c in unique], [plain(c.name) for c in unique])
+        self._make: Callable[[int], Candidate] = unique.__getitem__
+
+    @classmethod
+    def lazy(
+        cls,
+        scope: str,
+        names: Sequence[str],
+        plains: Sequence[str],
+        make: Callable[[int], Candidate],
+        fold: bool = True,
+    ) -> Pool:
+        """A pool of ``len(names)`` candidates, one per key: the i-th named ``names[i]`` (``plains[i]`` its
+        :func:`plain` form), made by ``make(i)`` only when a lookup finds it."""
+        pool = cls.__new__(cls)
+        pool._setup(scope, fold, False, names, plains)
+        pool._make = make
+        return pool
+
+    def _setup(
+        self, scope: str, fold: bool, company: bool, names: Sequence[str], plains: Sequence[str]
+    ) -> None:
         self.scope = scope
         self.fold = fold
         self.company = company
-        self.cands = list({c.key: c for c in cands}.values())
-        self.by_plain: dict[str, list[Candidate]] = defaultdict(list)
-        for c in self.cands:
-            self.by_plain[plain(c.name)].append(c)
-        self._folded: dict[str, list[Candidate]] | None = None
-        self._sound: dict[str, list[Candidate]] | None = None
+        self._names = names
+        self._made: dict[int, Candidate] = {}
+        self._plain: dict[str, list[int]] = defaultdict(list)
+        for i, p in enumerate(plains):
+            self._plain[p].append(i)
+        self._folded: dict[str, list[int]] | None = None
+        self._sound: dict[str, list[int]] | None = None
 
-    def _index(self, fn: Callable[[str], str]) -> dict[str, list[Candidate]]:
-        out: dict[str, list[Candidate]] = defaultdict(list)
-        for c in self.cands:
-            k = fn(c.name)
+    def _get(self, pos: Iterable[int]) -> list[Candidate]:
+        out = []
+        for i in pos:
+            c = self._made.get(i)
+            if c is None:
+                c = self._made[i] = self._make(i)
+            out.append(c)
+        return out
+
+    @property
+    def cands(self) -> list[Candidate]:
+        """Every candidate of the pool."""
+        return self._get(range(len(self._names)))
+
+    def _index(self, fn: Callable[[str], str]) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = defaultdict(list)
+        for i, n in enumerate(self._names):
+            k = fn(n)
             if k:
-                out[k].append(c)
+                out[k].append(i)
         return out
 
     def exact(self, name: str) -> list[Candidate]:
-        return self.by_plain.get(plain(name), [])
+        return self._get(self._plain.get(plain(name), ()))
 
     def variant(self, name: str) -> list[Candidate]:
         if not self.fold:  # too big to fold every name: the folded query against the names as written
-            return self.by_plain.get(folded(name), [])
+            return self._get(self._plain.get(folded(name), ()))
         if self._folded is None:
             self._folded = self._index(company_folded if self.company else folded)
-        return self._folded.get(company_folded(name) if self.company else folded(name), [])
+        return self._get(self._folded.get(company_folded(name) if self.company else folded(name), ()))
 
     def alike(self, name: str) -> list[Candidate]:
         if not self.fold or self.company:
             return []
         if self._sound is None:
             self._sound = self._index(sound)
-        return self._sound.get(sound(name), [])
+        return self._get(self._sound.get(sound(name), ()))
 
 
 class Decisions:

@@ -72,7 +72,7 @@ def _resolve_recipients(
         name = name or ""
         pools = [
             w.pool("household", hid, partial(people.household, hid)),
-            w.pool("village", vil, partial(people.village, vil)),
+            w.people_pool("village", vil, partial(people.in_village, vil)),
         ]
         m = match_name(name, pools, "recipient", d)
         if m.key is not None:

@@ -108,6 +108,7 @@ def note(
     kind = m.reason if m.how == "ambiguous" else m.how
     if m.how == "unmatched" and company:
         kind = "unmatched_company"
+    said = describe(m)
     issues.append(
         Issue(
             source,
@@ -115,10 +116,10 @@ def note(
             int(r),
             column,
             "repaired" if m.key is not None else "warning",
-            f"{_REASON[kind]} ({describe(m) or name})",
+            f"{_REASON[kind]} ({said or name})",
             name,
             code=ISSUE_CODE[kind],
-            detail=describe(m),
+            detail=said,
         )
     )
     if m.how == "ambiguous":

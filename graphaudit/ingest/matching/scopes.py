@@ -4,15 +4,17 @@ township, the county; the companies (graphaudit.ingest.matching)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from graphaudit.ingest.matching.candidates import Candidate, Pool
+from graphaudit.ingest.names import plain
 
 __all__ = ["World", "People", "approver_pools", "person_pools", "township_of"]
 
@@ -41,6 +43,14 @@ class World:
         out: Pool = self._memo(("pool", scope, group), lambda: Pool(scope, cands() or [], fold=fold))
         return out
 
+    def people_pool(
+        self, scope: str, group: str, pos: Callable[[], Iterable[int]], fold: bool = True
+    ) -> Pool:
+        """The pool of the register's people at ``pos()`` (a village, a township, the county), made once."""
+        people = self.people()
+        out: Pool = self._memo(("pool", scope, group), lambda: people.pool(scope, pos(), fold))
+        return out
+
     def cadres(self) -> dict[str, list[tuple[str, str, Any, Any, str]]]:
         """Posts by org code: (person ID, name, start, end, title); a missing name from the register."""
 
@@ -66,6 +76,9 @@ class World:
         return out
 
     def cadre_pool(self, scope: str, orgs: tuple[str, ...] | None, day: Any) -> Pool:
+        """The cadres of ``orgs`` (None: every org) in office on ``day``; one pool per set of posts in office,
+        shared by every day on which that set is the same (:meth:`_office`)."""
+
         def make() -> list[Candidate]:
             posts = self.cadres()
             chosen = posts.items() if orgs is None else ((o, posts.get(o, [])) for o in orgs)
@@ -76,7 +89,29 @@ class World:
                 if _in_office(s, e, day)
             ]
 
-        return self.pool(scope, f"{orgs}|{day}", make)
+        return self.pool(scope, f"{orgs}|{self._office(orgs, day)}", make)
+
+    def _office(self, orgs: tuple[str, ...] | None, day: Any) -> Any:
+        """What decides who of ``orgs`` is in office on ``day``: (posts begun by then, posts ended before
+        then) — the set of posts with start ≤ day and end ≥ day is the same for every day with the same
+        pair; "all" for a record without a date (everyone counts, see :func:`_in_office`)."""
+        t = _instant(day)
+        if t is None:
+            return "all"
+
+        def bounds() -> tuple[list[int], list[int]]:
+            posts = self.cadres()
+            chosen = posts.values() if orgs is None else (posts.get(o, []) for o in orgs)
+            starts, ends = [], []
+            for ps in chosen:
+                for _, _, s, e, _ in ps:
+                    a, b = _instant(s), _instant(e)
+                    starts.append(_NEVER[0] if a is None else a)
+                    ends.append(_NEVER[1] if b is None else b)
+            return sorted(starts), sorted(ends)
+
+        starts, ends = self._memo(("office", orgs), bounds)
+        return bisect_right(starts, t), bisect_left(ends, t)
 
     def companies(self) -> Pool:
         def make() -> list[Candidate]:
@@ -104,6 +139,17 @@ def _is_pid(v: str) -> bool:
     return is_person_id(v)
 
 
+_NEVER = (-(2**63), 2**63)  # a post without a start began before any day; without an end, never ends
+
+
+@lru_cache(maxsize=1 << 14)
+def _instant(v: Any) -> int | None:
+    """A date as nanoseconds (the order Python compares dates and timestamps in); None when missing."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or pd.isna(v):
+        return None
+    return int(pd.Timestamp(v).value)
+
+
 def _in_office(start: Any, end: Any, day: Any) -> bool:
     if day is None or (isinstance(day, float) and np.isnan(day)) or pd.isna(day):
         return True
@@ -121,24 +167,27 @@ class People:
                 {c: [] for c in ("person_id", "household_id", "village_code", "name", "birth_date")}
             )
         keys = hh["person_key"] if "person_key" in hh else hh["person_id"]
+        names = hh["name"].fillna("").to_numpy(dtype=object)
         self.cols = [
             keys.to_numpy(dtype=object),
-            hh["name"].fillna("").to_numpy(dtype=object),
+            names,
             hh["household_id"].to_numpy(dtype=object),
             hh["birth_date"].to_numpy(dtype=object),
         ]
+        once = {n: plain(n) for n in pd.unique(names)}
+        self.plains = [once[n] for n in names]
         self.n = len(hh)
-        self.by_hh = hh.groupby("household_id", sort=False).indices if len(hh) else {}
-        self.by_vil = hh.groupby("village_code", sort=False).indices if len(hh) else {}
+        self.by_hh = _positions(hh["household_id"])
+        self.by_vil = _positions(hh["village_code"])
+
+    def _cand(self, i: int) -> Candidate:
+        k, n, h, b = self.cols
+        return Candidate(
+            k[i], n[i], f"户{h[i]} 生{b[i]}" if b[i] is not None and not pd.isna(b[i]) else f"户{h[i]}"
+        )
 
     def _cands(self, pos: Iterable[int]) -> list[Candidate]:
-        k, n, h, b = self.cols
-        return [
-            Candidate(
-                k[i], n[i], f"户{h[i]} 生{b[i]}" if b[i] is not None and not pd.isna(b[i]) else f"户{h[i]}"
-            )
-            for i in pos
-        ]
+        return [self._cand(i) for i in pos]
 
     def household(self, h: str) -> list[Candidate]:
         return self._cands(self.by_hh.get(h, ()))
@@ -146,11 +195,42 @@ class People:
     def village(self, v: str) -> list[Candidate]:
         return self._cands(self.by_vil.get(v, ()))
 
-    def township(self, t: str) -> list[Candidate]:
-        return [c for v, pos in self.by_vil.items() if township_of(str(v)) == t for c in self._cands(pos)]
+    def in_village(self, v: str) -> Iterable[int]:
+        return self.by_vil.get(v, ())
 
-    def everyone(self) -> list[Candidate]:
-        return self._cands(range(self.n))
+    def in_township(self, t: str) -> Iterable[int]:
+        return [i for v, pos in self.by_vil.items() if township_of(str(v)) == t for i in pos]
+
+    def everyone(self) -> Iterable[int]:
+        return range(self.n)
+
+    def pool(self, scope: str, pos: Iterable[int], fold: bool = True) -> Pool:
+        """The people at ``pos`` as a pool whose candidates are made only when found (:meth:`Pool.lazy`)."""
+        keys = self.cols[0]
+        last: dict[Any, int] = {}
+        for i in pos:
+            last[keys[i]] = i  # one per key: the last row, in the order keys first come (as Pool)
+        at = list(last.values())
+        names = self.cols[1]
+        return Pool.lazy(
+            scope, [names[i] for i in at], [self.plains[i] for i in at], lambda j: self._cand(at[j]), fold
+        )
+
+
+def _positions(col: pd.Series) -> dict[Any, np.ndarray]:
+    """Row positions by value, values in the order they first come, positions ascending; missing values left
+    out (as ``groupby(sort=False).indices``, without its cost on text columns)."""
+    if not len(col):
+        return {}
+    codes, uniques = pd.factorize(col, sort=False)
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    start = int((codes < 0).sum())  # the missing (-1) sort first
+    out = {}
+    for u, n in zip(uniques.tolist() if hasattr(uniques, "tolist") else list(uniques), counts.tolist()):
+        out[u] = order[start : start + n]
+        start += n
+    return out
 
 
 def township_of(code: str) -> str:
@@ -168,7 +248,7 @@ def approver_pools(w: World, org: str, day: Any) -> Iterator[Pool]:
 
 def person_pools(w: World, org: str, people: People) -> Iterator[Pool]:
     """The register's people of the village ``org``, its township, the county, each made when reached."""
-    yield w.pool("village", org, partial(people.village, org))
+    yield w.people_pool("village", org, partial(people.in_village, org))
     tw = township_of(org)
-    yield w.pool("township", tw, partial(people.township, tw))
-    yield w.pool("county", "", people.everyone, fold=False)
+    yield w.people_pool("township", tw, partial(people.in_township, tw))
+    yield w.people_pool("county", "", people.everyone, fold=False)
