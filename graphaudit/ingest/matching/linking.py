@@ -4,7 +4,6 @@ goes into the table's ``<role>_key`` / ``<role>_matched_by`` / ``<role>_match_sc
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ import pandas as pd
 from graphaudit.ingest.issue import FILE, ROW, Issue
 from graphaudit.ingest.matching.candidates import Decisions, Match, match_name
 from graphaudit.ingest.matching.report import MatchStats, note
-from graphaudit.ingest.matching.scopes import World, approver_pools, person_pools
+from graphaudit.ingest.matching.scopes import World, approver_pools, person_pools, recipient_pools
 from graphaudit.ingest.names import looks_like_company
 
 __all__ = ["ROLES", "MATCH_COLUMNS", "MATCHED", "by_id", "resolve"]
@@ -70,11 +69,7 @@ def _resolve_recipients(
     part = sub.iloc[rows]
     for name, hid, vil, f, r, rid in zip(*(part[c].tolist() for c in cols)):
         name = name or ""
-        pools = [
-            w.pool("household", hid, partial(people.household, hid)),
-            w.people_pool("village", vil, partial(people.in_village, vil)),
-        ]
-        m = match_name(name, pools, "recipient", d)
+        m = match_name(name, recipient_pools(w, people, hid, vil), "recipient", d)
         if m.key is not None:
             key = m.key
         elif rid == "" or str(rid).startswith("~"):

@@ -16,7 +16,7 @@ import pandas as pd
 from graphaudit.ingest.matching.candidates import Candidate, Pool
 from graphaudit.ingest.names import plain
 
-__all__ = ["World", "People", "approver_pools", "person_pools", "township_of"]
+__all__ = ["World", "People", "approver_pools", "person_pools", "recipient_pools", "township_of"]
 
 
 class World:
@@ -174,8 +174,6 @@ class People:
             hh["household_id"].to_numpy(dtype=object),
             hh["birth_date"].to_numpy(dtype=object),
         ]
-        once = {n: plain(n) for n in pd.unique(names)}
-        self.plains = [once[n] for n in names]
         self.n = len(hh)
         self.by_hh = _positions(hh["household_id"])
         self.by_vil = _positions(hh["village_code"])
@@ -213,7 +211,7 @@ class People:
         at = list(last.values())
         names = self.cols[1]
         return Pool.lazy(
-            scope, [names[i] for i in at], [self.plains[i] for i in at], lambda j: self._cand(at[j]), fold
+            scope, [names[i] for i in at], [plain(names[i]) for i in at], lambda j: self._cand(at[j]), fold
         )
 
 
@@ -244,6 +242,12 @@ def approver_pools(w: World, org: str, day: Any) -> Iterator[Pool]:
     if tw != org:
         yield w.cadre_pool("township", (tw,), day)
     yield w.cadre_pool("county", None, day)
+
+
+def recipient_pools(w: World, people: People, household: str, village: str) -> Iterator[Pool]:
+    """The register's people of the recipient's household, then of the village, each made when reached."""
+    yield w.pool("household", household, partial(people.household, household))
+    yield w.people_pool("village", village, partial(people.in_village, village))
 
 
 def person_pools(w: World, org: str, people: People) -> Iterator[Pool]:
