@@ -88,7 +88,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, county: Path) -> Iterator[Env]
 def queue(e: Env, who: str, **params: Any) -> dict[str, Any]:
     r = e.call(who, "GET", "/api/names/review", params=params)
     assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return r.json()
 
 
 def by_name(q: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
