@@ -332,6 +332,23 @@ def test_findings_file_documented(suffix: str) -> None:
     )
 
 
+def _names_routes() -> list[tuple[str, str]]:
+    from fastapi.routing import APIRoute
+
+    from graphaudit.api import names
+
+    return [(m, r.path) for r in names.router.routes if isinstance(r, APIRoute) for m in sorted(r.methods)]
+
+
+@pytest.mark.parametrize("method,path", _names_routes(), ids=[f"{m} {p}" for m, p in _names_routes()])
+def test_names_review_route_documented(method: str, path: str) -> None:
+    """Every route of the 名称核对 page and API is in its section, with its method."""
+    text = need_section("findings.md", "名称核对", "the name review page and API")
+    assert row(text, f"`{method} {path}`") is not None, (
+        f"docs/findings.md 名称核对: {method} {path} is not described"
+    )
+
+
 @pytest.mark.parametrize("fmt", list(export_formats().values()), ids=list(export_formats()))
 def test_export_format_documented(fmt: ExportFormat) -> None:
     text = need_section("findings.md", "4. 导出格式", "export formats")

@@ -68,6 +68,10 @@ SAME_COMPANY = [
     ("宏达建筑工程 有限公司", "宏达建筑工程有限公司"),
     ("临县宝丰建筑工程有限公司", "宝丰建筑工程有限公司"),  # a one-character county (临县)
     ("臨縣寶豐建築工程有限公司", "宝丰建筑工程有限公司"),
+    ("临县临县润泽市政工程有限公司", "润泽市政工程有限公司"),  # the county twice; 市政 is no city
+    ("臨縣華泰市政工程有限公司", "华泰市政工程有限公司"),
+    ("临县东方市政工程有限公司(临县)", "东方市政工程有限公司"),  # 东方市 is a city, but not here
+    ("太原市市政工程有限公司", "市政工程有限公司"),
 ]
 DIFFERENT_COMPANY = [
     ("强盛建筑有限公司", "强盛建筑有限责任公司"),  # never the legal form
@@ -75,6 +79,9 @@ DIFFERENT_COMPANY = [
     ("强盛建筑有限公司", "强盛建材有限公司"),
     ("凌云县有限公司", "有限公司"),  # the place stays when only the legal form would be left
     ("新区建筑有限公司", "建筑有限公司"),  # 新区 is no place name
+    ("润泽市政工程有限公司", "华泰市政工程有限公司"),  # 市政 (municipal works) is no city: the names stay
+    ("东方市政工程有限公司", "市政工程有限公司"),
+    ("宏图市场服务有限公司", "万通市场服务有限公司"),
 ]
 
 

@@ -32,6 +32,7 @@ from graphaudit.api import (
     findings,
     graph,
     households,
+    names,
     pages,
     people,
     records,
@@ -92,6 +93,7 @@ def create_app(store: GraphStore, state_dir: str | Path) -> FastAPI:
         stats,
         people,
         households,
+        names,
         admin,
         pages,
     ):

@@ -123,9 +123,8 @@ def decide(
             raise GraphAuditError("没有要记录的结论 nothing to decide: give item ids or --file")
         reviews = _reviews(db, neo4j, state)
         who = by or getpass.getuser()
-        for iid, v, cand in todo:
-            keys = reviews.decide(iid, v, who, cand)
-            console.print(f"{iid}: {v} → {', '.join(keys)}", highlight=False)
+        for d in reviews.decide_many(todo, who):  # all or none
+            console.print(f"{d['item_id']}: {d['verdict']} → {', '.join(d['candidates'])}", highlight=False)
         left = len(reviews.items())
         console.print(
             f"已记录 {len(todo)} 项，剩余待核对 {left} 项 recorded {len(todo)}, {left} left", highlight=False

@@ -48,7 +48,12 @@ _VARIANTS = str.maketrans(
 
 _PUNCT = re.compile(r"[\s·・.。,，、'\"“”‘’`\-_—–~～*#/\\|:;：；!！?？]+")
 _BRACKET = re.compile(r"[(\[【〔（][^()\[\]【】〔〕（）]*[)\]】〕）]")
-_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2,6}?(?:省|自治区|市|自治州|地区|盟|县|自治县|区|旗))+")
+#: A place suffix that is the first character of a trade word (市政 municipal works, 市场 market, 区域, 县域)
+#: ends no place name: 润泽市政工程有限公司 is 润泽's municipal-works company, not a company of 润泽市.
+_GLUED = {"市": "政场", "区": "域", "县": "域"}
+_PLACE = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,6}?(?:省|自治区|市(?![政场])|自治州|地区|盟|县(?!域)|自治县|区(?!域)|旗))+"
+)
 _COMPANY_WORDS = (
     "公司",
     "厂",
@@ -143,7 +148,7 @@ def _strip_places(f: str) -> str:
     names, longest = _places()
     while True:
         for n in range(min(longest, len(f) - 4), 1, -1):
-            if f[:n] in names:
+            if f[:n] in names and f[n] not in _GLUED.get(f[n - 1], ""):
                 f = f[n:]
                 break
         else:

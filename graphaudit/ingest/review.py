@@ -23,7 +23,7 @@ from graphaudit.ingest.matching import VERDICTS, Candidate, Decisions
 from graphaudit.ingest.names import plain
 from graphaudit.state import State
 
-__all__ = ["NameReviews", "fingerprint"]
+__all__ = ["NameReviews", "UnknownItem", "fingerprint"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS name_queue (
@@ -40,6 +40,10 @@ _AUDIT = (
     "INSERT INTO audit_log (at, token_id, who, role, action, method, path, params, client) "
     "VALUES (?, NULL, ?, 'cli', 'names.review', 'CLI', 'graphaudit names review decide', ?, '')"
 )
+
+
+class UnknownItem(GraphAuditError):
+    """A decision on an item the queue does not hold (a mistyped id, or a queue replaced by a later load)."""
 
 
 def fingerprint(name: str, cand: Mapping[str, Any] | Candidate) -> str:
@@ -147,19 +151,17 @@ class NameReviews:
                 out.append(item)
         return out
 
-    def decide(
-        self, item_id: str, verdict: str, by: str, candidate: str | None = None, audit: bool = True
-    ) -> list[str]:
-        """Record ``verdict`` on one candidate of an item (every candidate when ``candidate`` is None and the
-        verdict is 不是 or 不确定); the candidates decided.  是同一人 needs one candidate when there are
-        several."""
+    def _chosen(
+        self, item_id: str, verdict: str, candidate: str | None
+    ) -> tuple[Mapping[str, Any], list[dict[str, Any]]]:
+        """The item and the candidates a decision applies to; GraphAuditError when it cannot be made."""
         if verdict not in VERDICTS:
             raise GraphAuditError(f"结论应为 {' / '.join(VERDICTS)} verdict must be one of them: {verdict!r}")
         with self.state.connect() as c:
             r = c.execute("SELECT * FROM name_queue WHERE item_id = ?", (item_id,)).fetchone()
         if r is None:
-            raise GraphAuditError(f"没有待核对项 no review item {item_id!r} (graphaudit names review list)")
-        cands = json.loads(r["candidates"])
+            raise UnknownItem(f"没有待核对项 no review item {item_id!r} (graphaudit names review list)")
+        cands: list[dict[str, Any]] = json.loads(r["candidates"])
         if candidate is not None:
             chosen = [x for x in cands if x["key"] == candidate]
             if not chosen:
@@ -169,41 +171,70 @@ class NameReviews:
             raise GraphAuditError(f"{item_id}: 有{len(cands)}个候选人，请用 --candidate 指明是哪一个")
         else:
             chosen = cands
+        return dict(r), chosen
+
+    def decide(
+        self, item_id: str, verdict: str, by: str, candidate: str | None = None, audit: bool = True
+    ) -> list[str]:
+        """Record ``verdict`` on one candidate of an item (every candidate when ``candidate`` is None and the
+        verdict is 不是 or 不确定); the candidates decided.  是同一人 needs one candidate when there are
+        several."""
+        return self.decide_many([(item_id, verdict, candidate)], by, audit)[0]["candidates"]
+
+    def decide_many(
+        self, todo: Iterable[tuple[str, str, str | None]], by: str, audit: bool = True
+    ) -> list[dict[str, Any]]:
+        """Record several decisions (item id, verdict, candidate or None) at once: every one is checked first
+        (:meth:`decide`), then all are written together — none when one cannot be made.  One entry per
+        decision: item, role, name, verdict and the candidates decided.  ``audit``: also write each to the
+        audit log as a command-line entry (the API writes its own, with the caller's token)."""
+        plan = [(self._chosen(iid, v, cand), iid, v) for iid, v, cand in todo]
         at = _now()
+        out = []
         with self.state.connect() as c:
-            for x in chosen:
-                c.execute(
-                    "INSERT OR REPLACE INTO name_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        r["role"],
-                        plain(r["name"]),
-                        x["key"],
-                        verdict,
-                        fingerprint(r["name"], x),
-                        item_id,
-                        by,
-                        at,
-                    ),
-                )
-                if audit:
+            for (r, chosen), item_id, verdict in plan:
+                for x in chosen:
                     c.execute(
-                        _AUDIT,
+                        "INSERT OR REPLACE INTO name_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (
-                            at,
+                            r["role"],
+                            plain(r["name"]),
+                            x["key"],
+                            verdict,
+                            fingerprint(r["name"], x),
+                            item_id,
                             by,
-                            json.dumps(
-                                {
-                                    "item": item_id,
-                                    "role": r["role"],
-                                    "name": r["name"],
-                                    "candidate": x["key"],
-                                    "verdict": verdict,
-                                },
-                                ensure_ascii=False,
-                            ),
+                            at,
                         ),
                     )
-        return [x["key"] for x in chosen]
+                    if audit:
+                        c.execute(
+                            _AUDIT,
+                            (
+                                at,
+                                by,
+                                json.dumps(
+                                    {
+                                        "item": item_id,
+                                        "role": r["role"],
+                                        "name": r["name"],
+                                        "candidate": x["key"],
+                                        "verdict": verdict,
+                                    },
+                                    ensure_ascii=False,
+                                ),
+                            ),
+                        )
+                out.append(
+                    {
+                        "item_id": item_id,
+                        "role": r["role"],
+                        "name": r["name"],
+                        "verdict": verdict,
+                        "candidates": [x["key"] for x in chosen],
+                    }
+                )
+        return out
 
     def decisions(self) -> Decisions:
         """Every decision, for the next load (a verdict counts while its candidate's record is unchanged)."""
