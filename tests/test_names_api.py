@@ -136,11 +136,8 @@ def test_a_masked_role_sees_the_queue_but_recovers_no_id(env: Env, role: str) ->
     assert not [s for s in secrets if s in text]
     cands = [c for it in masked["items"] for c in it["candidates"]]
     assert all(c["birth_date"] is None for c in cands)
-    assert {c["key"] for c in cands} == {
-        A[:6] + "*" * 8 + A[-4:],
-        C[:6] + "*" * 8 + C[-4:],
-        E[:6] + "*" * 8 + E[-4:],
-    }
+    # region, eight stars, digits 15-16, two stars (docs/findings.md §2)
+    assert {c["key"] for c in cands} == {x[:6] + "*" * 8 + x[14:16] + "**" for x in (A, C, E)}
     assert {c["village"] for c in cands} >= {"坪上镇 东坪村"}  # the evidence is there, by name
 
 
