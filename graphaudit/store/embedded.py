@@ -37,9 +37,10 @@ import ladybug
 import networkx as nx
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphaudit.errors import StoreError
-from graphaudit.model import MODEL, GraphFrames
+from graphaudit.model import KEY, MODEL, GraphFrames
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
 
@@ -62,6 +63,29 @@ COPY_BATCH = 65536
 def _batches(table: pa.Table) -> pa.Table:
     """The table as batches of COPY_BATCH rows (slices, no copy)."""
     return pa.Table.from_batches(table.to_batches(max_chunksize=COPY_BATCH), table.schema)
+
+
+def _copy_nodes(conn: ladybug.Connection, serial: ladybug.Connection, label: str, table: pa.Table) -> None:
+    """COPY node rows into their table (empty or not).  Rows whose key is plain ASCII are copied on every
+    core (``conn``); rows whose key has any other character (Chinese addresses, ``~household:name`` keys) on
+    one thread (``serial``, a connection on the same database limited to one thread).
+
+    LadybugDB 0.22.0's primary-key index builder deadlocks (two workers waiting in
+    ``IndexBuilderGlobalQueues::maybeConsumeIndex``, no CPU used) when a COPY on several threads inserts a
+    few hundred thousand distinct non-ASCII STRING keys: 300k Chinese keys hang every time, 160k now and
+    then, while 3M ASCII keys (resident IDs, USCCs) and 3M INT64 keys load; the batch size does not matter
+    and one thread never hangs (benchmarks/repro_ladybug_copy_hang.py).  Copying those rows on one thread
+    costs little: they are a few tables' keys (addresses), not the people."""
+    ascii_key = pc.fill_null(pc.string_is_ascii(table.column(KEY)), True)
+    n_ascii = pc.sum(ascii_key).as_py() or 0
+    if n_ascii == len(table):
+        parts = [(table, conn)]
+    else:
+        parts = [(table.filter(ascii_key), conn), (table.filter(pc.invert(ascii_key)), serial)]
+    for part, on in parts:
+        if len(part):
+            frame = _batches(part)  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
+            on.execute(f"COPY {label} FROM frame")
 
 
 class LadybugStore:
@@ -224,6 +248,7 @@ class LadybugStore:
         db = ladybug.Database(str(file), max_db_size=self.max_db_size)
         try:
             conn = ladybug.Connection(db)
+            serial = ladybug.Connection(db, num_threads=1)
             for stmt in MODEL.ladybug_ddl():
                 conn.execute(stmt)
             for kind, key, df in graph.arriving():
@@ -240,10 +265,13 @@ class LadybugStore:
                         **{p: ARROW[t] for p, t in MODEL.rels[rtype].properties.items()},
                     }
                     into = f"{rtype} FROM frame (from='{a}', to='{b}')"
-                frame = _batches(  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
-                    pa.Table.from_pandas(df, schema=pa.schema(list(fields.items())), preserve_index=False)
-                )
-                conn.execute(f"COPY {into}")
+                table = pa.Table.from_pandas(df, schema=pa.schema(list(fields.items())), preserve_index=False)
+                if kind == "node":
+                    _copy_nodes(conn, serial, key, table)
+                else:
+                    frame = _batches(table)  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
+                    conn.execute(f"COPY {into}")
+            serial.close()
             conn.close()
         finally:
             db.close()
