@@ -38,16 +38,19 @@ import networkx as nx
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from graphaudit.errors import StoreError
 from graphaudit.model import KEY, MODEL, GraphFrames
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
 from graphaudit.store.ladybug_diff import (
+    CHECKSUMS,
     DIGEST,
     Edits,
     TooMuchChange,
     apply_frame,
+    checksum,
     digest,
     digest_name,
     frame_of,
@@ -291,7 +294,7 @@ class LadybugStore:
         """The graph of a new generation in ``folder``: the live generation's database edited where the graph
         differs from it ("edited"; graphaudit.store.ladybug_diff), or, without a live generation or with too
         much change, a new database with everything COPYed ("copied")."""
-        if live is not None and self.edit_in_place and (live / DIGEST).is_dir():
+        if live is not None and self.edit_in_place and (live / DIGEST / CHECKSUMS).exists():
             try:
                 self._write_graph(folder, graph, live)
                 return "edited"
@@ -319,13 +322,18 @@ class LadybugStore:
                 for stmt in MODEL.ladybug_ddl():
                     conn.execute(stmt)
             edits = Edits()
-            seen = set()
+            sums: dict[str, str] = {}
+            old_sums = json.loads((live / DIGEST / CHECKSUMS).read_text()) if live is not None else {}
             for kind, key, df in graph.arriving():
                 table = _arrow(kind, key, df)
-                dg = digest(kind, df)
                 name = digest_name(kind, key)
-                dg.to_parquet(folder / DIGEST / name, index=False)
-                seen.add(name)
+                sums[name] = checksum(table)
+                if old_sums.get(name) == sums[name]:  # the same rows: nothing to write
+                    assert live is not None
+                    os.link(live / DIGEST / name, folder / DIGEST / name)
+                    continue
+                dg = digest(kind, table)
+                pq.write_table(dg, folder / DIGEST / name)
 
                 def copy(rows: pa.Table, kind: str = kind, key: Any = key) -> None:
                     _copy_rows(conn, serial, kind, key, rows)
@@ -337,10 +345,10 @@ class LadybugStore:
                     old = read_digest(live / DIGEST, kind, key)
                     apply_frame(conn, kind, key, table, dg, old, edits, copy)
             if live is not None:
-                for path in sorted((live / DIGEST).glob("*.parquet")):
-                    if path.name not in seen:
-                        kind, key = frame_of(path.name)
-                        remove_frame(conn, kind, key, pd.read_parquet(path), edits)
+                for name in sorted(set(old_sums) - set(sums)):
+                    kind, key = frame_of(name)
+                    remove_frame(conn, kind, key, pq.read_table(live / DIGEST / name), edits)
+            (folder / DIGEST / CHECKSUMS).write_text(json.dumps(sums, indent=0, sort_keys=True))
             serial.close()
             conn.close()
         finally:

@@ -1,9 +1,11 @@
 """The embedded store's loads in proportion to the change: a new generation starts as a copy of the live
 graph, and only the rows that differ from it are written (issue 20).
 
-Every generation keeps a digest of its graph (``digest/*.parquet``: each node's key and each relationship's
-ends, with a 64-bit hash of the whole row).  A load hashes the frames of the new graph, compares them with
-the live generation's digest and, in the copy of the live database file:
+Every generation keeps a digest of its graph: per frame (a node label, or a relationship type between two
+labels) a checksum of its Arrow buffers (``digest/checksums.json``) and each row as one string with its key
+or ends (``digest/<frame>.parquet``).  A load compares each frame of the new graph with the live digest — a
+frame whose checksum is the same is left alone (its digest file is linked, not rewritten) — and, in the copy
+of the live database file:
 
 - deletes the nodes whose key is gone (with their relationships) and the relationships whose row is gone
   (every relationship of that type between the same two nodes; the new rows between them are COPYed again);
@@ -17,14 +19,16 @@ by row is slower than COPYing everything, and the store builds the generation fr
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import ladybug
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from graphaudit.model import KEY, MODEL
 
@@ -33,7 +37,9 @@ __all__ = [
     "MAX_EDITS",
     "Edits",
     "TooMuchChange",
+    "CHECKSUMS",
     "apply_frame",
+    "checksum",
     "digest",
     "digest_name",
     "frame_of",
@@ -43,6 +49,8 @@ __all__ = [
 
 #: The folder of a generation that holds its graph's digest.
 DIGEST = "digest"
+#: The digest's file of frame checksums.
+CHECKSUMS = "checksums.json"
 #: Rows deleted or updated one by one above which a load rebuilds instead.
 MAX_EDITS = 20_000
 #: Rows per parameter list of one UNWIND statement.
@@ -64,22 +72,30 @@ def frame_of(name: str) -> tuple[str, Any]:
     return ("node", parts[0]) if len(parts) == 1 else ("rel", tuple(parts))
 
 
-def digest(kind: str, df: pd.DataFrame) -> pd.DataFrame:
-    """A frame's digest: the node keys (or relationship ends) and a hash of each whole row."""
-    h = pd.util.hash_pandas_object(df, index=False).to_numpy()
-    if kind == "node":
-        return pd.DataFrame({KEY: _text(df[KEY]), "h": h})
-    return pd.DataFrame({"from": _text(df["from"]), "to": _text(df["to"]), "h": h})
+def checksum(table: pa.Table) -> str:
+    """A checksum of a frame's content (its Arrow buffers): frames built the same way from the same rows have
+    the same one."""
+    h = hashlib.blake2b(f"{table.schema}|{table.num_rows}".encode(), digest_size=16)
+    for col in table.combine_chunks().columns:
+        for chunk in col.chunks:
+            h.update(f"|{chunk.offset}|{chunk.null_count}".encode())
+            for buf in chunk.buffers():
+                if buf is not None:
+                    h.update(buf)
+    return h.hexdigest()
 
 
-def _text(col: pd.Series) -> np.ndarray:
-    """A key column as Python strings (None where missing), whatever the frame's column type."""
-    return np.array(cast(Any, col).tolist(), dtype=object)
+def digest(kind: str, table: pa.Table) -> pa.Table:
+    """A frame's digest: the node keys (or relationship ends) and each whole row as one string."""
+    cols = [pc.cast(c, pa.string()) for c in table.columns]
+    row = pc.binary_join_element_wise(*cols, "\x1f", null_handling="replace", null_replacement="\x00")
+    ends = [KEY] if kind == "node" else ["from", "to"]
+    return pa.table({**{c: table.column(c) for c in ends}, "row": row})
 
 
-def read_digest(folder: Path, kind: str, key: Any) -> pd.DataFrame | None:
+def read_digest(folder: Path, kind: str, key: Any) -> pa.Table | None:
     path = folder / digest_name(kind, key)
-    return pd.read_parquet(path) if path.exists() else None
+    return pq.read_table(path) if path.exists() else None
 
 
 def _chunks(rows: list[Any]) -> list[list[Any]]:
@@ -104,8 +120,8 @@ def apply_frame(
     kind: str,
     key: Any,
     table: pa.Table,
-    new: pd.DataFrame,
-    old: pd.DataFrame | None,
+    new: pa.Table,
+    old: pa.Table | None,
     edits: Edits,
     copy: Callable[[pa.Table], None],
 ) -> None:
@@ -121,23 +137,26 @@ def apply_frame(
         _apply_rels(conn, key, table, new, old, edits, copy)
 
 
+def _mask(values: pa.ChunkedArray | pa.Array, among: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Which of ``values`` are in ``among``, as a numpy bool array."""
+    if isinstance(among, pa.ChunkedArray):
+        among = among.combine_chunks()
+    found = pc.is_in(values, value_set=among)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _apply_nodes(
     conn: ladybug.Connection,
     label: str,
     table: pa.Table,
-    new: pd.DataFrame,
-    old: pd.DataFrame,
+    new: pa.Table,
+    old: pa.Table,
     edits: Edits,
     copy: Callable[[pa.Table], None],
 ) -> None:
-    pos = pd.Index(old[KEY]).get_indexer(new[KEY])
-    known = pos >= 0
-    old_h = old["h"].to_numpy()
-    changed = known.copy()
-    changed[known] = old_h[pos[known]] != new["h"].to_numpy()[known]
-    kept = np.zeros(len(old), dtype=bool)
-    kept[pos[known]] = True
-    gone = old[KEY].to_numpy(dtype=object)[~kept].tolist()
+    known = _mask(new.column(KEY), old.column(KEY))
+    changed = known & ~_mask(new.column("row"), old.column("row"))
+    gone = old.column(KEY).filter(pa.array(~_mask(old.column(KEY), new.column(KEY)))).to_pylist()
     edits.add(len(gone) + int(changed.sum()))
     for ids in _chunks(gone):
         conn.execute(f"UNWIND $ids AS i MATCH (n:{label} {{{KEY}: i}}) DETACH DELETE n", {"ids": ids})
@@ -150,31 +169,36 @@ def _apply_nodes(
             conn.execute(f"UNWIND $rows AS r MATCH (n:{label} {{{KEY}: r.{KEY}}}) SET {sets}", {"rows": rows})
 
 
+def _pairs(t: pa.Table) -> pa.ChunkedArray:
+    """Each relationship's two ends as one string."""
+    return pc.binary_join_element_wise(t.column("from"), t.column("to"), "\x1f")
+
+
 def _apply_rels(
     conn: ladybug.Connection,
     key: tuple[str, str, str],
     table: pa.Table,
-    new: pd.DataFrame,
-    old: pd.DataFrame,
+    new: pa.Table,
+    old: pa.Table,
     edits: Edits,
     copy: Callable[[pa.Table], None],
 ) -> None:
-    new_h, old_h = new["h"].to_numpy(), old["h"].to_numpy()
-    added = ~np.isin(new_h, old_h)
-    gone = ~np.isin(old_h, new_h)
+    added = ~_mask(new.column("row"), old.column("row"))
+    gone = ~_mask(old.column("row"), new.column("row"))
     if gone.any():
-        pairs = old.loc[gone, ["from", "to"]].drop_duplicates()
-        edits.add(len(pairs))
-        _delete_pairs(conn, key, list(zip(pairs["from"].tolist(), pairs["to"].tolist())))
+        lost = old.filter(pa.array(gone))
+        _delete_rels(conn, key, lost, edits)
         # every relationship between those two nodes was deleted: the new rows between them come back
-        touched = pd.MultiIndex.from_frame(pairs)
-        added |= pd.MultiIndex.from_arrays([new["from"], new["to"]]).isin(touched)
+        added |= _mask(_pairs(new), _pairs(lost))
     if added.any():
         copy(table.filter(pa.array(added)))
 
 
-def _delete_pairs(conn: ladybug.Connection, key: tuple[str, str, str], pairs: list[tuple[Any, Any]]) -> None:
+def _delete_rels(conn: ladybug.Connection, key: tuple[str, str, str], lost: pa.Table, edits: Edits) -> None:
+    """Delete every relationship of the frame's type between the two ends of each row of ``lost``."""
     rtype, a, b = key
+    pairs = sorted(set(zip(lost.column("from").to_pylist(), lost.column("to").to_pylist())))
+    edits.add(len(pairs))
     for chunk in _chunks([{"f": f, "t": t} for f, t in pairs]):
         conn.execute(
             f"UNWIND $pairs AS p MATCH (a:{a} {{{KEY}: p.f}})-[r:{rtype}]->(b:{b} {{{KEY}: p.t}}) DELETE r",
@@ -182,14 +206,12 @@ def _delete_pairs(conn: ladybug.Connection, key: tuple[str, str, str], pairs: li
         )
 
 
-def remove_frame(conn: ladybug.Connection, kind: str, key: Any, old: pd.DataFrame, edits: Edits) -> None:
+def remove_frame(conn: ladybug.Connection, kind: str, key: Any, old: pa.Table, edits: Edits) -> None:
     """A frame the live graph has and the new one does not: delete all its rows."""
     if kind == "node":
-        ids = old[KEY].tolist()
+        ids = old.column(KEY).to_pylist()
         edits.add(len(ids))
         for chunk in _chunks(ids):
             conn.execute(f"UNWIND $ids AS i MATCH (n:{key} {{{KEY}: i}}) DETACH DELETE n", {"ids": chunk})
     else:
-        pairs = old[["from", "to"]].drop_duplicates()
-        edits.add(len(pairs))
-        _delete_pairs(conn, key, list(zip(pairs["from"].tolist(), pairs["to"].tolist())))
+        _delete_rels(conn, key, old, edits)
