@@ -330,7 +330,10 @@ class LadybugStore:
                 sums[name] = checksum(table)
                 if old_sums.get(name) == sums[name]:  # the same rows: nothing to write
                     assert live is not None
-                    os.link(live / DIGEST / name, folder / DIGEST / name)
+                    try:
+                        os.link(live / DIGEST / name, folder / DIGEST / name)
+                    except OSError:  # a file system without hard links
+                        shutil.copyfile(live / DIGEST / name, folder / DIGEST / name)
                     continue
                 dg = digest(kind, table)
                 pq.write_table(dg, folder / DIGEST / name)
