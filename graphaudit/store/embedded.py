@@ -37,11 +37,26 @@ import ladybug
 import networkx as nx
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from graphaudit.errors import StoreError
-from graphaudit.model import MODEL, GraphFrames
+from graphaudit.model import KEY, MODEL, GraphFrames
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
+from graphaudit.store.ladybug_diff import (
+    CHECKSUMS,
+    DIGEST,
+    Edits,
+    TooMuchChange,
+    apply_frame,
+    checksum,
+    digest,
+    digest_name,
+    frame_of,
+    read_digest,
+    remove_frame,
+)
 
 __all__ = ["LadybugStore"]
 
@@ -64,20 +79,75 @@ def _batches(table: pa.Table) -> pa.Table:
     return pa.Table.from_batches(table.to_batches(max_chunksize=COPY_BATCH), table.schema)
 
 
+def _arrow(kind: str, key: Any, df: pd.DataFrame) -> pa.Table:
+    """A graph frame as the Arrow table COPY reads (the model's types)."""
+    if kind == "node":
+        fields = {p: ARROW[t] for p, t in MODEL.nodes[key].properties.items()}
+    else:
+        fields = {
+            "from": pa.string(),
+            "to": pa.string(),
+            **{p: ARROW[t] for p, t in MODEL.rels[key[0]].properties.items()},
+        }
+    return pa.Table.from_pandas(df, schema=pa.schema(list(fields.items())), preserve_index=False)
+
+
+def _copy_rows(
+    conn: ladybug.Connection, serial: ladybug.Connection, kind: str, key: Any, table: pa.Table
+) -> None:
+    """COPY rows of a frame into their table (empty or not)."""
+    if kind == "node":
+        _copy_nodes(conn, serial, key, table)
+    else:
+        rtype, a, b = key
+        frame = _batches(table)  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
+        conn.execute(f"COPY {rtype} FROM frame (from='{a}', to='{b}')")
+
+
+def _copy_nodes(conn: ladybug.Connection, serial: ladybug.Connection, label: str, table: pa.Table) -> None:
+    """COPY node rows into their table (empty or not).  Rows whose key is plain ASCII are copied on every
+    core (``conn``); rows whose key has any other character (Chinese addresses, ``~household:name`` keys) on
+    one thread (``serial``, a connection on the same database limited to one thread).
+
+    LadybugDB 0.22.0's primary-key index builder deadlocks (two workers waiting in
+    ``IndexBuilderGlobalQueues::maybeConsumeIndex``, no CPU used) when a COPY on several threads inserts a
+    few hundred thousand distinct non-ASCII STRING keys: 300k Chinese keys hang every time, 160k now and
+    then, while 3M ASCII keys (resident IDs, USCCs) and 3M INT64 keys load; the batch size does not matter
+    and one thread never hangs (benchmarks/repro_ladybug_copy_hang.py).  Copying those rows on one thread
+    costs little: they are a few tables' keys (addresses), not the people."""
+    ascii_key = pc.fill_null(pc.string_is_ascii(table.column(KEY)), True)
+    n_ascii = pc.sum(ascii_key).as_py() or 0
+    if n_ascii == len(table):
+        parts = [(table, conn)]
+    else:
+        parts = [(table.filter(ascii_key), conn), (table.filter(pc.invert(ascii_key)), serial)]
+    for part, on in parts:
+        if len(part):
+            frame = _batches(part)  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
+            on.execute(f"COPY {label} FROM frame")
+
+
 class LadybugStore:
     """GraphStore on LadybugDB.  ``max_db_size`` bounds the virtual memory LadybugDB reserves (tests that
     open many stores should pass a small one).  ``query_threads``: threads one query may use (0: LadybugDB's
     default, every core); the API server passes 1, as it runs many small queries at once and spreading each
-    over the cores cost it a third more CPU per query."""
+    over the cores cost it a third more CPU per query.  ``edit_in_place``: a load edits a copy of the live
+    graph where the new graph differs from it (False: every load COPYs the whole graph)."""
 
     dialect = "ladybug"
     #: ``replace`` COPYs each frame of a graph still being built as it comes, and takes Arrow-backed columns.
     capabilities = Capabilities(graph_stream=True)
 
     def __init__(
-        self, path: Path, read_only: bool = False, max_db_size: int = 1 << 36, query_threads: int = 0
+        self,
+        path: Path,
+        read_only: bool = False,
+        max_db_size: int = 1 << 36,
+        query_threads: int = 0,
+        edit_in_place: bool = True,
     ) -> None:
         self.path = Path(path)
+        self.edit_in_place = edit_in_place
         self.read_only = read_only
         self.max_db_size = max_db_size
         self.query_threads = query_threads
@@ -171,8 +241,9 @@ class LadybugStore:
                 with ThreadPoolExecutor(2, thread_name_prefix="graphaudit-replace") as pool:
                     parquet = pool.submit(self._write_tables, tmp / "tables", tables)
                     check = pool.submit(self._validate_complete, graph) if streamed else None
+                    how = "copied"
                     try:
-                        self._build(tmp / "graph.lbdb", graph)
+                        how = self._build(tmp, graph, self.path / old if old else None)
                     except BaseException as e:
                         if streamed:
                             graph.reader_failed(e)  # type: ignore[attr-defined]
@@ -190,6 +261,7 @@ class LadybugStore:
                             "generation": gen,
                             "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                             "counts": graph.counts(),
+                            "graph": how,
                         },
                         ensure_ascii=False,
                         indent=1,
@@ -218,32 +290,69 @@ class LadybugStore:
             shutil.rmtree(d, ignore_errors=True)
         (self.path / ".CURRENT.tmp").unlink(missing_ok=True)
 
-    def _build(self, file: Path, graph: GraphFrames) -> None:
-        """A new database file with the graph: one COPY per node label, in the model's order, then one per
-        relationship frame, in the graph's order (each frame as it arrives, for a stream)."""
+    def _build(self, folder: Path, graph: GraphFrames, live: Path | None) -> str:
+        """The graph of a new generation in ``folder``: the live generation's database edited where the graph
+        differs from it ("edited"; graphaudit.store.ladybug_diff), or, without a live generation or with too
+        much change, a new database with everything COPYed ("copied")."""
+        if live is not None and self.edit_in_place and (live / DIGEST / CHECKSUMS).exists():
+            try:
+                self._write_graph(folder, graph, live)
+                return "edited"
+            except TooMuchChange:
+                for f in folder.glob("graph.lbdb*"):
+                    f.unlink()
+                shutil.rmtree(folder / DIGEST, ignore_errors=True)
+        self._write_graph(folder, graph, None)
+        return "copied"
+
+    def _write_graph(self, folder: Path, graph: GraphFrames, live: Path | None) -> None:
+        """Write the graph and its digest into ``folder``: from scratch (``live`` None: one COPY per node
+        label, in the model's order, then one per relationship frame, in the graph's order — each frame as it
+        arrives, for a stream), or as a copy of the live generation's database with only the differences."""
+        file = folder / "graph.lbdb"
+        if live is not None:
+            for f in live.glob("graph.lbdb*"):
+                shutil.copyfile(f, folder / f.name)
+        (folder / DIGEST).mkdir()
         db = ladybug.Database(str(file), max_db_size=self.max_db_size)
         try:
             conn = ladybug.Connection(db)
-            for stmt in MODEL.ladybug_ddl():
-                conn.execute(stmt)
+            serial = ladybug.Connection(db, num_threads=1)
+            if live is None:
+                for stmt in MODEL.ladybug_ddl():
+                    conn.execute(stmt)
+            edits = Edits()
+            sums: dict[str, str] = {}
+            old_sums = json.loads((live / DIGEST / CHECKSUMS).read_text()) if live is not None else {}
             for kind, key, df in graph.arriving():
-                if not len(df):
+                table = _arrow(kind, key, df)
+                name = digest_name(kind, key)
+                sums[name] = checksum(table)
+                if old_sums.get(name) == sums[name]:  # the same rows: nothing to write
+                    assert live is not None
+                    try:
+                        os.link(live / DIGEST / name, folder / DIGEST / name)
+                    except OSError:  # a file system without hard links
+                        shutil.copyfile(live / DIGEST / name, folder / DIGEST / name)
                     continue
-                if kind == "node":
-                    fields = {p: ARROW[t] for p, t in MODEL.nodes[key].properties.items()}
-                    into = f"{key} FROM frame"
+                dg = digest(kind, table)
+                pq.write_table(dg, folder / DIGEST / name)
+
+                def copy(rows: pa.Table, kind: str = kind, key: Any = key) -> None:
+                    _copy_rows(conn, serial, kind, key, rows)
+
+                if live is None:
+                    if len(table):
+                        copy(table)
                 else:
-                    rtype, a, b = key
-                    fields = {
-                        "from": pa.string(),
-                        "to": pa.string(),
-                        **{p: ARROW[t] for p, t in MODEL.rels[rtype].properties.items()},
-                    }
-                    into = f"{rtype} FROM frame (from='{a}', to='{b}')"
-                frame = _batches(  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
-                    pa.Table.from_pandas(df, schema=pa.schema(list(fields.items())), preserve_index=False)
-                )
-                conn.execute(f"COPY {into}")
+                    old = read_digest(live / DIGEST, kind, key)
+                    apply_frame(conn, kind, key, table, dg, old, edits, copy)
+            if live is not None:
+                for name in sorted(set(old_sums) - set(sums)):
+                    kind, key = frame_of(name)
+                    remove_frame(conn, kind, key, pq.read_table(live / DIGEST / name), edits)
+            (folder / DIGEST / CHECKSUMS).write_text(json.dumps(sums, indent=0, sort_keys=True))
+            serial.close()
             conn.close()
         finally:
             db.close()

@@ -86,10 +86,15 @@ def load_county(code: str = DEFAULT_COUNTY) -> County:
 
 
 def load_prefecture(city: str = DEFAULT_CITY) -> list[County]:
-    """The counties of a prefecture (4-digit city code) that have rural townships, in code order."""
+    """The counties of a prefecture (4-digit city code) that have rural townships, in code order; an error
+    for a city the shipped admin divisions have no such county of (no silent one-county "prefecture")."""
     counties = _tables()[0]
     out = [c for code, c in sorted(counties.items()) if code.startswith(city) and c.townships]
-    return out or [load_county()]
+    if not out:
+        raise ValueError(
+            f"地市 {city}: 行政区划数据中没有含乡镇的县 no county with rural townships in city {city}"
+        )
+    return out
 
 
 def other_area_codes(province: str = "14", exclude_city: str = DEFAULT_CITY) -> list[str]:

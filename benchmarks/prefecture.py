@@ -1,0 +1,166 @@
+"""A prefecture loaded into the embedded store under a watchdog, several times in a row (issue 20).
+
+    flock /tmp/graphaudit-bench.lock .venv/bin/python benchmarks/prefecture.py            # 1 run, seed 3
+    flock /tmp/graphaudit-bench.lock .venv/bin/python benchmarks/prefecture.py --runs 10 --stall 180
+
+The synthetic prefecture (``graphaudit synth --size prefecture --seed 3``: 13 counties of 吕梁市, ~3.4M
+people) is generated once under benchmarks/out/.  Each run is a default ``ingest`` into a fresh store in
+a child process.  The watchdog kills a run and counts it as a hang when the process uses no CPU for
+``--stall`` seconds (a deadlock: LadybugDB 0.22.0's workers waited in ``COPY Address`` here, using none,
+before the store copied non-ASCII keys on one thread) or takes longer than ``--timeout`` seconds in all; a
+slow run on a busy machine still uses CPU and is not a hang.
+Per run: wall time, CPU time, peak RSS of the loading process, the machine's load average, node and
+relationship counts.
+Goal: no hang in 10 consecutive runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+
+
+def dataset(seed: int) -> Path:
+    """The prefecture for ``seed``, generated once; fails if it does not have every county of the city."""
+    from graphaudit.synth import generate
+    from graphaudit.synth.places import load_prefecture
+
+    path = OUT / f"prefecture-seed{seed}"
+    if not (path / "truth.json").exists():
+        t0 = time.perf_counter()
+        generate(path, size="prefecture", seed=seed, messy=False)
+        print(f"synth prefecture: {time.perf_counter() - t0:.0f} s", flush=True)
+    with (path / "households.csv").open(encoding="utf-8-sig") as fh:
+        header = fh.readline().rstrip("\n").split(",")
+        col = header.index("village_code") if "village_code" in header else None
+        counties = {line.split(",")[col][:6] for line in fh} if col is not None else set()
+    want = len(load_prefecture())
+    if col is not None and len(counties) != want:
+        raise SystemExit(f"{path}: {len(counties)} counties in households.csv, the prefecture has {want}")
+    return path
+
+
+def worker(data: str) -> None:
+    """In a child: one default load into a fresh store, then a JSON line."""
+    from graphaudit.ingest.pipeline import ingest
+    from graphaudit.model import MODEL
+    from graphaudit.store.embedded import LadybugStore
+
+    with tempfile.TemporaryDirectory(prefix="ga-prefecture-") as tmp:
+        store = LadybugStore(Path(tmp) / "g.db")
+        t0, c0 = time.perf_counter(), time.process_time()
+        report = ingest(Path(data), store)
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+        stats = store.stats()
+        store.close()
+    print(
+        json.dumps(
+            {
+                "seconds": secs,
+                "cpu_seconds": cpu,
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "load": os.getloadavg(),
+                "nodes": sum(stats[k] for k in MODEL.nodes),
+                "rels": sum(stats[k] for k in MODEL.rels),
+                "rejected": report.rejected(),
+                "stats": stats,
+            }
+        ),
+        flush=True,
+    )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def watch(proc: subprocess.Popen[str], timeout: float, stall: float) -> str | None:
+    """Wait for ``proc``; kill it and say why if it stalls (no CPU for ``stall`` s) or exceeds ``timeout``."""
+    t0 = last_change = time.monotonic()
+    cpu = -1.0
+    while proc.poll() is None:
+        time.sleep(5)
+        now = time.monotonic()
+        try:
+            used = _cpu_seconds(proc.pid)
+        except (OSError, IndexError):
+            continue
+        if used > cpu + 0.5:
+            cpu, last_change = used, now
+        why = (
+            f"no CPU used for {now - last_change:.0f} s"
+            if now - last_change > stall
+            else f"not done after {timeout:.0f} s"
+            if now - t0 > timeout
+            else None
+        )
+        if why:
+            proc.kill()
+            return why
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds before a run counts as a hang")
+    ap.add_argument("--stall", type=float, default=180, help="seconds without CPU use that make a hang")
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = dataset(args.seed)
+    results = []
+    for i in range(1, args.runs + 1):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", str(data)], stdout=subprocess.PIPE, text=True
+        )
+        why = watch(proc, args.timeout, args.stall)
+        out = proc.stdout.read() if proc.stdout else ""
+        proc.wait()
+        if why:
+            r = {
+                "run": i,
+                "hang": True,
+                "why": why,
+                "seconds": time.perf_counter() - t0,
+                "load": os.getloadavg(),
+            }
+            print(f"run {i}: HANG — {why}, killed (load {r['load'][0]:.1f})", flush=True)
+        else:
+            if proc.returncode != 0:
+                raise SystemExit(f"run {i}: the load failed (exit {proc.returncode})")
+            r = {"run": i, "hang": False, **json.loads(out.strip().splitlines()[-1])}
+            print(
+                f"run {i}: {r['seconds']:6.1f} s (cpu {r['cpu_seconds']:.0f} s)  "
+                f"peak {r['peak_mb'] / 1024:5.1f} GB  "
+                f"load {r['load'][0]:.1f} {r['load'][1]:.1f} {r['load'][2]:.1f}  "
+                f"nodes {r['nodes']:,} rels {r['rels']:,} (Person {r['stats']['Person']:,}, "
+                f"Address {r['stats']['Address']:,})",
+                flush=True,
+            )
+        results.append(r)
+        (OUT / "prefecture.json").write_text(json.dumps(results, indent=1))
+    hangs = sum(r["hang"] for r in results)
+    print(f"{len(results) - hangs} of {len(results)} runs loaded, {hangs} hung", flush=True)
+    if hangs:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(sys.argv[2])
+    else:
+        main()
