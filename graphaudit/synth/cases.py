@@ -13,6 +13,7 @@ from graphaudit.checks import require_checks
 from graphaudit.synth import cases_contracts as cc
 from graphaudit.synth import cases_money as cm
 from graphaudit.synth import cases_reciprocal as cr
+from graphaudit.synth import cases_registers as cg
 from graphaudit.synth.casekit import Planner
 from graphaudit.synth.world import World
 
@@ -40,7 +41,12 @@ VARIANTS: dict[str, list[tuple[str, Try]]] = {
     "kin_approved_subsidy": [
         (v, _v(cm.kas, v)) for v in ("v3", "combo", "cw2", "combo2", "cw1", "cw3", "cw0")
     ],
-    "cadre_family_beneficiary": [(v, _v(cm.cfb, v)) for v in ("h1", "self", "h2", "partial")],
+    "cadre_family_beneficiary": [
+        # h1 and partial pay 低保: with the 备案 register they become undeclared_kin_benefit's (relabel)
+        *[(v, _v(cm.cfb, v)) for v in ("h2", "self", "h1")],
+        ("declared_relief", cg.cfb_declared),
+        ("partial", _v(cm.cfb, "partial")),
+    ],
     "kin_contract": [
         (f"{v}{h}", _v(cc.kin_contract, v, h))
         for v, h in (
@@ -64,9 +70,18 @@ VARIANTS: dict[str, list[tuple[str, Try]]] = {
         (v, _v(cc.hidden_link, v)) for v in ("phone", "address", "account", "phone0", "address0")
     ],
     "shared_account": [(v, _v(cm.shared_account, v)) for v in ("n2", "n3")],
-    "deceased_recipient": [(v, _v(cm.deceased, v)) for v in ("series", "oneoff")],
+    "deceased_recipient": [
+        ("series", _v(cm.deceased, "series")),
+        ("cremation_only", cg.cremation),
+        ("oneoff", _v(cm.deceased, "oneoff")),
+    ],
     "duplicate_payment": [(v, _v(cm.duplicate, v)) for v in ("series_dup", "relief_twice", "farm_twice")],
     "split_contracts": [(v, _v(cc.split, v)) for v in ("same", "related", "same4", "person_company")],
+    cg.IR: [(v, _v(cg.ineligible, v)) for v in ("job", "vehicle", "housing", "company", "job_mid")],
+    cg.IMP: [(v, _v(cg.imprisoned, v)) for v in ("series", "oneoff")],
+    cg.CB: [(v, _v(cg.concurrent, v)) for v in ("both", "overlap")],
+    cg.AS: [(v, _v(cg.above, v)) for v in ("dibao", "tekun")],
+    cg.UKB: [(v, _v(cg.undeclared, v)) for v in ("late", "after_all")],
 }
 
 NEAR_MISSES: list[tuple[str, str, Try]] = [
@@ -87,6 +102,12 @@ NEAR_MISSES: list[tuple[str, str, Try]] = [
     ("duplicate_payment", "different_programs", cm.nm_dup_programs),
     ("split_contracts", "below", cc.nm_split_below),
     ("split_contracts", "91days", cc.nm_split_91),
+    *[(cg.IR, v, _v(cg.nm_ineligible, v)) for v in ("job_left", "exempt_vehicle", "car_deregistered", "house_and_shop")],
+    *[(cg.IMP, v, _v(cg.nm_released, v)) for v in ("released_before", "custody_after")],
+    *[(cg.CB, v, _v(cg.nm_concurrent, v)) for v in ("allowed_pair", "switched")],
+    (cg.AS, "at_standard", cg.nm_at_standard),
+    (cg.UKB, "declared_before", cg.nm_declared_before),
+    ("deceased_recipient", "cremation_after_last", cg.nm_cremation_after),
 ]
 # one round plants at most one case per check and one near-miss per kind, in this order (scarce resources —
 # township approvers, cross-village kin — are shared fairly between checks and variants)
@@ -101,10 +122,15 @@ ORDER = (
     "deceased_recipient",
     "duplicate_payment",
     "split_contracts",
+    cg.IR,
+    cg.IMP,
+    cg.CB,
+    cg.AS,
+    cg.UKB,
 )
 
 require_checks(
-    {*VARIANTS, *(c for c, _, _ in NEAR_MISSES), *ORDER, cm.KAS, cm.CFB, cc.KC, cc.HL, cc.SC, cr.RA}, __name__
+    {*VARIANTS, *(c for c, _, _ in NEAR_MISSES), *ORDER, cm.KAS, cm.CFB, cg.UKB, cc.KC, cc.HL, cc.SC, cr.RA}, __name__
 )
 
 
