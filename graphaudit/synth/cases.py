@@ -17,7 +17,7 @@ from graphaudit.synth import cases_registers as cg
 from graphaudit.synth.casekit import Planner
 from graphaudit.synth.world import World
 
-__all__ = ["plant_all", "VARIANTS", "NEAR_MISSES"]
+__all__ = ["plant_all", "VARIANTS", "NEAR_MISSES", "REGISTER_VARIANTS", "REGISTER_NEAR_MISSES"]
 
 Try = Callable[[Planner], bool]
 
@@ -43,9 +43,7 @@ VARIANTS: dict[str, list[tuple[str, Try]]] = {
     ],
     "cadre_family_beneficiary": [
         # h1 and partial pay 低保: with the 备案 register they become undeclared_kin_benefit's (relabel)
-        *[(v, _v(cm.cfb, v)) for v in ("h2", "self", "h1")],
-        ("declared_relief", cg.cfb_declared),
-        ("partial", _v(cm.cfb, "partial")),
+        *[(v, _v(cm.cfb, v)) for v in ("h1", "self", "h2", "partial")],
     ],
     "kin_contract": [
         (f"{v}{h}", _v(cc.kin_contract, v, h))
@@ -70,19 +68,21 @@ VARIANTS: dict[str, list[tuple[str, Try]]] = {
         (v, _v(cc.hidden_link, v)) for v in ("phone", "address", "account", "phone0", "address0")
     ],
     "shared_account": [(v, _v(cm.shared_account, v)) for v in ("n2", "n3")],
-    "deceased_recipient": [
-        ("series", _v(cm.deceased, "series")),
-        ("cremation_only", cg.cremation),
-        ("oneoff", _v(cm.deceased, "oneoff")),
-    ],
+    "deceased_recipient": [(v, _v(cm.deceased, v)) for v in ("series", "oneoff")],
     "duplicate_payment": [(v, _v(cm.duplicate, v)) for v in ("series_dup", "relief_twice", "farm_twice")],
     "split_contracts": [(v, _v(cc.split, v)) for v in ("same", "related", "same4", "person_company")],
-    cg.IR: [(v, _v(cg.ineligible, v)) for v in ("job", "vehicle", "housing", "company", "job_mid")],
-    cg.IMP: [(v, _v(cg.imprisoned, v)) for v in ("series", "oneoff")],
-    cg.CB: [(v, _v(cg.concurrent, v)) for v in ("both", "overlap")],
-    cg.AS: [(v, _v(cg.above, v)) for v in ("dibao", "tekun")],
-    cg.UKB: [(v, _v(cg.undeclared, v)) for v in ("late", "after_all")],
 }
+# the register collisions (数据碰撞), planted after the cases above so that those stay as they were: per
+# check (or extra variants of an older check), the share of ``cases`` to plant and the variants
+REGISTER_VARIANTS: list[tuple[str, float, list[tuple[str, Try]]]] = [
+    (cg.IR, 1.0, [(v, _v(cg.ineligible, v)) for v in ("job", "vehicle", "housing", "company", "job_mid")]),
+    (cg.IMP, 1.0, [(v, _v(cg.imprisoned, v)) for v in ("series", "oneoff")]),
+    (cg.CB, 1.0, [(v, _v(cg.concurrent, v)) for v in ("both", "overlap")]),
+    (cg.AS, 1.0, [(v, _v(cg.above, v)) for v in ("dibao", "tekun")]),
+    (cg.UKB, 1.0, [(v, _v(cg.undeclared, v)) for v in ("late", "after_all")]),
+    ("deceased_recipient", 0.4, [("cremation_only", cg.cremation)]),
+    ("cadre_family_beneficiary", 0.4, [("declared_relief", cg.cfb_declared)]),
+]
 
 NEAR_MISSES: list[tuple[str, str, Try]] = [
     ("collusive_cluster", "clan_without_cadre", cc.nm_clan_companies),
@@ -102,6 +102,8 @@ NEAR_MISSES: list[tuple[str, str, Try]] = [
     ("duplicate_payment", "different_programs", cm.nm_dup_programs),
     ("split_contracts", "below", cc.nm_split_below),
     ("split_contracts", "91days", cc.nm_split_91),
+]
+REGISTER_NEAR_MISSES: list[tuple[str, str, Try]] = [
     *[(cg.IR, v, _v(cg.nm_ineligible, v)) for v in ("job_left", "exempt_vehicle", "car_deregistered", "house_and_shop")],
     *[(cg.IMP, v, _v(cg.nm_released, v)) for v in ("released_before", "custody_after")],
     *[(cg.CB, v, _v(cg.nm_concurrent, v)) for v in ("allowed_pair", "switched")],
@@ -122,15 +124,23 @@ ORDER = (
     "deceased_recipient",
     "duplicate_payment",
     "split_contracts",
-    cg.IR,
-    cg.IMP,
-    cg.CB,
-    cg.AS,
-    cg.UKB,
 )
 
 require_checks(
-    {*VARIANTS, *(c for c, _, _ in NEAR_MISSES), *ORDER, cm.KAS, cm.CFB, cg.UKB, cc.KC, cc.HL, cc.SC, cr.RA}, __name__
+    {
+        *VARIANTS,
+        *(c for c, _, _ in NEAR_MISSES + REGISTER_NEAR_MISSES),
+        *(c for c, _, _ in REGISTER_VARIANTS),
+        *ORDER,
+        cm.KAS,
+        cm.CFB,
+        cg.UKB,
+        cc.KC,
+        cc.HL,
+        cc.SC,
+        cr.RA,
+    },
+    __name__,
 )
 
 
@@ -169,4 +179,37 @@ def plant_all(w: World, cases: int, rings: int, near: int) -> None:
                 continue
             busy = True
             if not fn(pl):
+                nm.remove(entry)
+    _plant_registers(pl, cases, near)
+
+
+def _plant_registers(pl: Planner, cases: int, near: int) -> None:
+    """The register collisions' cases and near-misses, round by round like :func:`plant_all`."""
+    done = [0] * len(REGISTER_VARIANTS)
+    rotation = [list(v) for _, _, v in REGISTER_VARIANTS]
+    turn = [0] * len(REGISTER_VARIANTS)
+    nm = list(REGISTER_NEAR_MISSES)
+    got = Counter[tuple[str, str]]()
+    busy = True
+    while busy:
+        busy = False
+        for i, (_check, share, _) in enumerate(REGISTER_VARIANTS):
+            if done[i] >= max(1, round(cases * share)) or not rotation[i]:
+                continue
+            busy = True
+            while rotation[i]:
+                item = rotation[i][turn[i] % len(rotation[i])]
+                if item[1](pl):
+                    turn[i] += 1
+                    done[i] += 1
+                    break
+                rotation[i].remove(item)
+        for entry in list(nm):
+            check, name, fn = entry
+            if got[(check, name)] >= near:
+                continue
+            busy = True
+            if fn(pl):
+                got[(check, name)] += 1
+            else:
                 nm.remove(entry)

@@ -375,10 +375,12 @@ def nm_cremation_after(pl: Planner) -> bool:
 
 
 # ---- 备案: undeclared_kin_benefit and the declared relative as context --------------------------------------
-def _relative(pl: Planner, hops: int) -> list[tuple[int, str, str, int]]:
+def _relative(pl: Planner, hops: int, loose: bool = False) -> list[tuple[int, str, str, int]]:
+    """(cadre, village, title, relative at ``hops``) candidates; ``loose``: other cadres may be 3 hops away
+    (beyond what cadre_family_beneficiary, undeclared_kin_benefit and reciprocal_approval look at)."""
     out = []
     for c, org, title in pl.cadres(level="village")[:40]:
-        for r in pl.relatives(c, [hops], living_in("vil", org))[:2]:
+        for r in pl.relatives(c, [hops], living_in("vil", org), loose=loose)[:2]:
             out.append((c, org, title, r))
     return out
 
@@ -430,11 +432,28 @@ def nm_declared_before(pl: Planner) -> bool:
     return False
 
 
+def _spare_relatives(pl: Planner) -> list[tuple[int, str, str, int]]:
+    """When every village cadre has a case already (a one-village dataset): cadres outside the ring and
+    reciprocal cases, with a relative 1 hop away whom no other cadre is near."""
+    w = pl.w
+    ring = {p for x in w.plants if x.check in ("collusive_cluster", "reciprocal_approval") for p in x.persons}
+    posts = pl.posts[(pl.posts["level"] == "village") & pl.whole_year]
+    out = []
+    for c, org, title in zip(posts["person"], posts["org_code"], posts["title"]):
+        if int(c) in ring or int(c) in pl.reserved or not w.alive[int(c)]:
+            continue
+        for r in pl.relatives(int(c), [1], living_in("vil", str(org)))[:2]:
+            out.append((int(c), str(org), str(title), r))
+    return out
+
+
 def cfb_declared(pl: Planner) -> bool:
     """A relative whose 低保 is declared (备案, not a finding) also gets 临时救助 (no 备案 exists for it):
     cadre_family_beneficiary lists the 临时救助 and names the 备案 as context."""
     w = pl.w
-    for c, org, title, r in _relative(pl, 1):
+    for c, org, title, r in _relative(pl, 1) + _relative(pl, 2) + _relative(pl, 1, loose=True) or _spare_relatives(
+        pl
+    ):
         k1 = _dibao(pl, r)
         k2 = give(pl, r, "临时救助", None) if k1 else None
         if not k1 or not k2:
@@ -444,8 +463,9 @@ def cfb_declared(pl: Planner) -> bool:
         pl.take(r)
         w.used_cadre.add(c)
         note = f"{title}{pl.name(c)}的亲属{pl.name(r)}低保已于{str(day)}备案"
-        pl.plant(CFB, "declared_relief", note + "，另在本村领取临时救助", [c, r], pay_keys=k2, hops=1)
-        pl.plant(UKB, "declared_before", note + "（低保不应报）", [c, r], pay_keys=k1, hops=1, near_miss=True)
+        h = int(w.dist(c, r))
+        pl.plant(CFB, "declared_relief", note + "，另在本村领取临时救助", [c, r], pay_keys=k2, hops=h)
+        pl.plant(UKB, "declared_before", note + "（低保不应报）", [c, r], pay_keys=k1, hops=h, near_miss=True)
         return True
     return False
 
