@@ -167,7 +167,12 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
             *(t.registers[s][c] for s, c in REGISTER_IDS),
         ):
             protected.update(col.tolist())
-        writer.add(t, protected, {r for e in c + n for r in e["record_ids"]})
+        # nor a payment of anyone a case or near-miss names (a household member of an ineligible recipient
+        # may be paid something else)
+        named = {p for e in c + n for p in e["person_ids"]}
+        sub = t.subsidies
+        keep = set(sub["payment_id"][sub["recipient_id"].isin(named)].tolist())
+        writer.add(t, protected, keep | {r for e in c + n for r in e["record_ids"]})
         places.append(
             f"{county.province}{county.city}{county.name}（{county.code}）: "
             + "、".join(f"{x.name}（{x.code}）" for x in towns)

@@ -104,7 +104,10 @@ NEAR_MISSES: list[tuple[str, str, Try]] = [
     ("split_contracts", "91days", cc.nm_split_91),
 ]
 REGISTER_NEAR_MISSES: list[tuple[str, str, Try]] = [
-    *[(cg.IR, v, _v(cg.nm_ineligible, v)) for v in ("job_left", "exempt_vehicle", "car_deregistered", "house_and_shop")],
+    *[
+        (cg.IR, v, _v(cg.nm_ineligible, v))
+        for v in ("job_left", "exempt_vehicle", "car_deregistered", "house_and_shop")
+    ],
     *[(cg.IMP, v, _v(cg.nm_released, v)) for v in ("released_before", "custody_after")],
     *[(cg.CB, v, _v(cg.nm_concurrent, v)) for v in ("allowed_pair", "switched")],
     (cg.AS, "at_standard", cg.nm_at_standard),

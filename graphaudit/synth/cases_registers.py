@@ -12,8 +12,8 @@ import numpy as np
 
 from graphaudit.policy import default_policy
 from graphaudit.synth.background import new_company
+from graphaudit.synth.casekit import D, Planner, living_in
 from graphaudit.synth.cases_money import give, series
-from graphaudit.synth.casekit import Planner, living_in
 from graphaudit.synth.registers import COUNTED_TYPES, employer, plate, property_id
 from graphaudit.synth.world import Plant, World
 
@@ -151,7 +151,9 @@ def nm_ineligible(pl: Planner, variant: str) -> bool:
             what = f"户内成员{pl.name(m)}已于{str(end)}离职，其后才发放低保"
         elif variant == "exempt_vehicle":
             t = ("普通二轮摩托车", "三轮汽车", "低速货车", "轮式拖拉机")[int(rng.integers(4))]
-            w.vehicles.append({"person": m, "plate": plate(w), "type": t, "start": _d("2019-05-10"), "end": NAT})
+            w.vehicles.append(
+                {"person": m, "plate": plate(w), "type": t, "start": _d("2019-05-10"), "end": NAT}
+            )
             what = f"户内成员{pl.name(m)}名下仅有{t}（豁免车型）"
         elif variant == "car_deregistered":
             end = first - int(rng.integers(10, 200))
@@ -173,7 +175,9 @@ def nm_ineligible(pl: Planner, variant: str) -> bool:
                 )
             what = "户内只有住宅1套（另有商业用房，不计住房）"
         _take_household(pl, h)
-        pl.plant(IR, variant, f"{pl.name(h)}户领取低保，{what}（不应报）", [h, m], pay_keys=keys, near_miss=True)
+        pl.plant(
+            IR, variant, f"{pl.name(h)}户领取低保，{what}（不应报）", [h, m], pay_keys=keys, near_miss=True
+        )
         return True
     return False
 
@@ -188,9 +192,9 @@ def imprisoned(pl: Planner, variant: str) -> bool:
         if variant == "series":
             start = pl.day(p, int(rng.integers(3, 9)), -int(rng.integers(3, 20)))
             keys = _dibao(pl, p)
-            end = NAT
+            end: np.datetime64 = NAT
         else:
-            start = _d("2024-02-01") + int(rng.integers(0, 120))
+            start = _d("2024-02-01") + int(rng.integers(0, 120)) * D
             end = start + int(rng.integers(150, 250))
             keys = give(pl, p, "临时救助", None, [start + int(rng.integers(20, 140))])
         if not keys:
@@ -199,7 +203,9 @@ def imprisoned(pl: Planner, variant: str) -> bool:
         pl.take(p)
         pay = pl.w.payments()
         after = pay[pay["key"].isin(keys) & (pay["date"] > start)]["key"].tolist()
-        pl.plant(IMP, variant, f"{pl.name(p)}于{str(start)}入监，其后仍发放{len(after)}笔", [p], pay_keys=after)
+        pl.plant(
+            IMP, variant, f"{pl.name(p)}于{str(start)}入监，其后仍发放{len(after)}笔", [p], pay_keys=after
+        )
         return True
     return False
 
@@ -299,7 +305,9 @@ def above(pl: Planner, variant: str) -> bool:
         approver = pl.approver_for(p, dates)
         if approver is None:
             continue
-        keys = pl.pay(prog, p, [over if m in high else base for m in months], dates, approver, remark="按月发放")
+        keys = pl.pay(
+            prog, p, [over if m in high else base for m in months], dates, approver, remark="按月发放"
+        )
         if not keys:
             continue
         pl.take(p)
@@ -325,7 +333,11 @@ def nm_at_standard(pl: Planner) -> bool:
         if keys:
             pl.take(p)
             pl.plant(
-                AS, "at_standard", f"{pl.name(p)}的低保每月{limit:g}元，恰为标准（不应报）", [p], pay_keys=keys,
+                AS,
+                "at_standard",
+                f"{pl.name(p)}的低保每月{limit:g}元，恰为标准（不应报）",
+                [p],
+                pay_keys=keys,
                 near_miss=True,
             )
             return True
@@ -347,8 +359,11 @@ def cremation(pl: Planner) -> bool:
         pay = w.payments()
         after = pay[pay["key"].isin(keys) & (pay["date"] > died)]["key"].tolist()
         pl.plant(
-            DR, "cremation_only", f"{pl.name(p)}户籍未销户，火化记录{str(died)}死亡，其后仍发放低保{len(after)}笔",
-            [p], pay_keys=after,
+            DR,
+            "cremation_only",
+            f"{pl.name(p)}户籍未销户，火化记录{str(died)}死亡，其后仍发放低保{len(after)}笔",
+            [p],
+            pay_keys=after,
         )
         return True
     return False
@@ -367,14 +382,18 @@ def nm_cremation_after(pl: Planner) -> bool:
         w.death_list.append({"person": p, "date": died, "source": "火化"})
         pl.take(p)
         pl.plant(
-            DR, "cremation_after_last", f"{pl.name(p)}低保发放至{last}月，火化记录{str(died)}死亡（不应报）",
-            [p], pay_keys=keys, near_miss=True,
+            DR,
+            "cremation_after_last",
+            f"{pl.name(p)}低保发放至{last}月，火化记录{str(died)}死亡（不应报）",
+            [p],
+            pay_keys=keys,
+            near_miss=True,
         )
         return True
     return False
 
 
-# ---- 备案: undeclared_kin_benefit and the declared relative as context --------------------------------------
+# ---- 备案: undeclared_kin_benefit and the declared relative as context ------------------------------------
 def _relative(pl: Planner, hops: int, loose: bool = False) -> list[tuple[int, str, str, int]]:
     """(cadre, village, title, relative at ``hops``) candidates; ``loose``: other cadres may be 3 hops away
     (beyond what cadre_family_beneficiary, undeclared_kin_benefit and reciprocal_approval look at)."""
@@ -390,7 +409,7 @@ def undeclared(pl: Planner, variant: str) -> bool:
     (``late``: mid-year; ``after_all``: after the last one)."""
     w = pl.w
     rng = pl.rng
-    for c, org, title, r in _relative(pl, 1 if variant == "late" else 2):
+    for c, _org, title, r in _relative(pl, 1 if variant == "late" else 2):
         keys = _dibao(pl, r)
         if not keys:
             continue
@@ -416,7 +435,7 @@ def undeclared(pl: Planner, variant: str) -> bool:
 def nm_declared_before(pl: Planner) -> bool:
     """低保 to a cadre's relative declared (备案) before the first payment: context, not a finding."""
     w = pl.w
-    for c, org, title, r in _relative(pl, 1):
+    for c, _org, title, r in _relative(pl, 1):
         keys = _dibao(pl, r)
         if not keys:
             continue
@@ -425,8 +444,13 @@ def nm_declared_before(pl: Planner) -> bool:
         pl.take(r)
         w.used_cadre.add(c)
         pl.plant(
-            UKB, "declared_before", f"{title}{pl.name(c)}的亲属{pl.name(r)}领取低保，已于{str(day)}备案（不应报）",
-            [c, r], pay_keys=keys, hops=1, near_miss=True,
+            UKB,
+            "declared_before",
+            f"{title}{pl.name(c)}的亲属{pl.name(r)}领取低保，已于{str(day)}备案（不应报）",
+            [c, r],
+            pay_keys=keys,
+            hops=1,
+            near_miss=True,
         )
         return True
     return False
@@ -451,9 +475,9 @@ def cfb_declared(pl: Planner) -> bool:
     """A relative whose 低保 is declared (备案, not a finding) also gets 临时救助 (no 备案 exists for it):
     cadre_family_beneficiary lists the 临时救助 and names the 备案 as context."""
     w = pl.w
-    for c, org, title, r in _relative(pl, 1) + _relative(pl, 2) + _relative(pl, 1, loose=True) or _spare_relatives(
-        pl
-    ):
+    for c, _org, title, r in _relative(pl, 1) + _relative(pl, 2) + _relative(
+        pl, 1, loose=True
+    ) or _spare_relatives(pl):
         k1 = _dibao(pl, r)
         k2 = give(pl, r, "临时救助", None) if k1 else None
         if not k1 or not k2:
@@ -497,17 +521,17 @@ def plant_company_kin(w: World) -> None:
             owners.setdefault(int(w.hh[int(sh["holder"])]), []).append(int(sh["holder"]))
     mt = pay[pay["program"].isin(pol.means_tested) & pay["key"].isin(planted)]
     mt = mt[mt["hh"].isin(list(owners))]
-    for r, g in mt.groupby("recipient", sort=True):
-        member = sorted(set(owners[int(g["hh"].iat[0])]))[0]
+    for _key, g in mt.groupby("recipient", sort=True):
+        r = int(g["recipient"].to_numpy()[0])
+        member = sorted(set(owners[int(g["hh"].to_numpy()[0])]))[0]
         who = "本人" if member == r else f"户内成员{w.names[member]}"
         w.plant(
             Plant(
                 IR,
                 "company_kin",
-                f"{w.names[int(r)]}领取{'、'.join(sorted(set(g['program'])))}{len(g)}笔，{who}为企业法定代表人或股东"
+                f"{w.names[r]}领取{'、'.join(sorted(set(g['program'])))}{len(g)}笔，{who}为企业法定代表人或股东"
                 "（与亲属承揽工程案例叠加）",
-                [int(r), member],
+                [r, member],
                 pay_keys=sorted(g["key"].tolist()),
             )
         )
-

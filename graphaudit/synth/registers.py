@@ -186,8 +186,14 @@ def make_registers(w: World) -> None:
             mates = [int(m) for m in w.members(h) if m != p and w.relation[m] == "配偶" and not w.used[m]]
             if mates and rng.random() < 0.25:  # co-owned by the spouse: one row per owner
                 w.properties.append(
-                    {"person": mates[0], "property_id": pid, "kind": kind, "area": area, "start": start,
-                     "end": NAT}
+                    {
+                        "person": mates[0],
+                        "property_id": pid,
+                        "kind": kind,
+                        "area": area,
+                        "start": start,
+                        "end": NAT,
+                    }
                 )
     assert pol.housing_max_properties >= 1
 
@@ -212,7 +218,9 @@ def make_registers(w: World) -> None:
     for p in inmates.tolist():
         start = _day(rng, "2016-01-01", "2024-10-31", 1)[0]
         end = start + int(rng.integers(180, 8 * 365))
-        w.custody.append({"person": p, "start": start, "end": end if end < np.datetime64("2024-12-31") else NAT})
+        w.custody.append(
+            {"person": p, "start": start, "end": end if end < np.datetime64("2024-12-31") else NAT}
+        )
 
     # 备案: some village cadres declared a near relative's 低保 in earlier years (paid nothing in 2024)
     nf = w.near.frame()
@@ -222,7 +230,9 @@ def make_registers(w: World) -> None:
         if w.declarations and rng.random() > 0.15:  # the first cadre with a relative to declare always does
             continue
         a, b = np.searchsorted(nf["cadre"].to_numpy(), [c, c + 1])
-        rel = [int(x) for x in nf.iloc[a:b]["node"] if not paid[int(x)] and not w.used[int(x)] and alive[int(x)]]
+        rel = [
+            int(x) for x in nf.iloc[a:b]["node"] if not paid[int(x)] and not w.used[int(x)] and alive[int(x)]
+        ]
         if rel:
             r = rel[int(rng.integers(len(rel)))]
             day = _day(rng, "2019-03-01", "2023-06-30", 1)[0]

@@ -142,8 +142,8 @@ def _cfb(w: World, pay: pd.DataFrame) -> list[Finding]:
 
 def _family(check: str, j: pd.DataFrame, by: list[str]) -> list[Finding]:
     out = []
-    for key, g in j.groupby(by, sort=True):
-        rc = key[0] if isinstance(key, tuple) else key
+    for _key, g in j.groupby(by, sort=True):
+        rc = int(g["recipient"].to_numpy()[0])
         cad = g.sort_values(["d", "cadre"]).drop_duplicates("cadre")
         out.append(
             Finding(

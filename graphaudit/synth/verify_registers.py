@@ -47,9 +47,9 @@ def death_dates(w: World) -> np.ndarray:
     """Per person: the register's death date, else the cremation list's."""
     out = w.death.copy()
     for r in w.death_list:
-        p = int(r["person"])  # type: ignore[call-overload]
+        p = int(r["person"])
         if np.isnat(out[p]):
-            out[p] = np.datetime64(r["date"], "D")  # type: ignore[call-overload]
+            out[p] = np.datetime64(r["date"], "D")
     return out
 
 
@@ -62,22 +62,21 @@ def _ineligible(w: World, pay: pd.DataFrame, pol: Policy) -> list[tuple[int, int
         return []
     members = pd.DataFrame({"member": np.arange(w.n), "hh": w.hh})
     mt = mt.merge(members, on="hh")
-    date = _dates(mt["date"])
     hits: list[tuple[int, int]] = []
-    jobs = _frame(w.jobs, ["person", "employer", "start", "end"])  # type: ignore[arg-type]
+    jobs = _frame(w.jobs, ["person", "employer", "start", "end"])
     if len(jobs):
         j = mt.merge(jobs, left_on="member", right_on="person")
         s, e, d = _dates(j["start"]), _dates(j["end"]), _dates(j["date"])
         ok = (s <= d) & (np.isnat(e) | (d <= e))
         hits += list(zip(j["key"][ok], j["member"][ok]))
-    veh = _frame(w.vehicles, ["person", "plate", "type", "start", "end"])  # type: ignore[arg-type]
+    veh = _frame(w.vehicles, ["person", "plate", "type", "start", "end"])
     if len(veh):
         veh = veh[[pol.vehicle_counts(t) for t in veh["type"]]]
         j = mt.merge(veh, left_on="member", right_on="person")
         s, e, d = _dates(j["start"]), _dates(j["end"]), _dates(j["date"])
         ok = (s <= d) & (np.isnat(e) | (d < e))
         hits += list(zip(j["key"][ok], j["member"][ok]))
-    props = _frame(w.properties, ["person", "property_id", "kind", "area", "start", "end"])  # type: ignore[arg-type]
+    props = _frame(w.properties, ["person", "property_id", "kind", "area", "start", "end"])
     if len(props):
         props = props[[pol.housing_counts(k) for k in props["kind"]]]
         j = mt.merge(props, left_on="member", right_on="person")
@@ -91,14 +90,11 @@ def _ineligible(w: World, pay: pd.DataFrame, pol: Policy) -> list[tuple[int, int
     cp = cp[cp["level"] == 1]
     j = mt.merge(cp[["person"]].drop_duplicates(), left_on="member", right_on="person")
     hits += list(zip(j["key"], j["member"]))
-    del date
     return [(int(k), int(m)) for k, m in hits]
 
 
 def register_checks(w: World, pay: pd.DataFrame) -> list[tuple[str, list[int], list[int]]]:
     """(check, persons, payment keys) for the five collision checks that need no kinship."""
-    from graphaudit.synth.verify import Finding  # noqa: F401  (the caller builds Findings)
-
     pol = default_policy()
     out: list[tuple[str, list[int], list[int]]] = []
     hits = _ineligible(w, pay, pol)
@@ -107,10 +103,12 @@ def register_checks(w: World, pay: pd.DataFrame) -> list[tuple[str, list[int], l
         for k, m in hits:
             flagged[k].add(m)
         sub = pay[pay["key"].isin(flagged)]
-        for r, g in sub.groupby("recipient", sort=True):
-            members = sorted({m for k in g["key"] for m in flagged[int(k)]} - {int(r)})  # type: ignore[call-overload]
+        for _r, g in sub.groupby("recipient", sort=True):
+            members = sorted(
+                {m for k in g["key"] for m in flagged[int(k)]} - {int(g["recipient"].to_numpy()[0])}
+            )
             out.append(("ineligible_recipient", _approvers_first(g) + members, sorted(g["key"].tolist())))
-    cus = _frame(w.custody, ["person", "start", "end"])  # type: ignore[arg-type]
+    cus = _frame(w.custody, ["person", "start", "end"])
     if len(cus):
         j = pay.merge(cus, left_on="recipient", right_on="person")
         s, e, d = _dates(j["start"]), _dates(j["end"]), _dates(j["date"])
@@ -141,7 +139,9 @@ def split_family(w: World, j: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     declared = j["program"].isin(needs).to_numpy()
     filed: dict[tuple[int, int], list[tuple[str, np.datetime64]]] = defaultdict(list)
     for d in w.declarations:
-        filed[(int(d["cadre"]), int(d["relative"]))].append((str(d["program"] or ""), np.datetime64(d["date"], "D")))  # type: ignore[call-overload]
+        filed[(int(d["cadre"]), int(d["relative"]))].append(
+            (str(d["program"] or ""), np.datetime64(d["date"], "D"))
+        )
     cov = set()
     for c, r, k, prog, day in zip(j["cadre"], j["recipient"], j["key"], j["program"], _dates(j["date"])):
         if any(p in ("", prog) and when <= day for p, when in filed.get((int(c), int(r)), [])):

@@ -107,7 +107,12 @@ ZH: dict[str, dict[str, str]] = {
         "register_date": "登记日期",
         "deregister_date": "注销日期",
     },
-    "deaths": {"person_id": "公民身份号码", "name": "死者姓名", "death_date": "火化日期", "source": "数据来源"},
+    "deaths": {
+        "person_id": "公民身份号码",
+        "name": "死者姓名",
+        "death_date": "火化日期",
+        "source": "数据来源",
+    },
     "prisoners": {"person_id": "身份证号", "name": "姓名", "start_date": "入监日期", "end_date": "释放日期"},
     "declarations": {
         "cadre_id": "干部身份证号",
