@@ -310,8 +310,8 @@ def test_undeclared_kin_benefit_and_cadre_family(store: LadybugStore) -> None:
     assert "未按规定备案" in texts and "备案日期2024-03-01晚于发放" in texts
     late = next(f for f in fs.values() if "UD-T1" in f.record_ids)
     assert [str(d["declare_date"]) for d in late.details["declarations"]] == ["2024-03-01"]
-    # with the 备案 register loaded, cadre_family_beneficiary keeps the programmes without 备案, and a relative's
-    # 备案 (for 低保) is context on its finding: in the sentence and the details, never a finding of its own
+    # with the 备案 register loaded, cadre_family_beneficiary keeps the programmes without 备案, and a
+    # relative's 备案 (低保) is context on its finding: in the sentence and details, never a finding
     fam = {f.record_ids[0]: f for f in run(store, "cadre_family_beneficiary")}
     assert sorted(fam) == ["CF-B2", "CF-S2"]
     assert "已于2023-12-01备案" in fam["CF-S2"].explanation and "备案）" not in fam["CF-B2"].explanation
