@@ -567,6 +567,32 @@ def contract_checks(
 
 
 # ---- messy -------------------------------------------------------------------------------------------------
+def test_messy_registers_load_whole(village_messy: Path) -> None:
+    """The six collision registers in their messy shapes (XLSX with date cells, GBK, UTF-8 BOM, Chinese
+    headers, a column nobody reads) load with every row, and the report names the unread columns."""
+    from openpyxl import load_workbook
+
+    from graphaudit.ingest.pipeline import read_dataset
+
+    ws = load_workbook(village_messy / "public_employees.xlsx", read_only=True).worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    assert next(rows)[:5] == ("公民身份号码", "姓名", "工作单位", "入职日期", "离职日期")
+    assert all(hasattr(r[3], "year") for r in rows)
+    assert (village_messy / "vehicles.csv").read_bytes().decode("gbk").startswith("所有人身份证号,")
+    assert (
+        (village_messy / "deaths.csv").read_bytes().decode("gbk").startswith("公民身份号码,死者姓名,火化日期")
+    )
+    assert (village_messy / "declarations.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    counts = load_truth(village_messy)["counts"]
+    tables, report = read_dataset(village_messy)
+    loaded = {f.file: f.loaded for f in report.files}
+    for name in REGISTERS:
+        file = f"{name}.xlsx" if name == "public_employees" else f"{name}.csv"
+        assert counts[file] > 0 and loaded[file] == counts[file] == len(tables[name]), name
+    unread = {(i.file, i.column) for i in report.issues if i.code == "unknown_column"}
+    assert {("vehicles.csv", "车身颜色"), ("prisoners.csv", "羁押场所")} <= unread
+
+
 def test_messy_encodings_headers_and_values(township_messy: Path) -> None:
     raw = (township_messy / "subsidies_2024-01.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
