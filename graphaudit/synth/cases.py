@@ -79,9 +79,9 @@ REGISTER_VARIANTS: list[tuple[str, float, list[tuple[str, Try]]]] = [
     (cg.IMP, 1.0, [(v, _v(cg.imprisoned, v)) for v in ("series", "oneoff")]),
     (cg.CB, 1.0, [(v, _v(cg.concurrent, v)) for v in ("both", "overlap")]),
     (cg.AS, 1.0, [(v, _v(cg.above, v)) for v in ("dibao", "tekun")]),
-    (cg.UKB, 1.0, [(v, _v(cg.undeclared, v)) for v in ("late", "after_all")]),
+    (cg.UKB, 0.5, [(v, _v(cg.undeclared, v)) for v in ("late", "after_all")]),
     ("deceased_recipient", 0.4, [("cremation_only", cg.cremation)]),
-    ("cadre_family_beneficiary", 0.4, [("declared_relief", cg.cfb_declared)]),
+    ("cadre_family_beneficiary", 0.3, [("declared_relief", cg.cfb_declared)]),
 ]
 
 NEAR_MISSES: list[tuple[str, str, Try]] = [

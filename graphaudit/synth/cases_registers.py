@@ -49,6 +49,32 @@ def _d(s: str) -> np.datetime64:
     return np.datetime64(s, "D")
 
 
+def _ring_villages(pl: Planner) -> set[str]:
+    """Villages of the planted rings and reciprocal pairs: register cases keep out of them (a cluster's share
+    of kin money must stay what its ring made it)."""
+    w = pl.w
+    rings = ("collusive_cluster", "reciprocal_approval")
+    return {str(w.vcode[p]) for x in w.plants if x.check in rings for p in x.persons}
+
+
+def _kin_load(pl: Planner) -> dict[str, int]:
+    """Per village, how many cases pay a cadre's relative there (spread so no village becomes a cluster)."""
+    w = pl.w
+    kin = (CFB, UKB, "kin_approved_subsidy")
+    out: dict[str, int] = {}
+    for x in w.plants:
+        if x.check in kin and x.persons:
+            v = str(w.vcode[x.persons[-1]])
+            out[v] = out.get(v, 0) + 1
+    return out
+
+
+def _pristine(pl: Planner, lo: int, hi: int, limit: int = 80) -> list[int]:
+    """Unpaid pristine people outside the ring villages."""
+    away = _ring_villages(pl)
+    return [p for p in pl.pristine(lo, hi, unpaid=True, limit=limit) if str(pl.w.vcode[p]) not in away]
+
+
 def _company_people(pl: Planner) -> set[int]:
     w = pl.w
     out = {int(c["legal_rep"]) for c in w.companies}
@@ -61,7 +87,7 @@ def _households(pl: Planner, size: int = 1) -> list[tuple[int, list[int]]]:
     w = pl.w
     comp = _company_people(pl)
     out = []
-    for h in pl.pristine(1940, 1990, unpaid=True, limit=120):
+    for h in _pristine(pl, 1940, 1990, limit=400):
         if not w.is_head[h]:
             continue
         ms = [int(m) for m in w.members(int(w.hh[h]))]
@@ -188,7 +214,7 @@ def imprisoned(pl: Planner, variant: str) -> bool:
     that has since ended (``oneoff``)."""
     w = pl.w
     rng = pl.rng
-    for p in pl.pristine(1960, 2000, unpaid=True)[:30]:
+    for p in _pristine(pl, 1960, 2000)[:30]:
         if variant == "series":
             start = pl.day(p, int(rng.integers(3, 9)), -int(rng.integers(3, 20)))
             keys = _dibao(pl, p)
@@ -215,7 +241,7 @@ def nm_released(pl: Planner, variant: str) -> bool:
     (``custody_after``)."""
     w = pl.w
     rng = pl.rng
-    for p in pl.pristine(1960, 2000, unpaid=True)[:30]:
+    for p in _pristine(pl, 1960, 2000)[:30]:
         if variant == "released_before":
             keys = _dibao(pl, p, range(3, 13))
             end = pl.day(p, 3) - int(rng.integers(5, 40))
@@ -240,7 +266,7 @@ def concurrent(pl: Planner, variant: str) -> bool:
     """低保 and 特困供养 in the same months: for several months (``both``) or one overlapping month when one
     replaced the other (``overlap``)."""
     rng = pl.rng
-    for p in pl.pristine(1935, 1965, unpaid=True)[:30]:
+    for p in _pristine(pl, 1935, 1965)[:30]:
         if variant == "both":
             m0 = int(rng.integers(1, 7))
             a, b = range(1, 13), range(m0, m0 + int(rng.integers(2, 6)))
@@ -268,7 +294,7 @@ def nm_concurrent(pl: Planner, variant: str) -> bool:
     """Not concurrent: 低保 and 临时救助 in one month (``allowed_pair``: not exclusive), or 低保 ended before
     特困供养 began (``switched``)."""
     rng = pl.rng
-    for p in pl.pristine(1935, 1965, unpaid=True)[:30]:
+    for p in _pristine(pl, 1935, 1965)[:30]:
         m0 = int(rng.integers(4, 9))
         if variant == "allowed_pair":
             k1 = _dibao(pl, p)
@@ -294,7 +320,7 @@ def above(pl: Planner, variant: str) -> bool:
     rng = pl.rng
     prog = "低保" if variant == "dibao" else "特困供养"
     limit = std[prog]
-    for p in pl.pristine(1935, 1990, unpaid=True)[:30]:
+    for p in _pristine(pl, 1935, 1990)[:30]:
         months = list(range(1, 13))
         high = set(rng.choice(months, int(rng.integers(1, 4)), replace=False).tolist())
         base = float(np.round(rng.uniform(0.5, 0.9) * limit, -1))
@@ -326,7 +352,7 @@ def above(pl: Planner, variant: str) -> bool:
 def nm_at_standard(pl: Planner) -> bool:
     """低保 paid at exactly the standard every month (not above it)."""
     limit = default_policy().standards["低保"]
-    for p in pl.pristine(1935, 1990, unpaid=True)[:30]:
+    for p in _pristine(pl, 1935, 1990)[:30]:
         dates = series(pl, p)
         approver = pl.approver_for(p, dates) if pl.free(p, "低保", dates) else None
         keys = pl.pay("低保", p, limit, dates, approver, remark="按月发放") if approver is not None else []
@@ -349,7 +375,7 @@ def cremation(pl: Planner) -> bool:
     """低保 kept paid to someone the register still lists as alive, dead by the cremation list."""
     w = pl.w
     rng = pl.rng
-    for p in pl.pristine(1930, 1960, unpaid=True)[:30]:
+    for p in _pristine(pl, 1930, 1960)[:30]:
         keys = _dibao(pl, p)
         if not keys:
             continue
@@ -373,7 +399,7 @@ def nm_cremation_after(pl: Planner) -> bool:
     """The cremation list dates a death after the last payment."""
     w = pl.w
     rng = pl.rng
-    for p in pl.pristine(1930, 1960, unpaid=True)[:30]:
+    for p in _pristine(pl, 1930, 1960)[:30]:
         last = int(rng.integers(3, 10))
         keys = _dibao(pl, p, range(1, last + 1))
         if not keys:
@@ -397,11 +423,14 @@ def nm_cremation_after(pl: Planner) -> bool:
 def _relative(pl: Planner, hops: int, loose: bool = False) -> list[tuple[int, str, str, int]]:
     """(cadre, village, title, relative at ``hops``) candidates; ``loose``: other cadres may be 3 hops away
     (beyond what cadre_family_beneficiary, undeclared_kin_benefit and reciprocal_approval look at)."""
+    away, load = _ring_villages(pl), _kin_load(pl)
     out = []
     for c, org, title in pl.cadres(level="village")[:40]:
+        if org in away:
+            continue
         for r in pl.relatives(c, [hops], living_in("vil", org), loose=loose)[:2]:
             out.append((c, org, title, r))
-    return out
+    return sorted(out, key=lambda x: load.get(x[1], 0))  # stable: the least loaded villages first
 
 
 def undeclared(pl: Planner, variant: str) -> bool:
