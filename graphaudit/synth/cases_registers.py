@@ -54,7 +54,8 @@ def _ring_villages(pl: Planner) -> set[str]:
     of kin money must stay what its ring made it)."""
     w = pl.w
     rings = ("collusive_cluster", "reciprocal_approval")
-    return {str(w.vcode[p]) for x in w.plants if x.check in rings for p in x.persons}
+    away = {str(w.vcode[p]) for x in w.plants if x.check in rings for p in x.persons}
+    return away if len(away) < len(w.villages) else set()  # a one-village dataset has nowhere else
 
 
 def _kin_load(pl: Planner) -> dict[str, int]:
