@@ -370,7 +370,7 @@ def test_independent_recheck_from_files(township: Path) -> None:
             near[a] = within(adj, a, 3)
         return near[a].get(b, 99)
 
-    got = defaultdict(lambda: defaultdict(set))
+    got: dict[str, dict[object, set[str]]] = defaultdict(lambda: defaultdict(set))
     for p in pay:
         pid, rec = p["recipient_id"], p["payment_id"]
         if dist(p["approver_id"], pid, 3) <= 3:
