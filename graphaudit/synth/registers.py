@@ -164,7 +164,6 @@ def make_registers(w: World) -> None:
 
     # real estate: a registered house in about half of the households (rural 宅基地 registration is patchy),
     # a second house or a shop in non-poor ones
-    pol = default_policy()
     for h, p in zip(hh_of.tolist(), heads.tolist()):
         if busy[h] or w.used[p]:
             continue
@@ -195,7 +194,6 @@ def make_registers(w: World) -> None:
                         "end": NAT,
                     }
                 )
-    assert pol.housing_max_properties >= 1
 
     # the cremation list: most deaths the register dates since 2020, and a few it has not recorded yet
     dead = np.flatnonzero(
