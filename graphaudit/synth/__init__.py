@@ -97,7 +97,8 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
     messy)."""
     from graphaudit.synth.background import make_companies, make_contracts, make_payments
     from graphaudit.synth.cases import plant_all
-    from graphaudit.synth.cases_registers import plant_company_kin, relabel_declared
+    from graphaudit.synth.cases_declared import relabel_declared
+    from graphaudit.synth.cases_registers import plant_company_kin
     from graphaudit.synth.officials import make_posts
     from graphaudit.synth.places import load_county, load_prefecture, other_area_codes
     from graphaudit.synth.population import generate_population, make_villages

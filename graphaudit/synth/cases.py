@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from graphaudit.checks import require_checks
 from graphaudit.synth import cases_contracts as cc
+from graphaudit.synth import cases_declared as cd
 from graphaudit.synth import cases_money as cm
 from graphaudit.synth import cases_reciprocal as cr
 from graphaudit.synth import cases_registers as cg
@@ -79,9 +80,9 @@ REGISTER_VARIANTS: list[tuple[str, float, list[tuple[str, Try]]]] = [
     (cg.IMP, 1.0, [(v, _v(cg.imprisoned, v)) for v in ("series", "oneoff")]),
     (cg.CB, 1.0, [(v, _v(cg.concurrent, v)) for v in ("both", "overlap")]),
     (cg.AS, 1.0, [(v, _v(cg.above, v)) for v in ("dibao", "tekun")]),
-    (cg.UKB, 0.5, [(v, _v(cg.undeclared, v)) for v in ("late", "after_all")]),
+    (cg.UKB, 0.5, [(v, _v(cd.undeclared, v)) for v in ("late", "after_all")]),
     ("deceased_recipient", 0.4, [("cremation_only", cg.cremation)]),
-    ("cadre_family_beneficiary", 0.3, [("declared_relief", cg.cfb_declared)]),
+    ("cadre_family_beneficiary", 0.3, [("declared_relief", cd.cfb_declared)]),
 ]
 
 NEAR_MISSES: list[tuple[str, str, Try]] = [
@@ -111,7 +112,7 @@ REGISTER_NEAR_MISSES: list[tuple[str, str, Try]] = [
     *[(cg.IMP, v, _v(cg.nm_released, v)) for v in ("released_before", "custody_after")],
     *[(cg.CB, v, _v(cg.nm_concurrent, v)) for v in ("allowed_pair", "switched")],
     (cg.AS, "at_standard", cg.nm_at_standard),
-    (cg.UKB, "declared_before", cg.nm_declared_before),
+    (cg.UKB, "declared_before", cd.nm_declared_before),
     ("deceased_recipient", "cremation_after_last", cg.nm_cremation_after),
 ]
 # one round plants at most one case per check and one near-miss per kind, in this order (scarce resources —
