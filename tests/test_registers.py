@@ -153,6 +153,9 @@ def registers() -> Registers:
     S("UD-T1", "低保", sis2, 600, "2024-01-15", worker, V)  # declared after the payment: flagged
     S("UD-T2", "低保", sis2, 600, "2024-04-15", worker, V)  # after the 备案: covered
     S("CF-B2", "危房改造", bro, 20000, "2024-03-01", worker, V)  # no 备案 exists: cadre_family_beneficiary
+    S(
+        "CF-S2", "临时救助", sis, 900, "2024-06-15", worker, V
+    )  # cadre_family_beneficiary, her 低保 备案 as context
     # -- above_standard -------------------------------------------------------------------------------------
     q = P("丑某", "R16", "户主", M, "1945-01-01", V)
     S("AB-Q1", "低保", q, 2100, "2024-01-15", worker, V)  # above 1500: flagged
@@ -305,8 +308,17 @@ def test_undeclared_kin_benefit_and_cadre_family(store: LadybugStore) -> None:
     assert flagged(list(fs.values())) == ["UD-B1", "UD-T1"]
     texts = " ".join(f.explanation for f in fs.values())
     assert "未按规定备案" in texts and "备案日期2024-03-01晚于发放" in texts
-    # with the 备案 register loaded, cadre_family_beneficiary keeps the programmes without 备案
-    assert flagged(run(store, "cadre_family_beneficiary")) == ["CF-B2"]
+    late = next(f for f in fs.values() if "UD-T1" in f.record_ids)
+    assert [str(d["declare_date"]) for d in late.details["declarations"]] == ["2024-03-01"]
+    # with the 备案 register loaded, cadre_family_beneficiary keeps the programmes without 备案, and a
+    # relative's 备案 (低保) is context on its finding: in the sentence and details, never a finding
+    fam = {f.record_ids[0]: f for f in run(store, "cadre_family_beneficiary")}
+    assert sorted(fam) == ["CF-B2", "CF-S2"]
+    assert "已于2023-12-01备案" in fam["CF-S2"].explanation and "备案）" not in fam["CF-B2"].explanation
+    assert [(d["program"], str(d["declare_date"])) for d in fam["CF-S2"].details["declarations"]] == [
+        ("低保", "2023-12-01")
+    ]
+    assert fam["CF-B2"].details["declarations"] == []
 
 
 def test_above_standard(store: LadybugStore) -> None:

@@ -35,7 +35,13 @@ CHECKS = (
     "split_contracts",
     "reciprocal_approval",
     "collusive_cluster",
+    "undeclared_kin_benefit",
+    "ineligible_recipient",
+    "imprisoned_recipient",
+    "concurrent_benefits",
+    "above_standard",
 )
+REGISTERS = ["public_employees", "vehicles", "real_estate", "deaths", "prisoners", "declarations"]
 RELATIONS = "户主 配偶 子 女 长子 次子 长女 次女 父亲 母亲 兄 弟 姐 妹 孙子 孙女 儿媳 女婿 其他".split()
 SOURCES = ["households", "relations", "cadres", "companies", "shareholders", "contracts"]
 
@@ -134,7 +140,7 @@ def test_messy_has_the_same_cases_as_clean(township: Path, township_messy: Path)
 # ---- files and realism -------------------------------------------------------------------------------------
 def test_files_counts_and_readme(township: Path) -> None:
     names = {p.name for p in township.iterdir()}
-    assert {f"{s}.csv" for s in SOURCES} <= names
+    assert {f"{s}.csv" for s in SOURCES + REGISTERS} <= names
     assert {f"subsidies_2024-{m:02d}.csv" for m in range(1, 13)} <= names
     assert {"truth.json", "README.txt"} <= names
     truth = load_truth(township)
@@ -218,7 +224,23 @@ def test_truth_complete(size: str, village: Path, township: Path) -> None:
             ("shared_account", "same_household"),
             ("split_contracts", "91days"),
             ("split_contracts", "below"),
+            ("ineligible_recipient", "job_left"),
+            ("ineligible_recipient", "exempt_vehicle"),
+            ("ineligible_recipient", "car_deregistered"),
+            ("ineligible_recipient", "house_and_shop"),
+            ("undeclared_kin_benefit", "declared_before"),
+            ("deceased_recipient", "cremation_after_last"),
+            ("imprisoned_recipient", "released_before"),
+            ("concurrent_benefits", "allowed_pair"),
+            ("concurrent_benefits", "switched"),
+            ("above_standard", "at_standard"),
         } <= kinds
+        variants = {(c["check"], c["variant"]) for c in cases}
+        assert {
+            ("deceased_recipient", "cremation_only"),
+            ("cadre_family_beneficiary", "declared_relief"),
+            ("undeclared_kin_benefit", "late"),
+        } <= variants
         assert {1, 2, 3} <= {c["hops"] for c in by_check["kin_approved_subsidy"]}
         assert {1, 2, 3} <= {c["hops"] for c in by_check["kin_contract"]}
     records = {r["payment_id"] for r in read(folder, "subsidies")}
@@ -339,6 +361,8 @@ def test_independent_recheck_from_files(township: Path) -> None:
     adj = kin_graph(township)
     pay = read(township, "subsidies")
     hh = {r["person_id"]: r for r in read(township, "households")}
+    died = {r["person_id"]: r["death_date"] for r in read(township, "deaths")}
+    decl = read(township, "declarations")
     near: dict[str, dict[str, int]] = {}
 
     def dist(a: str, b: str, depth: int) -> int:
@@ -346,16 +370,18 @@ def test_independent_recheck_from_files(township: Path) -> None:
             near[a] = within(adj, a, 3)
         return near[a].get(b, 99)
 
-    got = defaultdict(lambda: defaultdict(set))
+    got: dict[str, dict[object, set[str]]] = defaultdict(lambda: defaultdict(set))
     for p in pay:
         pid, rec = p["recipient_id"], p["payment_id"]
         if dist(p["approver_id"], pid, 3) <= 3:
             got["kin_approved_subsidy"][(p["approver_id"], pid, p["program"])].add(rec)
-        if hh[pid]["death_date"] and p["pay_date"] > hh[pid]["death_date"]:
+        death = hh[pid]["death_date"] or died.get(pid, "")
+        if death and p["pay_date"] > death:
             got["deceased_recipient"][pid].add(rec)
         got["duplicate_payment"][(pid, p["program"], p["pay_date"][:7])].add(rec)
         got["shared_account"][p["bank_account"]].add(rec)
     cad = read(township, "cadres")
+    linked: dict[str, set[str]] = defaultdict(set)
     for p in pay:
         for c in cad:
             if (
@@ -363,18 +389,87 @@ def test_independent_recheck_from_files(township: Path) -> None:
                 and c["start_date"] <= p["pay_date"]
                 and (not c["end_date"] or p["pay_date"] <= c["end_date"])
             ):
-                if dist(c["person_id"], p["recipient_id"], 2) <= 2:
+                if dist(c["person_id"], p["recipient_id"], 2) > 2:
+                    continue
+                if not decl or p["program"] != "低保":
                     got["cadre_family_beneficiary"][(p["recipient_id"], p["program"], p["village_code"])].add(
                         p["payment_id"]
                     )
+                else:
+                    linked[p["payment_id"]].add(c["person_id"])
+    for (
+        p
+    ) in pay:  # 低保 to a cadre's kin: undeclared unless a linking cadre filed a 备案 on or before the date
+        covered = any(
+            d["cadre_id"] in linked[p["payment_id"]]
+            and d["relative_id"] == p["recipient_id"]
+            and d["declare_date"] <= p["pay_date"]
+            for d in decl
+        )
+        if linked[p["payment_id"]] and not covered:
+            got["undeclared_kin_benefit"][p["recipient_id"]].add(p["payment_id"])
     households_of = defaultdict(set)
     for p in pay:
         households_of[p["bank_account"]].add(p["household_id"])
     got["duplicate_payment"] = {k: v for k, v in got["duplicate_payment"].items() if len(v) >= 2}
     got["shared_account"] = {k: v for k, v in got["shared_account"].items() if len(households_of[k]) >= 2}
     got.update(contract_checks(township, adj, cad, pay))
-    for check in CHECKS[:-1]:
-        assert {frozenset(v) for v in got[check].values()} == expect[check], check
+    got.update(register_checks(township, pay, hh))
+    for check in CHECKS:
+        if check != "collusive_cluster":
+            assert {frozenset(v) for v in got[check].values()} == expect[check], check
+
+
+def register_checks(
+    folder: Path, pay: list[dict[str, str]], hh: dict[str, dict[str, str]]
+) -> dict[str, dict[object, set[str]]]:
+    """ineligible_recipient, imprisoned_recipient, concurrent_benefits and above_standard from the files
+    (rules: the shipped policy's defaults, written out here)."""
+    members = defaultdict(set)
+    for pid, r in hh.items():
+        members[r["household_id"]].add(pid)
+    # person → (from, to, to inclusive) while the person makes the household ineligible
+    bad: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    for r in read(folder, "public_employees"):
+        bad[r["person_id"]].append((r["start_date"], r["end_date"] or "9999", True))
+    exempt = ("摩托车", "三轮", "低速货车", "拖拉机")
+    for r in read(folder, "vehicles"):
+        if not any(x in r["vehicle_type"] for x in exempt):  # deregistered on the day: no longer owned
+            bad[r["owner_id"]].append((r["register_date"], r["deregister_date"] or "9999", False))
+    for r in read(folder, "companies"):
+        bad[r["legal_rep_id"]].append(("", "9999", True))
+    for r in read(folder, "shareholders"):
+        bad[r["holder_id"]].append(("", "9999", True))
+    houses = defaultdict(list)
+    for r in read(folder, "real_estate"):
+        if "住宅" in r["kind"]:
+            houses[r["owner_id"]].append(
+                (r["property_id"], r["register_date"], r["deregister_date"] or "9999")
+            )
+    custody = defaultdict(list)
+    for r in read(folder, "prisoners"):
+        custody[r["person_id"]].append((r["start_date"], r["end_date"] or "9999"))
+    got: dict[str, dict[object, set[str]]] = defaultdict(lambda: defaultdict(set))
+    months: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for p in pay:
+        pid, day, rec = p["recipient_id"], p["pay_date"], p["payment_id"]
+        if p["program"] in ("低保", "特困供养"):
+            hm = members[hh[pid]["household_id"]]
+            held = {h for m in hm for h, a, b in houses[m] if a <= day < b}
+            if len(held) > 1 or any(
+                a <= day and (day <= b if inc else day < b) for m in hm for a, b, inc in bad[m]
+            ):
+                got["ineligible_recipient"][pid].add(rec)
+            months[(pid, day[:7])].add(p["program"])
+        if any(a < day <= b for a, b in custody[pid]):
+            got["imprisoned_recipient"][pid].add(rec)
+        limit = {"低保": 1500.0, "特困供养": 1200.0}.get(p["program"])
+        if limit and float(p["amount"]) > limit:
+            got["above_standard"][(pid, p["program"])].add(rec)
+    for p in pay:
+        if p["program"] in ("低保", "特困供养") and len(months[(p["recipient_id"], p["pay_date"][:7])]) > 1:
+            got["concurrent_benefits"][p["recipient_id"]].add(p["payment_id"])
+    return got
 
 
 def contract_checks(
@@ -472,6 +567,32 @@ def contract_checks(
 
 
 # ---- messy -------------------------------------------------------------------------------------------------
+def test_messy_registers_load_whole(village_messy: Path) -> None:
+    """The six collision registers in their messy shapes (XLSX with date cells, GBK, UTF-8 BOM, Chinese
+    headers, a column nobody reads) load with every row, and the report names the unread columns."""
+    from openpyxl import load_workbook
+
+    from graphaudit.ingest.pipeline import read_dataset
+
+    ws = load_workbook(village_messy / "public_employees.xlsx", read_only=True).worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    assert next(rows)[:5] == ("公民身份号码", "姓名", "工作单位", "入职日期", "离职日期")
+    assert all(hasattr(r[3], "year") for r in rows)
+    assert (village_messy / "vehicles.csv").read_bytes().decode("gbk").startswith("所有人身份证号,")
+    assert (
+        (village_messy / "deaths.csv").read_bytes().decode("gbk").startswith("公民身份号码,死者姓名,火化日期")
+    )
+    assert (village_messy / "declarations.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    counts = load_truth(village_messy)["counts"]
+    tables, report = read_dataset(village_messy)
+    loaded = {f.file: f.loaded for f in report.files}
+    for name in REGISTERS:
+        file = f"{name}.xlsx" if name == "public_employees" else f"{name}.csv"
+        assert counts[file] > 0 and loaded[file] == counts[file] == len(tables[name]), name
+    unread = {(i.file, i.column) for i in report.issues if i.code == "unknown_column"}
+    assert {("vehicles.csv", "车身颜色"), ("prisoners.csv", "羁押场所")} <= unread
+
+
 def test_messy_encodings_headers_and_values(township_messy: Path) -> None:
     raw = (township_messy / "subsidies_2024-01.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):

@@ -4,7 +4,9 @@ cadre serves — whoever approved them.  Such payments need registration (备案
 Once the declarations register (备案) is loaded, the programmes that need 备案 (the policy file's
 ``declared_programs``, default 低保) are judged by undeclared_kin_benefit, which tells declared relatives from
 undeclared ones; this check then keeps the other programmes (危房改造, 临时救助 …), where no 备案 exists and
-the payment itself is what an office reviews.  Without that register it lists every programme, as before.
+the payment itself is what an office reviews, and names a 备案 the relative has (for 低保, say) in the
+sentence and in ``details["declarations"]`` as context.  Without that register it lists every programme, as
+before.
 
 Semantics:
 - a cadre serves the village of the post (HOLDS); with township_cadres, a township post (e.g. 民政助理员,
@@ -30,19 +32,48 @@ from graphaudit.checks.wording import payments_phrase, person, who
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
 
-__all__ = ["CHECK", "find"]
+__all__ = ["CHECK", "find", "family_findings", "declarations_of"]
 
 NAME = "cadre_family_beneficiary"
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     rows = run_query(store, NAME, bounds={"hops": params["hops"], "township": int(params["township_cadres"])})
-    if run_query(store, "declarations"):
-        # the 备案 register is loaded: undeclared_kin_benefit judges the programmes that need 备案
-        declared = set(params["policy"].declared_programs)
-        rows = [{**r, "payments": [p for p in r["payments"] if p["program"] not in declared]} for r in rows]
-        rows = [r for r in rows if r["payments"]]
-    return family_findings(NAME, rows, params)
+    decls = run_query(store, "declarations")
+    if not decls:
+        return family_findings(NAME, rows, params)
+    # the 备案 register is loaded: undeclared_kin_benefit judges the programmes that need 备案
+    declared = set(params["policy"].declared_programs)
+    rows = [{**r, "payments": [p for p in r["payments"] if p["program"] not in declared]} for r in rows]
+    rows = [r for r in rows if r["payments"]]
+    filed = declarations_of(decls, rows)
+
+    def note(rid: str, pays: list[dict[str, Any]]) -> str:
+        if not filed.get(rid):
+            return "应核查是否按规定备案"
+        d = filed[rid][0]
+        return f"应核查是否按规定备案（该亲属{d['program'] or '各项补贴'}已于{d['declare_date']}备案）"
+
+    return family_findings(NAME, rows, params, note, lambda rid, _p: {"declarations": filed.get(rid, [])})
+
+
+def declarations_of(
+    decls: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Per recipient, the 备案 its linking cadres filed for it (context on the finding), oldest first."""
+    cadres: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        cadres[r["recipient_id"]].add(r["cadre_id"])
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d in decls:
+        if d["cadre_id"] in cadres.get(d["relative_id"], set()):
+            out[d["relative_id"]].append(
+                {"cadre_id": d["cadre_id"], "program": d["program"] or "", "declare_date": d["declare_date"]}
+            )
+    return {
+        k: sorted(v, key=lambda x: (str(x["declare_date"]), x["cadre_id"], x["program"]))
+        for k, v in out.items()
+    }
 
 
 def family_findings(

@@ -7,7 +7,8 @@ Semantics:
   counted); a payment is undeclared when none of the cadres it links has a 备案 for the recipient and the
   programme (a 备案 without a programme covers every programme) dated on or before the pay date;
 - a relative declared in time is context, not a finding: nothing is reported for those payments; a 备案 dated
-  after a payment does not cover it, and the sentence says when it was made;
+  after a payment does not cover it, and the sentence says when it was made; every 备案 of the linking
+  cadres for the recipient is in ``details["declarations"]`` (cadre, programme, date);
 - the check needs the declarations register: without it (no 备案 loaded at all) it reports nothing and
   cadre_family_beneficiary lists the payments for comparison;
 - all undeclared payments of one recipient fold into one finding; the closest cadre is listed first.
@@ -23,7 +24,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from graphaudit.checks.cadre_family_beneficiary import family_findings
+from graphaudit.checks.cadre_family_beneficiary import declarations_of, family_findings
 from graphaudit.checks.check import Check, Param, run_query
 from graphaudit.checks.legal import ART_124, FundKind
 from graphaudit.findings import Finding
@@ -78,8 +79,11 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
             return f"备案日期{after[0]}晚于发放，发放时未备案"
         return f"未按规定备案（须备案项目：{'、'.join(pol.declared_programs)}）"
 
+    context = declarations_of(decls, rows)
+
     def details(rid: str, pays: list[dict[str, Any]]) -> dict[str, Any]:
         return {
+            "declarations": context.get(rid, []),
             "late_declarations": [{"program": p, "declare_date": w} for p, w in sorted(late.get(rid, []))],
             "policy": {"file": pol.source, "declared_programs": list(pol.declared_programs)},
         }

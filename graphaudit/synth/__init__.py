@@ -1,7 +1,8 @@
 """Synthetic county data with planted micro-corruption cases and their truth.
 
 ``generate(out_dir, size, seed, messy)`` writes a dataset folder in the shape of DATA_CONTRACT.md (households,
-relations, cadres, companies, shareholders, contracts, subsidies by month), a ``truth.json`` listing every
+relations, cadres, companies, shareholders, contracts, subsidies by month, and the collision registers:
+public_employees, vehicles, real_estate, deaths, prisoners, declarations), a ``truth.json`` listing every
 case the checks of DOMAIN.md must find and the near-misses they must not, and a ``README.txt``. Same size,
 seed and messiness give byte-identical files.
 """
@@ -42,6 +43,15 @@ SIZES: dict[str, SizeSpec] = {
 }
 
 
+REGISTER_IDS = (
+    ("public_employees", "person_id"),
+    ("vehicles", "owner_id"),
+    ("real_estate", "owner_id"),
+    ("deaths", "person_id"),
+    ("prisoners", "person_id"),
+    ("declarations", "cadre_id"),
+    ("declarations", "relative_id"),
+)
 OUTPUTS = (
     "households.csv",
     "households.xlsx",
@@ -50,6 +60,13 @@ OUTPUTS = (
     "companies.csv",
     "shareholders.csv",
     "contracts.csv",
+    "public_employees.csv",
+    "public_employees.xlsx",
+    "vehicles.csv",
+    "real_estate.csv",
+    "deaths.csv",
+    "prisoners.csv",
+    "declarations.csv",
     "truth.json",
     "README.txt",
 )
@@ -80,10 +97,13 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
     messy)."""
     from graphaudit.synth.background import make_companies, make_contracts, make_payments
     from graphaudit.synth.cases import plant_all
+    from graphaudit.synth.cases_declared import relabel_declared
+    from graphaudit.synth.cases_registers import plant_company_kin
     from graphaudit.synth.officials import make_posts
     from graphaudit.synth.places import load_county, load_prefecture, other_area_codes
     from graphaudit.synth.population import generate_population, make_villages
     from graphaudit.synth.readme import write_readme
+    from graphaudit.synth.registers import drop_background_ineligible, make_registers
     from graphaudit.synth.tables import finish
     from graphaudit.synth.truth import assemble, write_truth
     from graphaudit.synth.verify import run_checks
@@ -125,6 +145,10 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
         make_contracts(w)
         make_payments(w)
         plant_all(w, spec.cases, spec.rings, spec.near)
+        drop_background_ineligible(w)
+        plant_company_kin(w)
+        make_registers(w)
+        relabel_declared(w)
         t = finish(w)
         c, n, warn = assemble(w, t, run_checks(w), numbering)
         cases += c
@@ -141,9 +165,15 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
             t.contracts["approver_id"],
             t.subsidies["recipient_id"],
             t.subsidies["approver_id"],
+            *(t.registers[s][c] for s, c in REGISTER_IDS),
         ):
             protected.update(col.tolist())
-        writer.add(t, protected, {r for e in c + n for r in e["record_ids"]})
+        # nor a payment of anyone a case or near-miss names (a household member of an ineligible recipient
+        # may be paid something else)
+        named = {p for e in c + n for p in e["person_ids"]}
+        sub = t.subsidies
+        keep = set(sub["payment_id"][sub["recipient_id"].isin(named)].tolist())
+        writer.add(t, protected, keep | {r for e in c + n for r in e["record_ids"]})
         places.append(
             f"{county.province}{county.city}{county.name}（{county.code}）: "
             + "、".join(f"{x.name}（{x.code}）" for x in towns)

@@ -7,7 +7,9 @@ Background records are built so that no check fires on them, under any reading o
 - companies' phones, addresses and accounts are their own;
 - one organisation never has three sub-threshold contracts within 90 days;
 - a recipient is paid at most once per program and month, never after death, and accounts stay in one
-  household.
+  household;
+- no household with a company's legal representative or shareholder keeps 低保 or 特困供养
+  (registers.drop_background_ineligible, after the cases are planted).
 """
 
 from __future__ import annotations
@@ -296,7 +298,8 @@ def make_payments(w: World) -> None:
         dates = (np.datetime64("2024-01", "M") + (months - 1)).astype("datetime64[D]") + days
         return rp, dates
 
-    # 低保 (households, monthly) and 特困供养 (single elderly, monthly)
+    # 低保 (households, monthly) and 特困供养 (single elderly, monthly); those of a household with a company's
+    # legal representative or shareholder are dropped once the cases are planted (registers.py)
     old_head = head_ok & (age[np.maximum(head, 0)] >= 60)
     dibao = np.flatnonzero(head_ok & (rng.random(nh) < np.where(old_head, 0.07, 0.035)))
     single = np.flatnonzero(old_head & (size == 1) & ~np.isin(np.arange(nh), dibao) & (rng.random(nh) < 0.35))

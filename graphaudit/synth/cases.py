@@ -11,12 +11,14 @@ from collections.abc import Callable
 
 from graphaudit.checks import require_checks
 from graphaudit.synth import cases_contracts as cc
+from graphaudit.synth import cases_declared as cd
 from graphaudit.synth import cases_money as cm
 from graphaudit.synth import cases_reciprocal as cr
+from graphaudit.synth import cases_registers as cg
 from graphaudit.synth.casekit import Planner
 from graphaudit.synth.world import World
 
-__all__ = ["plant_all", "VARIANTS", "NEAR_MISSES"]
+__all__ = ["plant_all", "VARIANTS", "NEAR_MISSES", "REGISTER_VARIANTS", "REGISTER_NEAR_MISSES"]
 
 Try = Callable[[Planner], bool]
 
@@ -40,7 +42,10 @@ VARIANTS: dict[str, list[tuple[str, Try]]] = {
     "kin_approved_subsidy": [
         (v, _v(cm.kas, v)) for v in ("v3", "combo", "cw2", "combo2", "cw1", "cw3", "cw0")
     ],
-    "cadre_family_beneficiary": [(v, _v(cm.cfb, v)) for v in ("h1", "self", "h2", "partial")],
+    "cadre_family_beneficiary": [
+        # h1 and partial pay 低保: with the 备案 register they become undeclared_kin_benefit's (relabel)
+        *[(v, _v(cm.cfb, v)) for v in ("h1", "self", "h2", "partial")],
+    ],
     "kin_contract": [
         (f"{v}{h}", _v(cc.kin_contract, v, h))
         for v, h in (
@@ -68,6 +73,17 @@ VARIANTS: dict[str, list[tuple[str, Try]]] = {
     "duplicate_payment": [(v, _v(cm.duplicate, v)) for v in ("series_dup", "relief_twice", "farm_twice")],
     "split_contracts": [(v, _v(cc.split, v)) for v in ("same", "related", "same4", "person_company")],
 }
+# the register collisions (数据碰撞), planted after the cases above so that those stay as they were: per
+# check (or extra variants of an older check), the share of ``cases`` to plant and the variants
+REGISTER_VARIANTS: list[tuple[str, float, list[tuple[str, Try]]]] = [
+    (cg.IR, 1.0, [(v, _v(cg.ineligible, v)) for v in ("job", "vehicle", "housing", "company", "job_mid")]),
+    (cg.IMP, 1.0, [(v, _v(cg.imprisoned, v)) for v in ("series", "oneoff")]),
+    (cg.CB, 1.0, [(v, _v(cg.concurrent, v)) for v in ("both", "overlap")]),
+    (cg.AS, 1.0, [(v, _v(cg.above, v)) for v in ("dibao", "tekun")]),
+    (cg.UKB, 0.5, [(v, _v(cd.undeclared, v)) for v in ("late", "after_all")]),
+    ("deceased_recipient", 0.4, [("cremation_only", cg.cremation)]),
+    ("cadre_family_beneficiary", 0.3, [("declared_relief", cd.cfb_declared)]),
+]
 
 NEAR_MISSES: list[tuple[str, str, Try]] = [
     ("collusive_cluster", "clan_without_cadre", cc.nm_clan_companies),
@@ -88,6 +104,17 @@ NEAR_MISSES: list[tuple[str, str, Try]] = [
     ("split_contracts", "below", cc.nm_split_below),
     ("split_contracts", "91days", cc.nm_split_91),
 ]
+REGISTER_NEAR_MISSES: list[tuple[str, str, Try]] = [
+    *[
+        (cg.IR, v, _v(cg.nm_ineligible, v))
+        for v in ("job_left", "exempt_vehicle", "car_deregistered", "house_and_shop")
+    ],
+    *[(cg.IMP, v, _v(cg.nm_released, v)) for v in ("released_before", "custody_after")],
+    *[(cg.CB, v, _v(cg.nm_concurrent, v)) for v in ("allowed_pair", "switched")],
+    (cg.AS, "at_standard", cg.nm_at_standard),
+    (cg.UKB, "declared_before", cd.nm_declared_before),
+    ("deceased_recipient", "cremation_after_last", cg.nm_cremation_after),
+]
 # one round plants at most one case per check and one near-miss per kind, in this order (scarce resources —
 # township approvers, cross-village kin — are shared fairly between checks and variants)
 ORDER = (
@@ -104,7 +131,20 @@ ORDER = (
 )
 
 require_checks(
-    {*VARIANTS, *(c for c, _, _ in NEAR_MISSES), *ORDER, cm.KAS, cm.CFB, cc.KC, cc.HL, cc.SC, cr.RA}, __name__
+    {
+        *VARIANTS,
+        *(c for c, _, _ in NEAR_MISSES + REGISTER_NEAR_MISSES),
+        *(c for c, _, _ in REGISTER_VARIANTS),
+        *ORDER,
+        cm.KAS,
+        cm.CFB,
+        cg.UKB,
+        cc.KC,
+        cc.HL,
+        cc.SC,
+        cr.RA,
+    },
+    __name__,
 )
 
 
@@ -143,4 +183,37 @@ def plant_all(w: World, cases: int, rings: int, near: int) -> None:
                 continue
             busy = True
             if not fn(pl):
+                nm.remove(entry)
+    _plant_registers(pl, cases, near)
+
+
+def _plant_registers(pl: Planner, cases: int, near: int) -> None:
+    """The register collisions' cases and near-misses, round by round like :func:`plant_all`."""
+    done = [0] * len(REGISTER_VARIANTS)
+    rotation = [list(v) for _, _, v in REGISTER_VARIANTS]
+    turn = [0] * len(REGISTER_VARIANTS)
+    nm = list(REGISTER_NEAR_MISSES)
+    got = Counter[tuple[str, str]]()
+    busy = True
+    while busy:
+        busy = False
+        for i, (_check, share, _) in enumerate(REGISTER_VARIANTS):
+            if done[i] >= max(1, round(cases * share)) or not rotation[i]:
+                continue
+            busy = True
+            while rotation[i]:
+                item = rotation[i][turn[i] % len(rotation[i])]
+                if item[1](pl):
+                    turn[i] += 1
+                    done[i] += 1
+                    break
+                rotation[i].remove(item)
+        for entry in list(nm):
+            check, name, fn = entry
+            if got[(check, name)] >= near:
+                continue
+            busy = True
+            if fn(pl):
+                got[(check, name)] += 1
+            else:
                 nm.remove(entry)

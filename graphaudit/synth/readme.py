@@ -24,6 +24,12 @@ DESCRIBE = {
     "shareholders": ("股东（个人或企业）", "shareholders (persons or companies)"),
     "contracts": ("村、乡镇工程合同", "village and township contracts"),
     "subsidies": ("2024年补贴发放，按月分文件", "2024 subsidy payments, one file per month"),
+    "public_employees": ("财政供养人员（入职、离职日期）", "public employees with start/end dates"),
+    "vehicles": ("车辆登记（车辆类型、注册、注销日期）", "motor-vehicle register"),
+    "real_estate": ("不动产登记（用途、面积、登记、注销日期）", "real-estate register"),
+    "deaths": ("火化、殡葬、医院、公安的死亡记录", "deaths known outside the household register"),
+    "prisoners": ("在押服刑人员（入监、出监日期）", "people in custody"),
+    "declarations": ("村干部近亲属享受低保备案", "备案 of cadres' relatives receiving 低保"),
 }
 
 
@@ -45,7 +51,7 @@ def write_readme(
         "文件 files (行数 rows, 编码 encoding):",
     ]
     for name, n in header["counts"].items():
-        source = name.split("_")[0].split(".")[0]
+        source = next((k for k in DESCRIBE if name.startswith(k)), "")
         zh, en = DESCRIBE.get(source, ("", ""))
         enc = (
             "xlsx"

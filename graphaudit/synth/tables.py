@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from graphaudit.synth.registers import register_tables
 from graphaudit.synth.world import World
 
 __all__ = ["Tables", "finish"]
@@ -27,6 +28,7 @@ class Tables:
     con_id: dict[int, str]
     pay_amount: dict[int, float]
     con_amount: dict[int, float]
+    registers: dict[str, pd.DataFrame] = field(default_factory=dict)  # the collision registers, by source
 
 
 def _iso(d: np.ndarray) -> np.ndarray:
@@ -166,4 +168,5 @@ def finish(w: World) -> Tables:
         dict(zip(con["key"].tolist(), cids)),
         dict(zip(pay["key"].tolist(), pay["amount"].tolist())),
         dict(zip(con["key"].tolist(), con["amount"].tolist())),
+        register_tables(w),
     )

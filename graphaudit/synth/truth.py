@@ -34,6 +34,11 @@ PREFIX = {
     "split_contracts": "SC",
     "reciprocal_approval": "RA",
     "collusive_cluster": "CC",
+    "undeclared_kin_benefit": "UKB",
+    "ineligible_recipient": "IR",
+    "imprisoned_recipient": "IMP",
+    "concurrent_benefits": "CB",
+    "above_standard": "AS",
 }
 SEMANTICS = {
     "kin_approved_subsidy": (
@@ -41,8 +46,24 @@ SEMANTICS = {
     ),
     "cadre_family_beneficiary": (
         "cadre with org_code == payment village_code, in office on pay_date, is the recipient or "
-        "within 2 hops"
+        "within 2 hops; once any 备案 exists, only programmes that need no 备案 (not 低保)"
     ),
+    "undeclared_kin_benefit": (
+        "the cadre_family_beneficiary payments under 低保 with no 备案 (declarations) of a linking cadre "
+        "for the recipient dated on or before pay_date; one case per recipient"
+    ),
+    "ineligible_recipient": (
+        "低保/特困供养 payment; a member of the recipient's household on pay_date is a public employee in "
+        "post, owns a counted (non-exempt) vehicle, holds > 1 住宅, or is a company's legal rep or "
+        "shareholder; one case per recipient"
+    ),
+    "imprisoned_recipient": "custody start < pay_date <= custody end (or none); one case per recipient",
+    "concurrent_benefits": (
+        "one recipient paid 低保 and 特困供养 (an exclusive set) in one calendar month; one case per "
+        "recipient and set"
+    ),
+    "above_standard": "amount > the programme's monthly standard (低保 1500, 特困供养 1200); one case per "
+    "recipient and programme",
     "kin_contract": (
         "contractor, or legal rep / person shareholder of the contractor or of a company holding "
         "shares in it, within 3 hops of a cadre of the issuing org in office on sign_date; one case"
@@ -55,7 +76,10 @@ SEMANTICS = {
     "shared_account": (
         "one bank_account in payments for recipients of >= 2 household_ids; records = all its payments"
     ),
-    "deceased_recipient": ("pay_date > recipient's death_date; one case per recipient"),
+    "deceased_recipient": (
+        "pay_date > recipient's death_date (the household register's, else the deaths register's); one "
+        "case per recipient"
+    ),
     "duplicate_payment": (">= 2 payments with the same recipient, program and calendar month"),
     "split_contracts": (
         ">= 3 contracts < 100000 from one org to one contractor or related contractors (shared "

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from graphaudit.synth.officials import in_office
+from graphaudit.synth.verify_registers import death_dates, register_checks, split_family
 from graphaudit.synth.world import World
 from graphaudit.unionfind import UnionFind
 
@@ -51,6 +52,11 @@ CHECKS = (
     "split_contracts",
     "reciprocal_approval",
     "collusive_cluster",
+    "undeclared_kin_benefit",
+    "ineligible_recipient",
+    "imprisoned_recipient",
+    "concurrent_benefits",
+    "above_standard",
 )
 THRESHOLD = 100_000.0
 
@@ -128,16 +134,24 @@ def _cfb(w: World, pay: pd.DataFrame) -> list[Finding]:
         w.dist(j["cadre"].to_numpy(), j["recipient"].to_numpy()),
     )
     j = j.assign(d=d)[ok & (d <= 2)]
+    keep, ukb = split_family(w, j)
+    return _family("cadre_family_beneficiary", keep, ["recipient", "program", "village"]) + _family(
+        "undeclared_kin_benefit", ukb, ["recipient"]
+    )
+
+
+def _family(check: str, j: pd.DataFrame, by: list[str]) -> list[Finding]:
     out = []
-    for (rc, _prog, vil), g in j.groupby(["recipient", "program", "village"], sort=True):
+    for _key, g in j.groupby(by, sort=True):
+        rc = int(g["recipient"].to_numpy()[0])
         cad = g.sort_values(["d", "cadre"]).drop_duplicates("cadre")
         out.append(
             Finding(
-                "cadre_family_beneficiary",
+                check,
                 cad["cadre"].tolist() + [int(rc)],
                 sorted(set(g["key"])),
                 hops=int(g["d"].min()),
-                orgs=[vil],
+                orgs=sorted(set(g["village"])),
                 receivers=[f"p{rc}"],
                 cadres=cad["cadre"].tolist(),
             )
@@ -258,7 +272,7 @@ def _sa(pay: pd.DataFrame) -> list[Finding]:
 
 
 def _dr(w: World, pay: pd.DataFrame) -> list[Finding]:
-    death = w.death[pay["recipient"].to_numpy()]
+    death = death_dates(w)[pay["recipient"].to_numpy()]
     hit = pay[~np.isnat(death) & (pay["date"].to_numpy().astype("datetime64[D]") > death)]
     return [
         Finding("deceased_recipient", _approvers_first(g), sorted(g["key"]), orgs=sorted(set(g["village"])))
@@ -419,4 +433,8 @@ def run_checks(w: World) -> list[Finding]:
     ra = _ra(w, pay, con)
     rest = _sa(pay) + _dr(w, pay) + _dp(pay) + _sc(w, con)
     cc = _cc(found + ra)
-    return found + rest + ra + cc
+    regs = [
+        Finding(check, persons, keys, orgs=sorted(set(pay[pay["key"].isin(keys)]["village"])))
+        for check, persons, keys in register_checks(w, pay)
+    ]
+    return found + rest + ra + cc + regs

@@ -95,6 +95,13 @@ class World:
         self.company_phones: set[str] = set()
         self.household_phones: set[str] = set(self.households["phone"].tolist())
         self.payday: dict[str, int] = {}  # township → day of the month monthly programs are paid
+        # the collision registers (数据碰撞), one dict per row; persons by index (see synth/registers.py)
+        self.jobs: list[dict[str, Any]] = []  # person, employer, start, end
+        self.vehicles: list[dict[str, Any]] = []  # person, plate, type, start, end
+        self.properties: list[dict[str, Any]] = []  # person, property_id, kind, area, start, end
+        self.death_list: list[dict[str, Any]] = []  # person, date, source (火化 … records)
+        self.custody: list[dict[str, Any]] = []  # person, start, end
+        self.declarations: list[dict[str, Any]] = []  # cadre, relative, program, date
 
     def members(self, hh: int) -> np.ndarray:
         """Person indices of a household."""

@@ -4,7 +4,9 @@ memory.
 
 Messy layout: households.xlsx (Excel date cells for 出生日期; households.csv in GBK for county and prefecture
 sizes), relations.csv UTF-8, cadres.csv GBK, companies.csv UTF-8-BOM, shareholders.csv GBK, contracts.csv
-UTF-8-BOM, subsidies_2024-MM.csv GBK in odd months and UTF-8-BOM in even ones.
+UTF-8-BOM, subsidies_2024-MM.csv GBK in odd months and UTF-8-BOM in even ones; the collision registers:
+public_employees.xlsx (Excel date cells), vehicles.csv, deaths.csv and prisoners.csv GBK, real_estate.csv and
+declarations.csv UTF-8-BOM, each with a column graphaudit does not read.
 """
 
 from __future__ import annotations
@@ -81,6 +83,58 @@ ZH: dict[str, dict[str, str]] = {
         "approver_name": "审核人",
         "bank_account": "银行账号",
     },
+    "public_employees": {
+        "person_id": "公民身份号码",
+        "name": "姓名",
+        "employer": "工作单位",
+        "start_date": "入职日期",
+        "end_date": "离职日期",
+    },
+    "vehicles": {
+        "owner_id": "所有人身份证号",
+        "owner_name": "所有人姓名",
+        "plate": "号牌号码",
+        "vehicle_type": "车辆类型",
+        "register_date": "注册登记日期",
+        "deregister_date": "注销日期",
+    },
+    "real_estate": {
+        "owner_id": "权利人证件号码",
+        "owner_name": "权利人",
+        "property_id": "不动产权证号",
+        "kind": "用途",
+        "area": "建筑面积",
+        "register_date": "登记日期",
+        "deregister_date": "注销日期",
+    },
+    "deaths": {
+        "person_id": "公民身份号码",
+        "name": "死者姓名",
+        "death_date": "火化日期",
+        "source": "数据来源",
+    },
+    "prisoners": {"person_id": "身份证号", "name": "姓名", "start_date": "入监日期", "end_date": "释放日期"},
+    "declarations": {
+        "cadre_id": "干部身份证号",
+        "relative_id": "亲属身份证号",
+        "program": "补贴项目",
+        "declare_date": "备案日期",
+    },
+}
+#: The collision registers: (source, ID columns, name columns, date columns, messy encoding or "xlsx")
+REGISTER_FILES = (
+    ("public_employees", ("person_id",), ("name",), ("start_date", "end_date"), "xlsx"),
+    ("vehicles", ("owner_id",), ("owner_name",), ("register_date", "deregister_date"), "gbk"),
+    ("real_estate", ("owner_id",), ("owner_name",), ("register_date", "deregister_date"), "utf-8-sig"),
+    ("deaths", ("person_id",), ("name",), ("death_date",), "gbk"),
+    ("prisoners", ("person_id",), ("name",), ("start_date", "end_date"), "gbk"),
+    ("declarations", ("cadre_id", "relative_id"), (), ("declare_date",), "utf-8-sig"),
+)
+EXTRA = {  # messy: a column real registers carry that graphaudit does not read (the load report names it)
+    "vehicles": ("车身颜色", ("白", "黑", "银", "红", "蓝")),
+    "real_estate": ("权利性质", ("宅基地使用权/房屋所有权", "国有建设用地使用权/房屋所有权")),
+    "prisoners": ("羁押场所", ("县看守所", "省第一监狱", "省第三监狱")),
+    "declarations": ("备注", ("", "", "经村民代表会议公示")),
 }
 SUBSIDY_FILES = [f"subsidies_2024-{m:02d}.csv" for m in range(1, 13)]
 ENCODING = {
@@ -90,6 +144,7 @@ ENCODING = {
     "shareholders.csv": "gbk",
     "contracts.csv": "utf-8-sig",
     "households.csv": "gbk",
+    **{f"{r[0]}.csv": r[4] for r in REGISTER_FILES if r[4] != "xlsx"},
 }
 SCOPES = (
     "建筑工程施工；土石方工程；市政道路工程",
@@ -138,6 +193,7 @@ class DatasetWriter:
             "recipient_variants": [],
         }
         self.hh_rows = 0
+        self.register_xlsx: dict[str, list[pd.DataFrame]] = {}
 
     # ---- output ----------------------------------------------------------------------------------------
     def _append(self, name: str, df: pd.DataFrame) -> None:
@@ -279,6 +335,29 @@ class DatasetWriter:
                 alias = {"bank_account": "社保卡号"} if m in (4, 5, 6, 10, 11, 12) else None
                 part = self._headers("subsidies", part, alias)
             self._append(name, part)
+        self._registers(t)
+
+    def _registers(self, t: Tables) -> None:
+        """The collision registers (public_employees as XLSX when messy)."""
+        rng = self.rng
+        for source, ids, names, dates, enc in REGISTER_FILES:
+            df = t.registers.get(source)
+            if df is None:
+                continue
+            if self.messy:
+                df = df.assign(
+                    **{c: mz.lower_x(rng, df[c]) for c in ids},
+                    **{c: mz.messy_names(rng, df[c]) for c in names},
+                    **({} if enc == "xlsx" else {c: mz.messy_dates(rng, df[c]) for c in dates}),
+                )
+                if source in EXTRA:
+                    col, vals = EXTRA[source]
+                    df = df.assign(**{col: [vals[int(i)] for i in rng.integers(0, len(vals), len(df))]})
+            if self.messy and enc == "xlsx":
+                self.register_xlsx.setdefault(source, []).append(df)
+                self.counts[f"{source}.xlsx"] = self.counts.get(f"{source}.xlsx", 0) + len(df)
+            else:
+                self._append(f"{source}.csv", self._headers(source, df))
 
     def close(self) -> dict[str, int]:
         """Finish every file (the XLSX, if any) and return rows per file."""
@@ -286,6 +365,10 @@ class DatasetWriter:
             h.close()
         if self.xlsx:
             write_xlsx(self.out / "households.xlsx", pd.concat(self.xlsx_frames, ignore_index=True))
+        for source, frames in self.register_xlsx.items():
+            dates = next(r[3] for r in REGISTER_FILES if r[0] == source)
+            df = pd.concat(frames, ignore_index=True)
+            write_xlsx(self.out / f"{source}.xlsx", df, source, dates)
         for name in SUBSIDY_FILES:  # a month may be empty for a tiny dataset: still write its header
             if name not in self.counts:
                 cols = list(ZH["subsidies"].values()) if self.messy else list(ZH["subsidies"])
@@ -294,24 +377,27 @@ class DatasetWriter:
         return dict(sorted(self.counts.items()))
 
 
-def write_xlsx(path: Path, hh: pd.DataFrame) -> None:
-    """households.xlsx with Chinese headers and real Excel date cells for 出生日期; byte-stable across
-    runs."""
+def write_xlsx(
+    path: Path, hh: pd.DataFrame, source: str = "households", dates: tuple[str, ...] = ("birth_date",)
+) -> None:
+    """``source``.xlsx with Chinese headers and real Excel date cells for the ``dates`` columns (出生日期 of
+    households.xlsx); byte-stable across runs."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("households")
+    ws = wb.create_sheet(source)
     cols = list(hh.columns)
-    ws.append([ZH["households"].get(c, c) for c in cols])
-    bi = cols.index("birth_date")
+    ws.append([ZH[source].get(c, c) for c in cols])
+    at = [cols.index(c) for c in dates]
     rows = hh.to_numpy(dtype=object)
     for r in rows:
         vals: list[Any] = ["" if v is None else v for v in r]
-        b = str(r[bi])
-        cell = WriteOnlyCell(ws, value=dt.date(int(b[:4]), int(b[5:7]), int(b[8:10])) if b else None)
-        cell.number_format = "yyyy/m/d"
-        vals[bi] = cell
+        for bi in at:
+            b = str(r[bi]) if isinstance(r[bi], str) else ""
+            cell = WriteOnlyCell(ws, value=dt.date(int(b[:4]), int(b[5:7]), int(b[8:10])) if b else None)
+            cell.number_format = "yyyy/m/d"
+            vals[bi] = cell
         ws.append(vals)
     wb.properties.creator = "graphaudit.synth"
     wb.properties.created = dt.datetime(2024, 12, 31)
