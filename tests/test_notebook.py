@@ -44,6 +44,8 @@ def test_walkthrough_executes_every_cell(tmp_path: Path) -> None:
     # the checks ran and found the planted cases
     assert "kin_approved_subsidy" in everything and "max severity" in everything
     assert "证据路径 evidence path:" in everything
+    # the collision checks found their planted cases and show a sentence naming the rule
+    assert "ineligible_recipient" in everything and "政策" in everything
     # the evidence graph is drawn inline, with vis-network inlined and nothing remote
     graph = _text(code[-2])
     assert "<iframe srcdoc=" in graph and "vis" in graph
