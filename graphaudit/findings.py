@@ -26,6 +26,7 @@ import csv
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -203,6 +204,8 @@ def mask_id(value: str | None, label: str = "Person") -> str:
     numbers the first 3 and last 4.  Register keys without an ID (``~H005:孙丽``) and other labels pass
     unchanged."""
     v = value or ""
+    if label in ID_KEYED_LABELS:
+        return scrub_ids(v)
     if label == "Person":
         if len(v) >= 15 and v[:14].isdigit():
             g = 14 if len(v) == 15 else len(v) - 2  # the gender digit: 15th of an old ID, else 17th
@@ -215,7 +218,22 @@ def mask_id(value: str | None, label: str = "Person") -> str:
     return v
 
 
-MASKED_LABELS = ("Person", "BankAccount", "Phone")
+#: Resident IDs inside free text: 6-digit region, birth date, 3-digit sequence, check character.
+RESIDENT_ID = re.compile(
+    r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+    r"(?![0-9A-Za-z])"
+)
+
+
+def scrub_ids(text: str) -> str:
+    """``text`` with every resident ID inside it masked (:func:`mask_id`)."""
+    return RESIDENT_ID.sub(lambda m: mask_id(m.group(0)), text)
+
+
+#: Labels whose node id is a register key that embeds the holder's resident ID (``J:<ID>|2020-01-01``): a
+#: masked role sees the ID inside masked, and their references are sealed like a person's.
+ID_KEYED_LABELS = ("Job", "Vehicle", "RealEstate", "Custody")
+MASKED_LABELS = ("Person", "BankAccount", "Phone", *ID_KEYED_LABELS)
 
 
 @dataclass
@@ -284,7 +302,9 @@ def _mask_element(e: dict[str, Any]) -> dict[str, Any]:
     if "label" not in e or e["label"] not in MASKED_LABELS:
         return dict(e)
     out = dict(e, id=mask_id(e["id"], e["label"]))
-    if e["label"] != "Person" or e.get("caption") == e["id"]:  # an identifier shown as its own caption
+    if e["label"] in ID_KEYED_LABELS:
+        out["caption"] = scrub_ids(str(e.get("caption") or ""))
+    elif e["label"] != "Person" or e.get("caption") == e["id"]:  # an identifier shown as its own caption
         out["caption"] = mask_id(e.get("caption"), e["label"])
     return out
 
@@ -300,6 +320,7 @@ def _mask_details(v: Any, key: str = "") -> Any:
             return mask_id(v, "BankAccount")
         if len(v) == 18 and v[:17].isdigit():
             return mask_id(v)
+        return scrub_ids(v)  # a register key or a sentence with an ID inside
     return v
 
 

@@ -233,3 +233,39 @@ def test_parameters_are_validated() -> None:
         resolve_params(["deceased_recipient"], {"kin_contract.kin_hops": 2})
     with pytest.raises(CheckParamError, match="unknown check"):
         resolve_params(["nope"], {})
+
+
+def test_register_keys_with_an_id_inside_are_masked() -> None:
+    """Job, vehicle, property and custody nodes are keyed by their holder's resident ID and a date
+    (``J:<ID>|2020-01-01``): a masked output shows neither the ID in their node id, caption and sealed-label
+    list nor inside a detail string — the demo's workbook once did (``asset_id``)."""
+    from graphaudit.api.view import mask_props
+    from graphaudit.findings import MASKED_LABELS, RESIDENT_ID
+
+    pid = "14112419860114016X"
+    job = f"J:{pid}|2020-01-01"
+    f = Finding(
+        "x",
+        "ineligible_recipient",
+        40,
+        1.0,
+        "140107001201",
+        [pid],
+        ["FF-1"],
+        {
+            "nodes": [
+                {"label": "Person", "id": pid, "caption": "张伟"},
+                {"label": "Job", "id": job, "caption": job},
+                {"label": "Vehicle", "id": f"V:{pid}|晋A12345|2019-05-01", "caption": "晋A12345"},
+            ],
+            "relationships": [{"type": "EMPLOYED", "direction": "->"}, {"type": "OWNS", "direction": "->"}],
+        },
+        "张某……",
+        {"reasons": [{"kind": "job", "asset_id": job, "text": f"在{pid}单位"}]},
+    )
+    masked = json.dumps(f.to_dict(), ensure_ascii=False) + f.path_text()
+    assert not RESIDENT_ID.search(masked)
+    assert "J:141124********01**|2020-01-01" in masked and "晋A12345" in masked
+    assert pid in json.dumps(f.to_dict(show_ids=True), ensure_ascii=False)
+    assert {"Job", "Vehicle", "RealEstate", "Custody"} <= set(MASKED_LABELS)  # sealed refs in the API
+    assert not RESIDENT_ID.search(json.dumps(mask_props("Custody", {"id": f"C:{pid}|2023-01-01"})))

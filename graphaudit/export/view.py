@@ -19,23 +19,17 @@ properties and ``findings``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import networkx as nx
 
-from graphaudit.findings import Finding, mask_id, ordered
+from graphaudit.findings import RESIDENT_ID, Finding, mask_id, ordered
 from graphaudit.model import MODEL
 
 __all__ = ["View", "make_view", "scrub", "prop_type", "NODE_EXTRAS", "EDGE_EXTRAS", "COARSE", "coarse_date"]
 
-#: Resident IDs inside free text: 6-digit region, birth date, 3-digit sequence, check character.
-RESIDENT_ID = re.compile(
-    r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-    r"(?![0-9A-Za-z])"
-)
 
 #: Attributes the view adds to every node / relationship, with their model type.
 NODE_EXTRAS = {
