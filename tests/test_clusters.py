@@ -240,20 +240,27 @@ def test_same_answers_on_both_stores(store: LadybugStore, data: Path, neo4j_clea
 
 
 def test_projection_columns_agree_with_their_parts(store: LadybugStore) -> None:
-    """The columnar projection: each edge's weight is the exact sum of its parts, every part joins its edge's
-    two nodes, and kin distances from the breadth-first table are igraph's shortest paths on the kin edges."""
+    """The columnar projection: each edge's weight is the exact sum of its parts, the approval parts together
+    at most APPROVAL_CAP, every part joins its edge's two nodes, and kin distances from the breadth-first
+    table are igraph's shortest paths on the kin edges."""
     import math
 
     import igraph as ig
 
     from graphaudit.clusters.conflicts import MAX_HOPS, KinIndex
+    from graphaudit.clusters.projection import APPROVAL_CAP
 
     proj = detect_clusters(store).projection
     assert len(proj.pairs) == len(proj.weight) == len(proj.starts) and len(proj.parts.i) >= len(proj.pairs)
+    capped = 0
     for (i, j), w in zip(proj.pairs.tolist(), proj.weight.tolist()):
         parts = proj.edge_parts(i, j)
-        assert parts and w == round(math.fsum(p.weight for p in parts), 9)
+        approvals = math.fsum(p.weight for p in parts if p.kind == "approval")
+        others = [p.weight for p in parts if p.kind != "approval"]
+        assert parts and w == round(math.fsum([*others, min(APPROVAL_CAP, approvals)]), 9)
         assert all(p.src in (proj.nodes[i], proj.nodes[j]) for p in parts)
+        capped += approvals > APPROVAL_CAP
+    assert capped, "the ring world has approvals heavier than the cap"
     assert proj.edge_parts(0, 0) == []
     sources = sorted({proj.records.ends(r)[0] for r in proj.records})
     kin = KinIndex(proj, sources)
