@@ -143,6 +143,10 @@ def _mask(values: pa.ChunkedArray | pa.Array, among: pa.ChunkedArray | pa.Array)
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+#: The embedded store's column type per model type (graphaudit.model.Model.ladybug_ddl).
+_LB = {"string": "STRING", "date": "DATE", "double": "DOUBLE", "int64": "INT64", "bool": "BOOLEAN"}
+
+
 def _apply_nodes(
     conn: ladybug.Connection,
     label: str,
@@ -161,8 +165,13 @@ def _apply_nodes(
     if (~known).any():
         copy(table.filter(pa.array(~known)))
     if changed.any():
-        props = [p for p in MODEL.nodes[label].properties if p != KEY]
-        sets = ", ".join(f"n.{p} = r.{p}" for p in props)
+        # Each value cast to its column's type: in a batch where a property is null on every row, UNWIND
+        # types it STRING, and SET into a DATE column would refuse it (a death date withdrawn).
+        props = {p: t for p, t in MODEL.nodes[label].properties.items() if p != KEY}
+        sets = ", ".join(
+            f"n.{p} = CAST(r.{p} AS {_LB[t]})" if t != "string" else f"n.{p} = r.{p}"
+            for p, t in props.items()
+        )
         for rows in _chunks(table.filter(pa.array(changed)).to_pylist()):
             conn.execute(f"UNWIND $rows AS r MATCH (n:{label} {{{KEY}: r.{KEY}}}) SET {sets}", {"rows": rows})
 
