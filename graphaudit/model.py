@@ -20,6 +20,8 @@ from graphaudit.errors import GraphAuditError
 __all__ = ["MODEL", "GraphFrames", "GraphModel", "NodeType", "RelType", "ModelError"]
 
 TYPES = {"string", "date", "double", "int64", "bool"}
+#: The embedded store's column type per model type.
+LADYBUG_TYPES = {"string": "STRING", "date": "DATE", "double": "DOUBLE", "int64": "INT64", "bool": "BOOLEAN"}
 KEY = "id"
 
 
@@ -63,7 +65,7 @@ class GraphModel:
 
     def ladybug_ddl(self) -> list[str]:
         """CREATE statements for the embedded store."""
-        lb = {"string": "STRING", "date": "DATE", "double": "DOUBLE", "int64": "INT64", "bool": "BOOLEAN"}
+        lb = LADYBUG_TYPES
         out = []
         for n in self.nodes.values():
             cols = ", ".join(f"{p} {lb[t]}" for p, t in n.properties.items())

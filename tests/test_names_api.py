@@ -70,15 +70,21 @@ def names_world(county: Path, out: Path) -> Path:  # noqa: F811
     return d
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, county: Path) -> Iterator[Env]:  # noqa: F811
-    tmp = tmp_path_factory.mktemp("names-api")
+def load_names_world(county: Path, tmp: Path) -> tuple[Path, LadybugStore]:  # noqa: F811
+    """The names world written and loaded with the state's decisions; its review queue saved in the state."""
     data = names_world(county, tmp / "world")
     reviews = NameReviews(State(tmp / "state"))
     store = LadybugStore(tmp / "g.db", max_db_size=SMALL_DB)
     rep = ingest(data, store, None, reviews.decisions())
     assert rep.names is not None
     reviews.save_queue(rep.names.pending)
+    return data, store
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory, county: Path) -> Iterator[Env]:  # noqa: F811
+    tmp = tmp_path_factory.mktemp("names-api")
+    data, store = load_names_world(county, tmp)
     e = make_env(store, tmp / "state")
     e.app.state.data = data
     yield e

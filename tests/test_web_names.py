@@ -12,25 +12,15 @@ import pytest
 
 from graphaudit.api.app import create_app
 from graphaudit.api.roles import Role
-from graphaudit.ingest.pipeline import ingest
-from graphaudit.ingest.review import NameReviews
-from graphaudit.state import State
-from graphaudit.store.embedded import LadybugStore
-from tests.stores import SMALL_DB
 from tests.test_matching import A, C, E, county  # noqa: F401  (county: the fixture)
-from tests.test_names_api import names_world
+from tests.test_names_api import load_names_world
 from tests.test_web import Site, chromium, open_page, playwright_api, serving, shot
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, county: Path) -> Iterator[Site]:  # noqa: F811
     tmp = tmp_path_factory.mktemp("web-names")
-    data = names_world(county, tmp / "world")
-    reviews = NameReviews(State(tmp / "state"))
-    store = LadybugStore(tmp / "g.db", max_db_size=SMALL_DB)
-    rep = ingest(data, store, None, reviews.decisions())
-    assert rep.names is not None
-    reviews.save_queue(rep.names.pending)
+    _, store = load_names_world(county, tmp)
     app = create_app(store, tmp / "state")
     tokens = {r.value: app.state.services.tokens.create(f"{r.value}用户", r.value)[1] for r in Role}
     with serving(app) as url:

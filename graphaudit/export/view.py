@@ -25,7 +25,7 @@ from typing import Any
 
 import networkx as nx
 
-from graphaudit.findings import RESIDENT_ID, Finding, mask_id, ordered
+from graphaudit.findings import Finding, mask_id, ordered, scrub_ids
 from graphaudit.model import MODEL
 
 __all__ = ["View", "make_view", "scrub", "prop_type", "NODE_EXTRAS", "EDGE_EXTRAS", "COARSE", "coarse_date"]
@@ -75,7 +75,7 @@ def prop_type(label: str, prop: str, edge: bool = False) -> str:
 def scrub(value: Any) -> Any:
     """``value`` with every resident ID inside text masked (recursively through lists and dicts)."""
     if isinstance(value, str):
-        return RESIDENT_ID.sub(lambda m: mask_id(m.group(0)), value)
+        return scrub_ids(value)
     if isinstance(value, list):
         return [scrub(v) for v in value]
     if isinstance(value, dict):

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from graphaudit.model import KEY, MODEL
+from graphaudit.model import KEY, LADYBUG_TYPES, MODEL
 
 __all__ = [
     "DIGEST",
@@ -143,10 +143,6 @@ def _mask(values: pa.ChunkedArray | pa.Array, among: pa.ChunkedArray | pa.Array)
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-#: The embedded store's column type per model type (graphaudit.model.Model.ladybug_ddl).
-_LB = {"string": "STRING", "date": "DATE", "double": "DOUBLE", "int64": "INT64", "bool": "BOOLEAN"}
-
-
 def _apply_nodes(
     conn: ladybug.Connection,
     label: str,
@@ -169,7 +165,7 @@ def _apply_nodes(
         # types it STRING, and SET into a DATE column would refuse it (a death date withdrawn).
         props = {p: t for p, t in MODEL.nodes[label].properties.items() if p != KEY}
         sets = ", ".join(
-            f"n.{p} = CAST(r.{p} AS {_LB[t]})" if t != "string" else f"n.{p} = r.{p}"
+            f"n.{p} = CAST(r.{p} AS {LADYBUG_TYPES[t]})" if t != "string" else f"n.{p} = r.{p}"
             for p, t in props.items()
         )
         for rows in _chunks(table.filter(pa.array(changed)).to_pylist()):
