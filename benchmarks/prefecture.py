@@ -2,6 +2,11 @@
 
     flock /tmp/graphaudit-bench.lock .venv/bin/python benchmarks/prefecture.py            # 1 run, seed 3
     flock /tmp/graphaudit-bench.lock .venv/bin/python benchmarks/prefecture.py --runs 10 --stall 180
+    flock /tmp/graphaudit-bench.lock .venv/bin/python benchmarks/prefecture.py --end-to-end
+
+With ``--end-to-end`` each run also runs every check (collusive_cluster is the Leiden clusters) on the
+store it loaded, in the same process, and reports each phase's wall and CPU time and the peak RSS after it.
+Goal (issue 20): ingest + every check ≤ 5 min, peak ≤ 8 GB.
 
 The synthetic prefecture (``graphaudit synth --size prefecture --seed 3``: 13 counties of 吕梁市, ~3.4M
 people) is generated once under benchmarks/out/.  Each run is a default ``ingest`` into a fresh store in
@@ -25,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -50,25 +56,52 @@ def dataset(seed: int) -> Path:
     return path
 
 
-def worker(data: str) -> None:
-    """In a child: one default load into a fresh store, then a JSON line."""
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(data: str, checks: bool = False) -> None:
+    """In a child: one default load into a fresh store (and with ``checks`` every check on it), then a JSON
+    line."""
+    from graphaudit.checks import CHECKS
     from graphaudit.ingest.pipeline import ingest
     from graphaudit.model import MODEL
     from graphaudit.store.embedded import LadybugStore
 
+    phases: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="ga-prefecture-") as tmp:
         store = LadybugStore(Path(tmp) / "g.db")
         t0, c0 = time.perf_counter(), time.process_time()
         report = ingest(Path(data), store)
         secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+        phases["ingest"] = {"seconds": secs, "cpu_seconds": cpu, "peak_mb": _peak_mb()}
+        print(f"  ingest {secs:.1f} s (cpu {cpu:.0f} s) peak {_peak_mb() / 1024:.1f} GB", flush=True)
         stats = store.stats()
+        if checks:
+            for name, check in CHECKS.items():
+                w, c = time.perf_counter(), time.process_time()
+                found = check.run(store, {})
+                phases[name] = {
+                    "seconds": time.perf_counter() - w,
+                    "cpu_seconds": time.process_time() - c,
+                    "peak_mb": _peak_mb(),
+                    "findings": len(found),
+                }
+                ph = phases[name]
+                print(
+                    f"  {name:26} {ph['seconds']:6.1f} s (cpu {ph['cpu_seconds']:5.0f} s) "
+                    f"peak {_peak_mb() / 1024:.1f} GB  {len(found)} findings",
+                    flush=True,
+                )
         store.close()
     print(
         json.dumps(
             {
                 "seconds": secs,
                 "cpu_seconds": cpu,
-                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_mb": _peak_mb(),
+                "end_to_end_seconds": sum(p["seconds"] for p in phases.values()),
+                "phases": phases,
                 "load": os.getloadavg(),
                 "nodes": sum(stats[k] for k in MODEL.nodes),
                 "rels": sum(stats[k] for k in MODEL.rels),
@@ -118,20 +151,25 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=3600, help="seconds before a run counts as a hang")
     ap.add_argument("--stall", type=float, default=180, help="seconds without CPU use that make a hang")
+    ap.add_argument("--end-to-end", action="store_true", help="also run every check on each loaded store")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     data = dataset(args.seed)
-    results = []
+    results: list[dict[str, Any]] = []
     for i in range(1, args.runs + 1):
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--worker", str(data)], stdout=subprocess.PIPE, text=True
+            [sys.executable, __file__, "--worker", str(data), *(["--checks"] if args.end_to_end else [])],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         why = watch(proc, args.timeout, args.stall)
         out = proc.stdout.read() if proc.stdout else ""
+        for line in out.splitlines()[:-1]:
+            print(line, flush=True)
         proc.wait()
         if why:
-            r = {
+            r: dict[str, Any] = {
                 "run": i,
                 "hang": True,
                 "why": why,
@@ -151,6 +189,8 @@ def main() -> None:
                 f"Address {r['stats']['Address']:,})",
                 flush=True,
             )
+            if args.end_to_end:
+                print(f"run {i}: end to end {r['end_to_end_seconds']:.1f} s (goal 300 s, 8 GB)", flush=True)
         results.append(r)
         (OUT / "prefecture.json").write_text(json.dumps(results, indent=1))
     hangs = sum(r["hang"] for r in results)
@@ -161,6 +201,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(sys.argv[2])
+        worker(sys.argv[2], checks="--checks" in sys.argv[3:])
     else:
         main()
