@@ -5,20 +5,20 @@ A county is generated, written and freed before the next one starts, so the prev
 pool of :class:`Outsider` records (IDs, names, birth years, and the company some of them lead) — never its
 world. The next county then plants, against its own cadres:
 
-- ``kin_contract`` / ``legal_rep``: a village secretary or chair signs a contract of his village with a company
-  registered in the neighbouring county whose legal representative is his brother or sister living there;
-- ``kin_contract`` / ``person``: the same, the sibling contracting in person;
-- ``kin_approved_subsidy`` / ``bridge``: a township approver pays 临时救助 to his niece who married into his
-  township from the neighbouring county — the kin path (舅舅/姨妈 → 姐妹 → 外甥女) runs through his sister
+- ``kin_contract`` / ``cross_legal_rep``: a village secretary or chair signs a contract of his village with a
+  company registered in the neighbouring county whose legal representative is his brother or sister there;
+- ``kin_contract`` / ``cross_person``: the same, the sibling contracting in person;
+- ``kin_approved_subsidy`` / ``cross_bridge``: a township approver pays 临时救助 to his niece who married
+  into his township from the neighbouring county — the kin path (兄弟姐妹 → 子女) runs through his sister
   living there, so neither county's data alone links them;
-- near-miss ``kin_contract`` / ``other_org``: a cadre's sibling from the neighbouring county contracts with
-  another village of the township, where no relative holds office.
+- near-miss ``kin_contract`` / ``cross_other_org``: a cadre's sibling from the neighbouring county contracts
+  with another village of the township, where no relative holds office.
 
-The links are ``relations.csv`` rows (兄弟姐妹, 父母) between IDs of the two counties; the contracts and relations
-are added to the county's finished tables (:func:`add_to_tables`), the payments while it is generated. Each
-truth entry carries ``"cross_county": true`` and ``"counties"`` (the case's county first). The people used are
-far from every cadre in their own county (no cadre within 4 hops), their cadre has no other cadre within 3 hops
-and approves the record himself, so no other check fires by accident.
+The links are ``relations.csv`` rows (兄弟姐妹, 父母) between IDs of the two counties; the contracts and
+relations are added to the county's finished tables (:func:`add_to_tables`), the payments while it is
+generated. Each truth entry carries ``"cross_county": true`` and ``"counties"`` (the case's county first). The
+people used are far from every cadre in their own county (no cadre within 4 hops), their cadre has no other
+cadre within 3 hops and approves the record himself, so no other check fires by accident.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ __all__ = ["Outsider", "Cross", "harvest", "plant_cross", "add_to_tables", "KIND
 
 KC, KAS = "kin_contract", "kin_approved_subsidy"
 require_checks((KC, KAS), "graphaudit.synth.cases_cross")
-#: (pool role, check, variant, near-miss) planted per neighbouring pair of counties, ``SizeSpec.cross`` of each
+#: (pool role, check, variant, near-miss): ``SizeSpec.cross`` of each per neighbouring pair of counties
 KINDS = (
     ("legal_rep", KC, "cross_legal_rep", False),
     ("person", KC, "cross_person", False),
@@ -147,7 +147,7 @@ def _sibling(pool: list[Outsider], role: str, w: World, c: int) -> Outsider | No
     """An outsider of ``role`` born within 12 years of cadre ``c`` (of his surname, if any)."""
     fits = [o for o in pool if o.role == role and abs(o.byear - int(w.byear[c])) <= 12]
     same = [o for o in fits if o.name[0] == str(w.names[c])[0]]
-    return (same or fits or [None])[0]
+    return next(iter(same or fits), None)
 
 
 def _quiet_cadres(pl: Planner, level: str, **kw: Any) -> list[tuple[int, str, str]]:
@@ -291,7 +291,7 @@ def plant_cross(w: World, pool: list[Outsider], per_kind: int) -> list[Cross]:
     pl = Planner(w)
     free = _free(w)
     out: list[Cross] = []
-    for role, check, variant, _near in KINDS:
+    for _role, check, variant, _near in KINDS:
         for _ in range(per_kind):
             if check == KAS:
                 cadres = _quiet_cadres(pl, "township", approver=True)
