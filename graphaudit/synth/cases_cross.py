@@ -8,6 +8,8 @@ world. The next county then plants, against its own cadres:
 - ``kin_contract`` / ``cross_legal_rep``: a village secretary or chair signs a contract of his village with a
   company registered in the neighbouring county whose legal representative is his brother or sister there;
 - ``kin_contract`` / ``cross_person``: the same, the sibling contracting in person;
+- ``hidden_link`` / ``cross_phone``: the contract goes to a company of the neighbouring county that a nominee
+  leads but that gives the phone of the cadre's sibling's household there;
 - ``kin_approved_subsidy`` / ``cross_bridge``: a township approver pays 临时救助 to his niece who married
   into his township from the neighbouring county — the kin path (兄弟姐妹 → 子女) runs through his sister
   living there, so neither county's data alone links them;
@@ -40,12 +42,13 @@ from graphaudit.synth.world import World
 
 __all__ = ["Outsider", "Cross", "harvest", "plant_cross", "add_to_tables", "KINDS"]
 
-KC, KAS = "kin_contract", "kin_approved_subsidy"
-require_checks((KC, KAS), "graphaudit.synth.cases_cross")
+KC, KAS, HL = "kin_contract", "kin_approved_subsidy", "hidden_link"
+require_checks((KC, KAS, HL), "graphaudit.synth.cases_cross")
 #: (pool role, check, variant, near-miss): ``SizeSpec.cross`` of each per neighbouring pair of counties
 KINDS = (
     ("legal_rep", KC, "cross_legal_rep", False),
     ("person", KC, "cross_person", False),
+    ("phone", HL, "cross_phone", False),
     ("mother", KAS, "cross_bridge", False),
     ("person", KC, "cross_other_org", True),
 )
@@ -55,7 +58,8 @@ SIBLING, PARENT = "兄弟姐妹", "父母"
 @dataclass(frozen=True)
 class Outsider:
     """A person of an earlier county that a later county's case names (plain data, kept after that county is
-    freed); ``company``: (USCC, name) of the company they lead there."""
+    freed); ``company``: (USCC, name) of the company they lead there (``legal_rep``) or that gives their
+    household's phone under a nominee (``phone``)."""
 
     pid: str
     name: str
@@ -63,7 +67,7 @@ class Outsider:
     byear: int
     county: str
     county_name: str
-    role: str  # "legal_rep", "person" or "mother"
+    role: str  # "legal_rep", "person", "phone" or "mother"
     company: tuple[str, str] | None = None
 
 
@@ -98,12 +102,16 @@ def harvest(w: World, per_kind: int) -> tuple[list[Outsider], set[str]]:
     rng = w.rng
     free = _free(w) & ~w.in_relations
     married_in = np.isin(w.relation, ["配偶", "儿媳"]) & ~w.male
+    man = free & (w.byear >= 1962) & (w.byear <= 1992) & np.isin(w.relation, ["户主", "子", "长子"])
+    phones = w.households["phone"].to_numpy()
+    _, first, count = np.unique(phones, return_index=True, return_counts=True)
+    own_phone = np.zeros(len(phones), dtype=bool)
+    own_phone[first[count == 1]] = True  # a phone no other household gives
+    nominees = np.flatnonzero(free & (w.byear >= 1960) & (w.byear <= 1995))
     want = {
-        "legal_rep": free
-        & (w.byear >= 1962)
-        & (w.byear <= 1992)
-        & np.isin(w.relation, ["户主", "子", "长子"]),
-        "person": free & (w.byear >= 1962) & (w.byear <= 1992) & np.isin(w.relation, ["户主", "子", "长子"]),
+        "legal_rep": man,
+        "person": man,
+        "phone": man & own_phone[w.hh],
         "mother": free & married_in & (w.byear >= 1962) & (w.byear <= 1982),
     }
     out: list[Outsider] = []
@@ -124,6 +132,26 @@ def harvest(w: World, per_kind: int) -> tuple[list[Outsider], set[str]]:
             if role == "legal_rep":
                 k = new_company(w, p, str(w.tcode[p]))
                 company = (str(w.companies[k]["uscc"]), str(w.companies[k]["name"]))
+            elif role == "phone":
+                tries = nominees[rng.integers(0, len(nominees), 40)] if len(nominees) else nominees
+                nominee = next(
+                    (
+                        int(q)
+                        for q in tries
+                        if not w.used[q]
+                        and int(w.hh[q]) not in taken_hh
+                        and int(q) not in chosen
+                        and w.graph.path(p, int(q), limit=6) is None
+                    ),
+                    None,
+                )
+                if nominee is None:
+                    continue
+                k = new_company(w, nominee, str(w.tcode[p]), phone=str(phones[h]))
+                company = (str(w.companies[k]["uscc"]), str(w.companies[k]["name"]))
+                w.used[w.members(int(w.hh[nominee]))] = True
+                taken_hh.add(int(w.hh[nominee]))
+                chosen.append(nominee)
             w.used[w.members(h)] = True
             taken_hh.add(h)
             chosen.append(p)
@@ -181,7 +209,8 @@ def _kin_contract(
 ) -> Cross | None:
     w = pl.w
     for c, org, title in cadres:
-        o = _sibling(pool, "legal_rep" if variant == "cross_legal_rep" else "person", w, c)
+        role = {"cross_legal_rep": "legal_rep", "cross_phone": "phone"}.get(variant, "person")
+        o = _sibling(pool, role, w, c)
         if o is None or c in w.used_cadre:
             continue
         terms = pl.term_days(c, org)
@@ -191,14 +220,19 @@ def _kin_contract(
         day = pl.random_day(lo, hi)
         if c not in contract_approvers(w, org, day):
             continue
-        who, name = o.company if variant == "cross_legal_rep" and o.company else (o.pid, o.name)
-        how = "任法定代表人的企业" if variant == "cross_legal_rep" else "本人承包"
+        who, name = o.company if variant != "cross_person" and o.company else (o.pid, o.name)
+        sib = f"其在{o.county_name}居住的兄弟姐妹{o.name}"
+        how = {
+            "cross_legal_rep": f"发包给{sib}任法定代表人的企业（跨县亲属）",
+            "cross_person": f"发包给{sib}本人承包（跨县亲属）",
+            "cross_phone": f"发包给一家他人挂名、联系电话却是{sib}家电话的企业（跨县）",
+        }[variant]
         w.used_cadre.add(c)
         w.used[c] = True
         return Cross(
-            KC,
+            HL if variant == "cross_phone" else KC,
             variant,
-            f"{title}{pl.name(c)}在任期间签批本村工程，发包给其在{o.county_name}居住的兄弟姐妹{o.name}{how}（跨县亲属）",
+            f"{title}{pl.name(c)}在任期间签批本村工程，{how}",
             [c],
             o,
             1,
