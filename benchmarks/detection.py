@@ -48,10 +48,13 @@ COLLISIONS = {  # issue 17's checks (their own total)
 def load(size: str, seed: int, messy: bool, workdir: Path) -> tuple[Any, dict[str, Any]]:
     from graphaudit.ingest.pipeline import ingest
     from graphaudit.store.embedded import LadybugStore
-    from graphaudit.synth import generate
+    from graphaudit.synth import SIZES, generate
 
     data = OUT / f"{size}-seed{seed}{'-messy' if messy else ''}"
-    if not (data / "truth.json").exists():
+    truth = data / "truth.json"
+    # a prefecture written before it had cross-county cases is generated again
+    stale = truth.exists() and SIZES[size].cross and '"cross_county": true' not in truth.read_text("utf-8")
+    if not truth.exists() or stale:
         generate(data, size=size, seed=seed, messy=messy)
     store = LadybugStore(workdir / f"{data.name}.db")
     t0 = time.perf_counter()
