@@ -150,7 +150,7 @@ def test_files_counts_and_readme(township: Path) -> None:
     readme = (township / "README.txt").read_text(encoding="utf-8")
     assert "households.csv" in readme and "户籍" in readme and "truth.json" in readme
     assert 15_000 < truth["counts"]["households.csv"] < 40_000
-    assert set(SIZES) == {"village", "township", "county", "prefecture"}
+    assert set(SIZES) == {"village", "township", "county", "prefecture", "prefecture-small"}
 
 
 def test_every_relation_type_and_kin_values(township: Path) -> None:

@@ -132,7 +132,9 @@ def info(
 @app.command()
 def synth(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the dataset into.")],
-    size: Annotated[str, typer.Option(help="village, township, county or prefecture.")] = "township",
+    size: Annotated[
+        str, typer.Option(help="village, township, county, prefecture or prefecture-small.")
+    ] = "township",
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 0,
     messy: Annotated[
         bool, typer.Option(help="Write the mess real registers have (GBK, XLSX, odd dates …).")

@@ -33,13 +33,19 @@ class SizeSpec:
     near: int  # near-misses per kind, per county
     prefecture: bool = False
     county_villages: int = 230
+    counties: int = 0  # prefecture: the first N counties in code order (0 = all)
+    cross: int = 0  # prefecture: cross-county cases per kind (cases_cross.KINDS) per neighbouring pair
 
 
 SIZES: dict[str, SizeSpec] = {
     "village": SizeSpec("village", 1, 1, 1000, 2, 2, 1),
     "township": SizeSpec("township", 1, 20, 1250, 8, 4, 2),
     "county": SizeSpec("county", 15, 20, 1000, 60, 50, 10),
-    "prefecture": SizeSpec("prefecture", 15, 0, 1000, 20, 12, 3, prefecture=True),
+    "prefecture": SizeSpec("prefecture", 15, 0, 1000, 20, 12, 3, prefecture=True, cross=3),
+    # three counties of one small township each: the cross-county cases at test speed
+    "prefecture-small": SizeSpec(
+        "prefecture-small", 1, 0, 500, 2, 1, 1, prefecture=True, county_villages=10, counties=3, cross=2
+    ),
 }
 
 
@@ -97,6 +103,8 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
     messy)."""
     from graphaudit.synth.background import make_companies, make_contracts, make_payments
     from graphaudit.synth.cases import plant_all
+    from graphaudit.synth.cases_cross import KINDS as CROSS_KINDS
+    from graphaudit.synth.cases_cross import Outsider, add_to_tables, harvest, plant_cross
     from graphaudit.synth.cases_declared import relabel_declared
     from graphaudit.synth.cases_registers import plant_company_kin
     from graphaudit.synth.officials import make_posts
@@ -121,6 +129,8 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
             old.unlink()
     rng = np.random.default_rng(seed)
     counties = load_prefecture() if spec.prefecture else [load_county()]
+    if spec.counties:
+        counties = counties[: spec.counties]
     writer = DatasetWriter(
         out,
         messy,
@@ -134,6 +144,8 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
     taken: set[str] = set()
     places: list[str] = []
     others = other_area_codes()
+    cross = spec.cross if len(counties) > 1 else 0
+    pool: list[Outsider] = []  # people of the previous county this one's cross-county cases name
     for i, county in enumerate(counties):
         crng = rng if len(counties) == 1 else np.random.default_rng([seed, i])
         towns, per = _townships(spec, county, seed, crng)
@@ -145,17 +157,25 @@ def generate(out_dir: Path | str, size: str = "township", seed: int = 0, messy: 
         make_contracts(w)
         make_payments(w)
         plant_all(w, spec.cases, spec.rings, spec.near)
+        crossed = plant_cross(w, pool, cross) if cross else []
+        pool, outsiders = harvest(w, cross) if cross and i + 1 < len(counties) else ([], set())
         drop_background_ineligible(w)
         plant_company_kin(w)
         make_registers(w)
         relabel_declared(w)
         t = finish(w)
         c, n, warn = assemble(w, t, run_checks(w), numbering)
+        xc, xn = add_to_tables(w, t, crossed, numbering)
+        c, n = c + xc, n + xn
+        if cross and len(xc) + len(xn) < len(CROSS_KINDS) * cross and i:
+            warn.append(
+                f"cross-county cases in {county.code}: {len(xc) + len(xn)} of {len(CROSS_KINDS) * cross}"
+            )
         cases += c
         near += n
         warnings += warn
         # messy mode never blanks or breaks an ID that a record, a case or a kin path near a cadre needs
-        protected = set(w.pids[w.used | w.is_cadre | (w.cnt4 > 0)].tolist())
+        protected = set(w.pids[w.used | w.is_cadre | (w.cnt4 > 0)].tolist()) | outsiders
         for col in (
             t.relations["person_id_a"],
             t.relations["person_id_b"],

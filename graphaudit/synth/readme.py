@@ -71,6 +71,16 @@ def write_readme(
         *[f"  {k:<28}{v:>6}" for k, v in sorted(Counter(c["would_be_check"] for c in near).items())],
         "",
     ]
+    crossing = [c for c in cases + near if c.get("cross_county")]
+    if crossing:  # prefecture sizes only: single-county READMEs are unchanged
+        lines += [
+            f"跨县案例 cross-county: {sum(1 for c in cases if c.get('cross_county'))} 个案例、"
+            f"{sum(1 for c in near if c.get('cross_county'))} 个近似情形，干部在一个县，亲属或企业在相邻的县"
+            "（truth.json 中 cross_county 为 true，counties 为两县代码）。",
+            "cases whose cadre is in one county and the relative or company in the neighbouring one "
+            '("cross_county": true, "counties": both county codes).',
+            "",
+        ]
     if messy:
         lines += [
             "杂乱格式 messy: 中文表头；GBK 与 UTF-8 BOM 混用；日期 2020/5/1、20200501、2020年5月1日 等；",

@@ -6,6 +6,8 @@ Schema::
      "semantics": {check: one line}, "counts": {file: rows},
      "cases": [{"case_id", "check", "org_code", "person_ids" (approver/cadre first), "record_ids",
                 "company_ids", "hops" (int or null), "amount", "variant", "note", "accidental"}],
+     (prefecture sizes: cases across a county border also have "cross_county": true and "counties": [the
+      county of the case's records and cadre, the county of the relative or company]; see cases_cross.py)
      "near_misses": [same fields, "would_be_check" instead of "check"],
      "messy_manifest": {"invalid_ids": [...], "missing_ids": [...]} (messy mode only),
      "warnings": [...]}
