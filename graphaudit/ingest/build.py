@@ -11,8 +11,12 @@ township, a contractor from outside the county) become nodes with ``registered =
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -46,7 +50,20 @@ from graphaudit.ingest.values import (
 )
 from graphaudit.model import KEY, MODEL, GraphFrames
 
-__all__ = ["build_graph", "norm_phone", "norm_address", "norm_account", "phones", "addresses", "accounts"]
+__all__ = [
+    "BUILD_ID",
+    "FullGraphNeeded",
+    "Previous",
+    "Reused",
+    "build_graph",
+    "frame_inputs",
+    "norm_phone",
+    "norm_address",
+    "norm_account",
+    "phones",
+    "addresses",
+    "accounts",
+]
 
 
 def _plain(df: pd.DataFrame, keep_text: bool = False) -> pd.DataFrame:
@@ -292,11 +309,119 @@ def _rel_rows(graph: SourceGraph, rel: Rel, rows: _Rows) -> dict[RelKey, pd.Data
     return out
 
 
+# -- building only what changed ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A frame of the store's live graph that the new graph holds unchanged (none of its inputs changed):
+    the builder does not compute it, and the store keeps its rows as they are.  ``rows``: how many;
+    ``generation``: the store's name for the live graph it is kept from."""
+
+    rows: int
+    generation: str
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The store's live graph, for a build that computes only the frames whose inputs changed.
+
+    ``generation``: the store's name for it (the store checks that it is still the live one);
+    ``build``: the :data:`BUILD_ID` it was built with (another one: everything is built);
+    ``rows``: its frames (a label, or (type, from label, to label)) and their rows;
+    ``changed``: the sources whose tables differ from those it was built from."""
+
+    generation: str
+    build: str | None
+    rows: Mapping[Any, int]
+    changed: frozenset[str]
+
+
+class FullGraphNeeded(Exception):
+    """The store cannot keep the :class:`Reused` frames of a graph (its live graph is not the one they come
+    from, or the change is large enough that it writes everything): build the whole graph again."""
+
+
+def _build_id() -> str:
+    """A fingerprint of the code and data that turn tables into frames (this package's ingest modules, the
+    model and the shipped admin divisions): a graph built by other code is never reused."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(digest_size=12)
+    files = [
+        *sorted((root / "ingest").rglob("*.py")),
+        *sorted(root.glob("model*")),
+        *sorted(root.glob("places*")),
+    ]
+    for f in files:
+        for one in sorted(f.rglob("*")) if f.is_dir() else [f]:
+            if one.is_file() and one.suffix not in (".pyc",):
+                h.update(one.relative_to(root).as_posix().encode())
+                h.update(one.read_bytes())
+    return h.hexdigest()
+
+
+#: See :func:`_build_id`.
+BUILD_ID = _build_id()
+
+
+@cache
+def _label_sources() -> dict[str, frozenset[str]]:
+    """Per label, the sources whose rows mention it."""
+    out: dict[str, set[str]] = {label: set() for label in MODEL.nodes}
+    for spec in SOURCES.values():
+        for node in spec.graph.nodes.values():
+            for label in node.labels:
+                out[label].add(spec.name)
+    return {label: frozenset(s) for label, s in out.items()}
+
+
+def _step_inputs(step: _Step) -> frozenset[str]:
+    """The sources a producer of relationship frames reads."""
+    kind, owner, what = step
+    if kind == "link":
+        return _label_sources()[owner]
+    if kind == "rel":
+        return frozenset([owner])
+    return frozenset([owner, *what.reads])
+
+
+@cache
+def frame_inputs() -> dict[Any, frozenset[str]]:
+    """Per frame of the graph (a label, or a relationship key), the sources its rows follow from: a frame
+    whose sources' tables did not change is the frame the live graph holds."""
+    out: dict[Any, frozenset[str]] = dict(_label_sources())
+    for step, keys in _steps():
+        for key in keys:
+            out[key] = out.get(key, frozenset()) | _step_inputs(step)
+    return out
+
+
+def _plan(previous: Previous | None) -> tuple[set[str], set[RelKey]]:
+    """The node labels and relationship keys to build (the rest are :class:`Reused`)."""
+    labels, rels = set(MODEL.nodes), {key for _, keys in _steps() for key in keys}
+    if previous is None or previous.build != BUILD_ID:
+        return labels, rels
+    inputs = frame_inputs()
+
+    def stale(frame: Any) -> bool:
+        return frame not in previous.rows or bool(inputs[frame] & previous.changed)
+
+    rels = {key for key in rels if stale(key)}
+    build = {label for label in labels if stale(label)}
+    build |= {label for key in rels for label in key[1:]}  # a new relationship frame is checked against them
+    build |= {owner for (kind, owner, _), keys in _steps() if kind == "link" and rels.intersection(keys)}
+    return build, rels
+
+
 def build_graph(
     tables: dict[str, pd.DataFrame],
     org_names: dict[str, str] | None = None,
     into: GraphFrames | None = None,
     plain: bool = True,
+    previous: Previous | None = None,
 ) -> tuple[GraphFrames, list[Issue]]:
     """The whole graph from merged, normalised source tables (see ingest.pipeline), as the sources' graph
     mappings declare it; also the issues the derivations (kinship) found.
@@ -309,7 +434,12 @@ def build_graph(
     Frames are plain by default: object columns, None for every missing value.  ``plain=False`` leaves the
     "str" columns as they are (Arrow-backed, NaN for a missing value) instead of turning every value into a
     Python object: a store that hands the frames to Arrow (the embedded store) gets the same Arrow tables —
-    Arrow reads NaN in a text column as null, as it reads None — at a fraction of the cost."""
+    Arrow reads NaN in a text column as null, as it reads None — at a fraction of the cost.
+
+    With ``previous`` (the store's live graph and which sources changed since it was built) only the frames
+    whose inputs changed (:func:`frame_inputs`) are computed; every other frame is :class:`Reused`, the live
+    graph's own, and a derivation none of whose tables changed (kinship) does not run — its issues were
+    reported when they were found."""
     g = GraphFrames() if into is None else into
     ctx = Context(org_names or {})
     rows = {
@@ -317,8 +447,13 @@ def build_graph(
         for name in SOURCES
         if tables.get(name) is not None and len(tables[name])
     }
+    build, build_rels = _plan(previous)
     for label in MODEL.nodes:
-        g.nodes[label] = _nodes(label, _mentions(label, rows), ctx, plain)
+        if label in build:
+            g.nodes[label] = _nodes(label, _mentions(label, rows), ctx, plain)
+        else:
+            assert previous is not None
+            g.nodes[label] = cast(pd.DataFrame, Reused(previous.rows[label], previous.generation))
 
     steps = _steps()
     last = {key: i for i, (_, keys) in enumerate(steps) for key in keys}
@@ -326,7 +461,9 @@ def build_graph(
     derived: set[RelKey] = set()
     issues: list[Issue] = []
     for i, ((kind, owner, what), keys) in enumerate(steps):
-        if kind == "link":
+        if not build_rels.intersection(keys):
+            pass
+        elif kind == "link":
             pending[keys[0]].append(_link_rows(what, g.nodes[owner]))
         elif kind == "rel" and owner in rows:
             for key, df in _rel_rows(SOURCES[owner].graph, what, rows[owner]).items():
@@ -338,7 +475,11 @@ def build_graph(
                 pending[key].append(pd.DataFrame({c: _positional(v) for c, v in frames[key].items()}))
                 derived.add(key)
         for key in dict.fromkeys(keys):
-            if last[key] == i:
+            if last[key] == i and key not in build_rels:
+                assert previous is not None
+                pending.pop(key, None)
+                g.rels[key] = cast(pd.DataFrame, Reused(previous.rows[key], previous.generation))
+            elif last[key] == i:
                 parts = pending.pop(key, [])
                 if len(parts) > 1:
                     df = pd.concat(parts, ignore_index=True)

@@ -41,12 +41,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graphaudit.errors import StoreError
+from graphaudit.ingest.build import BUILD_ID, FullGraphNeeded, Previous, Reused
 from graphaudit.model import KEY, MODEL, GraphFrames
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
 from graphaudit.store.ladybug_diff import (
     CHECKSUMS,
     DIGEST,
+    FRAMES,
     Edits,
     TooMuchChange,
     apply_frame,
@@ -127,6 +129,14 @@ def _copy_nodes(conn: ladybug.Connection, serial: ladybug.Connection, label: str
             on.execute(f"COPY {label} FROM frame")
 
 
+def _link(src: Path, dst: Path) -> None:
+    """``dst`` as a hard link to ``src`` (a copy on a file system without them)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
 class LadybugStore:
     """GraphStore on LadybugDB.  ``max_db_size`` bounds the virtual memory LadybugDB reserves (tests that
     open many stores should pass a small one).  ``query_threads``: threads one query may use (0: LadybugDB's
@@ -158,6 +168,7 @@ class LadybugStore:
             0  # bumped each time _db is (re)opened; a thread's connection of an older epoch is stale
         )
         self._local = threading.local()
+        self._tables_read: tuple[str | None, dict[str, pd.DataFrame]] = (None, {})  # see read_tables
         self._cond = threading.Condition()
         self._active = 0  # queries running on _db
 
@@ -217,7 +228,23 @@ class LadybugStore:
         gen = self._current()
         if gen is None:
             return {}
-        return {p.stem: pd.read_parquet(p) for p in sorted((self.path / gen / "tables").glob("*.parquet"))}
+        tables = {p.stem: pd.read_parquet(p) for p in sorted((self.path / gen / "tables").glob("*.parquet"))}
+        # a load that hands back one of these frames unchanged gets its file linked, not written again
+        self._tables_read = (gen, dict(tables))
+        return tables
+
+    def live_graph(self) -> Previous | None:
+        """The live graph's frames and their rows, for a load that builds only what changed (None: the store
+        does not edit in place, or the live generation does not say — then everything is built)."""
+        gen = self._current()
+        if gen is None or not self.edit_in_place:
+            return None
+        try:
+            info = json.loads((self.path / gen / DIGEST / FRAMES).read_text())
+        except (OSError, ValueError):
+            return None
+        rows = {frame_of(name)[1]: int(n) for name, n in info["rows"].items()}
+        return Previous(gen, info.get("build"), rows, frozenset())
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
@@ -228,7 +255,7 @@ class LadybugStore:
             raise StoreError(f"{self.path}: opened read-only")
         streamed = graph.streaming
         if not streamed:
-            graph.validate()
+            self._validate(graph)
         with self._write_lock():
             old = self._current()
             self._recover(old)
@@ -239,7 +266,7 @@ class LadybugStore:
             try:
                 (tmp / "tables").mkdir(parents=True)
                 with ThreadPoolExecutor(2, thread_name_prefix="graphaudit-replace") as pool:
-                    parquet = pool.submit(self._write_tables, tmp / "tables", tables)
+                    parquet = pool.submit(self._write_tables, tmp / "tables", tables, old)
                     check = pool.submit(self._validate_complete, graph) if streamed else None
                     how = "copied"
                     try:
@@ -272,6 +299,7 @@ class LadybugStore:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
+            self._tables_read = (None, {})
             pointer = self.path / ".CURRENT.tmp"
             pointer.write_text(gen)
             os.replace(pointer, self.path / "CURRENT")
@@ -298,7 +326,7 @@ class LadybugStore:
             try:
                 self._write_graph(folder, graph, live)
                 return "edited"
-            except TooMuchChange:
+            except TooMuchChange:  # a graph with Reused frames cannot be written whole: FullGraphNeeded
                 for f in folder.glob("graph.lbdb*"):
                     f.unlink()
                 shutil.rmtree(folder / DIGEST, ignore_errors=True)
@@ -323,17 +351,22 @@ class LadybugStore:
                     conn.execute(stmt)
             edits = Edits()
             sums: dict[str, str] = {}
+            rows: dict[str, int] = {}
             old_sums = json.loads((live / DIGEST / CHECKSUMS).read_text()) if live is not None else {}
             for kind, key, df in graph.arriving():
-                table = _arrow(kind, key, df)
                 name = digest_name(kind, key)
+                rows[name] = len(df)
+                if isinstance(df, Reused):  # the live graph's frame, as it is
+                    if live is None or live.name != df.generation or name not in old_sums:
+                        raise FullGraphNeeded(f"{name}: not the live graph's frame")
+                    sums[name] = old_sums[name]
+                    _link(live / DIGEST / name, folder / DIGEST / name)
+                    continue
+                table = _arrow(kind, key, df)
                 sums[name] = checksum(table)
                 if old_sums.get(name) == sums[name]:  # the same rows: nothing to write
                     assert live is not None
-                    try:
-                        os.link(live / DIGEST / name, folder / DIGEST / name)
-                    except OSError:  # a file system without hard links
-                        shutil.copyfile(live / DIGEST / name, folder / DIGEST / name)
+                    _link(live / DIGEST / name, folder / DIGEST / name)
                     continue
                 dg = digest(kind, table)
                 pq.write_table(dg, folder / DIGEST / name)
@@ -352,21 +385,41 @@ class LadybugStore:
                     kind, key = frame_of(name)
                     remove_frame(conn, kind, key, pq.read_table(live / DIGEST / name), edits)
             (folder / DIGEST / CHECKSUMS).write_text(json.dumps(sums, indent=0, sort_keys=True))
+            (folder / DIGEST / FRAMES).write_text(json.dumps({"build": BUILD_ID, "rows": rows}, indent=0))
             serial.close()
             conn.close()
         finally:
             db.close()
 
-    @staticmethod
-    def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    def _write_tables(self, folder: Path, tables: dict[str, pd.DataFrame], live: str | None) -> None:
+        """The tables as Parquet files; a table read from the live generation and handed back as it was is
+        linked to its file there."""
+        gen, read = self._tables_read
         for name, df in tables.items():
-            df.to_parquet(folder / f"{name}.parquet", index=False)
+            if live is not None and gen == live and read.get(name) is df:
+                _link(self.path / live / "tables" / f"{name}.parquet", folder / f"{name}.parquet")
+            else:
+                df.to_parquet(folder / f"{name}.parquet", index=False)
 
-    @staticmethod
-    def _validate_complete(graph: GraphFrames) -> None:
+    @classmethod
+    def _validate_complete(cls, graph: GraphFrames) -> None:
         """Validate a streamed graph once it is complete (not one whose builder failed)."""
         if graph.complete():  # type: ignore[attr-defined]
-            graph.validate()
+            cls._validate(graph)
+
+    @staticmethod
+    def _validate(graph: GraphFrames) -> None:
+        """:meth:`GraphFrames.validate` for the frames built in this load: a :class:`Reused` frame is the live
+        graph's, validated when it was built (the builder builds every label a new relationship frame ends
+        at, so those are checked against the new nodes)."""
+        keys = {
+            label: graph.validate_node(label, df)
+            for label, df in graph.nodes.items()
+            if not isinstance(df, Reused)
+        }
+        for key, df in graph.rels.items():
+            if not isinstance(df, Reused):
+                graph.validate_rel(key, df, keys)
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._connection() as conn:

@@ -38,6 +38,7 @@ __all__ = [
     "Edits",
     "TooMuchChange",
     "CHECKSUMS",
+    "FRAMES",
     "apply_frame",
     "checksum",
     "digest",
@@ -51,6 +52,8 @@ __all__ = [
 DIGEST = "digest"
 #: The digest's file of frame checksums.
 CHECKSUMS = "checksums.json"
+#: The digest's file of rows per frame and the build (graphaudit.ingest.build.BUILD_ID) that made them.
+FRAMES = "frames.json"
 #: Rows deleted or updated one by one above which a load rebuilds instead.
 MAX_EDITS = 20_000
 #: Rows per parameter list of one UNWIND statement.
