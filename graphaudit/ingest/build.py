@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from graphaudit.ingest.columns import dedupe_sorted, map_unique, stable_order
-from graphaudit.ingest.labels import DEFAULT, LABELS
+from graphaudit.ingest.labels import DEFAULT, LABELS, company_facts, person_facts
 from graphaudit.ingest.mapping import (
     Col,
     Const,
@@ -53,6 +53,7 @@ from graphaudit.model import KEY, MODEL, GraphFrames
 __all__ = [
     "BUILD_ID",
     "FullGraphNeeded",
+    "Patched",
     "Previous",
     "Reused",
     "build_graph",
@@ -326,18 +327,38 @@ class Reused:
 
 
 @dataclass(frozen=True)
+class Patched:
+    """A node frame of the store's live graph with the nodes of some keys computed again: ``keys`` (those
+    keys; one without a row in ``rows`` is gone), ``rows`` (their new rows, a node frame), ``every_key`` (the
+    keys of the whole new frame, for counts and to check relationships against); ``generation`` as for
+    :class:`Reused`."""
+
+    keys: np.ndarray
+    rows: pd.DataFrame
+    every_key: np.ndarray
+    generation: str
+
+    def __len__(self) -> int:
+        return len(self.every_key)
+
+
+@dataclass(frozen=True)
 class Previous:
     """The store's live graph, for a build that computes only the frames whose inputs changed.
 
     ``generation``: the store's name for it (the store checks that it is still the live one);
     ``build``: the :data:`BUILD_ID` it was built with (another one: everything is built);
     ``rows``: its frames (a label, or (type, from label, to label)) and their rows;
-    ``changed``: the sources whose tables differ from those it was built from."""
+    ``changed``: the sources whose tables differ from those it was built from, and ``before``: each of those
+    tables as it was (None: there was none; a changed source missing here: unknown, its labels are built
+    whole); ``keys(label)``: the keys of the live graph's node frame (None: unknown)."""
 
     generation: str
     build: str | None
     rows: Mapping[Any, int]
-    changed: frozenset[str]
+    changed: frozenset[str] = frozenset()
+    before: Mapping[str, pd.DataFrame | None] = field(default_factory=dict)
+    keys: Callable[[str], np.ndarray | None] = lambda label: None
 
 
 class FullGraphNeeded(Exception):
@@ -402,7 +423,7 @@ def frame_inputs() -> dict[Any, frozenset[str]]:
 def _plan(previous: Previous | None) -> tuple[set[str], set[RelKey]]:
     """The node labels and relationship keys to build (the rest are :class:`Reused`)."""
     labels, rels = set(MODEL.nodes), {key for _, keys in _steps() for key in keys}
-    if previous is None or previous.build != BUILD_ID:
+    if previous is None:
         return labels, rels
     inputs = frame_inputs()
 
@@ -414,6 +435,62 @@ def _plan(previous: Previous | None) -> tuple[set[str], set[RelKey]]:
     build |= {label for key in rels for label in key[1:]}  # a new relationship frame is checked against them
     build |= {owner for (kind, owner, _), keys in _steps() if kind == "link" and rels.intersection(keys)}
     return build, rels
+
+
+#: Completions that work row by row (a node's facts follow from its own key): a label with one of them, or
+#: none, and no links is patched key by key (see :func:`_patch`).
+_PER_KEY = (None, person_facts, company_facts)
+#: A patch that recomputes more than this share of a frame's keys builds the frame whole instead.
+PATCH_SHARE = 0.25
+
+
+def _row_delta(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``new`` that ``old`` does not hold, and those of ``old`` that ``new`` does not (whole rows
+    compared, by hash)."""
+    cols = list(new.columns)
+    if sorted(cols) != sorted(old.columns):
+        return new, old
+    h_new = pd.util.hash_pandas_object(new, index=False).to_numpy()
+    h_old = pd.util.hash_pandas_object(old[cols], index=False).to_numpy()
+    return new[~np.isin(h_new, h_old)], old[~np.isin(h_old, h_new)]
+
+
+def _patch(
+    label: str, rows: Mapping[str, _Rows], ctx: Context, plain: bool, previous: Previous
+) -> Patched | None:
+    """``label``'s frame as a :class:`Patched` of the live one: the keys that a changed source's changed rows
+    (added, replaced or gone) mention, computed again from every mention of those keys — a label's node
+    depends only on its own key's mentions.  None when the label cannot be patched."""
+    rules = LABELS.get(label, DEFAULT)
+    sources = _label_sources()[label] & previous.changed
+    if rules.links or rules.complete not in _PER_KEY or label not in previous.rows:
+        return None
+    if any(s not in previous.before for s in sources):
+        return None
+    old_keys = previous.keys(label)
+    if old_keys is None:
+        return None
+    touched = []
+    for s in sorted(sources):
+        new = rows[s].table if s in rows else None
+        old = previous.before[s]
+        if new is None or not len(new) or old is None or not len(old):
+            parts = [t for t in (new, old) if t is not None and len(t)]
+        else:
+            parts = list(_row_delta(new, _complete(s, old)))
+        for part in parts:
+            if len(part):
+                for _, _, df in _mentions(label, {s: _Rows(_complete(s, part))}):
+                    touched.append(df[KEY].to_numpy(dtype=object))
+    keys = np.unique(np.concatenate(touched)) if touched else np.array([], dtype=object)
+    if len(keys) > PATCH_SHARE * max(len(old_keys), 1):
+        return None
+    chosen = pd.Index(keys, dtype=object)
+    mentions = [(s, n, df[df[KEY].isin(chosen).to_numpy(dtype=bool)]) for s, n, df in _mentions(label, rows)]
+    new_rows = _nodes(label, mentions, ctx, plain)
+    kept = old_keys[~pd.Series(old_keys, dtype=object).isin(chosen).to_numpy(dtype=bool)]
+    every = np.concatenate([kept, new_rows[KEY].to_numpy(dtype=object)])
+    return Patched(keys, new_rows, every, previous.generation)
 
 
 def build_graph(
@@ -447,9 +524,14 @@ def build_graph(
         for name in SOURCES
         if tables.get(name) is not None and len(tables[name])
     }
+    if previous is not None and previous.build != BUILD_ID:
+        previous = None  # built by other code: build everything
     build, build_rels = _plan(previous)
     for label in MODEL.nodes:
-        if label in build:
+        patch = _patch(label, rows, ctx, plain, previous) if previous is not None and label in build else None
+        if patch is not None:
+            g.nodes[label] = cast(pd.DataFrame, patch)
+        elif label in build:
             g.nodes[label] = _nodes(label, _mentions(label, rows), ctx, plain)
         else:
             assert previous is not None

@@ -254,10 +254,15 @@ def ingest(
     t0 = time.perf_counter()
     if store.capabilities.graph_stream:
         live: Previous | None = getattr(store, "live_graph", lambda: None)()
-        tables, report, changed = _next_tables(store.read_tables(), dataset_dir, progress, decisions)
+        old_tables = store.read_tables()
+        tables, report, changed = _next_tables(old_tables, dataset_dir, progress, decisions)
         if progress:
             progress("building graph, writing store")
-        previous = dataclasses.replace(live, changed=changed) if live is not None else None
+        previous = (
+            dataclasses.replace(live, changed=changed, before={s: old_tables.get(s) for s in changed})
+            if live is not None
+            else None
+        )
         try:
             graph, kin_issues = _build_while_writing(tables, store, previous)
         except FullGraphNeeded:  # the store writes the whole graph after all (a large change)

@@ -35,13 +35,14 @@ from typing import Any
 
 import ladybug
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graphaudit.errors import StoreError
-from graphaudit.ingest.build import BUILD_ID, FullGraphNeeded, Previous, Reused
+from graphaudit.ingest.build import BUILD_ID, FullGraphNeeded, Patched, Previous, Reused
 from graphaudit.model import KEY, MODEL, GraphFrames
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
@@ -244,7 +245,15 @@ class LadybugStore:
         except (OSError, ValueError):
             return None
         rows = {frame_of(name)[1]: int(n) for name, n in info["rows"].items()}
-        return Previous(gen, info.get("build"), rows, frozenset())
+        folder = self.path / gen / DIGEST
+
+        def keys(label: str) -> np.ndarray | None:
+            path = folder / digest_name("node", label)
+            if not path.exists():
+                return None
+            return np.asarray(pq.read_table(path, columns=[KEY]).column(KEY).to_numpy(), dtype=object)
+
+        return Previous(gen, info.get("build"), rows, keys=keys)
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
@@ -356,11 +365,16 @@ class LadybugStore:
             for kind, key, df in graph.arriving():
                 name = digest_name(kind, key)
                 rows[name] = len(df)
-                if isinstance(df, Reused):  # the live graph's frame, as it is
+                if isinstance(df, (Reused, Patched)):  # the live graph's frame, as it is or patched
                     if live is None or live.name != df.generation or name not in old_sums:
                         raise FullGraphNeeded(f"{name}: not the live graph's frame")
-                    sums[name] = old_sums[name]
-                    _link(live / DIGEST / name, folder / DIGEST / name)
+                    if isinstance(df, Reused):
+                        sums[name] = old_sums[name]
+                        _link(live / DIGEST / name, folder / DIGEST / name)
+                    else:
+                        sums[name] = self._patch_frame(
+                            conn, serial, folder, live, kind, key, df, old_sums, edits
+                        )
                     continue
                 table = _arrow(kind, key, df)
                 sums[name] = checksum(table)
@@ -391,6 +405,39 @@ class LadybugStore:
         finally:
             db.close()
 
+    @staticmethod
+    def _patch_frame(
+        conn: ladybug.Connection,
+        serial: ladybug.Connection,
+        folder: Path,
+        live: Path,
+        kind: str,
+        key: Any,
+        patch: Patched,
+        old_sums: dict[str, str],
+        edits: Edits,
+    ) -> str:
+        """Write a :class:`Patched` node frame: the patch's keys edited like a frame of their own (deleted,
+        COPYed, SET), the digest the live one with their rows replaced.  Returns the frame's checksum: one
+        of the patch, which no whole frame's checksum equals (the next load compares its rows)."""
+        name = digest_name(kind, key)
+        old = read_digest(live / DIGEST, kind, key)
+        assert old is not None
+        table = _arrow(kind, key, patch.rows)
+        dg = digest(kind, table)
+        mine = pc.is_in(old.column(KEY), value_set=pa.array(patch.keys.tolist(), pa.string()))
+
+        def copy(rows: pa.Table) -> None:
+            _copy_rows(conn, serial, kind, key, rows)
+
+        apply_frame(conn, kind, key, table, dg, old.filter(mine), edits, copy)
+        pq.write_table(
+            pa.concat_tables([old.filter(pc.invert(mine)), dg.cast(old.schema)]), folder / DIGEST / name
+        )
+        return "patched-" + checksum(
+            pa.table({"was": [old_sums[name]], "rows": [checksum(table)], "keys": [len(patch.keys)]})
+        )
+
     def _write_tables(self, folder: Path, tables: dict[str, pd.DataFrame], live: str | None) -> None:
         """The tables as Parquet files; a table read from the live generation and handed back as it was is
         linked to its file there."""
@@ -412,11 +459,13 @@ class LadybugStore:
         """:meth:`GraphFrames.validate` for the frames built in this load: a :class:`Reused` frame is the live
         graph's, validated when it was built (the builder builds every label a new relationship frame ends
         at, so those are checked against the new nodes)."""
-        keys = {
-            label: graph.validate_node(label, df)
-            for label, df in graph.nodes.items()
-            if not isinstance(df, Reused)
-        }
+        keys = {}
+        for label, df in graph.nodes.items():
+            if isinstance(df, Patched):
+                graph.validate_node(label, df.rows)
+                keys[label] = set(df.every_key.tolist())
+            elif not isinstance(df, Reused):
+                keys[label] = graph.validate_node(label, df)
         for key, df in graph.rels.items():
             if not isinstance(df, Reused):
                 graph.validate_rel(key, df, keys)
