@@ -21,6 +21,8 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphaudit.ingest.columns import dedupe_sorted, map_unique, stable_order
 from graphaudit.ingest.labels import DEFAULT, LABELS, company_facts, person_facts
@@ -444,19 +446,60 @@ _PER_KEY = (None, person_facts, company_facts)
 PATCH_SHARE = 0.25
 
 
+def _row_strings(df: pd.DataFrame) -> pa.ChunkedArray | pa.Array:
+    """Each row of ``df`` as one string (its values as text, a missing value as NUL, "" as "")."""
+    cols = []
+    for c in df.columns:
+        col = df[c]
+        try:
+            arr = pa.array(
+                col.array if isinstance(col.dtype, pd.StringDtype) else col.to_numpy(), from_pandas=True
+            )
+            if not pa.types.is_string(arr.type):
+                arr = pc.cast(arr, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            vals = col.to_numpy(dtype=object, copy=True)
+            missing = pd.isna(vals)
+            vals[~missing] = [repr(v) for v in vals[~missing]]
+            vals[missing] = None
+            arr = pa.array(vals, pa.string())
+        cols.append(arr)
+    if not cols:
+        return pa.array([""] * len(df), pa.string())
+    return pc.binary_join_element_wise(*cols, "\x1f", null_handling="replace", null_replacement="\x00")
+
+
 def _row_delta(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of ``new`` that ``old`` does not hold, and those of ``old`` that ``new`` does not (whole rows
-    compared, by hash)."""
+    compared, as text)."""
     cols = list(new.columns)
     if sorted(cols) != sorted(old.columns):
         return new, old
-    h_new = pd.util.hash_pandas_object(new, index=False).to_numpy()
-    h_old = pd.util.hash_pandas_object(old[cols], index=False).to_numpy()
-    return new[~np.isin(h_new, h_old)], old[~np.isin(h_old, h_new)]
+    a, b = _row_strings(new), _row_strings(old[cols])
+    return new[_not_in(a, b)], old[_not_in(b, a)]
+
+
+def _not_in(values: pa.ChunkedArray | pa.Array, among: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    if isinstance(among, pa.ChunkedArray):
+        among = among.combine_chunks()
+    found = pc.fill_null(pc.is_in(values, value_set=among), False)
+    return ~np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _isin(col: pd.Series, keys: np.ndarray) -> np.ndarray:
+    """Per value of ``col``: among ``keys`` (text)."""
+    if isinstance(col.dtype, (pd.StringDtype, pd.ArrowDtype)):
+        return ~_not_in(pa.array(col.array), pa.array(keys.tolist(), pa.string()))
+    return np.asarray(col.isin(pd.Index(keys, dtype=object)).to_numpy(), dtype=bool)
 
 
 def _patch(
-    label: str, rows: Mapping[str, _Rows], ctx: Context, plain: bool, previous: Previous
+    label: str,
+    rows: Mapping[str, _Rows],
+    ctx: Context,
+    plain: bool,
+    previous: Previous,
+    deltas: dict[str, list[pd.DataFrame]],
 ) -> Patched | None:
     """``label``'s frame as a :class:`Patched` of the live one: the keys that a changed source's changed rows
     (added, replaced or gone) mention, computed again from every mention of those keys — a label's node
@@ -472,23 +515,23 @@ def _patch(
         return None
     touched = []
     for s in sorted(sources):
-        new = rows[s].table if s in rows else None
-        old = previous.before[s]
-        if new is None or not len(new) or old is None or not len(old):
-            parts = [t for t in (new, old) if t is not None and len(t)]
-        else:
-            parts = list(_row_delta(new, _complete(s, old)))
-        for part in parts:
+        if s not in deltas:  # the source's changed rows, found once for every label it mentions
+            new = rows[s].table if s in rows else None
+            old = previous.before[s]
+            if new is None or not len(new) or old is None or not len(old):
+                deltas[s] = [t for t in (new, old) if t is not None and len(t)]
+            else:
+                deltas[s] = list(_row_delta(new, _complete(s, old)))
+        for part in deltas[s]:
             if len(part):
                 for _, _, df in _mentions(label, {s: _Rows(_complete(s, part))}):
                     touched.append(df[KEY].to_numpy(dtype=object))
-    keys = np.unique(np.concatenate(touched)) if touched else np.array([], dtype=object)
+    keys = pd.unique(np.concatenate(touched)) if touched else np.array([], dtype=object)
     if len(keys) > PATCH_SHARE * max(len(old_keys), 1):
         return None
-    chosen = pd.Index(keys, dtype=object)
-    mentions = [(s, n, df[df[KEY].isin(chosen).to_numpy(dtype=bool)]) for s, n, df in _mentions(label, rows)]
+    mentions = [(s, n, df[_isin(df[KEY], keys)]) for s, n, df in _mentions(label, rows)]
     new_rows = _nodes(label, mentions, ctx, plain)
-    kept = old_keys[~pd.Series(old_keys, dtype=object).isin(chosen).to_numpy(dtype=bool)]
+    kept = old_keys[~_isin(pd.Series(old_keys, dtype=object), keys)]
     every = np.concatenate([kept, new_rows[KEY].to_numpy(dtype=object)])
     return Patched(keys, new_rows, every, previous.generation)
 
@@ -527,8 +570,11 @@ def build_graph(
     if previous is not None and previous.build != BUILD_ID:
         previous = None  # built by other code: build everything
     build, build_rels = _plan(previous)
+    deltas: dict[str, list[pd.DataFrame]] = {}
     for label in MODEL.nodes:
-        patch = _patch(label, rows, ctx, plain, previous) if previous is not None and label in build else None
+        patch = None
+        if previous is not None and label in build:
+            patch = _patch(label, rows, ctx, plain, previous, deltas)
         if patch is not None:
             g.nodes[label] = cast(pd.DataFrame, patch)
         elif label in build:
