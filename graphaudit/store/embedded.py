@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 
 from graphaudit.errors import StoreError
 from graphaudit.ingest.build import BUILD_ID, FullGraphNeeded, Patched, Previous, Reused
-from graphaudit.model import KEY, MODEL, GraphFrames
+from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
 from graphaudit.store.ladybug_diff import (
@@ -128,6 +128,17 @@ def _copy_nodes(conn: ladybug.Connection, serial: ladybug.Connection, label: str
         if len(part):
             frame = _batches(part)  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
             on.execute(f"COPY {label} FROM frame")
+
+
+def _text(values: Any) -> pa.Array:
+    """Keys (a Series or an object array) as one Arrow text array."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        arr = pa.array(values.array)
+    else:
+        arr = pa.array(np.asarray(values, dtype=object), pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.cast(arr, pa.string()) if arr.type != pa.string() else arr
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -456,19 +467,31 @@ class LadybugStore:
 
     @staticmethod
     def _validate(graph: GraphFrames) -> None:
-        """:meth:`GraphFrames.validate` for the frames built in this load: a :class:`Reused` frame is the live
-        graph's, validated when it was built (the builder builds every label a new relationship frame ends
-        at, so those are checked against the new nodes)."""
-        keys = {}
+        """:meth:`GraphFrames.validate` for the frames built in this load, with the keys in Arrow: a
+        :class:`Reused` frame is the live graph's, validated when it was built (the builder builds every label
+        a new relationship frame ends at, so those are checked against the new nodes)."""
+        keys: dict[str, pa.Array] = {}
         for label, df in graph.nodes.items():
-            if isinstance(df, Patched):
-                graph.validate_node(label, df.rows)
-                keys[label] = set(df.every_key.tolist())
-            elif not isinstance(df, Reused):
-                keys[label] = graph.validate_node(label, df)
+            if isinstance(df, Reused):
+                continue
+            rows = df.rows if isinstance(df, Patched) else df
+            graph.validate_node(label, rows.iloc[:0])  # the columns
+            ids = _text(df.every_key if isinstance(df, Patched) else rows[KEY])
+            if pc.count_distinct(ids).as_py() != len(ids):
+                dup = pd.Series(ids.to_numpy(zero_copy_only=False), dtype=object)
+                raise ModelError(f"graph frame {label}: duplicate key {dup[dup.duplicated()].iloc[0]!r}")
+            keys[label] = ids
         for key, df in graph.rels.items():
-            if not isinstance(df, Reused):
-                graph.validate_rel(key, df, keys)
+            if isinstance(df, Reused):
+                continue
+            graph.validate_rel(key, df.iloc[:0], {})  # the pair of labels and the columns
+            for side, label in (("from", key[1]), ("to", key[2])):
+                ends = _text(df[side])
+                known = keys.get(label, pa.array([], pa.string()))
+                found = pc.fill_null(pc.is_in(ends, value_set=known), False)
+                if not pc.all(found).as_py() and len(ends):
+                    shown = sorted(set(ends.filter(pc.invert(found)).to_pylist()))[:3]
+                    raise ModelError(f"graph frame {key[0]}: {side} {shown} not among {label} nodes")
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._connection() as conn:
