@@ -330,18 +330,19 @@ class Reused:
 
 @dataclass(frozen=True)
 class Patched:
-    """A node frame of the store's live graph with the nodes of some keys computed again: ``keys`` (those
-    keys; one without a row in ``rows`` is gone), ``rows`` (their new rows, a node frame), ``every_key`` (the
-    keys of the whole new frame, for counts and to check relationships against); ``generation`` as for
-    :class:`Reused`."""
+    """A frame of the store's live graph with the rows of some keys computed again: ``keys`` (node keys, or
+    the ``from`` ends of a relationship frame), ``rows`` (the new frame's rows of those keys, all of them: a
+    key without one is gone), ``total`` (the new frame's rows), ``every_key`` (a node frame's keys, to check
+    relationships against); ``generation`` as for :class:`Reused`."""
 
     keys: np.ndarray
     rows: pd.DataFrame
-    every_key: np.ndarray
+    total: int
     generation: str
+    every_key: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return len(self.every_key)
+        return self.total
 
 
 @dataclass(frozen=True)
@@ -353,7 +354,8 @@ class Previous:
     ``rows``: its frames (a label, or (type, from label, to label)) and their rows;
     ``changed``: the sources whose tables differ from those it was built from, and ``before``: each of those
     tables as it was (None: there was none; a changed source missing here: unknown, its labels are built
-    whole); ``keys(label)``: the keys of the live graph's node frame (None: unknown)."""
+    whole); ``keys(label)``: the keys of the live graph's node frame, ``froms(key)``: the ``from`` end of each
+    row of its relationship frame (None: unknown)."""
 
     generation: str
     build: str | None
@@ -361,6 +363,7 @@ class Previous:
     changed: frozenset[str] = frozenset()
     before: Mapping[str, pd.DataFrame | None] = field(default_factory=dict)
     keys: Callable[[str], np.ndarray | None] = lambda label: None
+    froms: Callable[[RelKey], np.ndarray | None] = lambda key: None
 
 
 class FullGraphNeeded(Exception):
@@ -515,17 +518,9 @@ def _patch(
         return None
     touched = []
     for s in sorted(sources):
-        if s not in deltas:  # the source's changed rows, found once for every label it mentions
-            new = rows[s].table if s in rows else None
-            old = previous.before[s]
-            if new is None or not len(new) or old is None or not len(old):
-                deltas[s] = [t for t in (new, old) if t is not None and len(t)]
-            else:
-                deltas[s] = list(_row_delta(new, _complete(s, old)))
-        for part in deltas[s]:
-            if len(part):
-                for _, _, df in _mentions(label, {s: _Rows(_complete(s, part))}):
-                    touched.append(df[KEY].to_numpy(dtype=object))
+        for part in _delta(s, rows, previous, deltas):
+            for _, _, df in _mentions(label, {s: _Rows(_complete(s, part))}):
+                touched.append(df[KEY].to_numpy(dtype=object))
     keys = pd.unique(np.concatenate(touched)) if touched else np.array([], dtype=object)
     if len(keys) > PATCH_SHARE * max(len(old_keys), 1):
         return None
@@ -533,7 +528,60 @@ def _patch(
     new_rows = _nodes(label, mentions, ctx, plain)
     kept = old_keys[~_isin(pd.Series(old_keys, dtype=object), keys)]
     every = np.concatenate([kept, new_rows[KEY].to_numpy(dtype=object)])
-    return Patched(keys, new_rows, every, previous.generation)
+    return Patched(keys, new_rows, len(every), previous.generation, every)
+
+
+def _delta(
+    source: str, rows: Mapping[str, _Rows], previous: Previous, deltas: dict[str, list[pd.DataFrame]]
+) -> list[pd.DataFrame]:
+    """A changed source's changed rows: those added or replaced, and those replaced or gone (found once)."""
+    if source not in deltas:
+        new = rows[source].table if source in rows else None
+        old = previous.before[source]
+        if new is None or not len(new) or old is None or not len(old):
+            deltas[source] = [t for t in (new, old) if t is not None and len(t)]
+        else:
+            deltas[source] = list(_row_delta(new, _complete(source, old)))
+    return [part for part in deltas[source] if len(part)]
+
+
+def _rel_patch(
+    key: RelKey,
+    parts: list[pd.DataFrame],
+    rows: Mapping[str, _Rows],
+    plain: bool,
+    previous: Previous,
+    deltas: dict[str, list[pd.DataFrame]],
+) -> Patched | None:
+    """A relationship frame that only sources' rows make (``parts``: each one's rows of it) as a
+    :class:`Patched` of the live one: the rows from the nodes that a changed source's changed rows start a
+    relationship at — a node's relationships depend only on the rows that name it at their start.  None
+    when the frame cannot be patched."""
+    producers = [step for step, keys in _steps() if key in keys]
+    if key not in previous.rows or any(kind != "rel" for kind, _, _ in producers):
+        return None
+    if any(owner not in previous.before for _, owner, _ in producers if owner in previous.changed):
+        return None
+    old_froms = previous.froms(key)
+    if old_froms is None:
+        return None
+    touched = []
+    for _, owner, rel in producers:
+        if owner in previous.changed:
+            for part in _delta(owner, rows, previous, deltas):
+                made = _rel_rows(SOURCES[owner].graph, rel, _Rows(_complete(owner, part)))
+                if key in made:
+                    touched.append(np.asarray(made[key]["from"].to_numpy(dtype=object)))
+    froms = pd.unique(np.concatenate(touched)) if touched else np.array([], dtype=object)
+    if len(froms) > PATCH_SHARE * max(len(pd.unique(old_froms)), 1):
+        return None
+    mine = [df[_isin(df["from"], froms)] for df in parts]
+    df = pd.concat(mine, ignore_index=True) if len(mine) > 1 else mine[0] if mine else None
+    if df is None:
+        df = pd.DataFrame({"from": [], "to": []}, dtype=object)
+    new_rows = _rel(key[0], df, plain=plain)
+    kept = len(old_froms) - int(_isin(pd.Series(old_froms, dtype=object), froms).sum())
+    return Patched(froms, new_rows, kept + len(new_rows), previous.generation)
 
 
 def build_graph(
@@ -609,6 +657,12 @@ def build_graph(
                 g.rels[key] = cast(pd.DataFrame, Reused(previous.rows[key], previous.generation))
             elif last[key] == i:
                 parts = pending.pop(key, [])
+                patch = (
+                    _rel_patch(key, parts, rows, plain, previous, deltas) if previous is not None else None
+                )
+                if patch is not None:
+                    g.rels[key] = cast(pd.DataFrame, patch)
+                    continue
                 if len(parts) > 1:
                     df = pd.concat(parts, ignore_index=True)
                 else:

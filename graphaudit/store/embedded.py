@@ -258,13 +258,19 @@ class LadybugStore:
         rows = {frame_of(name)[1]: int(n) for name, n in info["rows"].items()}
         folder = self.path / gen / DIGEST
 
-        def keys(label: str) -> np.ndarray | None:
-            path = folder / digest_name("node", label)
+        def column(kind: str, key: Any, name: str) -> np.ndarray | None:
+            path = folder / digest_name(kind, key)
             if not path.exists():
                 return None
-            return np.asarray(pq.read_table(path, columns=[KEY]).column(KEY).to_numpy(), dtype=object)
+            return np.asarray(pq.read_table(path, columns=[name]).column(name).to_numpy(), dtype=object)
 
-        return Previous(gen, info.get("build"), rows, keys=keys)
+        return Previous(
+            gen,
+            info.get("build"),
+            rows,
+            keys=lambda label: column("node", label, KEY),
+            froms=lambda key: column("rel", key, "from"),
+        )
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
@@ -428,15 +434,17 @@ class LadybugStore:
         old_sums: dict[str, str],
         edits: Edits,
     ) -> str:
-        """Write a :class:`Patched` node frame: the patch's keys edited like a frame of their own (deleted,
-        COPYed, SET), the digest the live one with their rows replaced.  Returns the frame's checksum: one
+        """Write a :class:`Patched` frame: the rows of the patch's keys (a node's key, a relationship's
+        ``from``) edited like a frame of their own (graphaudit.store.ladybug_diff.apply_frame), the digest the
+        live one with those rows replaced.  Returns the frame's checksum: one
         of the patch, which no whole frame's checksum equals (the next load compares its rows)."""
         name = digest_name(kind, key)
         old = read_digest(live / DIGEST, kind, key)
         assert old is not None
         table = _arrow(kind, key, patch.rows)
         dg = digest(kind, table)
-        mine = pc.is_in(old.column(KEY), value_set=pa.array(patch.keys.tolist(), pa.string()))
+        end = old.column(KEY if kind == "node" else "from")
+        mine = pc.fill_null(pc.is_in(end, value_set=pa.array(patch.keys.tolist(), pa.string())), False)
 
         def copy(rows: pa.Table) -> None:
             _copy_rows(conn, serial, kind, key, rows)
@@ -476,7 +484,7 @@ class LadybugStore:
                 continue
             rows = df.rows if isinstance(df, Patched) else df
             graph.validate_node(label, rows.iloc[:0])  # the columns
-            ids = _text(df.every_key if isinstance(df, Patched) else rows[KEY])
+            ids = _text(df.every_key if isinstance(df, Patched) and df.every_key is not None else rows[KEY])
             if pc.count_distinct(ids).as_py() != len(ids):
                 dup = pd.Series(ids.to_numpy(zero_copy_only=False), dtype=object)
                 raise ModelError(f"graph frame {label}: duplicate key {dup[dup.duplicated()].iloc[0]!r}")
@@ -484,6 +492,8 @@ class LadybugStore:
         for key, df in graph.rels.items():
             if isinstance(df, Reused):
                 continue
+            if isinstance(df, Patched):  # the rows of the keys patched; the others were checked before
+                df = df.rows
             graph.validate_rel(key, df.iloc[:0], {})  # the pair of labels and the columns
             for side, label in (("from", key[1]), ("to", key[2])):
                 ends = _text(df[side])
