@@ -130,17 +130,6 @@ def _copy_nodes(conn: ladybug.Connection, serial: ladybug.Connection, label: str
             on.execute(f"COPY {label} FROM frame")
 
 
-def _text(values: Any) -> pa.Array:
-    """Keys (a Series or an object array) as one Arrow text array."""
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
-        arr = pa.array(values.array)
-    else:
-        arr = pa.array(np.asarray(values, dtype=object), pa.string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return pc.cast(arr, pa.string()) if arr.type != pa.string() else arr
-
-
 def _link(src: Path, dst: Path) -> None:
     """``dst`` as a hard link to ``src`` (a copy on a file system without them)."""
     try:
@@ -475,32 +464,38 @@ class LadybugStore:
 
     @staticmethod
     def _validate(graph: GraphFrames) -> None:
-        """:meth:`GraphFrames.validate` for the frames built in this load, with the keys in Arrow: a
-        :class:`Reused` frame is the live graph's, validated when it was built (the builder builds every label
-        a new relationship frame ends at, so those are checked against the new nodes)."""
-        keys: dict[str, pa.Array] = {}
+        """:meth:`GraphFrames.validate` for the frames built in this load, with one hash index of keys per
+        label: a :class:`Reused` frame is the live graph's, validated when it was built (the builder builds
+        every label a new relationship frame ends at, so those are checked against the new nodes); of a
+        :class:`Patched` frame, the rows of the keys patched."""
+        ids: dict[str, Any] = {}
         for label, df in graph.nodes.items():
             if isinstance(df, Reused):
                 continue
             rows = df.rows if isinstance(df, Patched) else df
             graph.validate_node(label, rows.iloc[:0])  # the columns
-            ids = _text(df.every_key if isinstance(df, Patched) and df.every_key is not None else rows[KEY])
-            if pc.count_distinct(ids).as_py() != len(ids):
-                dup = pd.Series(ids.to_numpy(zero_copy_only=False), dtype=object)
-                raise ModelError(f"graph frame {label}: duplicate key {dup[dup.duplicated()].iloc[0]!r}")
-            keys[label] = ids
+            if rows[KEY].duplicated().any():
+                raise ModelError(
+                    f"graph frame {label}: duplicate key {rows[KEY][rows[KEY].duplicated()].iloc[0]!r}"
+                )
+            # a patch's other keys are the live frame's, none of them among the patched ones
+            ids[label] = df.every_key if isinstance(df, Patched) else rows[KEY]
+        index: dict[str, pd.Index] = {}
         for key, df in graph.rels.items():
             if isinstance(df, Reused):
                 continue
-            if isinstance(df, Patched):  # the rows of the keys patched; the others were checked before
+            if isinstance(df, Patched):
                 df = df.rows
             graph.validate_rel(key, df.iloc[:0], {})  # the pair of labels and the columns
             for side, label in (("from", key[1]), ("to", key[2])):
-                ends = _text(df[side])
-                known = keys.get(label, pa.array([], pa.string()))
-                found = pc.fill_null(pc.is_in(ends, value_set=known), False)
-                if not pc.all(found).as_py() and len(ends):
-                    shown = sorted(set(ends.filter(pc.invert(found)).to_pylist()))[:3]
+                if not len(df):
+                    continue
+                if label not in index:
+                    index[label] = pd.Index(np.asarray(ids.get(label, []), dtype=object), dtype=object)
+                ends = np.asarray(df[side].to_numpy(dtype=object), dtype=object)
+                missing = index[label].get_indexer(ends) < 0
+                if missing.any():
+                    shown = sorted(set(ends[missing].tolist()))[:3]
                     raise ModelError(f"graph frame {key[0]}: {side} {shown} not among {label} nodes")
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
