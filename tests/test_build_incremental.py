@@ -141,17 +141,24 @@ def test_incremental_build_equals_the_full_build(
     changes: dict[str, frozenset[str]] = {}
     for what, folder, decisions in loads:
         new, _, changed = _next_tables(tables, folder, None, decisions)
-        full, full_issues = build_graph(_every_source(new))
+        full, _ = build_graph(_every_source(new))
         if graph is not None:
             g = graph
+
+            def keys(label: str, g: GraphFrames = g) -> np.ndarray:
+                return g.nodes[label][KEY].to_numpy(dtype=object)
+
+            def froms(key: tuple[str, str, str], g: GraphFrames = g) -> np.ndarray:
+                return g.rels[key]["from"].to_numpy(dtype=object)
+
             previous = Previous(
                 "gen",
                 BUILD_ID,
                 {k: len(v) for k, v in [*g.nodes.items(), *g.rels.items()]},
                 changed,
                 {s: tables.get(s) for s in changed},
-                lambda label, g=g: g.nodes[label][KEY].to_numpy(dtype=object),
-                lambda key, g=g: g.rels[key]["from"].to_numpy(dtype=object),
+                keys,
+                froms,
             )
             inc, _ = build_graph(_every_source(new), previous=previous)
             seen = {"built": 0, "reused": 0, "patched": 0}

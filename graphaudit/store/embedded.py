@@ -27,6 +27,7 @@ import os
 import shutil
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -169,7 +170,8 @@ class LadybugStore:
             0  # bumped each time _db is (re)opened; a thread's connection of an older epoch is stale
         )
         self._local = threading.local()
-        self._tables_read: tuple[str | None, dict[str, pd.DataFrame]] = (None, {})  # see read_tables
+        # the generation read_tables last read and its frames (weakly: the store does not keep them alive)
+        self._tables_read: tuple[str | None, dict[str, weakref.ref[pd.DataFrame]]] = (None, {})
         self._cond = threading.Condition()
         self._active = 0  # queries running on _db
 
@@ -231,7 +233,7 @@ class LadybugStore:
             return {}
         tables = {p.stem: pd.read_parquet(p) for p in sorted((self.path / gen / "tables").glob("*.parquet"))}
         # a load that hands back one of these frames unchanged gets its file linked, not written again
-        self._tables_read = (gen, dict(tables))
+        self._tables_read = (gen, {name: weakref.ref(df) for name, df in tables.items()})
         return tables
 
     def live_graph(self) -> Previous | None:
@@ -451,7 +453,8 @@ class LadybugStore:
         linked to its file there."""
         gen, read = self._tables_read
         for name, df in tables.items():
-            if live is not None and gen == live and read.get(name) is df:
+            was = read.get(name)
+            if live is not None and gen == live and was is not None and was() is df:
                 _link(self.path / live / "tables" / f"{name}.parquet", folder / f"{name}.parquet")
             else:
                 df.to_parquet(folder / f"{name}.parquet", index=False)
@@ -493,7 +496,7 @@ class LadybugStore:
                 if label not in index:
                     index[label] = pd.Index(np.asarray(ids.get(label, []), dtype=object), dtype=object)
                 ends = np.asarray(df[side].to_numpy(dtype=object), dtype=object)
-                missing = index[label].get_indexer(ends) < 0
+                missing = index[label].get_indexer(pd.Index(ends, dtype=object)) < 0
                 if missing.any():
                     shown = sorted(set(ends[missing].tolist()))[:3]
                     raise ModelError(f"graph frame {key[0]}: {side} {shown} not among {label} nodes")
