@@ -96,8 +96,11 @@ PHASES = [
     ("graphaudit.ingest.pipeline", "_match_names", "match names"),
     ("graphaudit.ingest.pipeline", "_same", "compare tables"),
     ("graphaudit.ingest.pipeline", "build_graph", "build graph (changed frames)"),
-    ("graphaudit.ingest.build", "_nodes", "  node frames"),
-    ("graphaudit.ingest.build", "_rel", "  relationship frames"),
+    ("graphaudit.ingest.build", "_row_delta", "  changed rows of a source"),
+    ("graphaudit.ingest.build", "_patch", "  node frames patched"),
+    ("graphaudit.ingest.build", "_rel_patch", "  relationship frames patched"),
+    ("graphaudit.ingest.build", "_nodes", "  node frames (rows computed)"),
+    ("graphaudit.ingest.build", "_rel", "  relationship frames (rows computed)"),
     ("graphaudit.ingest.kinship", "_derive", "  kinship"),
     ("graphaudit.store.embedded", "LadybugStore._write_tables", "write tables (Parquet)"),
     ("graphaudit.store.embedded", "LadybugStore._validate", "validate new frames"),
@@ -105,6 +108,9 @@ PHASES = [
     ("graphaudit.store.embedded", "_arrow", "  frames to Arrow"),
     ("graphaudit.store.embedded", "checksum", "  checksums"),
     ("graphaudit.store.embedded", "digest", "  digests"),
+    ("graphaudit.store.embedded", "LadybugStore._patch_frame", "  patched frames written"),
+    ("graphaudit.store.embedded", "read_digest", "  digests read"),
+    ("graphaudit.store.embedded", "write_digest", "  digests written"),
     ("graphaudit.store.embedded", "apply_frame", "  edits (delete, COPY, SET)"),
 ]
 

@@ -60,6 +60,7 @@ from graphaudit.store.ladybug_diff import (
     frame_of,
     read_digest,
     remove_frame,
+    write_digest,
 )
 
 __all__ = ["LadybugStore"]
@@ -339,7 +340,8 @@ class LadybugStore:
         """The graph of a new generation in ``folder``: the live generation's database edited where the graph
         differs from it ("edited"; graphaudit.store.ladybug_diff), or, without a live generation or with too
         much change, a new database with everything COPYed ("copied")."""
-        if live is not None and self.edit_in_place and (live / DIGEST / CHECKSUMS).exists():
+        # a generation written before frames.json has digests of another form: it is not edited
+        if live is not None and self.edit_in_place and (live / DIGEST / FRAMES).exists():
             try:
                 self._write_graph(folder, graph, live)
                 return "edited"
@@ -391,7 +393,7 @@ class LadybugStore:
                     _link(live / DIGEST / name, folder / DIGEST / name)
                     continue
                 dg = digest(kind, table)
-                pq.write_table(dg, folder / DIGEST / name)
+                write_digest(dg, folder / DIGEST / name)
 
                 def copy(rows: pa.Table, kind: str = kind, key: Any = key) -> None:
                     _copy_rows(conn, serial, kind, key, rows)
@@ -441,7 +443,7 @@ class LadybugStore:
             _copy_rows(conn, serial, kind, key, rows)
 
         apply_frame(conn, kind, key, table, dg, old.filter(mine), edits, copy)
-        pq.write_table(
+        write_digest(
             pa.concat_tables([old.filter(pc.invert(mine)), dg.cast(old.schema)]), folder / DIGEST / name
         )
         return "patched-" + checksum(
