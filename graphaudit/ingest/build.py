@@ -573,7 +573,7 @@ def _rel_patch(
                 if key in made:
                     touched.append(np.asarray(made[key]["from"].to_numpy(dtype=object)))
     froms = pd.unique(np.concatenate(touched)) if touched else np.array([], dtype=object)
-    if len(froms) > PATCH_SHARE * max(len(pd.unique(old_froms)), 1):
+    if len(froms) > PATCH_SHARE * max(len(old_froms), 1):
         return None
     mine = [df[_isin(df["from"], froms)] for df in parts]
     df = pd.concat(mine, ignore_index=True) if len(mine) > 1 else mine[0] if mine else None

@@ -368,6 +368,10 @@ class LadybugStore:
             if live is None:
                 for stmt in MODEL.ladybug_ddl():
                     conn.execute(stmt)
+            else:
+                # LadybugDB checkpoints after every statement by default, ~0.3 s each on a county's file: an
+                # edit (a few small COPYs) checkpoints once, at the end
+                conn.execute("CALL auto_checkpoint=false")
             edits = Edits()
             sums: dict[str, str] = {}
             rows: dict[str, int] = {}
@@ -410,6 +414,8 @@ class LadybugStore:
                     remove_frame(conn, kind, key, pq.read_table(live / DIGEST / name), edits)
             (folder / DIGEST / CHECKSUMS).write_text(json.dumps(sums, indent=0, sort_keys=True))
             (folder / DIGEST / FRAMES).write_text(json.dumps({"build": BUILD_ID, "rows": rows}, indent=0))
+            if live is not None:
+                conn.execute("CHECKPOINT")
             serial.close()
             conn.close()
         finally:
