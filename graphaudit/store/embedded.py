@@ -132,6 +132,20 @@ def _copy_nodes(conn: ladybug.Connection, serial: ladybug.Connection, label: str
             on.execute(f"COPY {label} FROM frame")
 
 
+#: The form of the digests a generation's frames.json vouches for (ladybug_diff.digest: a 128-bit row hash).
+DIGEST_FORM = 2
+
+
+def _frames_info(generation: Path) -> dict[str, Any] | None:
+    """A generation's digest/frames.json, if its digests have the form this code writes (None: a generation
+    of an older graphaudit, whose graph is written whole once)."""
+    try:
+        info = json.loads((generation / DIGEST / FRAMES).read_text())
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) and info.get("digest") == DIGEST_FORM else None
+
+
 def _link(src: Path, dst: Path) -> None:
     """``dst`` as a hard link to ``src`` (a copy on a file system without them)."""
     try:
@@ -243,9 +257,8 @@ class LadybugStore:
         gen = self._current()
         if gen is None or not self.edit_in_place:
             return None
-        try:
-            info = json.loads((self.path / gen / DIGEST / FRAMES).read_text())
-        except (OSError, ValueError):
+        info = _frames_info(self.path / gen)
+        if info is None:
             return None
         rows = {frame_of(name)[1]: int(n) for name, n in info["rows"].items()}
         folder = self.path / gen / DIGEST
@@ -341,7 +354,7 @@ class LadybugStore:
         differs from it ("edited"; graphaudit.store.ladybug_diff), or, without a live generation or with too
         much change, a new database with everything COPYed ("copied")."""
         # a generation written before frames.json has digests of another form: it is not edited
-        if live is not None and self.edit_in_place and (live / DIGEST / FRAMES).exists():
+        if live is not None and self.edit_in_place and _frames_info(live) is not None:
             try:
                 self._write_graph(folder, graph, live)
                 return "edited"
@@ -413,7 +426,9 @@ class LadybugStore:
                     kind, key = frame_of(name)
                     remove_frame(conn, kind, key, pq.read_table(live / DIGEST / name), edits)
             (folder / DIGEST / CHECKSUMS).write_text(json.dumps(sums, indent=0, sort_keys=True))
-            (folder / DIGEST / FRAMES).write_text(json.dumps({"build": BUILD_ID, "rows": rows}, indent=0))
+            (folder / DIGEST / FRAMES).write_text(
+                json.dumps({"digest": DIGEST_FORM, "build": BUILD_ID, "rows": rows}, indent=0)
+            )
             if live is not None:
                 conn.execute("CHECKPOINT")
             serial.close()
