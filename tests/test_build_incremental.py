@@ -174,7 +174,7 @@ def test_incremental_build_equals_the_full_build(
                         label,
                     )
                     assert df.every_key is not None and len(df) == len(full.nodes[label])
-                    assert sorted(df.every_key.tolist()) == sorted(full.nodes[label][KEY].tolist())
+                    assert sorted(df.every_key.to_pylist()) == sorted(full.nodes[label][KEY].tolist())
                 else:
                     seen["built"] += 1
                     assert _plain_rows(df) == _plain_rows(full.nodes[label]), (what, label)

@@ -339,7 +339,7 @@ class Patched:
     rows: pd.DataFrame
     total: int
     generation: str
-    every_key: np.ndarray | None = None
+    every_key: pa.Array | None = None
 
     def __len__(self) -> int:
         return self.total
@@ -362,8 +362,8 @@ class Previous:
     rows: Mapping[Any, int]
     changed: frozenset[str] = frozenset()
     before: Mapping[str, pd.DataFrame | None] = field(default_factory=dict)
-    keys: Callable[[str], np.ndarray | None] = lambda label: None
-    froms: Callable[[RelKey], np.ndarray | None] = lambda key: None
+    keys: Callable[[str], pa.Array | np.ndarray | None] = lambda label: None
+    froms: Callable[[RelKey], pa.Array | np.ndarray | None] = lambda key: None
 
 
 class FullGraphNeeded(Exception):
@@ -489,6 +489,15 @@ def _not_in(values: pa.ChunkedArray | pa.Array, among: pa.ChunkedArray | pa.Arra
     return ~np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _text(values: pa.Array | pa.ChunkedArray | np.ndarray) -> pa.Array:
+    """Keys as one Arrow text array."""
+    if isinstance(values, np.ndarray):
+        values = pa.array(values, pa.string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values if values.type == pa.string() else pc.cast(values, pa.string())
+
+
 def _isin(col: pd.Series, keys: np.ndarray) -> np.ndarray:
     """Per value of ``col``: among ``keys`` (text)."""
     if isinstance(col.dtype, (pd.StringDtype, pd.ArrowDtype)):
@@ -513,9 +522,10 @@ def _patch(
         return None
     if any(s not in previous.before for s in sources):
         return None
-    old_keys = previous.keys(label)
-    if old_keys is None:
+    found = previous.keys(label)
+    if found is None:
         return None
+    old_keys = _text(found)
     touched = []
     for s in sorted(sources):
         for part in _delta(s, rows, previous, deltas):
@@ -526,8 +536,8 @@ def _patch(
         return None
     mentions = [(s, n, df[_isin(df[KEY], keys)]) for s, n, df in _mentions(label, rows)]
     new_rows = _nodes(label, mentions, ctx, plain)
-    kept = old_keys[~_isin(pd.Series(old_keys, dtype=object), keys)]
-    every = np.concatenate([kept, new_rows[KEY].to_numpy(dtype=object)])
+    kept = old_keys.filter(pa.array(_not_in(old_keys, _text(keys))))
+    every = pa.concat_arrays([kept, _text(new_rows[KEY].to_numpy(dtype=object))])
     return Patched(keys, new_rows, len(every), previous.generation, every)
 
 
@@ -562,9 +572,10 @@ def _rel_patch(
         return None
     if any(owner not in previous.before for _, owner, _ in producers if owner in previous.changed):
         return None
-    old_froms = previous.froms(key)
-    if old_froms is None:
+    found = previous.froms(key)
+    if found is None:
         return None
+    old_froms = _text(found)
     touched = []
     for _, owner, rel in producers:
         if owner in previous.changed:
@@ -580,7 +591,7 @@ def _rel_patch(
     if df is None:
         df = pd.DataFrame({"from": [], "to": []}, dtype=object)
     new_rows = _rel(key[0], df, plain=plain)
-    kept = len(old_froms) - int(_isin(pd.Series(old_froms, dtype=object), froms).sum())
+    kept = int(_not_in(old_froms, _text(froms)).sum())
     return Patched(froms, new_rows, kept + len(new_rows), previous.generation)
 
 

@@ -263,11 +263,11 @@ class LadybugStore:
         rows = {frame_of(name)[1]: int(n) for name, n in info["rows"].items()}
         folder = self.path / gen / DIGEST
 
-        def column(kind: str, key: Any, name: str) -> np.ndarray | None:
+        def column(kind: str, key: Any, name: str) -> pa.Array | None:
             path = folder / digest_name(kind, key)
             if not path.exists():
                 return None
-            return np.asarray(pq.read_table(path, columns=[name]).column(name).to_numpy(), dtype=object)
+            return pq.read_table(path, columns=[name]).column(name).combine_chunks()
 
         return Previous(
             gen,
@@ -505,7 +505,10 @@ class LadybugStore:
                     f"graph frame {label}: duplicate key {rows[KEY][rows[KEY].duplicated()].iloc[0]!r}"
                 )
             # a patch's other keys are the live frame's, none of them among the patched ones
-            ids[label] = df.every_key if isinstance(df, Patched) else rows[KEY]
+            if isinstance(df, Patched) and df.every_key is not None:
+                ids[label] = df.every_key.to_numpy(zero_copy_only=False)
+            else:
+                ids[label] = rows[KEY]
         index: dict[str, pd.Index] = {}
         for key, df in graph.rels.items():
             if isinstance(df, Reused):
