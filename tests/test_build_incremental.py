@@ -1,7 +1,8 @@
 """Issue 20: a load that builds only the frames whose sources changed (build_graph(previous=…)) gives,
-frame by frame, the graph a full build gives — after a new month of payments, a corrected month, a payment
-moved to a person outside the register and back, a reviewer's matching decision, a repeated load, a
-household register update that changes kinship, a relation added and a source loaded for the first time."""
+frame by frame, the graph a full build gives — after a new month of payments, a corrected month, payments
+moved to a person outside the register, the two swapping names, and back, a reviewer's matching decision, a
+repeated load, a household register update that changes kinship, a relation added and a source loaded for
+the first time."""
 
 from __future__ import annotations
 
@@ -86,11 +87,16 @@ def loads(village: Path) -> list[tuple[str, Path, matching.Decisions | None]]:
     out.append(("month", folder("month", village / "subsidies_2024-11.csv"), None))
     header, rows = _rows(village / "subsidies_2024-11.csv")
     rows[0]["amount"] = "1234.56"
-    moved = dict(rows[1])
+    moved = [dict(rows[1]), dict(rows[2])]
     rows[1].update(recipient_id=STRANGER, recipient_name="外来人", household_id="", bank_account="")
+    rows[2].update(recipient_id=STRANGER, recipient_name="外来人乙", household_id="", bank_account="")
     _write(root / "fix1" / "subsidies_2024-11.csv", header, rows)
     out.append(("correction, stranger", root / "fix1", None))
-    rows[1] = moved
+    # the two payments swap the stranger's names: the same rows as a set, but the first mention changes
+    rows[1]["recipient_name"], rows[2]["recipient_name"] = "外来人乙", "外来人"
+    _write(root / "swap" / "subsidies_2024-11.csv", header, rows)
+    out.append(("names swapped", root / "swap", None))
+    rows[1:3] = moved
     _write(root / "fix2" / "subsidies_2024-11.csv", header, rows)
     out.append(("stranger gone", root / "fix2", None))
     # a reviewer's decision settles the ambiguous payment (no file of payments loaded)
@@ -201,4 +207,5 @@ def test_incremental_build_equals_the_full_build(
     assert kinds["month"]["patched"] >= 6 and kinds["again"]["built"] < kinds["register update"]["built"]
     assert changes["decision"] == {"prisoners", "subsidies"}  # the decision changed a payment's recipient
     assert changes["again"] == {"prisoners"}
+    assert kinds["names swapped"]["patched"] >= 1
     assert kinds["relation added"]["built"] < kinds["register update"]["built"]

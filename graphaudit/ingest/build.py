@@ -472,13 +472,40 @@ def _row_strings(df: pd.DataFrame) -> pa.ChunkedArray | pa.Array:
     return pc.binary_join_element_wise(*cols, "\x1f", null_handling="replace", null_replacement="\x00")
 
 
-def _row_delta(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rows of ``new`` that ``old`` does not hold, and those of ``old`` that ``new`` does not (whole rows
-    compared, as text)."""
-    cols = list(new.columns)
-    if sorted(cols) != sorted(old.columns):
+@cache
+def _mapped_columns(source: str) -> tuple[str, ...]:
+    """The columns of a source's table that its nodes and relationships read (its derivations are never
+    patched), and its key: a row that differs only elsewhere (its line number) makes the same nodes and
+    relationships.  With the key, two rows that swap what they say are told apart (the first mention of a
+    node follows the rows' order, which is the key's)."""
+    cols: list[str] = list(SOURCES[source].key)
+
+    def add(v: Value) -> None:
+        if isinstance(v, str):
+            cols.append(v)
+        elif isinstance(v, Col):
+            cols.append(v.column)
+        elif isinstance(v, IdIssue):
+            cols.extend([v.column, f"{v.column}_issue"])
+
+    graph = SOURCES[source].graph
+    for node in graph.nodes.values():
+        add(node.key)
+        for v in node.props.values():
+            add(v)
+    for rel in graph.rels:
+        for v in rel.props.values():
+            add(v)
+    return tuple(dict.fromkeys(cols))
+
+
+def _row_delta(source: str, new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``new`` that ``old`` does not hold, and those of ``old`` that ``new`` does not (the
+    columns the source's mapping reads compared, as text)."""
+    cols = [c for c in _mapped_columns(source) if c in new.columns]
+    if any(c not in old.columns for c in cols) or len(cols) != len(_mapped_columns(source)):
         return new, old
-    a, b = _row_strings(new), _row_strings(old[cols])
+    a, b = _row_strings(new[cols]), _row_strings(old[cols])
     return new[_not_in(a, b)], old[_not_in(b, a)]
 
 
@@ -551,7 +578,7 @@ def _delta(
         if new is None or not len(new) or old is None or not len(old):
             deltas[source] = [t for t in (new, old) if t is not None and len(t)]
         else:
-            deltas[source] = list(_row_delta(new, _complete(source, old)))
+            deltas[source] = list(_row_delta(source, new, _complete(source, old)))
     return [part for part in deltas[source] if len(part)]
 
 
