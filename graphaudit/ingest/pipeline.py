@@ -253,7 +253,7 @@ def ingest(
     built, in a thread of its own; others get the whole graph."""
     t0 = time.perf_counter()
     if store.capabilities.graph_stream:
-        live: Previous | None = getattr(store, "live_graph", lambda: None)()
+        live = store.live_graph()
         old_tables = store.read_tables()
         tables, report, changed = _next_tables(old_tables, dataset_dir, progress, decisions)
         if progress:
