@@ -14,7 +14,10 @@ files (best of three, in this process) — and each line prints the floor and th
 
 ``--monthly`` (issue 20): the store is first loaded with everything but the last month's payments (not timed),
 then that month's file is loaded on its own into it (timed) — the monthly load of an office; the embedded
-store edits a copy of its graph where it differs (``graph: edited``).  Goal: a county's month in <= 3 s.
+store edits a copy of its graph where it differs (``graph: edited``) and only the frames whose sources
+changed are built again.  Goal: a county's month in <= 3 s.  It also prints where the monthly load's time
+goes: per phase the wall seconds it ran for (summed over calls) and when it started and ended, from the
+load's start (building and writing overlap: they run in two threads).
 """
 
 from __future__ import annotations
@@ -85,6 +88,63 @@ def month_split(data: Path) -> tuple[Path, Path]:
     return base, month
 
 
+#: (module, function) timed in a monthly load, and the name printed for it.
+PHASES = [
+    ("graphaudit.store.embedded", "LadybugStore.read_tables", "read store tables"),
+    ("graphaudit.ingest.pipeline", "read_dataset", "read + adapt new files"),
+    ("graphaudit.ingest.pipeline", "merge_tables", "merge"),
+    ("graphaudit.ingest.pipeline", "_match_names", "match names"),
+    ("graphaudit.ingest.pipeline", "_same", "compare tables"),
+    ("graphaudit.ingest.pipeline", "build_graph", "build graph (changed frames)"),
+    ("graphaudit.ingest.build", "_row_delta", "  changed rows of a source"),
+    ("graphaudit.ingest.build", "_patch", "  node frames patched"),
+    ("graphaudit.ingest.build", "_rel_patch", "  relationship frames patched"),
+    ("graphaudit.ingest.build", "_nodes", "  node frames (rows computed)"),
+    ("graphaudit.ingest.build", "_rel", "  relationship frames (rows computed)"),
+    ("graphaudit.ingest.kinship", "_derive", "  kinship"),
+    ("graphaudit.store.embedded", "LadybugStore._write_tables", "write tables (Parquet)"),
+    ("graphaudit.store.embedded", "LadybugStore._validate", "validate new frames"),
+    ("graphaudit.store.embedded", "LadybugStore._write_graph", "write graph (copy + edit)"),
+    ("graphaudit.store.embedded", "_arrow", "  frames to Arrow"),
+    ("graphaudit.store.embedded", "checksum", "  checksums"),
+    ("graphaudit.store.embedded", "digest", "  digests"),
+    ("graphaudit.store.embedded", "LadybugStore._patch_frame", "  patched frames written"),
+    ("graphaudit.store.embedded", "read_digest", "  digests read"),
+    ("graphaudit.store.embedded", "write_digest", "  digests written"),
+    ("graphaudit.store.embedded", "apply_frame", "  edits (delete, COPY, SET)"),
+]
+
+
+def _time_phases() -> dict[str, list[float]]:
+    """Wrap the PHASES' functions: name → [seconds, calls, first start, last end] (perf_counter)."""
+    import functools
+    import importlib
+
+    spans: dict[str, list[float]] = {}
+    for module, qual, name in PHASES:
+        owner: object = importlib.import_module(module)
+        *path, attr = qual.split(".")
+        for p in path:
+            owner = getattr(owner, p)
+        fn = owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)
+        wrapped = fn.__func__ if isinstance(fn, (staticmethod, classmethod)) else fn
+
+        @functools.wraps(wrapped)
+        def timed(*a: object, _fn=wrapped, _name=name, **k: object) -> object:
+            t = time.perf_counter()
+            try:
+                return _fn(*a, **k)
+            finally:
+                end = time.perf_counter()
+                s = spans.setdefault(_name, [0.0, 0, t, end])
+                s[0] += end - t
+                s[1] += 1
+                s[3] = end
+
+        setattr(owner, attr, type(fn)(timed) if isinstance(fn, (staticmethod, classmethod)) else timed)
+    return spans
+
+
 def worker(data: str, store: str, uri: str | None, base: str | None = None) -> None:
     """Runs in a child process: one load, timed, then prints a JSON line (with ``base``: that folder is
     loaded first, not timed)."""
@@ -104,6 +164,7 @@ def worker(data: str, store: str, uri: str | None, base: str | None = None) -> N
             s._write("MATCH (t:GraphauditTable) DETACH DELETE t")
         if base:
             ingest(Path(base), s)
+        spans = _time_phases() if base and store != "neo4j" else {}
         t0, c0 = time.perf_counter(), time.process_time()
         report = ingest(Path(data), s)
         gen = s.data_version() if store != "neo4j" else None
@@ -124,6 +185,10 @@ def worker(data: str, store: str, uri: str | None, base: str | None = None) -> N
                 "rejected": report.rejected(),
                 "stats": stats,
                 "graph": how,
+                "phases": {
+                    name: {"seconds": v[0], "calls": v[1], "from": v[2] - t0, "to": v[3] - t0}
+                    for name, v in spans.items()
+                },
             }
         )
     )
@@ -190,6 +255,14 @@ def main() -> None:
                     + (f"  ({data.name}, graph {r['graph']})" if base else ""),
                     flush=True,
                 )
+                for _, _, name in PHASES:
+                    p = r.get("phases", {}).get(name)
+                    if p:
+                        print(
+                            f"    {name:30s} {p['seconds']:6.2f} s  ({p['calls']}×, "
+                            f"{p['from']:5.2f} → {p['to']:5.2f} s)",
+                            flush=True,
+                        )
             if server:
                 e, n = (
                     next(x for x in results if x["size"] == size and x["store"] == s)

@@ -1,7 +1,9 @@
 """Issue 20: monthly loads into the embedded store edit a copy of the live graph where it differs, and the
 graph is the one a full rebuild writes — after a series of monthly loads, re-delivered months with changed
 rows, a payment that moves to and from a person outside the register (a node created, then deleted), a
-household register update and a repeated load."""
+household register update and a repeated load.  A load builds only the frames whose sources changed: the
+others keep the live generation's digest files (the same file), people are patched key by key
+(tests/test_build_incremental.py compares the frames themselves with a full build)."""
 
 from __future__ import annotations
 
@@ -119,8 +121,22 @@ def test_monthly_loads_edit_the_graph_into_the_full_rebuild(tmp_path: Path, load
     rebuilt = LadybugStore(tmp_path / "rebuilt.db", max_db_size=1 << 30, edit_in_place=False)
     seen: list[dict[str, Any]] = []
     for i, folder in enumerate(loads):
+        before = edited.data_version()
         ingest(folder, edited)
         ingest(folder, rebuilt)
+        if folder.name == "2024-11":  # payments only: kinship kept as it was, people patched
+            gen, old = edited.path / str(edited.data_version()), edited.path / str(before)
+            kin = f"{ladybug_diff.DIGEST}/SPOUSE_OF-Person-Person.parquet"
+            assert (gen / kin).stat().st_ino == (old / kin).stat().st_ino
+            assert (gen / "tables/households.parquet").stat().st_ino == (
+                old / "tables/households.parquet"
+            ).stat().st_ino
+            sums = json.loads((gen / ladybug_diff.DIGEST / ladybug_diff.CHECKSUMS).read_text())
+            assert sums["Person.parquet"].startswith("patched-") and not sums[
+                "Payment.parquet"
+            ] == json.loads((old / ladybug_diff.DIGEST / ladybug_diff.CHECKSUMS).read_text()).get(
+                "Payment.parquet"
+            )
         assert _how(edited) == ("copied" if i == 0 else "edited"), folder.name
         assert _how(rebuilt) == "copied"
         g = graph_of(edited)

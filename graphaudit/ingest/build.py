@@ -11,15 +11,21 @@ township, a contractor from outside the county) become nodes with ``registered =
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphaudit.ingest.columns import dedupe_sorted, map_unique, stable_order
-from graphaudit.ingest.labels import DEFAULT, LABELS
+from graphaudit.ingest.labels import DEFAULT, LABELS, company_facts, person_facts
 from graphaudit.ingest.mapping import (
     Col,
     Const,
@@ -46,7 +52,21 @@ from graphaudit.ingest.values import (
 )
 from graphaudit.model import KEY, MODEL, GraphFrames
 
-__all__ = ["build_graph", "norm_phone", "norm_address", "norm_account", "phones", "addresses", "accounts"]
+__all__ = [
+    "BUILD_ID",
+    "FullGraphNeeded",
+    "Patched",
+    "Previous",
+    "Reused",
+    "build_graph",
+    "frame_inputs",
+    "norm_phone",
+    "norm_address",
+    "norm_account",
+    "phones",
+    "addresses",
+    "accounts",
+]
 
 
 def _plain(df: pd.DataFrame, keep_text: bool = False) -> pd.DataFrame:
@@ -292,11 +312,322 @@ def _rel_rows(graph: SourceGraph, rel: Rel, rows: _Rows) -> dict[RelKey, pd.Data
     return out
 
 
+# -- building only what changed ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A frame of the store's live graph that the new graph holds unchanged (none of its inputs changed):
+    the builder does not compute it, and the store keeps its rows as they are.  ``rows``: how many;
+    ``generation``: the store's name for the live graph it is kept from."""
+
+    rows: int
+    generation: str
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+@dataclass(frozen=True)
+class Patched:
+    """A frame of the store's live graph with the rows of some keys computed again: ``keys`` (node keys, or
+    the ``from`` ends of a relationship frame), ``rows`` (the new frame's rows of those keys, all of them: a
+    key without one is gone), ``total`` (the new frame's rows), ``every_key`` (a node frame's keys, to check
+    relationships against); ``generation`` as for :class:`Reused`."""
+
+    keys: np.ndarray
+    rows: pd.DataFrame
+    total: int
+    generation: str
+    every_key: pa.Array | None = None
+
+    def __len__(self) -> int:
+        return self.total
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The store's live graph, for a build that computes only the frames whose inputs changed.
+
+    ``generation``: the store's name for it (the store checks that it is still the live one);
+    ``build``: the :data:`BUILD_ID` it was built with (another one: everything is built);
+    ``rows``: its frames (a label, or (type, from label, to label)) and their rows;
+    ``changed``: the sources whose tables differ from those it was built from, and ``before``: each of those
+    tables as it was (None: there was none; a changed source missing here: unknown, its labels are built
+    whole); ``keys(label)``: the keys of the live graph's node frame, ``froms(key)``: the ``from`` end of each
+    row of its relationship frame (None: unknown)."""
+
+    generation: str
+    build: str | None
+    rows: Mapping[Any, int]
+    changed: frozenset[str] = frozenset()
+    before: Mapping[str, pd.DataFrame | None] = field(default_factory=dict)
+    keys: Callable[[str], pa.Array | np.ndarray | None] = lambda label: None
+    froms: Callable[[RelKey], pa.Array | np.ndarray | None] = lambda key: None
+
+
+class FullGraphNeeded(Exception):
+    """The store cannot keep the :class:`Reused` frames of a graph (its live graph is not the one they come
+    from, or the change is large enough that it writes everything): build the whole graph again."""
+
+
+def _build_id() -> str:
+    """A fingerprint of the code and data that turn tables into frames (this package's ingest modules, the
+    model and the shipped admin divisions): a graph built by other code is never reused."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(digest_size=12)
+    files = [
+        *sorted((root / "ingest").rglob("*.py")),
+        *sorted(root.glob("model*")),
+        *sorted(root.glob("places*")),
+    ]
+    for f in files:
+        for one in sorted(f.rglob("*")) if f.is_dir() else [f]:
+            if one.is_file() and one.suffix not in (".pyc",):
+                h.update(one.relative_to(root).as_posix().encode())
+                h.update(one.read_bytes())
+    return h.hexdigest()
+
+
+#: See :func:`_build_id`.
+BUILD_ID = _build_id()
+
+
+@cache
+def _label_sources() -> dict[str, frozenset[str]]:
+    """Per label, the sources whose rows mention it."""
+    out: dict[str, set[str]] = {label: set() for label in MODEL.nodes}
+    for spec in SOURCES.values():
+        for node in spec.graph.nodes.values():
+            for label in node.labels:
+                out[label].add(spec.name)
+    return {label: frozenset(s) for label, s in out.items()}
+
+
+def _step_inputs(step: _Step) -> frozenset[str]:
+    """The sources a producer of relationship frames reads."""
+    kind, owner, what = step
+    if kind == "link":
+        return _label_sources()[owner]
+    if kind == "rel":
+        return frozenset([owner])
+    return frozenset([owner, *what.reads])
+
+
+@cache
+def frame_inputs() -> dict[Any, frozenset[str]]:
+    """Per frame of the graph (a label, or a relationship key), the sources its rows follow from: a frame
+    whose sources' tables did not change is the frame the live graph holds."""
+    out: dict[Any, frozenset[str]] = dict(_label_sources())
+    for step, keys in _steps():
+        for key in keys:
+            out[key] = out.get(key, frozenset()) | _step_inputs(step)
+    return out
+
+
+def _plan(previous: Previous | None) -> tuple[set[str], set[RelKey]]:
+    """The node labels and relationship keys to build (the rest are :class:`Reused`)."""
+    labels, rels = set(MODEL.nodes), {key for _, keys in _steps() for key in keys}
+    if previous is None:
+        return labels, rels
+    inputs = frame_inputs()
+
+    def stale(frame: Any) -> bool:
+        return frame not in previous.rows or bool(inputs[frame] & previous.changed)
+
+    rels = {key for key in rels if stale(key)}
+    build = {label for label in labels if stale(label)}
+    build |= {label for key in rels for label in key[1:]}  # a new relationship frame is checked against them
+    build |= {owner for (kind, owner, _), keys in _steps() if kind == "link" and rels.intersection(keys)}
+    return build, rels
+
+
+#: Completions that work row by row (a node's facts follow from its own key): a label with one of them, or
+#: none, and no links is patched key by key (see :func:`_patch`).
+_PER_KEY = (None, person_facts, company_facts)
+#: A patch that recomputes more than this share of a frame's keys builds the frame whole instead.
+PATCH_SHARE = 0.25
+
+
+def _row_strings(df: pd.DataFrame) -> pa.ChunkedArray | pa.Array:
+    """Each row of ``df`` as one string (its values as text, a missing value as NUL, "" as "")."""
+    cols = []
+    for c in df.columns:
+        col = df[c]
+        try:
+            arr = pa.array(
+                col.array if isinstance(col.dtype, pd.StringDtype) else col.to_numpy(), from_pandas=True
+            )
+            if not pa.types.is_string(arr.type):
+                arr = pc.cast(arr, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            vals = col.to_numpy(dtype=object, copy=True)
+            missing = pd.isna(vals)
+            vals[~missing] = [repr(v) for v in vals[~missing]]
+            vals[missing] = None
+            arr = pa.array(vals, pa.string())
+        cols.append(arr)
+    if not cols:
+        return pa.array([""] * len(df), pa.string())
+    return pc.binary_join_element_wise(*cols, "\x1f", null_handling="replace", null_replacement="\x00")
+
+
+@cache
+def _mapped_columns(source: str) -> tuple[str, ...]:
+    """The columns of a source's table that its nodes and relationships read (its derivations are never
+    patched), and its key: a row that differs only elsewhere (its line number) makes the same nodes and
+    relationships.  With the key, two rows that swap what they say are told apart (the first mention of a
+    node follows the rows' order, which is the key's)."""
+    cols: list[str] = list(SOURCES[source].key)
+
+    def add(v: Value) -> None:
+        if isinstance(v, str):
+            cols.append(v)
+        elif isinstance(v, Col):
+            cols.append(v.column)
+        elif isinstance(v, IdIssue):
+            cols.extend([v.column, f"{v.column}_issue"])
+
+    graph = SOURCES[source].graph
+    for node in graph.nodes.values():
+        add(node.key)
+        for v in node.props.values():
+            add(v)
+    for rel in graph.rels:
+        for v in rel.props.values():
+            add(v)
+    return tuple(dict.fromkeys(cols))
+
+
+def _row_delta(source: str, new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``new`` that ``old`` does not hold, and those of ``old`` that ``new`` does not (the
+    columns the source's mapping reads compared, as text)."""
+    cols = [c for c in _mapped_columns(source) if c in new.columns]
+    if any(c not in old.columns for c in cols) or len(cols) != len(_mapped_columns(source)):
+        return new, old
+    a, b = _row_strings(new[cols]), _row_strings(old[cols])
+    return new[_not_in(a, b)], old[_not_in(b, a)]
+
+
+def _not_in(values: pa.ChunkedArray | pa.Array, among: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    if isinstance(among, pa.ChunkedArray):
+        among = among.combine_chunks()
+    found = pc.fill_null(pc.is_in(values, value_set=among), False)
+    return ~np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _text(values: pa.Array | pa.ChunkedArray | np.ndarray) -> pa.Array:
+    """Keys as one Arrow text array."""
+    if isinstance(values, np.ndarray):
+        values = pa.array(values, pa.string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values if values.type == pa.string() else pc.cast(values, pa.string())
+
+
+def _isin(col: pd.Series, keys: np.ndarray) -> np.ndarray:
+    """Per value of ``col``: among ``keys`` (text)."""
+    if isinstance(col.dtype, (pd.StringDtype, pd.ArrowDtype)):
+        return ~_not_in(pa.array(col.array), pa.array(keys.tolist(), pa.string()))
+    return np.asarray(col.isin(pd.Index(keys, dtype=object)).to_numpy(), dtype=bool)
+
+
+def _patch(
+    label: str,
+    rows: Mapping[str, _Rows],
+    ctx: Context,
+    plain: bool,
+    previous: Previous,
+    deltas: dict[str, list[pd.DataFrame]],
+) -> Patched | None:
+    """``label``'s frame as a :class:`Patched` of the live one: the keys that a changed source's changed rows
+    (added, replaced or gone) mention, computed again from every mention of those keys — a label's node
+    depends only on its own key's mentions.  None when the label cannot be patched."""
+    rules = LABELS.get(label, DEFAULT)
+    sources = _label_sources()[label] & previous.changed
+    if rules.links or rules.complete not in _PER_KEY or label not in previous.rows:
+        return None
+    if any(s not in previous.before for s in sources):
+        return None
+    found = previous.keys(label)
+    if found is None:
+        return None
+    old_keys = _text(found)
+    touched = []
+    for s in sorted(sources):
+        for part in _delta(s, rows, previous, deltas):
+            for _, _, df in _mentions(label, {s: _Rows(_complete(s, part))}):
+                touched.append(df[KEY].to_numpy(dtype=object))
+    keys = pd.unique(np.concatenate(touched)) if touched else np.array([], dtype=object)
+    if len(keys) > PATCH_SHARE * max(len(old_keys), 1):
+        return None
+    mentions = [(s, n, df[_isin(df[KEY], keys)]) for s, n, df in _mentions(label, rows)]
+    new_rows = _nodes(label, mentions, ctx, plain)
+    kept = old_keys.filter(pa.array(_not_in(old_keys, _text(keys))))
+    every = pa.concat_arrays([kept, _text(new_rows[KEY].to_numpy(dtype=object))])
+    return Patched(keys, new_rows, len(every), previous.generation, every)
+
+
+def _delta(
+    source: str, rows: Mapping[str, _Rows], previous: Previous, deltas: dict[str, list[pd.DataFrame]]
+) -> list[pd.DataFrame]:
+    """A changed source's changed rows: those added or replaced, and those replaced or gone (found once)."""
+    if source not in deltas:
+        new = rows[source].table if source in rows else None
+        old = previous.before[source]
+        if new is None or not len(new) or old is None or not len(old):
+            deltas[source] = [t for t in (new, old) if t is not None and len(t)]
+        else:
+            deltas[source] = list(_row_delta(source, new, _complete(source, old)))
+    return [part for part in deltas[source] if len(part)]
+
+
+def _rel_patch(
+    key: RelKey,
+    parts: list[pd.DataFrame],
+    rows: Mapping[str, _Rows],
+    plain: bool,
+    previous: Previous,
+    deltas: dict[str, list[pd.DataFrame]],
+) -> Patched | None:
+    """A relationship frame that only sources' rows make (``parts``: each one's rows of it) as a
+    :class:`Patched` of the live one: the rows from the nodes that a changed source's changed rows start a
+    relationship at — a node's relationships depend only on the rows that name it at their start.  None
+    when the frame cannot be patched."""
+    producers = [step for step, keys in _steps() if key in keys]
+    if key not in previous.rows or any(kind != "rel" for kind, _, _ in producers):
+        return None
+    if any(owner not in previous.before for _, owner, _ in producers if owner in previous.changed):
+        return None
+    found = previous.froms(key)
+    if found is None:
+        return None
+    old_froms = _text(found)
+    touched = []
+    for _, owner, rel in producers:
+        if owner in previous.changed:
+            for part in _delta(owner, rows, previous, deltas):
+                made = _rel_rows(SOURCES[owner].graph, rel, _Rows(_complete(owner, part)))
+                if key in made:
+                    touched.append(np.asarray(made[key]["from"].to_numpy(dtype=object)))
+    froms = pd.unique(np.concatenate(touched)) if touched else np.array([], dtype=object)
+    if len(froms) > PATCH_SHARE * max(len(old_froms), 1):
+        return None
+    mine = [df[_isin(df["from"], froms)] for df in parts]
+    df = pd.concat(mine, ignore_index=True) if len(mine) > 1 else mine[0] if mine else None
+    if df is None:
+        df = pd.DataFrame({"from": [], "to": []}, dtype=object)
+    new_rows = _rel(key[0], df, plain=plain)
+    kept = int(_not_in(old_froms, _text(froms)).sum())
+    return Patched(froms, new_rows, kept + len(new_rows), previous.generation)
+
+
 def build_graph(
     tables: dict[str, pd.DataFrame],
     org_names: dict[str, str] | None = None,
     into: GraphFrames | None = None,
     plain: bool = True,
+    previous: Previous | None = None,
 ) -> tuple[GraphFrames, list[Issue]]:
     """The whole graph from merged, normalised source tables (see ingest.pipeline), as the sources' graph
     mappings declare it; also the issues the derivations (kinship) found.
@@ -309,7 +640,12 @@ def build_graph(
     Frames are plain by default: object columns, None for every missing value.  ``plain=False`` leaves the
     "str" columns as they are (Arrow-backed, NaN for a missing value) instead of turning every value into a
     Python object: a store that hands the frames to Arrow (the embedded store) gets the same Arrow tables —
-    Arrow reads NaN in a text column as null, as it reads None — at a fraction of the cost."""
+    Arrow reads NaN in a text column as null, as it reads None — at a fraction of the cost.
+
+    With ``previous`` (the store's live graph and which sources changed since it was built) only the frames
+    whose inputs changed (:func:`frame_inputs`) are computed; every other frame is :class:`Reused`, the live
+    graph's own, and a derivation none of whose tables changed (kinship) does not run — its issues were
+    reported when they were found."""
     g = GraphFrames() if into is None else into
     ctx = Context(org_names or {})
     rows = {
@@ -317,8 +653,21 @@ def build_graph(
         for name in SOURCES
         if tables.get(name) is not None and len(tables[name])
     }
+    if previous is not None and previous.build != BUILD_ID:
+        previous = None  # built by other code: build everything
+    build, build_rels = _plan(previous)
+    deltas: dict[str, list[pd.DataFrame]] = {}
     for label in MODEL.nodes:
-        g.nodes[label] = _nodes(label, _mentions(label, rows), ctx, plain)
+        patch = None
+        if previous is not None and label in build:
+            patch = _patch(label, rows, ctx, plain, previous, deltas)
+        if patch is not None:
+            g.nodes[label] = cast(pd.DataFrame, patch)
+        elif label in build:
+            g.nodes[label] = _nodes(label, _mentions(label, rows), ctx, plain)
+        else:
+            assert previous is not None
+            g.nodes[label] = cast(pd.DataFrame, Reused(previous.rows[label], previous.generation))
 
     steps = _steps()
     last = {key: i for i, (_, keys) in enumerate(steps) for key in keys}
@@ -326,7 +675,9 @@ def build_graph(
     derived: set[RelKey] = set()
     issues: list[Issue] = []
     for i, ((kind, owner, what), keys) in enumerate(steps):
-        if kind == "link":
+        if not build_rels.intersection(keys):
+            pass
+        elif kind == "link":
             pending[keys[0]].append(_link_rows(what, g.nodes[owner]))
         elif kind == "rel" and owner in rows:
             for key, df in _rel_rows(SOURCES[owner].graph, what, rows[owner]).items():
@@ -338,8 +689,18 @@ def build_graph(
                 pending[key].append(pd.DataFrame({c: _positional(v) for c, v in frames[key].items()}))
                 derived.add(key)
         for key in dict.fromkeys(keys):
-            if last[key] == i:
+            if last[key] == i and key not in build_rels:
+                assert previous is not None
+                pending.pop(key, None)
+                g.rels[key] = cast(pd.DataFrame, Reused(previous.rows[key], previous.generation))
+            elif last[key] == i:
                 parts = pending.pop(key, [])
+                patch = (
+                    _rel_patch(key, parts, rows, plain, previous, deltas) if previous is not None else None
+                )
+                if patch is not None:
+                    g.rels[key] = cast(pd.DataFrame, patch)
+                    continue
                 if len(parts) > 1:
                     df = pd.concat(parts, ignore_index=True)
                 else:

@@ -4,10 +4,14 @@ The normalised source tables are the store's ground truth.  A load merges the ne
 source's key (a later row replaces an earlier one with the same key), rebuilds the graph from the merged
 tables, and hands both to the store, which swaps them in atomically.  So a load is atomic, loading the same
 data twice equals loading it once, and next month's ``subsidies_2022-01.csv`` adds to what is there.
+
+A store that keeps its live graph's frames (the embedded store: ``live_graph()``) gets only the frames whose
+sources changed in this load built again (graphaudit.ingest.build.Previous); the others it keeps as they are.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +23,7 @@ import pandas as pd
 
 from graphaudit.errors import InputError
 from graphaudit.ingest import matching
-from graphaudit.ingest.build import build_graph
+from graphaudit.ingest.build import FullGraphNeeded, Previous, build_graph
 from graphaudit.ingest.columns import dedupe_sorted
 from graphaudit.ingest.filenames import classify_files
 from graphaudit.ingest.reader import read_table
@@ -190,20 +194,31 @@ def _match_names(
         _fill_home(sub, hh)
 
 
+def _same(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
+    """Whether two versions of a source table hold the same rows (False when unsure)."""
+    if a is b:
+        return True
+    if a is None or b is None:
+        return not len(a if a is not None else cast(pd.DataFrame, b))
+    return a.shape == b.shape and list(a.columns) == list(b.columns) and a.equals(b)
+
+
 def _next_tables(
     old_tables: dict[str, pd.DataFrame],
     dataset_dir: Path,
     progress: Progress | None,
     decisions: matching.Decisions | None = None,
-) -> tuple[dict[str, pd.DataFrame], LoadReport]:
-    """Read a dataset and merge it into the store's tables (recipients matched)."""
+) -> tuple[dict[str, pd.DataFrame], LoadReport, frozenset[str]]:
+    """Read a dataset and merge it into the store's tables (recipients matched); also the sources whose
+    tables changed: those this load read (their issues are reported again) and those matching changed."""
     new, report = read_dataset(dataset_dir, progress)
     if progress:
         progress("merging")
     tables = merge_tables(old_tables, new, report.issues)
     _require_register(tables, dataset_dir, report)
     _match_names(tables, report, decisions)
-    return tables, report
+    changed = set(new) | {name for name in SOURCES if not _same(tables.get(name), old_tables.get(name))}
+    return tables, report, frozenset(changed)
 
 
 def prepare(
@@ -215,7 +230,7 @@ def prepare(
     """Read a dataset and compute the store's next tables and graph, without touching any store.  The graph is
     validated by the store's ``replace``, before it writes anything."""
     t0 = time.perf_counter()
-    tables, report = _next_tables(old_tables, dataset_dir, progress, decisions)
+    tables, report, _ = _next_tables(old_tables, dataset_dir, progress, decisions)
     if progress:
         progress("building graph")
     graph, kin_issues = build_graph(_every_source(tables))
@@ -238,10 +253,22 @@ def ingest(
     built, in a thread of its own; others get the whole graph."""
     t0 = time.perf_counter()
     if store.capabilities.graph_stream:
-        tables, report = _next_tables(store.read_tables(), dataset_dir, progress, decisions)
+        live = store.live_graph()
+        old_tables = store.read_tables()
+        tables, report, changed = _next_tables(old_tables, dataset_dir, progress, decisions)
         if progress:
             progress("building graph, writing store")
-        graph, kin_issues = _build_while_writing(tables, store)
+        previous = (
+            dataclasses.replace(live, changed=changed, before={s: old_tables.get(s) for s in changed})
+            if live is not None
+            else None
+        )
+        try:
+            graph, kin_issues = _build_while_writing(tables, store, previous)
+        except FullGraphNeeded:  # the store writes the whole graph after all (a large change)
+            if progress:
+                progress("building the whole graph, writing store")
+            graph, kin_issues = _build_while_writing(tables, store)
         report.issues += kin_issues
         report.keep_this_load()
         report.counts = graph.counts()
@@ -255,9 +282,10 @@ def ingest(
 
 
 def _build_while_writing(
-    tables: dict[str, pd.DataFrame], store: GraphStore
+    tables: dict[str, pd.DataFrame], store: GraphStore, previous: Previous | None = None
 ) -> tuple[GraphFrames, list[Issue]]:
-    """build_graph here while ``store.replace`` writes each frame in another thread.  The store validates the
+    """build_graph here (of what changed since ``previous``, see build_graph) while ``store.replace`` writes
+    each frame in another thread.  The store validates the
     graph once it is complete and switches to it only then; if either side fails, the other stops and the
     first error is raised, the store unchanged."""
     stream = GraphStream()
@@ -274,7 +302,9 @@ def _build_while_writing(
     writer.start()
     try:
         # the embedded store hands frames to Arrow as they are; Neo4j's diff wants plain object columns
-        graph, issues = build_graph(_every_source(tables), into=stream, plain=store.capabilities.plain_frames)
+        graph, issues = build_graph(
+            _every_source(tables), into=stream, plain=store.capabilities.plain_frames, previous=previous
+        )
     except BaseException as e:
         stream.finish(e)
         writer.join()

@@ -9,13 +9,16 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import networkx as nx
 import pandas as pd
 
 from graphaudit.errors import StoreError
 from graphaudit.model import MODEL, GraphFrames
+
+if TYPE_CHECKING:
+    from graphaudit.ingest.build import Previous
 
 __all__ = ["GraphStore", "Capabilities", "open_store", "read_only", "walk_subgraph", "DEFAULT_DB"]
 
@@ -56,6 +59,12 @@ class GraphStore(Protocol):
     def data_version(self) -> str | None:
         """A value that changes with every load that changed the data, cheap enough to ask every few seconds
         (a server asks it to know when to reload what it derived from the data); None for an empty store."""
+        ...
+
+    def live_graph(self) -> Previous | None:
+        """What a load needs to build only the frames whose sources changed and hand the store the rest as
+        kept (graphaudit.ingest.build.Previous: the live graph's frames and their rows); None when the store
+        takes only whole graphs."""
         ...
 
     def read_tables(self) -> dict[str, pd.DataFrame]:

@@ -27,6 +27,7 @@ import os
 import shutil
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -35,18 +36,21 @@ from typing import Any
 
 import ladybug
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graphaudit.errors import StoreError
-from graphaudit.model import KEY, MODEL, GraphFrames
+from graphaudit.ingest.build import BUILD_ID, FullGraphNeeded, Patched, Previous, Reused
+from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
 from graphaudit.store.ladybug_diff import (
     CHECKSUMS,
     DIGEST,
+    FRAMES,
     Edits,
     TooMuchChange,
     apply_frame,
@@ -56,6 +60,7 @@ from graphaudit.store.ladybug_diff import (
     frame_of,
     read_digest,
     remove_frame,
+    write_digest,
 )
 
 __all__ = ["LadybugStore"]
@@ -127,6 +132,28 @@ def _copy_nodes(conn: ladybug.Connection, serial: ladybug.Connection, label: str
             on.execute(f"COPY {label} FROM frame")
 
 
+#: The form of the digests a generation's frames.json vouches for (ladybug_diff.digest: a 128-bit row hash).
+DIGEST_FORM = 2
+
+
+def _frames_info(generation: Path) -> dict[str, Any] | None:
+    """A generation's digest/frames.json, if its digests have the form this code writes (None: a generation
+    of an older graphaudit, whose graph is written whole once)."""
+    try:
+        info = json.loads((generation / DIGEST / FRAMES).read_text())
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) and info.get("digest") == DIGEST_FORM else None
+
+
+def _link(src: Path, dst: Path) -> None:
+    """``dst`` as a hard link to ``src`` (a copy on a file system without them)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
 class LadybugStore:
     """GraphStore on LadybugDB.  ``max_db_size`` bounds the virtual memory LadybugDB reserves (tests that
     open many stores should pass a small one).  ``query_threads``: threads one query may use (0: LadybugDB's
@@ -158,6 +185,8 @@ class LadybugStore:
             0  # bumped each time _db is (re)opened; a thread's connection of an older epoch is stale
         )
         self._local = threading.local()
+        # the generation read_tables last read and its frames (weakly: the store does not keep them alive)
+        self._tables_read: tuple[str | None, dict[str, weakref.ref[pd.DataFrame]]] = (None, {})
         self._cond = threading.Condition()
         self._active = 0  # queries running on _db
 
@@ -217,7 +246,36 @@ class LadybugStore:
         gen = self._current()
         if gen is None:
             return {}
-        return {p.stem: pd.read_parquet(p) for p in sorted((self.path / gen / "tables").glob("*.parquet"))}
+        tables = {p.stem: pd.read_parquet(p) for p in sorted((self.path / gen / "tables").glob("*.parquet"))}
+        # a load that hands back one of these frames unchanged gets its file linked, not written again
+        self._tables_read = (gen, {name: weakref.ref(df) for name, df in tables.items()})
+        return tables
+
+    def live_graph(self) -> Previous | None:
+        """The live graph's frames and their rows, for a load that builds only what changed (None: the store
+        does not edit in place, or the live generation does not say — then everything is built)."""
+        gen = self._current()
+        if gen is None or not self.edit_in_place:
+            return None
+        info = _frames_info(self.path / gen)
+        if info is None:
+            return None
+        rows = {frame_of(name)[1]: int(n) for name, n in info["rows"].items()}
+        folder = self.path / gen / DIGEST
+
+        def column(kind: str, key: Any, name: str) -> pa.Array | None:
+            path = folder / digest_name(kind, key)
+            if not path.exists():
+                return None
+            return pq.read_table(path, columns=[name]).column(name).combine_chunks()
+
+        return Previous(
+            gen,
+            info.get("build"),
+            rows,
+            keys=lambda label: column("node", label, KEY),
+            froms=lambda key: column("rel", key, "from"),
+        )
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
@@ -228,7 +286,7 @@ class LadybugStore:
             raise StoreError(f"{self.path}: opened read-only")
         streamed = graph.streaming
         if not streamed:
-            graph.validate()
+            self._validate(graph)
         with self._write_lock():
             old = self._current()
             self._recover(old)
@@ -239,7 +297,7 @@ class LadybugStore:
             try:
                 (tmp / "tables").mkdir(parents=True)
                 with ThreadPoolExecutor(2, thread_name_prefix="graphaudit-replace") as pool:
-                    parquet = pool.submit(self._write_tables, tmp / "tables", tables)
+                    parquet = pool.submit(self._write_tables, tmp / "tables", tables, old)
                     check = pool.submit(self._validate_complete, graph) if streamed else None
                     how = "copied"
                     try:
@@ -272,6 +330,7 @@ class LadybugStore:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
+            self._tables_read = (None, {})
             pointer = self.path / ".CURRENT.tmp"
             pointer.write_text(gen)
             os.replace(pointer, self.path / "CURRENT")
@@ -294,11 +353,12 @@ class LadybugStore:
         """The graph of a new generation in ``folder``: the live generation's database edited where the graph
         differs from it ("edited"; graphaudit.store.ladybug_diff), or, without a live generation or with too
         much change, a new database with everything COPYed ("copied")."""
-        if live is not None and self.edit_in_place and (live / DIGEST / CHECKSUMS).exists():
+        # a generation written before frames.json has digests of another form: it is not edited
+        if live is not None and self.edit_in_place and _frames_info(live) is not None:
             try:
                 self._write_graph(folder, graph, live)
                 return "edited"
-            except TooMuchChange:
+            except TooMuchChange:  # a graph with Reused frames cannot be written whole: FullGraphNeeded
                 for f in folder.glob("graph.lbdb*"):
                     f.unlink()
                 shutil.rmtree(folder / DIGEST, ignore_errors=True)
@@ -321,22 +381,36 @@ class LadybugStore:
             if live is None:
                 for stmt in MODEL.ladybug_ddl():
                     conn.execute(stmt)
+            else:
+                # LadybugDB checkpoints after every statement by default, ~0.3 s each on a county's file: an
+                # edit (a few small COPYs) checkpoints once, at the end
+                conn.execute("CALL auto_checkpoint=false")
             edits = Edits()
             sums: dict[str, str] = {}
+            rows: dict[str, int] = {}
             old_sums = json.loads((live / DIGEST / CHECKSUMS).read_text()) if live is not None else {}
             for kind, key, df in graph.arriving():
-                table = _arrow(kind, key, df)
                 name = digest_name(kind, key)
+                rows[name] = len(df)
+                if isinstance(df, (Reused, Patched)):  # the live graph's frame, as it is or patched
+                    if live is None or live.name != df.generation or name not in old_sums:
+                        raise FullGraphNeeded(f"{name}: not the live graph's frame")
+                    if isinstance(df, Reused):
+                        sums[name] = old_sums[name]
+                        _link(live / DIGEST / name, folder / DIGEST / name)
+                    else:
+                        sums[name] = self._patch_frame(
+                            conn, serial, folder, live, kind, key, df, old_sums, edits
+                        )
+                    continue
+                table = _arrow(kind, key, df)
                 sums[name] = checksum(table)
                 if old_sums.get(name) == sums[name]:  # the same rows: nothing to write
                     assert live is not None
-                    try:
-                        os.link(live / DIGEST / name, folder / DIGEST / name)
-                    except OSError:  # a file system without hard links
-                        shutil.copyfile(live / DIGEST / name, folder / DIGEST / name)
+                    _link(live / DIGEST / name, folder / DIGEST / name)
                     continue
                 dg = digest(kind, table)
-                pq.write_table(dg, folder / DIGEST / name)
+                write_digest(dg, folder / DIGEST / name)
 
                 def copy(rows: pa.Table, kind: str = kind, key: Any = key) -> None:
                     _copy_rows(conn, serial, kind, key, rows)
@@ -352,21 +426,106 @@ class LadybugStore:
                     kind, key = frame_of(name)
                     remove_frame(conn, kind, key, pq.read_table(live / DIGEST / name), edits)
             (folder / DIGEST / CHECKSUMS).write_text(json.dumps(sums, indent=0, sort_keys=True))
+            (folder / DIGEST / FRAMES).write_text(
+                json.dumps({"digest": DIGEST_FORM, "build": BUILD_ID, "rows": rows}, indent=0)
+            )
+            if live is not None:
+                conn.execute("CHECKPOINT")
             serial.close()
             conn.close()
         finally:
             db.close()
 
     @staticmethod
-    def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
-        for name, df in tables.items():
-            df.to_parquet(folder / f"{name}.parquet", index=False)
+    def _patch_frame(
+        conn: ladybug.Connection,
+        serial: ladybug.Connection,
+        folder: Path,
+        live: Path,
+        kind: str,
+        key: Any,
+        patch: Patched,
+        old_sums: dict[str, str],
+        edits: Edits,
+    ) -> str:
+        """Write a :class:`Patched` frame: the rows of the patch's keys (a node's key, a relationship's
+        ``from``) edited like a frame of their own (graphaudit.store.ladybug_diff.apply_frame), the digest the
+        live one with those rows replaced.  Returns the frame's checksum: one
+        of the patch, which no whole frame's checksum equals (the next load compares its rows)."""
+        name = digest_name(kind, key)
+        old = read_digest(live / DIGEST, kind, key)
+        assert old is not None
+        table = _arrow(kind, key, patch.rows)
+        dg = digest(kind, table)
+        end = old.column(KEY if kind == "node" else "from")
+        mine = pc.fill_null(pc.is_in(end, value_set=pa.array(patch.keys.tolist(), pa.string())), False)
 
-    @staticmethod
-    def _validate_complete(graph: GraphFrames) -> None:
+        def copy(rows: pa.Table) -> None:
+            _copy_rows(conn, serial, kind, key, rows)
+
+        apply_frame(conn, kind, key, table, dg, old.filter(mine), edits, copy)
+        write_digest(
+            pa.concat_tables([old.filter(pc.invert(mine)), dg.cast(old.schema)]), folder / DIGEST / name
+        )
+        return "patched-" + checksum(
+            pa.table({"was": [old_sums[name]], "rows": [checksum(table)], "keys": [len(patch.keys)]})
+        )
+
+    def _write_tables(self, folder: Path, tables: dict[str, pd.DataFrame], live: str | None) -> None:
+        """The tables as Parquet files; a table read from the live generation and handed back as it was is
+        linked to its file there."""
+        gen, read = self._tables_read
+        for name, df in tables.items():
+            was = read.get(name)
+            if live is not None and gen == live and was is not None and was() is df:
+                _link(self.path / live / "tables" / f"{name}.parquet", folder / f"{name}.parquet")
+            else:
+                df.to_parquet(folder / f"{name}.parquet", index=False)
+
+    @classmethod
+    def _validate_complete(cls, graph: GraphFrames) -> None:
         """Validate a streamed graph once it is complete (not one whose builder failed)."""
         if graph.complete():  # type: ignore[attr-defined]
-            graph.validate()
+            cls._validate(graph)
+
+    @staticmethod
+    def _validate(graph: GraphFrames) -> None:
+        """:meth:`GraphFrames.validate` for the frames built in this load, with one hash index of keys per
+        label: a :class:`Reused` frame is the live graph's, validated when it was built (the builder builds
+        every label a new relationship frame ends at, so those are checked against the new nodes); of a
+        :class:`Patched` frame, the rows of the keys patched."""
+        ids: dict[str, Any] = {}
+        for label, df in graph.nodes.items():
+            if isinstance(df, Reused):
+                continue
+            rows = df.rows if isinstance(df, Patched) else df
+            graph.validate_node(label, rows.iloc[:0])  # the columns
+            if rows[KEY].duplicated().any():
+                raise ModelError(
+                    f"graph frame {label}: duplicate key {rows[KEY][rows[KEY].duplicated()].iloc[0]!r}"
+                )
+            # a patch's other keys are the live frame's, none of them among the patched ones
+            if isinstance(df, Patched) and df.every_key is not None:
+                ids[label] = df.every_key.to_numpy(zero_copy_only=False)
+            else:
+                ids[label] = rows[KEY]
+        index: dict[str, pd.Index] = {}
+        for key, df in graph.rels.items():
+            if isinstance(df, Reused):
+                continue
+            if isinstance(df, Patched):
+                df = df.rows
+            graph.validate_rel(key, df.iloc[:0], {})  # the pair of labels and the columns
+            for side, label in (("from", key[1]), ("to", key[2])):
+                if not len(df):
+                    continue
+                if label not in index:
+                    index[label] = pd.Index(np.asarray(ids.get(label, []), dtype=object), dtype=object)
+                ends = np.asarray(df[side].to_numpy(dtype=object), dtype=object)
+                missing = index[label].get_indexer(pd.Index(ends, dtype=object)) < 0
+                if missing.any():
+                    shown = sorted(set(ends[missing].tolist()))[:3]
+                    raise ModelError(f"graph frame {key[0]}: {side} {shown} not among {label} nodes")
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._connection() as conn:

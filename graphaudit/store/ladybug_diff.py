@@ -2,8 +2,9 @@
 graph, and only the rows that differ from it are written (issue 20).
 
 Every generation keeps a digest of its graph: per frame (a node label, or a relationship type between two
-labels) a checksum of its Arrow buffers (``digest/checksums.json``) and each row as one string with its key
-or ends (``digest/<frame>.parquet``).  A load compares each frame of the new graph with the live digest — a
+labels) a checksum of its Arrow buffers (``digest/checksums.json``), its rows and the build that made it
+(``digest/frames.json``) and each row's key or ends with a 128-bit hash of the whole row
+(``digest/<frame>.parquet``).  A load compares each frame of the new graph with the live digest — a
 frame whose checksum is the same is left alone (its digest file is linked, not rewritten) — and, in the copy
 of the live database file:
 
@@ -26,6 +27,7 @@ from typing import Any
 
 import ladybug
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -38,6 +40,7 @@ __all__ = [
     "Edits",
     "TooMuchChange",
     "CHECKSUMS",
+    "FRAMES",
     "apply_frame",
     "checksum",
     "digest",
@@ -45,12 +48,15 @@ __all__ = [
     "frame_of",
     "read_digest",
     "remove_frame",
+    "write_digest",
 ]
 
 #: The folder of a generation that holds its graph's digest.
 DIGEST = "digest"
 #: The digest's file of frame checksums.
 CHECKSUMS = "checksums.json"
+#: The digest's file of rows per frame and the build (graphaudit.ingest.build.BUILD_ID) that made them.
+FRAMES = "frames.json"
 #: Rows deleted or updated one by one above which a load rebuilds instead.
 MAX_EDITS = 20_000
 #: Rows per parameter list of one UNWIND statement.
@@ -84,11 +90,29 @@ def checksum(table: pa.Table) -> str:
 
 
 def digest(kind: str, table: pa.Table) -> pa.Table:
-    """A frame's digest: the node keys (or relationship ends) and each whole row as one string."""
+    """A frame's digest: the node keys (or relationship ends) and a 128-bit hash of each whole row (its values
+    as text; a missing value and "" differ)."""
     cols = [pc.cast(c, pa.string()) for c in table.columns]
     row = pc.binary_join_element_wise(*cols, "\x1f", null_handling="replace", null_replacement="\x00")
     ends = [KEY] if kind == "node" else ["from", "to"]
-    return pa.table({**{c: table.column(c) for c in ends}, "row": row})
+    return pa.table({**{c: table.column(c) for c in ends}, "row": _hashes(row)})
+
+
+def _hashes(rows: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Each string's 128-bit hash (two 64-bit SipHashes with different keys), as 16 bytes."""
+    values = np.asarray(rows.to_numpy(zero_copy_only=False), dtype=object)
+    halves = [
+        pd.util.hash_array(values, hash_key=k, categorize=False)
+        for k in ("graphaudit-row-1", "graphaudit-row-2")
+    ]
+    raw = np.stack(halves, axis=1).astype("<u8").tobytes()
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(values), [None, pa.py_buffer(raw)])
+
+
+def write_digest(table: pa.Table, path: Path) -> None:
+    """Write a frame's digest: uncompressed (its row strings hardly compress; a load reads and writes the
+    digests of the frames it changes, and uncompressed that takes half the time)."""
+    pq.write_table(table, path, compression="none")
 
 
 def read_digest(folder: Path, kind: str, key: Any) -> pa.Table | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import networkx as nx
 import pandas as pd
@@ -32,6 +32,9 @@ from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
 from graphaudit.store.neo4j_write import DENSE, Writers
+
+if TYPE_CHECKING:
+    from graphaudit.ingest.build import Previous
 
 T = TypeVar("T")
 
@@ -404,6 +407,10 @@ class Neo4jStore:
         # the node itself identifies ``a``: the driver fills a relationship's start node only when that node
         # is in the result
         return neighbours(self._read, ("type(r)", "labels(b)[0]", "a"), label, node_id, types, limit)
+
+    def live_graph(self) -> Previous | None:
+        """None: a load gives this store the whole graph (it writes only the difference itself)."""
+        return None
 
     def data_version(self) -> str | None:
         """A random id each load sets when it is done (with ``*`` while a load runs, or after one that could
