@@ -242,6 +242,9 @@ def main() -> None:
             "neo4j_server_cpu_s": cn["server_cpu_seconds"],
             "findings": ce["findings"],
             "same": fe[c] == fn[c] and not ce["error"] and not cn["error"],
+            # findings whose people were registered in more than one county (ID numbers' first 6 digits): a
+            # store per county would not see them
+            "cross_county": sum(len({str(p)[:6] for p in f.get("person_ids") or []}) > 1 for f in fe[c]),
         }
         if not result["checks"][c]["same"]:  # the first finding that differs, to see why
             diff = next((p for p in zip(fe[c], fn[c]) if p[0] != p[1]), (fe[c][:1], fn[c][:1]))
