@@ -96,7 +96,12 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
     if server:
         out["server_mb_at_start"] = hwm_mb(server, reset=True)
     w, c, s = time.perf_counter(), time.process_time(), server_cpu()
-    ingest(Path(data), st)
+
+    def progress(what: str) -> None:
+        if not what.startswith("reading "):
+            print(f"    {time.perf_counter() - w:7.1f} s  {what}", flush=True)
+
+    ingest(Path(data), st, progress)
     out["ingest"] = {
         "seconds": time.perf_counter() - w,
         "cpu_seconds": time.process_time() - c,
@@ -119,6 +124,9 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
         flush=True,
     )
     out["checks"] = {}
+    # the embedded store ran first: each check's findings are compared as soon as Neo4j has them
+    theirs = Path(work) / "findings-embedded.jsonl"
+    before = read_findings(theirs) if store == "neo4j" and theirs.exists() else {}
     with (Path(work) / f"findings-{store}.jsonl").open("w", encoding="utf-8") as fh:
         for name in names:
             w, c, s = time.perf_counter(), time.process_time(), server_cpu()
@@ -135,12 +143,22 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
                 "error": error,
             }
             out["checks"][name] = r
-            fh.write(json.dumps({"check": name, "findings": found}, default=str, sort_keys=True) + "\n")
+            line = json.dumps({"check": name, "findings": found}, default=str, sort_keys=True)
+            fh.write(line + "\n")
+            same = (
+                ""
+                if name not in before
+                else "  same"
+                if json.loads(line)["findings"] == before[name]
+                else "  DIFFERENT"
+            )
+            (Path(work) / f"result-{store}.json").write_text(json.dumps(out, indent=1))  # so far
             print(
                 f"  {store:8s} {name:26s} {r['seconds']:8.2f} s  cpu {r['cpu_seconds']:7.1f}"
                 + (f"  server cpu {r['server_cpu_seconds']:7.1f}" if server else "")
                 + f"  {len(found):7d} findings"
-                + (f"  FAILED {error}" if error else ""),
+                + (f"  FAILED {error}" if error else "")
+                + same,
                 flush=True,
             )
     out["checks_peak_mb"] = hwm_mb()
