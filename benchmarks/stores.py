@@ -115,6 +115,8 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
     out["stats"] = stats
     out["nodes"] = sum(stats[k] for k in MODEL.nodes)
     out["rels"] = sum(stats[k] for k in MODEL.rels)
+    out["checks"] = {}
+    (Path(work) / f"result-{store}.json").write_text(json.dumps(out, indent=1))  # so far
     print(
         f"ingest  {store:8s} {out['ingest']['seconds']:7.1f} s  (cpu {out['ingest']['cpu_seconds']:.0f} s"
         + (f", server cpu {out['ingest']['server_cpu_seconds']:.0f} s" if server else "")
@@ -238,7 +240,15 @@ def main() -> None:
                 NEO4J_USER=server.user,
                 NEO4J_PASSWORD=server.password,
             )
-            result["neo4j"] = child("neo4j", data, work, names, args.check_timeout, env)
+            try:
+                result["neo4j"] = child("neo4j", data, work, names, args.check_timeout, env)
+            except subprocess.CalledProcessError as err:  # stopped (e.g. SIGINT): keep what it measured
+                partial = work / "result-neo4j.json"
+                if not partial.exists():
+                    raise
+                result["neo4j"] = json.loads(partial.read_text())
+                result["neo4j"]["stopped"] = str(err)
+                print(f"neo4j child stopped ({err}): partial results", flush=True)
             result["neo4j"]["server_peak_mb"] = hwm_mb(server.pid)
             result["neo4j"]["version"] = server.version
         finally:
@@ -250,7 +260,7 @@ def main() -> None:
     e, n = result["embedded"], result["neo4j"]
     result["same_graph"] = e["stats"] == n["stats"]
     result["checks"] = {}
-    for c in names:
+    for c in [c for c in names if c in n.get("checks", {})]:
         ce, cn = e["checks"][c], n["checks"][c]
         result["checks"][c] = {
             "embedded_s": ce["seconds"],
@@ -273,6 +283,8 @@ def main() -> None:
     report(result)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"stores-{args.size}.json").write_text(json.dumps(result, indent=1))
+    if "stopped" in n:
+        sys.exit(f"Neo4j was stopped after {len(result['checks'])} of {len(names)} checks")
     if not result["same_graph"] or not all(v["same"] for v in result["checks"].values()):
         sys.exit("the stores disagree")
 
@@ -299,7 +311,9 @@ def report(r: dict[str, Any]) -> None:
     print(f"{'ingest CPU s (client)':28s} {ie['cpu_seconds']:12.1f} {i4['cpu_seconds']:12.1f}")
     print(f"{'ingest CPU s (server)':28s} {'':12s} {i4['server_cpu_seconds']:12.1f}")
     print(f"{'peak RSS Python, ingest MB':28s} {ie['peak_mb']:12,.0f} {i4['peak_mb']:12,.0f}")
-    print(f"{'peak RSS Python, checks MB':28s} {e['checks_peak_mb']:12,.0f} {n['checks_peak_mb']:12,.0f}")
+    print(
+        f"{'peak RSS Python, checks MB':28s} {e['checks_peak_mb']:12,.0f} {n.get('checks_peak_mb', 0):12,.0f}"
+    )
     print(f"{'peak RSS Neo4j JVM MB':28s} {'':12s} {n['server_peak_mb']:12,.0f}")
     print(
         f"{'store on disk MB':28s} {e['disk_mb']:12,.0f} {n['disk_mb']:12,.0f}  "
