@@ -29,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,14 @@ def hwm_mb(pid: int | str = "self", reset: bool = False) -> float:
     if reset:
         Path(f"/proc/{pid}/clear_refs").write_text("5")
     return mb
+
+
+def rss_mb(pid: int | str) -> float:
+    """Resident memory (VmRSS) of a process in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def disk_mb(path: Path) -> float:
@@ -102,7 +111,16 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
         if not what.startswith("reading "):
             print(f"    {time.perf_counter() - w:7.1f} s  {what}", flush=True)
 
+    stop = threading.Event()
+
+    def sample() -> None:  # memory and the server's CPU every minute: a long load shows how it goes
+        while not stop.wait(60):
+            jvm = f", JVM RSS {rss_mb(server):,.0f} MB, JVM CPU {server_cpu() - s:,.0f} s" if server else ""
+            print(f"    {time.perf_counter() - w:7.1f} s  RSS {rss_mb('self'):,.0f} MB{jvm}", flush=True)
+
+    threading.Thread(target=sample, daemon=True).start()
     ingest(Path(data), st, progress)
+    stop.set()
     out["ingest"] = {
         "seconds": time.perf_counter() - w,
         "cpu_seconds": time.process_time() - c,
@@ -127,9 +145,9 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
         flush=True,
     )
     out["checks"] = {}
-    # the embedded store ran first: each check's findings are compared as soon as Neo4j has them
-    theirs = Path(work) / "findings-embedded.jsonl"
-    before = read_findings(theirs) if store == "neo4j" and theirs.exists() else {}
+    # the store that ran first: each check's findings are compared with its own as soon as they are found
+    theirs = Path(work) / f"findings-{'embedded' if store == 'neo4j' else 'neo4j'}.jsonl"
+    before = read_findings(theirs) if theirs.exists() else {}
     with (Path(work) / f"findings-{store}.jsonl").open("w", encoding="utf-8") as fh:
         for name in names:
             w, c, s = time.perf_counter(), time.process_time(), server_cpu()
@@ -195,6 +213,9 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated checks (default: all)")
     ap.add_argument("--heap", default=None, help="Neo4j heap (default by size: 1g, 2g, 3g)")
     ap.add_argument("--pagecache", default=None, help="Neo4j page cache (default by size: 512m, 1g, 2g)")
+    ap.add_argument(
+        "--first", choices=["embedded", "neo4j"], default="embedded", help="the store measured first"
+    )
     ap.add_argument("--check-timeout", type=float, default=1800, help="seconds before Neo4j stops a check")
     args = ap.parse_args()
     heap = args.heap or NEO4J_MEMORY[args.size][0]
@@ -222,41 +243,50 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ga-stores-") as tmp:
         work = Path(tmp)
         env = os.environ.copy()
-        result["embedded"] = child("embedded", data, work, names, args.check_timeout, env)
-        shutil_rm(work / "g.db")
-        server = LocalNeo4j(  # a check that runs away is stopped by the server, not waited for
-            work / "neo4j",
-            heap=heap,
-            initial_heap=heap,
-            pagecache=pagecache,
-            settings={"db.transaction.timeout": f"{int(args.check_timeout)}s"},
-        )
-        server.start()
-        print(f"neo4j {server.version}: heap {heap}, page cache {pagecache}", flush=True)
-        try:
-            assert server.pid is not None
-            env.update(
-                GA_NEO4J_PID=str(server.pid),
-                GA_NEO4J_URI=server.uri,
-                NEO4J_USER=server.user,
-                NEO4J_PASSWORD=server.password,
+
+        def embedded() -> None:
+            result["embedded"] = child("embedded", data, work, names, args.check_timeout, env)
+            shutil_rm(work / "g.db")
+
+        def neo4j() -> None:
+            server = LocalNeo4j(  # a check that runs away is stopped by the server, not waited for
+                work / "neo4j",
+                heap=heap,
+                initial_heap=heap,
+                pagecache=pagecache,
+                settings={"db.transaction.timeout": f"{int(args.check_timeout)}s"},
             )
+            server.start()
+            print(f"neo4j {server.version}: heap {heap}, page cache {pagecache}", flush=True)
+            env_n = dict(env)
             try:
-                result["neo4j"] = child("neo4j", data, work, names, args.check_timeout, env)
-            except subprocess.CalledProcessError as err:  # stopped (e.g. SIGINT): keep what it measured
-                partial = work / "result-neo4j.json"
-                if not partial.exists():
-                    raise
-                result["neo4j"] = json.loads(partial.read_text())
-                result["neo4j"]["stopped"] = str(err)
-                print(f"neo4j child stopped ({err}): partial results", flush=True)
-            result["neo4j"]["server_peak_mb"] = hwm_mb(server.pid)
-            result["neo4j"]["version"] = server.version
-        finally:
-            server.stop()
-        db = work / "neo4j" / "data"
-        result["neo4j"]["disk_mb"] = disk_mb(db / "databases" / "neo4j")
-        result["neo4j"]["tx_log_mb"] = disk_mb(db / "transactions" / "neo4j")
+                assert server.pid is not None
+                env_n.update(
+                    GA_NEO4J_PID=str(server.pid),
+                    GA_NEO4J_URI=server.uri,
+                    NEO4J_USER=server.user,
+                    NEO4J_PASSWORD=server.password,
+                )
+                try:
+                    result["neo4j"] = child("neo4j", data, work, names, args.check_timeout, env_n)
+                except subprocess.CalledProcessError as err:  # stopped (e.g. SIGTERM): keep what it measured
+                    partial = work / "result-neo4j.json"
+                    if not partial.exists():
+                        raise
+                    result["neo4j"] = json.loads(partial.read_text())
+                    result["neo4j"]["stopped"] = str(err)
+                    print(f"neo4j child stopped ({err}): partial results", flush=True)
+                result["neo4j"]["server_peak_mb"] = hwm_mb(server.pid)
+                result["neo4j"]["version"] = server.version
+            finally:
+                server.stop()
+            db = work / "neo4j" / "data"
+            result["neo4j"]["disk_mb"] = disk_mb(db / "databases" / "neo4j")
+            result["neo4j"]["tx_log_mb"] = disk_mb(db / "transactions" / "neo4j")
+            shutil_rm(work / "neo4j")
+
+        for run in (neo4j, embedded) if args.first == "neo4j" else (embedded, neo4j):
+            run()
         fe, fn = read_findings(work / "findings-embedded.jsonl"), read_findings(work / "findings-neo4j.jsonl")
     e, n = result["embedded"], result["neo4j"]
     result["same_graph"] = e["stats"] == n["stats"]
