@@ -185,3 +185,11 @@ def test_ensure_jars_is_fast_when_present(neo4j_runtime: Path) -> None:
     assert time.monotonic() - t0 < 0.5
     version = runtime()[1]
     assert lib.name == version and (lib / f"neo4j-{version}.jar").is_file()
+
+
+def test_extra_settings_go_into_the_conf() -> None:
+    from graphaudit.neo4j_local.server import render_conf
+
+    conf = render_conf(7687, settings={"db.transaction.timeout": "600s"}).splitlines()
+    assert "db.transaction.timeout=600s" in conf
+    assert not any(line.startswith("db.transaction.timeout") for line in render_conf(7687).splitlines())

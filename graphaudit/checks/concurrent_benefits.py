@@ -58,7 +58,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
                 f"{person(recipient, mask)}于{when}同时领取{both}（{payments_phrase(pays)}"
                 f"{appr.phrase(pays, mask)}），政策规定{'、'.join(group)}不得同时享受"
             )
-            first = hit[months[0]]
+            first = by_date(hit[months[0]])  # not the order the store returned the rows in
             evidence = payment_link(first[0], recipient)
             other = next(p for p in first if p["program"] != first[0]["program"])
             evidence = evidence.then("PAID_TO", node("Payment", other), forward=False)

@@ -226,8 +226,15 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def render_conf(port: int, heap: str = "1g", initial_heap: str = "256m", pagecache: str = "256m") -> str:
-    """Return the ``neo4j.conf`` text for a small, quiet, loopback-only server."""
+def render_conf(
+    port: int,
+    heap: str = "1g",
+    initial_heap: str = "256m",
+    pagecache: str = "256m",
+    settings: dict[str, str] | None = None,
+) -> str:
+    """Return the ``neo4j.conf`` text for a small, quiet, loopback-only server; ``settings`` are added as
+    they are (e.g. ``{"db.transaction.timeout": "30m"}``)."""
     return (
         "\n".join(
             [
@@ -254,6 +261,7 @@ def render_conf(port: int, heap: str = "1g", initial_heap: str = "256m", pagecac
                 # Bolt shutdown otherwise sits twice through netty's 5 s quiet period (stop took 12 s).
                 "internal.dbms.bolt.netty_server_shutdown_quiet_period=0",
                 "internal.dbms.bolt.netty_server_shutdown_timeout=2s",
+                *(f"{k}={v}" for k, v in (settings or {}).items()),
             ]
         )
         + "\n"
@@ -359,6 +367,7 @@ class LocalNeo4j:
         heap: str = "1g",
         initial_heap: str = "256m",
         pagecache: str = "256m",
+        settings: dict[str, str] | None = None,
         password: str | None = None,
         startup_timeout: float = 120.0,
         detach: bool = False,
@@ -370,6 +379,7 @@ class LocalNeo4j:
         self.requested_port: int | None = port
         self.port: int = port or 0
         self.heap, self.initial_heap, self.pagecache = heap, initial_heap, pagecache
+        self.settings = dict(settings or {})
         self.user: str = "neo4j"
         self.password: str = password or secrets.token_urlsafe(18)
         self.startup_timeout = startup_timeout
@@ -437,7 +447,7 @@ class LocalNeo4j:
 
     def _launch(self, lib: Path, java: str, version: str) -> None:
         self.port = self.requested_port or free_port()
-        conf = render_conf(self.port, self.heap, self.initial_heap, self.pagecache)
+        conf = render_conf(self.port, self.heap, self.initial_heap, self.pagecache, self.settings)
         (self.home / "conf" / "neo4j.conf").write_text(conf)
         cmd = [
             java,
