@@ -6,7 +6,6 @@ the first time."""
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,22 +19,7 @@ from graphaudit.ingest.build import BUILD_ID, Patched, Previous, Reused, build_g
 from graphaudit.ingest.pipeline import _every_source, _next_tables
 from graphaudit.model import KEY, GraphFrames
 from graphaudit.synth import generate
-
-STRANGER = "110101198001010019"  # a valid resident ID no register holds
-
-
-def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, header)
-        w.writeheader()
-        w.writerows(rows)
+from tests.test_store_monthly import STRANGER, _rows, _write
 
 
 @pytest.fixture(scope="module")
