@@ -234,7 +234,7 @@ def main() -> None:
             if args.monthly:
                 base, data = month_split(data)
             rows = input_rows(data)
-            floor = read_floor(data)
+            floor = read_floor(data) if base is None else None  # a month's file: the ratio means nothing
             for store in ["embedded"] + (["neo4j"] if server else []):
                 r = measure(data, store, server.uri if server and store == "neo4j" else None, base)
                 r.update(
@@ -243,15 +243,15 @@ def main() -> None:
                     input_rows=rows,
                     rows_per_s=rows / r["seconds"],
                     read_floor_seconds=floor,
-                    floor_ratio=r["seconds"] / floor,
+                    floor_ratio=r["seconds"] / floor if floor else None,
                 )
                 results.append(r)
                 print(
                     f"{size:9s} {store:8s} {rows:>9,} rows  {r['seconds']:7.1f} s  "
                     f"(cpu {r['cpu_seconds']:.1f} s, load {r['load']:.1f})  "
                     f"{r['rows_per_s']:>9,.0f} rows/s  peak {r['peak_mb']:7.0f} MB  "
-                    f"nodes {r['nodes']:,} rels {r['rels']:,}  "
-                    f"read floor {floor:.2f} s → {r['floor_ratio']:.0f}× floor"
+                    f"nodes {r['nodes']:,} rels {r['rels']:,}"
+                    + (f"  read floor {floor:.2f} s → {r['floor_ratio']:.0f}× floor" if floor else "")
                     + (f"  ({data.name}, graph {r['graph']})" if base else ""),
                     flush=True,
                 )
