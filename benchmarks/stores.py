@@ -96,6 +96,21 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
     def server_cpu() -> float:
         return proc_cpu(server) if server else 0.0
 
+    def clock() -> tuple[float, float, float]:
+        return time.perf_counter(), time.process_time(), server_cpu()
+
+    def since(start: tuple[float, float, float]) -> dict[str, float]:
+        """Wall, this process's CPU and the server's CPU seconds since ``start`` (a :func:`clock`)."""
+        now = clock()
+        return {
+            "seconds": now[0] - start[0],
+            "cpu_seconds": now[1] - start[1],
+            "server_cpu_seconds": now[2] - start[2],
+        }
+
+    def save_so_far() -> None:
+        (Path(work) / f"result-{store}.json").write_text(json.dumps(out, indent=1))
+
     st: Any = (
         Neo4jStore(os.environ["GA_NEO4J_URI"], os.environ["NEO4J_USER"], os.environ["NEO4J_PASSWORD"])
         if store == "neo4j"
@@ -105,7 +120,8 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
     hwm_mb(reset=True)
     if server:
         out["server_mb_at_start"] = hwm_mb(server, reset=True)
-    w, c, s = time.perf_counter(), time.process_time(), server_cpu()
+    start = clock()
+    w, s = start[0], start[2]
 
     def progress(what: str) -> None:
         if not what.startswith("reading "):
@@ -122,9 +138,7 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
     ingest(Path(data), st, progress)
     stop.set()
     out["ingest"] = {
-        "seconds": time.perf_counter() - w,
-        "cpu_seconds": time.process_time() - c,
-        "server_cpu_seconds": server_cpu() - s,
+        **since(start),
         "peak_mb": hwm_mb(reset=True),
         "load": os.getloadavg(),
     }
@@ -135,7 +149,7 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
     out["nodes"] = sum(stats[k] for k in MODEL.nodes)
     out["rels"] = sum(stats[k] for k in MODEL.rels)
     out["checks"] = {}
-    (Path(work) / f"result-{store}.json").write_text(json.dumps(out, indent=1))  # so far
+    save_so_far()
     print(
         f"ingest  {store:8s} {out['ingest']['seconds']:7.1f} s  (cpu {out['ingest']['cpu_seconds']:.0f} s"
         + (f", server cpu {out['ingest']['server_cpu_seconds']:.0f} s" if server else "")
@@ -144,22 +158,19 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
         + f", load {out['ingest']['load'][0]:.1f})  nodes {out['nodes']:,} rels {out['rels']:,}",
         flush=True,
     )
-    out["checks"] = {}
     # the store that ran first: each check's findings are compared with its own as soon as they are found
     theirs = Path(work) / f"findings-{'embedded' if store == 'neo4j' else 'neo4j'}.jsonl"
     before = read_findings(theirs) if theirs.exists() else {}
     with (Path(work) / f"findings-{store}.jsonl").open("w", encoding="utf-8") as fh:
         for name in names:
-            w, c, s = time.perf_counter(), time.process_time(), server_cpu()
+            at = clock()
             error = None
             try:
                 found = [f.to_dict(show_ids=True) for f in CHECKS[name].run(st, {})]
             except Exception as e:  # a timed-out check: reported, the others still run
                 found, error = [], f"{type(e).__name__}: {e}"[:300]
             r = {
-                "seconds": time.perf_counter() - w,
-                "cpu_seconds": time.process_time() - c,
-                "server_cpu_seconds": server_cpu() - s,
+                **since(at),
                 "findings": len(found),
                 "error": error,
             }
@@ -173,7 +184,7 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
                 if json.loads(line)["findings"] == before[name]
                 else "  DIFFERENT"
             )
-            (Path(work) / f"result-{store}.json").write_text(json.dumps(out, indent=1))  # so far
+            save_so_far()
             print(
                 f"  {store:8s} {name:26s} {r['seconds']:8.2f} s  cpu {r['cpu_seconds']:7.1f}"
                 + (f"  server cpu {r['server_cpu_seconds']:7.1f}" if server else "")
@@ -189,7 +200,7 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
     st.close()
     if store == "embedded":
         out["disk_mb"] = disk_mb(Path(work) / "g.db")
-    (Path(work) / f"result-{store}.json").write_text(json.dumps(out, indent=1))
+    save_so_far()
 
 
 def child(store: str, data: Path, work: Path, names: list[str], timeout: float, env: dict[str, str]) -> dict:
