@@ -285,9 +285,8 @@ def _build_while_writing(
     tables: dict[str, pd.DataFrame], store: GraphStore, previous: Previous | None = None
 ) -> tuple[GraphFrames, list[Issue]]:
     """build_graph here (of what changed since ``previous``, see build_graph) while ``store.replace`` writes
-    each frame in another thread.  The store validates the
-    graph once it is complete and switches to it only then; if either side fails, the other stops and the
-    first error is raised, the store unchanged."""
+    each frame in another thread.  The store validates the graph once it is complete and switches to it only
+    then; if either side fails, the other stops and the first error is raised, the store unchanged."""
     stream = GraphStream()
     failed: list[BaseException] = []
 
