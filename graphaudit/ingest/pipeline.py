@@ -21,6 +21,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from graphaudit import memory
 from graphaudit.errors import InputError
 from graphaudit.ingest import matching
 from graphaudit.ingest.build import FullGraphNeeded, Previous, build_graph
@@ -250,7 +251,20 @@ def ingest(
     """Load a dataset folder into a store; the store is unchanged if anything fails.
 
     A store that takes a graph while it is being built (both stores do) writes each frame as soon as it is
-    built, in a thread of its own; others get the whole graph."""
+    built, in a thread of its own; others get the whole graph.  The memory the load's frames took is given
+    back to the operating system before it returns (:func:`graphaudit.memory.release`)."""
+    try:
+        return _ingest(dataset_dir, store, progress, decisions)
+    finally:
+        memory.release()
+
+
+def _ingest(
+    dataset_dir: Path,
+    store: GraphStore,
+    progress: Progress | None,
+    decisions: matching.Decisions | None,
+) -> LoadReport:
     t0 = time.perf_counter()
     if store.capabilities.graph_stream:
         live = store.live_graph()
