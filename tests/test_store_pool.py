@@ -1,0 +1,59 @@
+"""The embedded store's buffer pool: bounded by default, and a query that needs more runs again on a larger
+pool instead of failing (graphaudit.store.embedded)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from graphaudit.errors import StoreError
+from graphaudit.ingest.pipeline import ingest
+from graphaudit.store import embedded
+from graphaudit.store.embedded import LadybugStore, default_buffer_pool_mb, max_buffer_pool_mb
+from graphaudit.synth import generate
+
+KIN = "MATCH (a:Person)-[:PARENT_OF]->(b:Person) RETURN a.id AS a, b.id AS b, a.name AS an, b.name AS bn"
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("pool")
+    generate(tmp / "data", "village", seed=2)
+    path = tmp / "g.db"
+    store = LadybugStore(path, max_db_size=1 << 32)
+    ingest(tmp / "data", store)
+    store.close()
+    return path
+
+
+def test_default_pool_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GRAPHAUDIT_BUFFER_POOL_MB", raising=False)
+    assert default_buffer_pool_mb() == min(embedded.DEFAULT_BUFFER_POOL_MB, max_buffer_pool_mb())
+    monkeypatch.setenv("GRAPHAUDIT_BUFFER_POOL_MB", "512")
+    assert default_buffer_pool_mb() == 512
+    for bad in ("lots", "10"):
+        monkeypatch.setenv("GRAPHAUDIT_BUFFER_POOL_MB", bad)
+        with pytest.raises(StoreError, match="GRAPHAUDIT_BUFFER_POOL_MB"):
+            default_buffer_pool_mb()
+
+
+def test_a_query_too_big_for_the_pool_runs_on_a_larger_one(
+    loaded: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    roomy = LadybugStore(loaded, read_only=True, max_db_size=1 << 32, buffer_pool_mb=1024)
+    want = roomy.run_columns(KIN)
+    roomy.close()
+    assert len(want["a"]) > 1000
+
+    tight = LadybugStore(loaded, read_only=True, max_db_size=1 << 32, buffer_pool_mb=4)
+    with caplog.at_level(logging.WARNING, logger="graphaudit.store.embedded"):
+        got = tight.run_columns(KIN)
+    assert sorted(zip(*got.values())) == sorted(zip(*want.values()))
+    assert tight.buffer_pool_mb > 4  # it grew, and said so
+    assert any("缓冲池" in r.getMessage() for r in caplog.records)
+    grown = tight.buffer_pool_mb
+    assert len(tight.run(KIN)) == len(want["a"])  # later queries keep the larger pool
+    assert tight.buffer_pool_mb == grown
+    tight.close()
