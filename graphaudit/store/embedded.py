@@ -62,6 +62,7 @@ from graphaudit.store.ladybug_diff import (
     remove_frame,
     write_digest,
 )
+from graphaudit.store.verify import Expected, Verification
 
 __all__ = ["LadybugStore"]
 
@@ -189,6 +190,8 @@ class LadybugStore:
         self._tables_read: tuple[str | None, dict[str, weakref.ref[pd.DataFrame]]] = (None, {})
         self._cond = threading.Condition()
         self._active = 0  # queries running on _db
+        #: What the check after the last load compared (graphaudit.store.verify).
+        self.last_verification: Verification | None = None
 
     # -- generations ---------------------------------------------------------------------------------
     def _current(self) -> str | None:
@@ -374,6 +377,7 @@ class LadybugStore:
             for f in live.glob("graph.lbdb*"):
                 shutil.copyfile(f, folder / f.name)
         (folder / DIGEST).mkdir()
+        expect = Expected(live)  # what the graph must hold when written (graphaudit.store.verify)
         db = ladybug.Database(str(file), max_db_size=self.max_db_size)
         try:
             conn = ladybug.Connection(db)
@@ -396,14 +400,17 @@ class LadybugStore:
                     if live is None or live.name != df.generation or name not in old_sums:
                         raise FullGraphNeeded(f"{name}: not the live graph's frame")
                     if isinstance(df, Reused):
+                        expect.reused(kind, key, len(df))
                         sums[name] = old_sums[name]
                         _link(live / DIGEST / name, folder / DIGEST / name)
                     else:
+                        expect.patched(kind, key, _arrow(kind, key, df.rows), df.keys, len(df))
                         sums[name] = self._patch_frame(
                             conn, serial, folder, live, kind, key, df, old_sums, edits
                         )
                     continue
                 table = _arrow(kind, key, df)
+                expect.whole(kind, key, table)
                 sums[name] = checksum(table)
                 if old_sums.get(name) == sums[name]:  # the same rows: nothing to write
                     assert live is not None
@@ -435,6 +442,7 @@ class LadybugStore:
             conn.close()
         finally:
             db.close()
+        self.last_verification = expect.check(file, folder / DIGEST, self.max_db_size)
 
     @staticmethod
     def _patch_frame(
