@@ -30,7 +30,7 @@ def _amounts(store: LadybugStore) -> dict[str, float]:
     return dict(zip(got["id"], got["amount"]))
 
 
-def _tamper(monkeypatch: pytest.MonkeyPatch, label: str, change: Any) -> None:
+def _tamper(monkeypatch: pytest.MonkeyPatch, label: Any, change: Any) -> None:
     """COPY gets ``label``'s rows changed by ``change`` (an Arrow table → table), as a bug between the frame
     and the database would; the check still has the frame as it was handed over."""
     copy = embedded._copy_rows
@@ -226,7 +226,7 @@ def test_the_fingerprint_sees_one_value_changed(change: Any) -> None:
 
 
 def test_the_fingerprint_counts_rows_per_bucket() -> None:
-    """k rows changed in different buckets: at least k rows are reported (a bucket holds 1/256 of the keys)."""
+    """k rows changed in different buckets: at least k rows reported (a bucket holds 1/256 of the keys)."""
     t = _payments(5000)
     amounts = t.column("amount").to_pylist()
     for i in range(0, 50, 10):

@@ -295,7 +295,8 @@ def _count(conn: ladybug.Connection, kind: str, key: Any) -> int:
         q = f"MATCH (a:{key[1]})-[r:{key[0]}]->(b:{key[2]}) RETURN count(r)"
     res = conn.execute(q)
     assert not isinstance(res, list)
-    return int(res.get_all()[0][0])
+    row: Any = res.get_all()[0]
+    return int(row[0])
 
 
 def _differ(a: Print, b: Print) -> list[tuple[str, int]]:
