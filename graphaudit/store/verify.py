@@ -23,7 +23,9 @@ generation then, so it stays as it was.  Cost: one read of each frame's key and 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,8 @@ __all__ = [
 CHECKED = ("double", "date", "int64", "bool")
 #: Buckets a fingerprint sums its rows' hashes in (by key): a mismatch in k buckets is at least k rows.
 BUCKETS = 256
+#: Connections the check reads the graph on at once.
+THREADS = 2
 #: The file in a generation's digest folder that holds its frames' fingerprints (for the next load).
 VERIFY = "verify.json"
 
@@ -225,43 +229,67 @@ def fingerprint(kind: str, key: Any, table: pa.Table, keys: np.ndarray | None = 
 
 
 class _Graph:
-    """The written graph's frames, read once each: a label's keys (and key hashes) by internal offset, so
-    that a relationship frame is read with its ends' offsets, not their text."""
+    """The written graph's frames, read once each, on :data:`THREADS` connections at once: a label's keys
+    (and key hashes) by internal offset, so that a relationship frame is read with its ends' offsets, not
+    their text."""
 
-    def __init__(self, conn: ladybug.Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: ladybug.Database) -> None:
+        self.db = db
         self._labels: dict[str, tuple[pa.Table, np.ndarray, np.ndarray]] = {}
+        self._local = threading.local()
+        self._conns: list[ladybug.Connection] = []
+        self._lock = threading.Lock()
 
-    def _query(self, q: str) -> pa.Table:
-        res = self.conn.execute(q)
+    def _conn(self) -> ladybug.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = ladybug.Connection(self.db)
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        for conn in self._conns:
+            conn.close()
+
+    def query(self, q: str) -> pa.Table:
+        res = self._conn().execute(q)
         assert not isinstance(res, list)
         table: pa.Table = res.get_as_arrow()
         return table
 
-    def label(self, label: str) -> tuple[pa.Table, np.ndarray, np.ndarray]:
-        """A label's nodes (offset, key, checked properties), their key hashes, and row by offset."""
-        if label not in self._labels:
-            cols = [f"offset(id(n)) AS _o, n.{KEY} AS {KEY}"]
-            cols += [f"n.{p} AS {p}" for p in checked_properties("node", label)]
-            table = self._query(f"MATCH (n:{label}) RETURN {', '.join(cols)}")
-            o = np.asarray(table.column("_o").to_numpy(), dtype=np.int64)
-            pos = np.full(int(o.max()) + 1 if len(o) else 0, -1, dtype=np.intp)
-            pos[o] = np.arange(len(o))
-            self._labels[label] = (table, _text_hashes(table.column(KEY)), pos)
-        return self._labels[label]
+    def count(self, kind: str, key: Any) -> int:
+        if kind == "node":
+            q = f"MATCH (n:{key}) RETURN count(n) AS n"
+        else:
+            q = f"MATCH (a:{key[1]})-[r:{key[0]}]->(b:{key[2]}) RETURN count(r) AS n"
+        return int(self.query(q).column("n")[0].as_py())
+
+    def read_label(self, label: str) -> None:
+        """Read a label's nodes (offset, key, checked properties) and hash their keys."""
+        cols = [f"offset(id(n)) AS _o, n.{KEY} AS {KEY}"]
+        cols += [f"n.{p} AS {p}" for p in checked_properties("node", label)]
+        table = self.query(f"MATCH (n:{label}) RETURN {', '.join(cols)}")
+        o = np.asarray(table.column("_o").to_numpy(), dtype=np.int64)
+        pos = np.full(int(o.max()) + 1 if len(o) else 0, -1, dtype=np.intp)
+        pos[o] = np.arange(len(o))
+        found = (table, _text_hashes(table.column(KEY)), pos)
+        with self._lock:
+            self._labels[label] = found
 
     def frame(self, kind: str, key: Any, keys: np.ndarray | None = None) -> tuple[Print, Print | None]:
-        """A frame's fingerprint, and with ``keys`` also that of the rows of those keys (``from``)."""
+        """A frame's fingerprint, and with ``keys`` also that of the rows of those keys (``from``); the
+        labels it needs read first (:meth:`read_label`)."""
         if kind == "node":
-            table, kh, _ = self.label(key)
+            table, kh, _ = self._labels[key]
             ends = table.column(KEY)
         else:
             rtype, a, b = key
             cols = ["offset(id(a)) AS _f", "offset(id(b)) AS _t"]
             cols += [f"r.{p} AS {p}" for p in checked_properties(kind, key)]
-            table = self._query(f"MATCH (a:{a})-[r:{rtype}]->(b:{b}) RETURN {', '.join(cols)}")
-            nodes_a, kh_a, pos_a = self.label(a)
-            _, kh_b, pos_b = self.label(b)
+            table = self.query(f"MATCH (a:{a})-[r:{rtype}]->(b:{b}) RETURN {', '.join(cols)}")
+            nodes_a, kh_a, pos_a = self._labels[a]
+            _, kh_b, pos_b = self._labels[b]
             at_a = pos_a[np.asarray(table.column("_f").to_numpy(), dtype=np.int64)]
             at_b = pos_b[np.asarray(table.column("_t").to_numpy(), dtype=np.int64)]
             with np.errstate(over="ignore"):
@@ -286,17 +314,6 @@ class _Frame:
     stored: dict[str, Any] | None = None  # a Reused frame: the live generation's totals
     patch: Print | None = None  # a Patched frame: the rows of its keys
     keys: np.ndarray | None = None
-
-
-def _count(conn: ladybug.Connection, kind: str, key: Any) -> int:
-    if kind == "node":
-        q = f"MATCH (n:{key}) RETURN count(n)"
-    else:
-        q = f"MATCH (a:{key[1]})-[r:{key[0]}]->(b:{key[2]}) RETURN count(r)"
-    res = conn.execute(q)
-    assert not isinstance(res, list)
-    row: Any = res.get_all()[0]
-    return int(row[0])
 
 
 def _differ(a: Print, b: Print) -> list[tuple[str, int]]:
@@ -346,49 +363,69 @@ class Expected:
         ``digest``/verify.json for the next load."""
         t0 = time.perf_counter()
         db = ladybug.Database(str(database), read_only=True, max_db_size=max_db_size)
+        graph = _Graph(db)
+        try:
+            found = self._read(graph)
+        finally:
+            graph.close()
+            db.close()
         stored: dict[str, Any] = {}
         n_props = n_rows = 0
-        try:
-            conn = ladybug.Connection(db)
-            graph = _Graph(conn)
-            for kind, key in _model_frames():
-                name = _name(kind, key)
-                f = self.frames.get(name)
-                want = f.rows if f is not None else 0
-                props = checked_properties(kind, key)
-                if f is not None and want and props:
-                    read, part = graph.frame(kind, key, f.keys)
-                    got = read.rows
-                else:
-                    read, part = None, None
-                    got = _count(conn, kind, key)
-                n_rows += got
-                if got != want:
-                    raise GraphMismatch(
-                        f"{_MISMATCH}：{name} 图中 {got:,} 行，应为 {want:,} 行 "
-                        f"the graph written differs from the data handed to it, the load changed nothing: "
-                        f"{name} holds {got:,} rows, {want:,} were written"
-                    )
-                if f is None:
-                    continue
-                if read is None:  # nothing to compare but its rows
-                    read = Print(got, {p: (0, np.zeros((2, BUCKETS))) for p in props})
-                else:
-                    n_props += len(props)
-                stored[name] = read.totals()
-                if f.whole is not None:
-                    self._compare(name, f.whole, read)
-                elif f.patch is not None and part is not None:
-                    self._compare(name, f.patch, part)
-                elif f.stored is not None and f.stored.get("props") != stored[name]["props"]:
-                    bad = [p for p, v in stored[name]["props"].items() if f.stored["props"].get(p) != v]
-                    self._fail(name, [(p, 1) for p in bad], read.rows)
-            conn.close()
-        finally:
-            db.close()
+        for kind, key in _model_frames():
+            name = _name(kind, key)
+            f = self.frames.get(name)
+            want = f.rows if f is not None else 0
+            got, read, part = found[name]
+            n_rows += got
+            if got != want:
+                raise GraphMismatch(
+                    f"{_MISMATCH}：{name} 图中 {got:,} 行，应为 {want:,} 行 "
+                    f"the graph written differs from the data handed to it, the load changed nothing: "
+                    f"{name} holds {got:,} rows, {want:,} were written"
+                )
+            if f is None:
+                continue
+            if read is None:  # nothing to compare but its rows
+                read = Print(got, {p: (0, np.zeros((2, BUCKETS))) for p in checked_properties(kind, key)})
+            else:
+                n_props += len(read.props)
+            stored[name] = read.totals()
+            if f.whole is not None:
+                self._compare(name, f.whole, read)
+            elif f.patch is not None and part is not None:
+                self._compare(name, f.patch, part)
+            elif f.stored is not None and f.stored.get("props") != stored[name]["props"]:
+                bad = [p for p, v in stored[name]["props"].items() if f.stored["props"].get(p) != v]
+                self._fail(name, [(p, 1) for p in bad], read.rows)
         if digest is not None:
             (digest / VERIFY).write_text(json.dumps(stored, indent=0, sort_keys=True))
         return Verification(len(self.frames), n_props, n_rows, time.perf_counter() - t0)
+
+    def _read(self, graph: _Graph) -> dict[str, tuple[int, Print | None, Print | None]]:
+        """Every frame of the model as the graph holds it: (rows, fingerprint, that of a patch's keys) — a
+        frame with rows and checked properties read whole, any other counted; the labels first, then the
+        relationships, each step on :data:`THREADS` connections."""
+        read: dict[str, Any] = {}
+        counted, whole = [], []
+        for kind, key in _model_frames():
+            f = self.frames.get(_name(kind, key))
+            if f is not None and f.rows and checked_properties(kind, key):
+                whole.append((kind, key, f.keys))
+            else:
+                counted.append((kind, key))
+        labels = {key for kind, key, _ in whole if kind == "node"}
+        labels |= {end for kind, key, _ in whole if kind == "rel" for end in key[1:]}
+        with ThreadPoolExecutor(THREADS, thread_name_prefix="graphaudit-verify") as pool:
+            counts = {_name(k, key): pool.submit(graph.count, k, key) for k, key in counted}
+            for done in [pool.submit(graph.read_label, label) for label in sorted(labels)]:
+                done.result()
+            prints = {_name(k, key): pool.submit(graph.frame, k, key, keys) for k, key, keys in whole}
+            for name, c in counts.items():
+                read[name] = (c.result(), None, None)
+            for name, p in prints.items():
+                one, part = p.result()
+                read[name] = (one.rows, one, part)
+        return read
 
     @classmethod
     def _compare(cls, name: str, want: Print, got: Print) -> None:
