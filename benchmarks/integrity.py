@@ -14,7 +14,9 @@ check uses):
 
 - Payment ``amount``, ``pay_date`` (subsidies), Contract ``amount``, ``sign_date`` (contracts);
 - Person ``birth_date`` of every person the household register holds with a resident ID;
-- every frame's rows (the store's ``stats()`` against the load report's counts).
+- every frame's rows (the store's ``stats()`` against the load report's counts);
+- the amounts deceased_recipient's query collects (``--queries N`` runs of it per load): the wrong amount was
+  seen in that query's result, so the query path is compared as well as the stored values.
 
 Options that add pressure: ``--buffer-pool MB`` gives LadybugDB that buffer pool (default: 80 % of the
 machine's memory) so pages are evicted while COPY writes; ``--threads N`` bounds LadybugDB's threads;
@@ -90,7 +92,27 @@ def _norm(values: pd.Series) -> np.ndarray:
     return out
 
 
-def compare(store: Any, report: Any) -> list[dict[str, Any]]:
+def compare_query(store: Any, tables: dict[str, pd.DataFrame], times: int) -> list[dict[str, Any]]:
+    """The amounts deceased_recipient's query collects (the query that showed 0.0), ``times`` times, against
+    the subsidies table."""
+    table = tables.get("subsidies")
+    if table is None or not times:
+        return []
+    want = dict(zip(table["payment_id"].tolist(), _norm(table["amount"]).tolist()))
+    wrong = []
+    for n in range(times):
+        for row in store.run_named("deceased_recipient"):
+            for p in row["payments"]:
+                got = float("nan") if p["amount"] is None else float(p["amount"])
+                w = want.get(p["id"], float("nan"))
+                if not (abs(got - w) < 1e-6 or (got != got and w != w)):
+                    wrong.append(
+                        {"query": "deceased_recipient", "run": n, "key": p["id"], "table": w, "graph": got}
+                    )
+    return wrong[:20]
+
+
+def compare(store: Any, report: Any, queries: int = 1) -> list[dict[str, Any]]:
     """Every difference between the graph and the store's tables (see the module's docstring)."""
     tables = store.read_tables()
     wrong: list[dict[str, Any]] = []
@@ -118,6 +140,7 @@ def compare(store: Any, report: Any) -> list[dict[str, Any]]:
                 )
             if bad.sum() > 5:
                 wrong.append({"label": label, "property": p, "more": int(bad.sum()) - 5})
+    wrong += compare_query(store, tables, queries)
     stats = store.stats()
     for name, n in report.counts.items():
         if stats.get(name, n) != n:
@@ -155,6 +178,7 @@ def main() -> None:
     ap.add_argument("--buffer-pool", type=int, default=0, metavar="MB", help="LadybugDB's buffer pool")
     ap.add_argument("--threads", type=int, default=0, help="LadybugDB's threads (default: every core)")
     ap.add_argument("--ballast", type=float, default=0, metavar="GB", help="memory held during the run")
+    ap.add_argument("--queries", type=int, default=1, help="runs of deceased_recipient's query per load")
     ap.add_argument("--no-guard", action="store_true", help="without the store's own check after a load")
     args = ap.parse_args()
 
@@ -182,7 +206,7 @@ def main() -> None:
                 for folder in folders:
                     report = ingest(folder, store)
                     checked.append(report.verified)
-                wrong = compare(store, report)
+                wrong = compare(store, report, args.queries)
             except GraphMismatch as e:
                 refused = str(e)
             finally:
