@@ -18,8 +18,10 @@ import pytest
 from graphaudit.ingest.pipeline import ingest
 from graphaudit.model import MODEL
 from graphaudit.store import embedded, verify
+from graphaudit.store import fingerprint as fp
 from graphaudit.store.embedded import LadybugStore
-from graphaudit.store.verify import Expected, GraphMismatch, fingerprint
+from graphaudit.store.fingerprint import fingerprint
+from graphaudit.store.verify import Expected, GraphMismatch
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 SMALL_DB = 1 << 30
@@ -70,7 +72,7 @@ def test_a_load_is_checked(loaded: Path, tmp_path: Path) -> None:
     stats = store.stats()
     assert v["rows"] == sum(stats.values()) > 0
     want_props = sum(
-        len(verify.checked_properties("node", label))
+        len(fp.checked_properties("node", label))
         for label in MODEL.nodes
         if stats[label]  # a frame with rows and checked properties has them compared
     )
@@ -192,8 +194,8 @@ def _payments(n: int = 1000, seed: int = 0) -> pa.Table:
     return pa.table(cols, schema=pa.schema(list(fields.items())))
 
 
-def _same(a: verify.Print, b: verify.Print) -> bool:
-    return a.rows == b.rows and not verify._differ(a, b)
+def _same(a: fp.Print, b: fp.Print) -> bool:
+    return a.rows == b.rows and not fp.differing(a, b)
 
 
 def test_the_fingerprint_does_not_depend_on_row_order_or_batches() -> None:
@@ -218,7 +220,7 @@ def test_the_fingerprint_sees_one_value_changed(change: Any) -> None:
     amounts = t.column("amount").to_pylist()
     bad = _set_column(t, "amount", change(amounts))
     a, b = fingerprint("node", "Payment", t), fingerprint("node", "Payment", bad)
-    assert [p for p, _ in verify._differ(a, b)] == ["amount"]
+    assert [p for p, _ in fp.differing(a, b)] == ["amount"]
     assert _same(
         fingerprint("node", "Payment", t, keys=np.array(["x"])),
         fingerprint("node", "Payment", bad, keys=np.array(["x"])),
@@ -232,7 +234,7 @@ def test_the_fingerprint_counts_rows_per_bucket() -> None:
     for i in range(0, 50, 10):
         amounts[i] += 1
     got = dict(
-        verify._differ(
+        fp.differing(
             fingerprint("node", "Payment", t),
             fingerprint("node", "Payment", _set_column(t, "amount", amounts)),
         )
@@ -243,4 +245,4 @@ def test_the_fingerprint_counts_rows_per_bucket() -> None:
     mz = _set_column(t, "amount", [-0.0] * len(t))
     assert _same(fingerprint("node", "Payment", z), fingerprint("node", "Payment", mz))
     keys = pc.cast(t.column("id"), pa.string())
-    assert (verify._text_hashes(keys.slice(10)) == verify._text_hashes(keys)[10:]).all()
+    assert (fp.text_hashes(keys.slice(10)) == fp.text_hashes(keys)[10:]).all()

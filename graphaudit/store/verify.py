@@ -6,10 +6,9 @@ writes before it switches to it: the new generation's database, closed and opene
 what the load handed to it, frame by frame (a node label, or a relationship type between two labels):
 
 - the rows of every frame (``count``), and 0 for every frame of the model the graph does not have;
-- for every numeric, date and yes/no property (:data:`CHECKED`): how many rows have a value, and an
-  order-independent fingerprint of (key, value) pairs — a 64-bit hash per row, of the row's key (a node's
-  ``id``; a relationship's two ends) and its value, summed in :data:`BUCKETS` buckets by key.  A value that
-  changed, went missing, or moved to another row changes it; the order COPY wrote the rows in does not.
+- for every numeric, date and yes/no property: how many rows have a value, and an order-independent
+  fingerprint of (key, value) pairs (graphaudit.store.fingerprint).  A value that changed, went missing, or
+  moved to another row changes it; the order COPY wrote the rows in does not.
 
 What the load handed over: each frame it wrote whole (its Arrow table, fingerprinted as it is COPYed); a
 frame kept from the live graph (``Reused``) is checked against the fingerprint the live generation stored
@@ -17,7 +16,8 @@ frame kept from the live graph (``Reused``) is checked against the fingerprint t
 
 A mismatch raises :class:`GraphMismatch`: one line, Chinese first, naming the frame, the property and how many
 rows differ (at least that many: rows in one bucket count once).  The store has not switched to the new
-generation then, so it stays as it was.  Cost: one read of each frame's key and checked properties.
+generation then, so it stays as it was.  Cost: one read of each frame's key and checked properties (a
+relationship frame's ends by their internal offsets), on :data:`THREADS` connections.
 """
 
 from __future__ import annotations
@@ -26,42 +26,35 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ladybug
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from graphaudit.errors import StoreError
 from graphaudit.model import KEY, MODEL
+from graphaudit.store.fingerprint import (
+    BUCKETS,
+    Print,
+    among,
+    checked_properties,
+    differing,
+    fingerprint,
+    fingerprint_of,
+    pair_hashes,
+    text_hashes,
+)
 
-__all__ = [
-    "BUCKETS",
-    "CHECKED",
-    "VERIFY",
-    "Expected",
-    "GraphMismatch",
-    "Print",
-    "Verification",
-    "checked_properties",
-    "fingerprint",
-]
+__all__ = ["THREADS", "VERIFY", "Expected", "GraphMismatch", "Verification"]
 
-#: Property types whose values are checked (text is counted with its rows, not compared).
-CHECKED = ("double", "date", "int64", "bool")
-#: Buckets a fingerprint sums its rows' hashes in (by key): a mismatch in k buckets is at least k rows.
-BUCKETS = 256
 #: Connections the check reads the graph on at once.
 THREADS = 2
 #: The file in a generation's digest folder that holds its frames' fingerprints (for the next load).
 VERIFY = "verify.json"
 
-_U = np.uint64
-_NULL = _U(0x9E3779B97F4A7C15)
-_P = _U(0x100000001B3)
 _MISMATCH = "图数据与交给写入的数据不一致，本次载入未生效"
 
 
@@ -87,145 +80,8 @@ class Verification:
         }
 
 
-def checked_properties(kind: str, key: Any) -> list[str]:
-    """A frame's properties whose values are compared: numbers, dates, yes/no."""
-    props = MODEL.nodes[key].properties if kind == "node" else MODEL.rels[key[0]].properties
-    return [p for p, t in props.items() if t in CHECKED]
-
-
 def _name(kind: str, key: Any) -> str:
     return key if kind == "node" else f"{key[0]}({key[1]}→{key[2]})"
-
-
-# -- hashing -----------------------------------------------------------------------------------------------
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser, element-wise on uint64 (wrapping)."""
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> _U(30))
-        x = x * _U(0xBF58476D1CE4E5B9)
-        x = x ^ (x >> _U(27))
-        x = x * _U(0x94D049BB133111EB)
-        return np.asarray(x ^ (x >> _U(31)), dtype=_U)
-
-
-def _text_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A 64-bit hash of each string (its UTF-8 bytes, eight at a time; a null as the empty string), over
-    Arrow's buffers without a Python object per string: the same on every run and in every process."""
-    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    arr = pc.fill_null(arr.cast(pa.large_string()), "")
-    n = len(arr)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
-    lengths = np.diff(offsets)
-    buf = arr.buffers()[2]
-    end = int(offsets[-1]) if n else 0
-    padded = np.zeros(end + 8, dtype=np.uint8)
-    if buf is not None and end:
-        padded[:end] = np.frombuffer(buf, dtype=np.uint8)[:end]
-    # every 8 bytes from every byte on, little-endian: a string's k-th word is window[start + 8k]
-    window = np.ndarray((end + 1,), dtype="<u8", buffer=padded, strides=(1,))
-    start = offsets[:-1]
-    with np.errstate(over="ignore"):
-        h = _mix(lengths.astype(_U) + _P)
-        for k in range(int((int(lengths.max()) + 7) // 8) if n else 0):
-            rem = lengths - 8 * k
-            rows = np.flatnonzero(rem > 0)
-            w = window[start[rows] + 8 * k]
-            short = rem[rows] < 8
-            if short.any():  # the last word of a string: its own bytes only
-                bits = (rem[rows][short] * 8).astype(_U)
-                w[short] &= (_U(1) << bits) - _U(1)
-            h[rows] = _mix(h[rows] ^ w) + _U(k)
-    return h
-
-
-def _value_bits(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """(the value's bits as uint64, per row whether there is a value) for a numeric, date or bool column."""
-    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
-    t = arr.type
-    if pa.types.is_floating(t):
-        f = np.asarray(pc.fill_null(arr.cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False), np.float64)
-        bits = (f + 0.0).view(_U)  # -0.0 as 0.0
-    elif pa.types.is_date(t):
-        bits = np.asarray(
-            pc.fill_null(arr.cast(pa.date32()).cast(pa.int32()), 0).to_numpy(zero_copy_only=False), np.int64
-        ).view(_U)
-    elif pa.types.is_boolean(t) or pa.types.is_integer(t):
-        bits = np.asarray(
-            pc.fill_null(arr.cast(pa.int64()), 0).to_numpy(zero_copy_only=False), np.int64
-        ).view(_U)
-    else:
-        raise TypeError(f"no fingerprint for a column of {t}")
-    return bits, valid
-
-
-def _sums(hashes: np.ndarray, bucket: np.ndarray) -> np.ndarray:
-    """Per bucket, the sum of the hashes' low and high 32 bits (exact in float64 below 2**21 rows each)."""
-    lo = (hashes & _U(0xFFFFFFFF)).astype(np.float64)
-    hi = (hashes >> _U(32)).astype(np.float64)
-    return np.stack(
-        [
-            np.bincount(bucket, weights=lo, minlength=BUCKETS),
-            np.bincount(bucket, weights=hi, minlength=BUCKETS),
-        ]
-    )
-
-
-def _total(sums: np.ndarray) -> str:
-    """The buckets' sums as one 64-bit number, in hex (what a generation stores)."""
-    lo, hi = (int(round(float(x))) for x in sums.sum(axis=1))
-    return f"{(lo + (hi << 32)) % (1 << 64):016x}"
-
-
-@dataclass
-class Print:
-    """A frame's fingerprint: its rows and, per checked property, (rows with a value, bucket sums)."""
-
-    rows: int
-    props: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict)
-
-    def totals(self) -> dict[str, Any]:
-        """The fingerprint as a generation stores it (bucket sums folded into one number per property)."""
-        return {"rows": self.rows, "props": {p: [n, _total(s)] for p, (n, s) in self.props.items()}}
-
-
-def _key_hashes(kind: str, table: pa.Table) -> np.ndarray:
-    if kind == "node":
-        return _text_hashes(table.column(KEY))
-    with np.errstate(over="ignore"):
-        return _mix(_text_hashes(table.column("from")) * _P + _text_hashes(table.column("to")))
-
-
-def _in(values: pa.Array | pa.ChunkedArray, keys: np.ndarray) -> np.ndarray:
-    """Per value: among ``keys`` (text)."""
-    found = pc.is_in(values, value_set=pa.array(np.asarray(keys).tolist(), pa.string()))
-    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _print(kind: str, key: Any, kh: np.ndarray, table: pa.Table, rows: np.ndarray | None = None) -> Print:
-    """The fingerprint of rows with key hashes ``kh`` and properties in ``table`` (``rows``: only these)."""
-    if rows is not None:
-        kh, table = kh[rows], table.filter(pa.array(rows))
-    out = Print(len(table))
-    bucket = (kh >> _U(56)).astype(np.intp)
-    for p in checked_properties(kind, key):
-        if not len(table):
-            out.props[p] = (0, np.zeros((2, BUCKETS)))
-            continue
-        bits, valid = _value_bits(table.column(p))
-        with np.errstate(over="ignore"):
-            h = np.where(valid, _mix(kh ^ _mix(bits + _P)), _mix(kh ^ _NULL))
-        out.props[p] = (int(valid.sum()), _sums(h, bucket))
-    return out
-
-
-def fingerprint(kind: str, key: Any, table: pa.Table, keys: np.ndarray | None = None) -> Print:
-    """The fingerprint of a frame's rows as an Arrow table (its key columns and at least its checked
-    properties).  ``keys`` given: of the rows whose key (a relationship's ``from``) is among them only."""
-    rows = None if keys is None else _in(table.column(KEY if kind == "node" else "from"), keys)
-    return _print(kind, key, _key_hashes(kind, table), table, rows)
 
 
 class _Graph:
@@ -273,7 +129,7 @@ class _Graph:
         o = np.asarray(table.column("_o").to_numpy(), dtype=np.int64)
         pos = np.full(int(o.max()) + 1 if len(o) else 0, -1, dtype=np.intp)
         pos[o] = np.arange(len(o))
-        found = (table, _text_hashes(table.column(KEY)), pos)
+        found = (table, text_hashes(table.column(KEY)), pos)
         with self._lock:
             self._labels[label] = found
 
@@ -292,12 +148,13 @@ class _Graph:
             _, kh_b, pos_b = self._labels[b]
             at_a = pos_a[np.asarray(table.column("_f").to_numpy(), dtype=np.int64)]
             at_b = pos_b[np.asarray(table.column("_t").to_numpy(), dtype=np.int64)]
-            with np.errstate(over="ignore"):
-                kh = _mix(kh_a[at_a] * _P + kh_b[at_b])
+            kh = pair_hashes(kh_a[at_a], kh_b[at_b])
             ends = nodes_a.column(KEY).take(pa.array(at_a)) if keys is not None else None
-        whole = _print(kind, key, kh, table)
+        whole = fingerprint_of(kind, key, kh, table)
         part = (
-            _print(kind, key, kh, table, _in(ends, keys)) if keys is not None and ends is not None else None
+            fingerprint_of(kind, key, kh, table, among(ends, keys))
+            if keys is not None and ends is not None
+            else None
         )
         return whole, part
 
@@ -314,17 +171,6 @@ class _Frame:
     stored: dict[str, Any] | None = None  # a Reused frame: the live generation's totals
     patch: Print | None = None  # a Patched frame: the rows of its keys
     keys: np.ndarray | None = None
-
-
-def _differ(a: Print, b: Print) -> list[tuple[str, int]]:
-    """The properties whose fingerprints differ, each with the buckets that differ (rows, at least)."""
-    out = []
-    for p, (n, s) in a.props.items():
-        m, t = b.props[p]
-        if n != m or not np.array_equal(s, t):
-            buckets = int(np.any(s != t, axis=0).sum())
-            out.append((p, max(buckets, abs(n - m), 1)))
-    return out
 
 
 class Expected:
@@ -429,7 +275,7 @@ class Expected:
 
     @classmethod
     def _compare(cls, name: str, want: Print, got: Print) -> None:
-        bad = _differ(want, got)
+        bad = differing(want, got)
         if bad:
             cls._fail(name, bad, got.rows)
 
