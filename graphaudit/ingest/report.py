@@ -58,6 +58,8 @@ class LoadReport:
     earlier_issues: int = 0  # issues on rows of files loaded before this load (not listed)
     names: MatchStats | None = None  # how named people and companies were found (graphaudit.ingest.matching)
     unknown_files: list[str] = field(default_factory=list)  # files in the folder that match no source
+    # the store's check of the graph it wrote against what it was handed (graphaudit.store.verify)
+    verified: dict[str, float] | None = None
 
     def rejected(self, source: str | None = None) -> int:
         return sum(
@@ -135,6 +137,7 @@ class LoadReport:
             "placeholders": self.names.placeholders if self.names else 0,
             "unknown_files": list(self.unknown_files),
             "report": str(self.report_path) if self.report_path else None,
+            "verified": self.verified,
         }
 
     def print(self, console: Console | None = None, examples: int = 2, max_examples: int = 12) -> None:
@@ -190,6 +193,15 @@ class LoadReport:
             console.print(
                 f"另有 {self.earlier_issues:,} 条问题属于以前导入的文件，未重复列出 "
                 f"{self.earlier_issues:,} more issues are on rows of files loaded before (not listed again)",
+                highlight=False,
+            )
+        if self.verified:
+            v = self.verified
+            console.print(
+                f"图数据已核对：{v['frames']:,} 个表、{v['properties']:,} 个数值/日期属性、"
+                f"{v['rows']:,} 行与写入的一致（{v['seconds']:.1f} 秒） "
+                f"graph checked against what was written: {v['frames']:,} tables, "
+                f"{v['properties']:,} numeric/date properties, {v['rows']:,} rows",
                 highlight=False,
             )
         if self.report_path:
