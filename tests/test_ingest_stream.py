@@ -160,6 +160,30 @@ def test_invalid_streamed_graph_is_refused_with_the_model_error(tmp_path: Path) 
     store.close()
 
 
+@pytest.mark.parametrize("fault", ["duplicate key", "missing end"])
+def test_invalid_graph_copied_whole_is_refused_with_the_model_error(tmp_path: Path, fault: str) -> None:
+    """A first load COPYs the graph whole and leaves keys and ends to COPY; when COPY refuses, the model's
+    error (naming the key) is raised, not LadybugDB's, and no generation is left."""
+    store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
+    tables, graph, _ = prepare({}, TINY)
+    person = graph.nodes["Person"]
+    nodes, rels = dict(graph.nodes), dict(graph.rels)
+    if fault == "duplicate key":
+        nodes["Person"] = pd.concat([person, person.iloc[:1]], ignore_index=True)
+        named = person["id"].iloc[0]
+    else:
+        key = ("MEMBER_OF", "Person", "Household")
+        extra = rels[key].iloc[:1].assign(to="no-such-household")
+        rels[key] = pd.concat([rels[key], extra], ignore_index=True)
+        named = "no-such-household"
+    errors = stream_into(store, tables, nodes, rels)
+    assert len(errors) == 1 and isinstance(errors[0], ModelError), errors
+    assert repr(named) in str(errors[0])
+    assert not (store.path / "CURRENT").exists()
+    assert not list(store.path.glob(".gen-*")) and not list(store.path.glob("gen-*"))
+    store.close()
+
+
 def test_builder_failure_leaves_store_unchanged(tmp_path: Path) -> None:
     store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
     ingest(TINY, store)
