@@ -15,7 +15,7 @@ import pytest
 from graphaudit.errors import StoreError
 from graphaudit.ingest.build import build_graph
 from graphaudit.ingest.pipeline import ingest, prepare
-from graphaudit.ingest.stream import GraphAborted, GraphStream
+from graphaudit.ingest.stream import GraphAborted, GraphStream, Written
 from graphaudit.model import MODEL, GraphFrames, ModelError
 from graphaudit.store.embedded import ARROW, LadybugStore
 from graphaudit.synth import generate
@@ -181,6 +181,25 @@ def test_invalid_graph_copied_whole_is_refused_with_the_model_error(tmp_path: Pa
     assert repr(named) in str(errors[0])
     assert not (store.path / "CURRENT").exists()
     assert not list(store.path.glob(".gen-*")) and not list(store.path.glob("gen-*"))
+    store.close()
+
+
+def test_first_load_lets_go_of_each_relationship_frame_once_written(tmp_path: Path) -> None:
+    """A graph COPYed whole keeps no relationship frame once it is written, only its length (and the
+    store holds the whole graph)."""
+    store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
+    tables, graph, _ = prepare({}, TINY)
+    stream = GraphStream()
+    writer = threading.Thread(target=store.replace, args=(tables, stream))
+    writer.start()
+    for label, df in graph.nodes.items():
+        stream.nodes[label] = df
+    for key, df in graph.rels.items():
+        stream.rels[key] = df
+    stream.finish()
+    writer.join(120)
+    assert all(isinstance(df, Written) for df in stream.rels.values())
+    assert stream.counts() == graph.counts() == store.stats()
     store.close()
 
 

@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 
 from graphaudit.errors import StoreError
 from graphaudit.ingest.build import BUILD_ID, FullGraphNeeded, Patched, Previous, Reused
+from graphaudit.ingest.stream import Written
 from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
@@ -322,7 +323,9 @@ class LadybugStore:
                     check = pool.submit(self._validate_complete, graph) if streamed and edits else None
                     how = "copied"
                     try:
-                        how = self._build(tmp, graph, self.path / old if old else None)
+                        # nothing validates the frames after they are written: let them go as they are
+                        release = streamed and check is None
+                        how = self._build(tmp, graph, self.path / old if old else None, release)
                     except BaseException as e:
                         if streamed and check is None and isinstance(e, Exception):
                             # the builder goes on until the graph is complete, then it is validated
@@ -379,7 +382,7 @@ class LadybugStore:
         # a generation written before frames.json has digests of another form: it is not edited
         return self.edit_in_place and _frames_info(live) is not None
 
-    def _build(self, folder: Path, graph: GraphFrames, live: Path | None) -> str:
+    def _build(self, folder: Path, graph: GraphFrames, live: Path | None, release: bool = False) -> str:
         """The graph of a new generation in ``folder``: the live generation's database edited where the graph
         differs from it ("edited"; graphaudit.store.ladybug_diff), or, without a live generation or with too
         much change, a new database with everything COPYed ("copied")."""
@@ -391,13 +394,17 @@ class LadybugStore:
                 for f in folder.glob("graph.lbdb*"):
                     f.unlink()
                 shutil.rmtree(folder / DIGEST, ignore_errors=True)
-        self._write_graph(folder, graph, None)
+        self._write_graph(folder, graph, None, release)
         return "copied"
 
-    def _write_graph(self, folder: Path, graph: GraphFrames, live: Path | None) -> None:
+    def _write_graph(
+        self, folder: Path, graph: GraphFrames, live: Path | None, release: bool = False
+    ) -> None:
         """Write the graph and its digest into ``folder``: from scratch (``live`` None: one COPY per node
         label, in the model's order, then one per relationship frame, in the graph's order — each frame as it
-        arrives, for a stream), or as a copy of the live generation's database with only the differences."""
+        arrives, for a stream), or as a copy of the live generation's database with only the differences.
+        ``release``: a stream's frames are let go once written (a relationship frame at once, a node frame
+        once the builder is done: it reads node frames back for links)."""
         file = folder / "graph.lbdb"
         if live is not None:
             for f in live.glob("graph.lbdb*"):
@@ -418,6 +425,7 @@ class LadybugStore:
             sums: dict[str, str] = {}
             rows: dict[str, int] = {}
             old_sums = json.loads((live / DIGEST / CHECKSUMS).read_text()) if live is not None else {}
+            written: list[tuple[str, Any, pa.ChunkedArray | None]] = []  # to release
             for kind, key, df in graph.arriving():
                 name = digest_name(kind, key)
                 rows[name] = len(df)
@@ -451,6 +459,11 @@ class LadybugStore:
                 if live is None:
                     if len(table):
                         copy(table)
+                    if release:
+                        written.append((kind, key, table.column(KEY) if kind == "node" else None))
+                        while written and (written[-1][0] == "rel" or graph.finished()):  # type: ignore[attr-defined]
+                            graph.release(*written.pop())  # type: ignore[attr-defined]
+                        del table, df
                 else:
                     old = read_digest(live / DIGEST, kind, key)
                     apply_frame(conn, kind, key, table, dg, old, edits, copy)
@@ -531,6 +544,10 @@ class LadybugStore:
         for label, df in graph.nodes.items():
             if isinstance(df, Reused):
                 continue
+            if isinstance(df, Written):  # COPY took it: its keys are unique
+                if df.keys is not None:
+                    ids[label] = _text_array(df.keys)
+                continue
             rows = df.rows if isinstance(df, Patched) else df
             graph.validate_node(label, rows.iloc[:0])  # the columns
             keys = _text_array(rows[KEY])
@@ -543,7 +560,7 @@ class LadybugStore:
             ids[label] = keys
         empty = pa.array([], pa.large_string())
         for key, df in graph.rels.items():
-            if isinstance(df, Reused):
+            if isinstance(df, (Reused, Written)):  # Written: COPY found every end
                 continue
             if isinstance(df, Patched):
                 df = df.rows
