@@ -15,7 +15,7 @@ import pytest
 from graphaudit.errors import StoreError
 from graphaudit.ingest.build import build_graph
 from graphaudit.ingest.pipeline import ingest, prepare
-from graphaudit.ingest.stream import GraphAborted, GraphStream
+from graphaudit.ingest.stream import GraphAborted, GraphStream, Written
 from graphaudit.model import MODEL, GraphFrames, ModelError
 from graphaudit.store.embedded import ARROW, LadybugStore
 from graphaudit.synth import generate
@@ -157,6 +157,49 @@ def test_invalid_streamed_graph_is_refused_with_the_model_error(tmp_path: Path) 
     assert repr(person["id"].iloc[0]) in str(errors[0])
     assert state(store) == before
     assert not list(store.path.glob(".gen-*"))
+    store.close()
+
+
+@pytest.mark.parametrize("fault", ["duplicate key", "missing end"])
+def test_invalid_graph_copied_whole_is_refused_with_the_model_error(tmp_path: Path, fault: str) -> None:
+    """A first load COPYs the graph whole and leaves keys and ends to COPY; when COPY refuses, the model's
+    error (naming the key) is raised, not LadybugDB's, and no generation is left."""
+    store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
+    tables, graph, _ = prepare({}, TINY)
+    person = graph.nodes["Person"]
+    nodes, rels = dict(graph.nodes), dict(graph.rels)
+    if fault == "duplicate key":
+        nodes["Person"] = pd.concat([person, person.iloc[:1]], ignore_index=True)
+        named = person["id"].iloc[0]
+    else:
+        key = ("MEMBER_OF", "Person", "Household")
+        extra = rels[key].iloc[:1].assign(to="no-such-household")
+        rels[key] = pd.concat([rels[key], extra], ignore_index=True)
+        named = "no-such-household"
+    errors = stream_into(store, tables, nodes, rels)
+    assert len(errors) == 1 and isinstance(errors[0], ModelError), errors
+    assert repr(named) in str(errors[0])
+    assert not (store.path / "CURRENT").exists()
+    assert not list(store.path.glob(".gen-*")) and not list(store.path.glob("gen-*"))
+    store.close()
+
+
+def test_first_load_lets_go_of_each_relationship_frame_once_written(tmp_path: Path) -> None:
+    """A graph COPYed whole keeps no relationship frame once it is written, only its length (and the
+    store holds the whole graph)."""
+    store = LadybugStore(tmp_path / "g.db", max_db_size=SMALL_DB)
+    tables, graph, _ = prepare({}, TINY)
+    stream = GraphStream()
+    writer = threading.Thread(target=store.replace, args=(tables, stream))
+    writer.start()
+    for label, df in graph.nodes.items():
+        stream.nodes[label] = df
+    for key, df in graph.rels.items():
+        stream.rels[key] = df
+    stream.finish()
+    writer.join(120)
+    assert all(isinstance(df, Written) for df in stream.rels.values())
+    assert stream.counts() == graph.counts() == store.stats()
     store.close()
 
 

@@ -232,12 +232,14 @@ class _Scan:
             self._too_long_cell(a, ends, d, len(a) - self.span if self.span < len(a) else 0)
         at = np.flatnonzero(ends)
         if len(at):
-            dcum = np.cumsum(d, dtype=np.int64)
-            per = np.diff(np.concatenate(([0], dcum[at])))
+            # delimiters before each line end (a line end is no delimiter: which side does not matter)
+            dpos = np.flatnonzero(d)
+            before = np.searchsorted(dpos, at)
+            per = np.diff(np.concatenate(([0], before)))
             per[0] += self.delims
             if int(per.max()) > self.max_delims:
                 self._too_many_fields(self.newlines + int(per.argmax()) + 1, int(per.max()))
-            self.delims = int(dcum[-1] - dcum[at[-1]])
+            self.delims = len(dpos) - int(before[-1])
         else:
             self.delims += int(d.sum())
         if self.delims > self.max_delims:

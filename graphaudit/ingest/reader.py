@@ -283,7 +283,8 @@ def _parse_scanned(f: CsvFile, lim: Limits) -> RawTable:
     line_numbers = _line_numbers(f.lines, grid)
     _check_cells(grid, line_numbers, path, lim)
     notes: list[Note] = []
-    drop = _split_rows(grid, line_numbers, delim, notes)
+    # as many records as physical lines: no value spans lines, none to look for
+    drop = _split_rows(grid, line_numbers, delim, notes) if f.lines != len(grid) else None
     return _table(path, f.encoding, None, grid, line_numbers, counts, notes, drop)
 
 

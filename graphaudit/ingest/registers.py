@@ -38,7 +38,9 @@ def record_post(
                     )
                 )
             df = df[~backwards].reset_index(drop=True)
-        parts = [df[k].map(_text) for k in key]
+        parts = [
+            df[k].fillna("") if isinstance(df[k].dtype, pd.StringDtype) else df[k].map(_text) for k in key
+        ]
         rid = parts[0]
         for p in parts[1:]:
             rid = rid + "|" + p

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 import pandas as pd
+import pyarrow as pa
 
 from graphaudit.model import MODEL, GraphFrames
 
-__all__ = ["GraphAborted", "GraphStream", "ReaderFailed"]
+__all__ = ["GraphAborted", "GraphStream", "ReaderFailed", "Written"]
 
 
 class GraphAborted(Exception):
@@ -28,6 +30,18 @@ class GraphAborted(Exception):
 
 class ReaderFailed(Exception):
     """The reader of a stream failed; its error is the ``__cause__``."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """A frame the store has written and let go of (:meth:`GraphStream.release`): its number of rows and, of
+    a node frame, its keys (to check relationships against if a later COPY fails)."""
+
+    rows: int
+    keys: pa.Array | None = None
+
+    def __len__(self) -> int:
+        return self.rows
 
 
 class _Frames(dict):
@@ -105,6 +119,21 @@ class GraphStream(GraphFrames):
                 df = self.rels[key]
             yield "rel", key, df
             done += 1
+
+    def finished(self) -> bool:
+        """Whether the builder is done (it reads no frame any more), without waiting."""
+        with self._cond:
+            return self._done
+
+    def release(self, kind: str, key: Any, keys: pa.Array | None = None) -> None:
+        """The reader has written a frame and needs it no more: keep only its length (and a node frame's
+        ``keys``), so that a large graph does not stay whole in memory until the end of the load.  The
+        builder must be done with the frame (it reads back node frames for links, never relationships)."""
+        with self._cond:
+            frames = self.nodes if kind == "node" else self.rels
+            df = dict.get(frames, key)
+            if df is not None and not isinstance(df, Written):
+                dict.__setitem__(cast(dict[Any, Any], frames), key, Written(len(df), keys))
 
     def reader_failed(self, error: BaseException) -> None:
         """The reader gives up: the builder's next frame raises :class:`ReaderFailed`."""

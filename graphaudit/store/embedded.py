@@ -52,6 +52,7 @@ import pyarrow.parquet as pq
 
 from graphaudit.errors import StoreError
 from graphaudit.ingest.build import BUILD_ID, FullGraphNeeded, Patched, Previous, Reused
+from graphaudit.ingest.stream import Written
 from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
@@ -185,6 +186,24 @@ def _copy_nodes(conn: ladybug.Connection, serial: ladybug.Connection, label: str
             frame = _batches(part)  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
             on.execute(f"COPY {label} FROM frame")
             _forget_copy(on)
+
+
+def _text_array(values: pd.Series | pa.Array | pa.ChunkedArray | np.ndarray) -> pa.Array:
+    """Keys or relationship ends as one Arrow large_string array (a missing value null)."""
+    if isinstance(values, pd.Series):
+        values = (
+            values.array if isinstance(values.dtype, (pd.StringDtype, pd.ArrowDtype)) else values.to_numpy()
+        )
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        try:
+            values = pa.array(values, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            values = pa.array([None if v is None or v != v else str(v) for v in values], pa.large_string())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.type != pa.large_string():
+        values = pc.cast(values, pa.large_string())
+    return values
 
 
 #: The form of the digests a generation's frames.json vouches for (ladybug_diff.digest: a 128-bit row hash).
@@ -346,9 +365,11 @@ class LadybugStore:
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
-        generation, then switch to it.  A whole graph is validated before anything is written; a graph that
-        is still being built is validated, in a thread of its own, once it is complete, and a validation
-        error is raised in preference to the COPY error it would cause."""
+        generation, then switch to it.  A whole graph is validated before anything is written.  A graph that
+        is still being built and edits the live one is validated, in a thread of its own, once it is
+        complete; one written whole into a new database is not validated twice: COPY refuses a duplicate key
+        and a relationship whose end is not a node itself, and only when a COPY fails is the graph validated
+        (once it is complete), so that the model's error is raised in preference to LadybugDB's."""
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only")
         streamed = graph.streaming
@@ -365,11 +386,18 @@ class LadybugStore:
                 (tmp / "tables").mkdir(parents=True)
                 with ThreadPoolExecutor(2, thread_name_prefix="graphaudit-replace") as pool:
                     parquet = pool.submit(self._write_tables, tmp / "tables", tables, old)
-                    check = pool.submit(self._validate_complete, graph) if streamed else None
+                    edits = old is not None and self._edits(self.path / old)
+                    check = pool.submit(self._validate_complete, graph) if streamed and edits else None
                     how = "copied"
                     try:
-                        how = self._build(tmp, graph, self.path / old if old else None)
+                        # nothing validates the frames after they are written: let them go as they are
+                        release = streamed and check is None
+                        how = self._build(tmp, graph, self.path / old if old else None, release)
                     except BaseException as e:
+                        if streamed and check is None and isinstance(e, Exception):
+                            # the builder goes on until the graph is complete, then it is validated
+                            check = pool.submit(self._validate_complete, graph)
+                            check.exception()
                         if streamed:
                             graph.reader_failed(e)  # type: ignore[attr-defined]
                         failed: BaseException | None = e
@@ -416,12 +444,16 @@ class LadybugStore:
             shutil.rmtree(d, ignore_errors=True)
         (self.path / ".CURRENT.tmp").unlink(missing_ok=True)
 
-    def _build(self, folder: Path, graph: GraphFrames, live: Path | None) -> str:
+    def _edits(self, live: Path) -> bool:
+        """Whether a load edits a copy of the live generation's database (else it COPYs the graph whole)."""
+        # a generation written before frames.json has digests of another form: it is not edited
+        return self.edit_in_place and _frames_info(live) is not None
+
+    def _build(self, folder: Path, graph: GraphFrames, live: Path | None, release: bool = False) -> str:
         """The graph of a new generation in ``folder``: the live generation's database edited where the graph
         differs from it ("edited"; graphaudit.store.ladybug_diff), or, without a live generation or with too
         much change, a new database with everything COPYed ("copied")."""
-        # a generation written before frames.json has digests of another form: it is not edited
-        if live is not None and self.edit_in_place and _frames_info(live) is not None:
+        if live is not None and self._edits(live):
             try:
                 self._write_graph(folder, graph, live)
                 return "edited"
@@ -429,13 +461,17 @@ class LadybugStore:
                 for f in folder.glob("graph.lbdb*"):
                     f.unlink()
                 shutil.rmtree(folder / DIGEST, ignore_errors=True)
-        self._write_graph(folder, graph, None)
+        self._write_graph(folder, graph, None, release)
         return "copied"
 
-    def _write_graph(self, folder: Path, graph: GraphFrames, live: Path | None) -> None:
+    def _write_graph(
+        self, folder: Path, graph: GraphFrames, live: Path | None, release: bool = False
+    ) -> None:
         """Write the graph and its digest into ``folder``: from scratch (``live`` None: one COPY per node
         label, in the model's order, then one per relationship frame, in the graph's order — each frame as it
-        arrives, for a stream), or as a copy of the live generation's database with only the differences."""
+        arrives, for a stream), or as a copy of the live generation's database with only the differences.
+        ``release``: a stream's frames are let go once written (a relationship frame at once, a node frame
+        once the builder is done: it reads node frames back for links)."""
         file = folder / "graph.lbdb"
         if live is not None:
             for f in live.glob("graph.lbdb*"):
@@ -457,6 +493,7 @@ class LadybugStore:
             sums: dict[str, str] = {}
             rows: dict[str, int] = {}
             old_sums = json.loads((live / DIGEST / CHECKSUMS).read_text()) if live is not None else {}
+            written: list[tuple[str, Any, pa.ChunkedArray | None]] = []  # to release
             for kind, key, df in graph.arriving():
                 name = digest_name(kind, key)
                 rows[name] = len(df)
@@ -473,6 +510,10 @@ class LadybugStore:
                             conn, serial, folder, live, kind, key, df, old_sums, edits
                         )
                     continue
+                if kind == "node":  # the columns (and the pair of labels): keys and ends COPY checks
+                    GraphFrames.validate_node(key, df.iloc[:0])
+                else:
+                    GraphFrames.validate_rel(key, df.iloc[:0], {})
                 table = _arrow(kind, key, df)
                 expect.whole(kind, key, table)
                 sums[name] = checksum(table)
@@ -489,6 +530,11 @@ class LadybugStore:
                 if live is None:
                     if len(table):
                         copy(table)
+                    if release:
+                        written.append((kind, key, table.column(KEY) if kind == "node" else None))
+                        while written and (written[-1][0] == "rel" or graph.finished()):  # type: ignore[attr-defined]
+                            graph.release(*written.pop())  # type: ignore[attr-defined]
+                        del table, df
                 else:
                     old = read_digest(live / DIGEST, kind, key)
                     apply_frame(conn, kind, key, table, dg, old, edits, copy)
@@ -562,28 +608,31 @@ class LadybugStore:
 
     @staticmethod
     def _validate(graph: GraphFrames) -> None:
-        """:meth:`GraphFrames.validate` for the frames built in this load, with one hash index of keys per
-        label: a :class:`Reused` frame is the live graph's, validated when it was built (the builder builds
-        every label a new relationship frame ends at, so those are checked against the new nodes); of a
-        :class:`Patched` frame, the rows of the keys patched."""
-        ids: dict[str, Any] = {}
+        """:meth:`GraphFrames.validate` for the frames built in this load, on Arrow arrays (no Python object
+        per key): a :class:`Reused` frame is the live graph's, validated when it was built (the builder
+        builds every label a new relationship frame ends at, so those are checked against the new nodes); of
+        a :class:`Patched` frame, the rows of the keys patched."""
+        ids: dict[str, pa.Array] = {}
         for label, df in graph.nodes.items():
             if isinstance(df, Reused):
                 continue
+            if isinstance(df, Written):  # COPY took it: its keys are unique
+                if df.keys is not None:
+                    ids[label] = _text_array(df.keys)
+                continue
             rows = df.rows if isinstance(df, Patched) else df
             graph.validate_node(label, rows.iloc[:0])  # the columns
-            if rows[KEY].duplicated().any():
-                raise ModelError(
-                    f"graph frame {label}: duplicate key {rows[KEY][rows[KEY].duplicated()].iloc[0]!r}"
-                )
+            keys = _text_array(rows[KEY])
+            if pc.count_distinct(keys, mode="all").as_py() != len(keys):
+                dup = rows[KEY].duplicated()
+                raise ModelError(f"graph frame {label}: duplicate key {rows[KEY][dup].iloc[0]!r}")
             # a patch's other keys are the live frame's, none of them among the patched ones
             if isinstance(df, Patched) and df.every_key is not None:
-                ids[label] = df.every_key.to_numpy(zero_copy_only=False)
-            else:
-                ids[label] = rows[KEY]
-        index: dict[str, pd.Index] = {}
+                keys = _text_array(df.every_key)
+            ids[label] = keys
+        empty = pa.array([], pa.large_string())
         for key, df in graph.rels.items():
-            if isinstance(df, Reused):
+            if isinstance(df, (Reused, Written)):  # Written: COPY found every end
                 continue
             if isinstance(df, Patched):
                 df = df.rows
@@ -591,12 +640,12 @@ class LadybugStore:
             for side, label in (("from", key[1]), ("to", key[2])):
                 if not len(df):
                     continue
-                if label not in index:
-                    index[label] = pd.Index(np.asarray(ids.get(label, []), dtype=object), dtype=object)
-                ends = np.asarray(df[side].to_numpy(dtype=object), dtype=object)
-                missing = index[label].get_indexer(pd.Index(ends, dtype=object)) < 0
-                if missing.any():
-                    shown = sorted(set(ends[missing].tolist()))[:3]
+                ends = _text_array(df[side])
+                found = pc.fill_null(pc.is_in(ends, value_set=ids.get(label, empty)), False)
+                if not pc.all(found).as_py():
+                    missing = ends.filter(pc.invert(found)).to_pylist()
+                    shown = sorted({v for v in missing if v is not None})[:3]
+                    shown += [None] if None in missing and len(shown) < 3 else []
                     raise ModelError(f"graph frame {key[0]}: {side} {shown} not among {label} nodes")
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
