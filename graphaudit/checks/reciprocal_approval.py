@@ -32,6 +32,7 @@ __all__ = ["CHECK", "find"]
 
 NAME = "reciprocal_approval"
 CONTRACTS = "reciprocal_approval_contracts"
+PEOPLE = "person_nodes"
 
 
 class Favour:
@@ -76,17 +77,41 @@ def _deals(records: list[dict[str, Any]], whom: str, own: Link) -> str:
     return f"向{whom}发放或发包资金共{len(records)}笔{yuan(total(records))}"
 
 
+def _walk(
+    start: Mapping[str, Any], mid: list[Any] | None, rels: list[Any] | None, end: Mapping[str, Any]
+) -> Link:
+    """The walk start → end from a query's inner nodes and relationships (none: the empty walk on start)."""
+    if not rels:
+        return Link.at(start)
+    return link_from({"_NODES": [start, *(mid or []), end], "_RELS": rels}, start["id"])
+
+
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     bounds = {"hops": params["hops"]}
+    rows = run_query(store, NAME, bounds=bounds)
+    contract_rows = run_query(store, CONTRACTS, bounds=bounds)
+    done = {(r["approver_id"], r["other_id"]) for r in (*rows, *contract_rows)}
+    mutual = {k for k in done if (k[1], k[0]) in done}
+    # the queries return each walk without its end nodes (b, and r on b's side): read those by id
+    ids = {
+        r[k]
+        for r in (*rows, *contract_rows)
+        for k in ("other_id", "recipient_id")
+        if (r["approver_id"], r["other_id"]) in mutual
+    }
+    people = {r["id"]: r["person"] for r in run_query(store, PEOPLE, {"ids": sorted(ids)})} if ids else {}
     favours: dict[tuple[str, str], Favour] = defaultdict(Favour)
-    for r in run_query(store, NAME, bounds=bounds):
-        kin = link_from(r["kin"], r["other_id"])
+    for r in rows:
+        if (r["approver_id"], r["other_id"]) not in mutual:
+            continue
+        kin = _walk(people[r["other_id"]], r["kin_mid"], r["kin_rels"], people[r["recipient_id"]])
         favours[(r["approver_id"], r["other_id"])].add(kin, Link.at(kin.end), r["records"])
-    for r in run_query(store, CONTRACTS, bounds=bounds):
-        kin = link_from(r["kin"], r["other_id"])
-        favours[(r["approver_id"], r["other_id"])].add(
-            kin, link_from(r["own"], r["recipient_id"]), r["records"]
-        )
+    for r in contract_rows:
+        if (r["approver_id"], r["other_id"]) not in mutual:
+            continue
+        kin = _walk(people[r["other_id"]], r["kin_mid"], r["kin_rels"], people[r["recipient_id"]])
+        own = _walk(kin.end, r["own_mid"], r["own_rels"], r["contractor"])
+        favours[(r["approver_id"], r["other_id"])].add(kin, own, r["records"])
     pairs = sorted({tuple(sorted(k)) for k in favours if (k[1], k[0]) in favours})
     posts = posts_of(store, {x for pair in pairs for x in pair})
     mask = params["mask_names"]
@@ -162,7 +187,7 @@ CHECK = Check(
     description="Approver A approves money (payments, contracts) for B or B's relatives within `hops` hops "
     "while B approves money for A or A's relatives.",
     params=(Param("hops", int, 2, "kinship hops between an approver and the other's beneficiary", 1, 3),),
-    queries=(NAME, CONTRACTS, "cadre_posts"),
+    queries=(NAME, CONTRACTS, PEOPLE, "cadre_posts"),
     base=35,
     legal_basis=ART_104,
     fund_kind=FundKind.MIXED,
