@@ -23,7 +23,7 @@ from graphaudit.checks.check import Check, Param, make_finding, node, post_on, p
 from graphaudit.checks.evidence import Link, link_from
 from graphaudit.checks.kin_contract import owner_phrase
 from graphaudit.checks.legal import ART_104, FundKind
-from graphaudit.checks.rows import best_title, by_date, main_org, total
+from graphaudit.checks.rows import PEOPLE, best_title, by_date, main_org, people_by_id, total, walk_path
 from graphaudit.checks.wording import Names, payments_phrase, yuan
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
@@ -32,7 +32,6 @@ __all__ = ["CHECK", "find"]
 
 NAME = "reciprocal_approval"
 CONTRACTS = "reciprocal_approval_contracts"
-PEOPLE = "person_nodes"
 
 
 class Favour:
@@ -81,9 +80,7 @@ def _walk(
     start: Mapping[str, Any], mid: list[Any] | None, rels: list[Any] | None, end: Mapping[str, Any]
 ) -> Link:
     """The walk start → end from a query's inner nodes and relationships (none: the empty walk on start)."""
-    if not rels:
-        return Link.at(start)
-    return link_from({"_NODES": [start, *(mid or []), end], "_RELS": rels}, start["id"])
+    return link_from(walk_path(start, mid, rels, end), start["id"])
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
@@ -99,7 +96,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         for k in ("other_id", "recipient_id")
         if (r["approver_id"], r["other_id"]) in mutual
     }
-    people = {r["id"]: r["person"] for r in run_query(store, PEOPLE, {"ids": sorted(ids)})} if ids else {}
+    people = people_by_id(store, ids)
     favours: dict[tuple[str, str], Favour] = defaultdict(Favour)
     for r in rows:
         if (r["approver_id"], r["other_id"]) not in mutual:
