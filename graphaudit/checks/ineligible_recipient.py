@@ -55,7 +55,12 @@ def _reasons(store: GraphStore, pol: Policy) -> tuple[dict[str, list[dict[str, A
                 "step": ("EMPLOYED", node("Job", {"id": r["asset_id"], "employer": r["what"]})),
             }
         )
-    for r in run_query(store, "ineligible_vehicles", params):
+    # the policy's types, picked from the register's, go into the query: most vehicles are exempt
+    types = [t["vehicle_type"] for t in run_query(store, "vehicle_types")]
+    counted = sorted(t for t in types if t is not None and pol.vehicle_counts(t))
+    null_type = None in types and pol.vehicle_counts(None)
+    vehicles = {**params, "types": counted or [""], "null_type": null_type}
+    for r in run_query(store, "ineligible_vehicles", vehicles) if counted or null_type else []:
         if not pol.vehicle_counts(r["what"]):
             continue
         rows.append(r)
@@ -207,7 +212,14 @@ CHECK = Check(
     "public employee in post, owns a counted vehicle, holds more housing than allowed, or is a company's "
     "legal representative or shareholder (rules from the policy file).",
     params=(),
-    queries=(NAME, "ineligible_vehicles", "ineligible_housing", "ineligible_companies", "cadre_posts"),
+    queries=(
+        NAME,
+        "ineligible_vehicles",
+        "vehicle_types",
+        "ineligible_housing",
+        "ineligible_companies",
+        "cadre_posts",
+    ),
     base=30,
     legal_basis=ART_124,
     fund_kind=FundKind.RELIEF,
