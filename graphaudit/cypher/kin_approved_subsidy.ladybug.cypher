@@ -10,14 +10,14 @@
 // (graphaudit reads the approver and recipient by id: query person_nodes).
 MATCH (ap:Person)-[:APPROVED]->(:Payment)
 WITH DISTINCT ap
-MATCH (ap)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(rc:Person), (rc)<-[:PAID_TO]-(pay:Payment)<-[:APPROVED]-(ap)
+MATCH (ap)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(rc:Person), (rc)<-[:PAID_TO]-(pay:Payment)<-[:APPROVED]-(ap)
 RETURN ap.id AS approver_id, rc.id AS recipient_id, nodes(kin) AS kin_mid, rels(kin) AS kin_rels,
        collect({id: pay.id, program: pay.program, amount: pay.amount, pay_date: pay.pay_date,
                 org_code: pay.village_code}) AS payments
 UNION ALL
 MATCH (ap:Person)-[:APPROVED]->(:Payment)
 WITH DISTINCT ap
-MATCH (ap)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..3 /*kin_hops*/]-(rc:Person),
+MATCH (ap)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..3 /*kin_hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(rc:Person),
       (rc)<-[:PAID_TO]-(pay:Payment)<-[:APPROVED]-(ap)
 WHERE ap.id <> rc.id
 RETURN ap.id AS approver_id, rc.id AS recipient_id, nodes(kin) AS kin_mid, rels(kin) AS kin_rels,

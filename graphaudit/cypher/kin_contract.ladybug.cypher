@@ -14,7 +14,7 @@
 // person_nodes); of a kinship walk's inner people only what names them (id, name, gender, birth_date).
 MATCH (c:Person)-[:HOLDS]->(:Org)-[:ISSUED]->(:Contract)
 WITH DISTINCT c
-MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (r, n | {r.source}, {n.id, n.name, n.gender, n.birth_date})]-(b:Person),
+MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(b:Person),
       (b)-[own:LEGAL_REP_OF|SHAREHOLDER_OF*1..2 /*company_levels*/]->(x:Company),
       (c)-[h:HOLDS]->(o:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(x)
 WHERE h.start_date <= k.sign_date AND (h.end_date IS NULL OR k.sign_date <= h.end_date)
@@ -24,7 +24,7 @@ RETURN k.id AS contract_id, k.title AS title, k.amount AS amount, k.sign_date AS
 UNION ALL
 MATCH (c:Person)-[:HOLDS]->(:Org)-[:ISSUED]->(:Contract)
 WITH DISTINCT c
-MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..3 /*kin_hops*/ (r, n | {r.source}, {n.id, n.name, n.gender, n.birth_date})]-(b:Person),
+MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..3 /*kin_hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(b:Person),
       (b)-[own:LEGAL_REP_OF|SHAREHOLDER_OF*1..2 /*company_levels*/]->(x:Company),
       (c)-[h:HOLDS]->(o:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(x)
 WHERE c.id <> b.id AND h.start_date <= k.sign_date AND (h.end_date IS NULL OR k.sign_date <= h.end_date)

@@ -11,7 +11,7 @@
 // The contractor is the walk's end person (no column of its own).
 MATCH (c:Person)-[:HOLDS]->(:Org)-[:ISSUED]->(:Contract)
 WITH DISTINCT c
-MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (r, n | {r.source}, {n.id, n.name, n.gender, n.birth_date})]-(b:Person),
+MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(b:Person),
       (c)-[h:HOLDS]->(o:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(b)
 WHERE h.start_date <= k.sign_date AND (h.end_date IS NULL OR k.sign_date <= h.end_date)
 RETURN k.id AS contract_id, k.title AS title, k.amount AS amount, k.sign_date AS sign_date, o.id AS org_code,
@@ -19,7 +19,7 @@ RETURN k.id AS contract_id, k.title AS title, k.amount AS amount, k.sign_date AS
 UNION ALL
 MATCH (c:Person)-[:HOLDS]->(:Org)-[:ISSUED]->(:Contract)
 WITH DISTINCT c
-MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..3 /*kin_hops*/ (r, n | {r.source}, {n.id, n.name, n.gender, n.birth_date})]-(b:Person),
+MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..3 /*kin_hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(b:Person),
       (c)-[h:HOLDS]->(o:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(b)
 WHERE c.id <> b.id AND h.start_date <= k.sign_date AND (h.end_date IS NULL OR k.sign_date <= h.end_date)
 RETURN k.id AS contract_id, k.title AS title, k.amount AS amount, k.sign_date AS sign_date, o.id AS org_code,

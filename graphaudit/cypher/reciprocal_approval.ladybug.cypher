@@ -12,7 +12,7 @@
 // The first part is b in person: the empty walk, there only to give kin_mid and kin_rels their types.
 MATCH (b:Person)-[:APPROVED]->()
 WITH DISTINCT b
-MATCH (b)-[k:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(r:Person), (r)<-[:PAID_TO|AWARDED_TO]-(m)<-[:APPROVED]-(a:Person)
+MATCH (b)-[k:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(r:Person), (r)<-[:PAID_TO|AWARDED_TO]-(m)<-[:APPROVED]-(a:Person)
 WHERE a.id <> b.id
 RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, nodes(k) AS kin_mid, rels(k) AS kin_rels,
        collect({id: m.id, kind: label(m),
@@ -22,7 +22,7 @@ RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, nodes(k) AS 
 UNION ALL
 MATCH (b:Person)-[:APPROVED]->()
 WITH DISTINCT b
-MATCH (b)-[k:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(r:Person),
+MATCH (b)-[k:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(r:Person),
       (r)<-[:PAID_TO|AWARDED_TO]-(m)<-[:APPROVED]-(a:Person)
 WHERE r.id <> b.id AND a.id <> b.id
 RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, nodes(k) AS kin_mid, rels(k) AS kin_rels,

@@ -11,7 +11,7 @@
 // person, an empty walk that gives kin_mid and kin_rels their types.
 MATCH (b:Person)-[:APPROVED]->()
 WITH DISTINCT b
-MATCH (b)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(r:Person),
+MATCH (b)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(r:Person),
       (r)-[own:LEGAL_REP_OF|SHAREHOLDER_OF*1..2]->(x:Company),
       (x)<-[:AWARDED_TO]-(k:Contract)<-[:APPROVED]-(a:Person)
 WHERE a.id <> b.id
@@ -21,7 +21,7 @@ RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, nodes(kin) A
 UNION ALL
 MATCH (b:Person)-[:APPROVED]->()
 WITH DISTINCT b
-MATCH (b)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(r:Person),
+MATCH (b)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(r:Person),
       (r)-[own:LEGAL_REP_OF|SHAREHOLDER_OF*1..2]->(x:Company),
       (x)<-[:AWARDED_TO]-(k:Contract)<-[:APPROVED]-(a:Person)
 WHERE r.id <> b.id AND a.id <> b.id
