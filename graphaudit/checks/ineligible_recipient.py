@@ -74,7 +74,16 @@ def _reasons(store: GraphStore, pol: Policy) -> tuple[dict[str, list[dict[str, A
             }
         )
     held: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for r in run_query(store, "ineligible_housing", params):
+    kinds = [k["kind"] for k in run_query(store, "property_kinds")]
+    counted = sorted(k for k in kinds if k is not None and pol.housing_counts(k))
+    null_kind = None in kinds and pol.housing_counts(None)
+    housing = {
+        **params,
+        "kinds": counted or [""],
+        "null_kind": null_kind,
+        "max_properties": pol.housing_max_properties,
+    }
+    for r in run_query(store, "ineligible_housing", housing) if counted or null_kind else []:
         if pol.housing_counts(r["what"]):
             held[r["id"]].setdefault(r["asset_id"], r)
     for pid, props in held.items():
@@ -216,6 +225,7 @@ CHECK = Check(
         NAME,
         "ineligible_vehicles",
         "vehicle_types",
+        "property_kinds",
         "ineligible_housing",
         "ineligible_companies",
         "cadre_posts",
