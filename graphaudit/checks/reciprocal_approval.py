@@ -23,7 +23,7 @@ from graphaudit.checks.check import Check, Param, make_finding, node, post_on, p
 from graphaudit.checks.evidence import Link, link_from
 from graphaudit.checks.kin_contract import owner_phrase
 from graphaudit.checks.legal import ART_104, FundKind
-from graphaudit.checks.rows import PEOPLE, best_title, by_date, main_org, people_by_id, total, walk_path
+from graphaudit.checks.rows import PEOPLE, best_title, by_date, main_org, total, walk_path, whole_walks
 from graphaudit.checks.wording import Names, payments_phrase, yuan
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
@@ -76,38 +76,28 @@ def _deals(records: list[dict[str, Any]], whom: str, own: Link) -> str:
     return f"向{whom}发放或发包资金共{len(records)}笔{yuan(total(records))}"
 
 
-def _walk(
-    start: Mapping[str, Any], mid: list[Any] | None, rels: list[Any] | None, end: Mapping[str, Any]
-) -> Link:
-    """The walk start → end from a query's inner nodes and relationships (none: the empty walk on start)."""
-    return link_from(walk_path(start, mid, rels, end), start["id"])
-
-
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     bounds = {"hops": params["hops"]}
     rows = run_query(store, NAME, bounds=bounds)
     contract_rows = run_query(store, CONTRACTS, bounds=bounds)
     done = {(r["approver_id"], r["other_id"]) for r in (*rows, *contract_rows)}
     mutual = {k for k in done if (k[1], k[0]) in done}
-    # the queries return each walk without its end nodes (b, and r on b's side): read those by id
-    ids = {
-        r[k]
-        for r in (*rows, *contract_rows)
-        for k in ("other_id", "recipient_id")
-        if (r["approver_id"], r["other_id"]) in mutual
-    }
-    people = people_by_id(store, ids)
+    rows = [r for r in rows if (r["approver_id"], r["other_id"]) in mutual]
+    contract_rows = [r for r in contract_rows if (r["approver_id"], r["other_id"]) in mutual]
+    # the LadybugDB variants return each walk in parts (rows.whole_walks), the Neo4j text whole
+    whole_walks(store, [*rows, *contract_rows], "other_id", "recipient_id")
     favours: dict[tuple[str, str], Favour] = defaultdict(Favour)
     for r in rows:
-        if (r["approver_id"], r["other_id"]) not in mutual:
-            continue
-        kin = _walk(people[r["other_id"]], r["kin_mid"], r["kin_rels"], people[r["recipient_id"]])
+        kin = link_from(r["kin"], r["other_id"])
         favours[(r["approver_id"], r["other_id"])].add(kin, Link.at(kin.end), r["records"])
     for r in contract_rows:
-        if (r["approver_id"], r["other_id"]) not in mutual:
-            continue
-        kin = _walk(people[r["other_id"]], r["kin_mid"], r["kin_rels"], people[r["recipient_id"]])
-        own = _walk(kin.end, r["own_mid"], r["own_rels"], r["contractor"])
+        kin = link_from(r["kin"], r["other_id"])
+        if "own" in r:
+            own = link_from(r["own"], r["recipient_id"])
+        else:
+            own = link_from(
+                walk_path(kin.end, r["own_mid"], r["own_rels"], r["contractor"]), r["recipient_id"]
+            )
         favours[(r["approver_id"], r["other_id"])].add(kin, own, r["records"])
     pairs = sorted({tuple(sorted(k)) for k in favours if (k[1], k[0]) in favours})
     posts = posts_of(store, {x for pair in pairs for x in pair})

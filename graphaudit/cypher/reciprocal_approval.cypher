@@ -7,15 +7,13 @@
 //   hops  default 2 (1–3): the number marked /*hops*/ below.  Cypher cannot take a parameter as a
 //         variable-length bound, so graphaudit writes the validated number there; edit it by hand here.
 // Returns one row per approver a, other approver b, recipient r and shortest kinship path kin (b → r;
-// length 0 when r is b) — as its inner nodes kin_mid and its relationships kin_rels (graphaudit reads b and
-// r by id: query person_nodes) — with a's payments to r.
+// length 0 when r is b), with a's payments to r.
 MATCH (b:Person)-[:APPROVED]->()
 WITH DISTINCT b
 MATCH kin = (b)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(r:Person)
 MATCH (a:Person)-[:APPROVED]->(pay:Payment)-[:PAID_TO]->(r)
 WHERE a <> b
-RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id,
-       nodes(kin)[1..-1] AS kin_mid, relationships(kin) AS kin_rels,
+RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, kin,
        collect({id: pay.id, kind: 'Payment', what: pay.program, amount: pay.amount, date: pay.pay_date, org_code: pay.village_code}) AS records
 UNION ALL
 MATCH (b:Person)-[:APPROVED]->()
@@ -26,5 +24,4 @@ WITH DISTINCT a, b, r
 MATCH (a)-[:APPROVED]->(pay:Payment)-[:PAID_TO]->(r)
 WITH a, b, r, collect({id: pay.id, kind: 'Payment', what: pay.program, amount: pay.amount, date: pay.pay_date, org_code: pay.village_code}) AS records
 MATCH kin = allShortestPaths((b)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*..2 /*hops*/]-(r))
-RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id,
-       nodes(kin)[1..-1] AS kin_mid, relationships(kin) AS kin_rels, records
+RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, kin, records

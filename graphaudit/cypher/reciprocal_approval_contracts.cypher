@@ -6,18 +6,14 @@
 //   hops  default 2 (1–3): the number marked /*hops*/ below (Cypher cannot parameterise a variable-length
 //         bound; graphaudit writes the validated number there)
 // Returns one row per approver a, other approver b, person r on b's side, shortest kinship path kin (b → r)
-// and ownership path own (r → contractor; length 0 when r is the contractor), with a's contracts.  Both
-// paths are returned as their inner nodes and relationships (kin_mid, kin_rels, own_mid, own_rels) and the
-// contractor (graphaudit reads b and r by id: query person_nodes).
+// and ownership path own (r → contractor; length 0 when r is the contractor), with a's contracts.
 MATCH (b:Person)-[:APPROVED]->()
 WITH DISTINCT b
 MATCH kin = (b)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(r:Person)
 MATCH own = (r)-[:LEGAL_REP_OF|SHAREHOLDER_OF*0..2]->(x)
 MATCH (x)<-[:AWARDED_TO]-(k:Contract)<-[:APPROVED]-(a:Person)
 WHERE a <> b
-RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id,
-       nodes(kin)[1..-1] AS kin_mid, relationships(kin) AS kin_rels,
-       nodes(own)[1..-1] AS own_mid, relationships(own) AS own_rels, x AS contractor,
+RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, kin, own,
        collect({id: k.id, kind: 'Contract', what: k.title, amount: k.amount, date: k.sign_date, org_code: k.org_code}) AS records
 UNION ALL
 MATCH (b:Person)-[:APPROVED]->()
@@ -28,8 +24,6 @@ WHERE r <> b AND a <> b
 WITH DISTINCT a, b, r
 MATCH own = (r)-[:LEGAL_REP_OF|SHAREHOLDER_OF*0..2]->(x)
 MATCH (x)<-[:AWARDED_TO]-(k:Contract)<-[:APPROVED]-(a)
-WITH a, b, r, own, x, collect({id: k.id, kind: 'Contract', what: k.title, amount: k.amount, date: k.sign_date, org_code: k.org_code}) AS records
+WITH a, b, r, own, collect({id: k.id, kind: 'Contract', what: k.title, amount: k.amount, date: k.sign_date, org_code: k.org_code}) AS records
 MATCH kin = allShortestPaths((b)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*..2 /*hops*/]-(r))
-RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id,
-       nodes(kin)[1..-1] AS kin_mid, relationships(kin) AS kin_rels,
-       nodes(own)[1..-1] AS own_mid, relationships(own) AS own_rels, x AS contractor, records
+RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, kin, own, records
