@@ -23,7 +23,16 @@ from graphaudit.checks.check import Check, Param, make_finding, node, post_on, p
 from graphaudit.checks.evidence import Link, link_from
 from graphaudit.checks.kin_contract import owner_phrase
 from graphaudit.checks.legal import ART_104, FundKind
-from graphaudit.checks.rows import PEOPLE, best_title, by_date, main_org, total, walk_path, whole_walks
+from graphaudit.checks.rows import (
+    PEOPLE,
+    best_title,
+    by_date,
+    main_org,
+    shortest_walks,
+    total,
+    walk_path,
+    whole_walks,
+)
 from graphaudit.checks.wording import Names, payments_phrase, yuan
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
@@ -86,6 +95,8 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     contract_rows = [r for r in contract_rows if (r["approver_id"], r["other_id"]) in mutual]
     # the LadybugDB variants return each walk in parts (rows.whole_walks), the Neo4j text whole
     whole_walks(store, [*rows, *contract_rows], "other_id", "recipient_id")
+    rows = shortest_walks(rows, "other_id", "recipient_id")
+    contract_rows = shortest_walks(contract_rows, "other_id", "recipient_id")
     favours: dict[tuple[str, str], Favour] = defaultdict(Favour)
     for r in rows:
         kin = link_from(r["kin"], r["other_id"])

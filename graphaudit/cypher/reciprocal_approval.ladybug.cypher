@@ -9,22 +9,14 @@
 // and contracts are one pattern (a record's kind is its label).  The walk is returned as its inner nodes and
 // relationships, never whole with b and r: a path's end nodes are read with every property by a scan of
 // every person, the check's main cost at prefecture size (graphaudit reads b and r by id: person_nodes).
-// The first part is b in person: the empty walk, there only to give kin_mid and kin_rels their types.
+// One walk of 0 to `hops` edges covers b in person and b's relatives (one scan of the money, not two); it
+// returns every walk, of which graphaudit keeps the shortest per b and r (rows.shortest_walks): those are
+// the shortest paths.
 MATCH (b:Person)-[:APPROVED]->()
 WITH DISTINCT b
-MATCH (b)-[k:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(r:Person), (r)<-[:PAID_TO|AWARDED_TO]-(m)<-[:APPROVED]-(a:Person)
-WHERE a.id <> b.id
-RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, nodes(k) AS kin_mid, rels(k) AS kin_rels,
-       collect({id: m.id, kind: label(m),
-                what: CASE WHEN label(m) = 'Payment' THEN m.program ELSE m.title END, amount: m.amount,
-                date: CASE WHEN label(m) = 'Payment' THEN m.pay_date ELSE m.sign_date END,
-                org_code: CASE WHEN label(m) = 'Payment' THEN m.village_code ELSE m.org_code END}) AS records
-UNION ALL
-MATCH (b:Person)-[:APPROVED]->()
-WITH DISTINCT b
-MATCH (b)-[k:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(r:Person),
+MATCH (b)-[k:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..2 /*hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(r:Person),
       (r)<-[:PAID_TO|AWARDED_TO]-(m)<-[:APPROVED]-(a:Person)
-WHERE r.id <> b.id AND a.id <> b.id
+WHERE a.id <> b.id
 RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, nodes(k) AS kin_mid, rels(k) AS kin_rels,
        collect({id: m.id, kind: label(m),
                 what: CASE WHEN label(m) = 'Payment' THEN m.program ELSE m.title END, amount: m.amount,
