@@ -27,7 +27,15 @@ from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, run_query
 from graphaudit.checks.legal import ART_124, FundKind
-from graphaudit.checks.rows import best_title, kin_links, main_org, records_by_pair, total
+from graphaudit.checks.rows import (
+    PEOPLE,
+    best_title,
+    kin_links,
+    main_org,
+    records_by_pair,
+    total,
+    whole_walks,
+)
 from graphaudit.checks.wording import payments_phrase, person, who
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
@@ -38,7 +46,8 @@ NAME = "cadre_family_beneficiary"
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
-    rows = run_query(store, NAME, bounds={"hops": params["hops"], "township": int(params["township_cadres"])})
+    bounds = {"hops": params["hops"], "township": int(params["township_cadres"])}
+    rows = whole_walks(store, run_query(store, NAME, bounds=bounds), "cadre_id", "recipient_id")
     decls = run_query(store, "declarations")
     if not decls:
         return family_findings(NAME, rows, params)
@@ -159,7 +168,7 @@ CHECK = Check(
         Param("hops", int, 2, "kinship hops between cadre and recipient", 1, 4),
         Param("township_cadres", bool, False, "also count township cadres for their township's villages"),
     ),
-    queries=(NAME, "declarations"),
+    queries=(NAME, "declarations", PEOPLE),
     base=25,
     legal_basis=ART_124,
     fund_kind=FundKind.RELIEF,

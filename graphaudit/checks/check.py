@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -229,6 +231,17 @@ class Check:
         return ordered(self.find(store, {**self.validate(params), "policy": policy or default_policy()}))
 
 
+#: Queries that more than one check runs with the same bounds (cadre_family_beneficiary's rows are also
+#: undeclared_kin_benefit's): the last result of each is kept per store and data version, so a run of every
+#: check reads it once.  Callers get their own list of their own row dicts; nested values are shared and are
+#: not to be changed.
+SHARED = frozenset({"cadre_family_beneficiary"})
+_shared: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, list[dict[str, Any]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_shared_lock = threading.Lock()
+
+
 def run_query(
     store: GraphStore,
     name: str,
@@ -236,8 +249,28 @@ def run_query(
     bounds: Mapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Catalogue query ``name`` on ``store``: :meth:`GraphStore.run_named` (the store picks its dialect and
-    fills the ``/*name*/`` bounds, ints from 0 to 10)."""
-    return store.run_named(name, params or {}, bounds=bounds)
+    fills the ``/*name*/`` bounds, ints from 0 to 10).  A query of :data:`SHARED` is read once per store,
+    data version, parameters and bounds."""
+    if name not in SHARED:
+        return store.run_named(name, params or {}, bounds=bounds)
+    version = store.data_version()
+    key = (version, repr(sorted((params or {}).items())), repr(sorted((bounds or {}).items())))
+    with _shared_lock:
+        try:
+            kept = _shared.setdefault(store, {}).get(name)
+        except TypeError:  # a store that cannot be weakly referenced: not kept
+            kept = None
+    if version is None or kept is None or kept[0] != key:
+        rows = store.run_named(name, params or {}, bounds=bounds)
+        if version is not None:
+            with _shared_lock:
+                try:
+                    _shared.setdefault(store, {})[name] = (key, rows)
+                except TypeError:
+                    pass
+    else:
+        rows = kept[1]
+    return [dict(r) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,16 @@ from typing import Any
 
 from graphaudit.checks.check import Check, Param, make_finding, node, run_query
 from graphaudit.checks.legal import ART_104, FundKind
-from graphaudit.checks.rows import best_title, by_date, kin_links, main_org, outranks, total
+from graphaudit.checks.rows import (
+    PEOPLE,
+    best_title,
+    by_date,
+    kin_links,
+    main_org,
+    outranks,
+    total,
+    whole_walks,
+)
 from graphaudit.checks.wording import person, who, yuan
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
@@ -38,7 +47,9 @@ ORDER = list(KINDS)
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
-    rows = run_query(store, NAME, bounds={"hops": params["hops"]})
+    rows = whole_walks(
+        store, run_query(store, NAME, bounds={"hops": params["hops"]}), "cadre_id", "person_id"
+    )
     links = kin_links(rows, "cadre_id", "person_id")
     by_company: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -123,7 +134,7 @@ CHECK = Check(
     description="A contractor company that shares a phone, address or bank account with a cadre, or a "
     "cadre's relative within `hops` hops (its contracts signed while the cadre held a post).",
     params=(Param("hops", int, 2, "kinship hops between cadre and the person sharing the identifier", 1, 3),),
-    queries=(NAME,),
+    queries=(NAME, PEOPLE),
     base=30,
     legal_basis=ART_104,
     fund_kind=FundKind.OTHER,

@@ -55,7 +55,12 @@ def _reasons(store: GraphStore, pol: Policy) -> tuple[dict[str, list[dict[str, A
                 "step": ("EMPLOYED", node("Job", {"id": r["asset_id"], "employer": r["what"]})),
             }
         )
-    for r in run_query(store, "ineligible_vehicles", params):
+    # the policy's types, picked from the register's, go into the query: most vehicles are exempt
+    types = [t["vehicle_type"] for t in run_query(store, "vehicle_types")]
+    counted = sorted(t for t in types if t is not None and pol.vehicle_counts(t))
+    null_type = None in types and pol.vehicle_counts(None)
+    vehicles = {**params, "types": counted or [""], "null_type": null_type}
+    for r in run_query(store, "ineligible_vehicles", vehicles) if counted or null_type else []:
         if not pol.vehicle_counts(r["what"]):
             continue
         rows.append(r)
@@ -69,7 +74,16 @@ def _reasons(store: GraphStore, pol: Policy) -> tuple[dict[str, list[dict[str, A
             }
         )
     held: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for r in run_query(store, "ineligible_housing", params):
+    kinds = [k["kind"] for k in run_query(store, "property_kinds")]
+    counted = sorted(k for k in kinds if k is not None and pol.housing_counts(k))
+    null_kind = None in kinds and pol.housing_counts(None)
+    housing = {
+        **params,
+        "kinds": counted or [""],
+        "null_kind": null_kind,
+        "max_properties": pol.housing_max_properties,
+    }
+    for r in run_query(store, "ineligible_housing", housing) if counted or null_kind else []:
         if pol.housing_counts(r["what"]):
             held[r["id"]].setdefault(r["asset_id"], r)
     for pid, props in held.items():
@@ -207,7 +221,15 @@ CHECK = Check(
     "public employee in post, owns a counted vehicle, holds more housing than allowed, or is a company's "
     "legal representative or shareholder (rules from the policy file).",
     params=(),
-    queries=(NAME, "ineligible_vehicles", "ineligible_housing", "ineligible_companies", "cadre_posts"),
+    queries=(
+        NAME,
+        "ineligible_vehicles",
+        "vehicle_types",
+        "property_kinds",
+        "ineligible_housing",
+        "ineligible_companies",
+        "cadre_posts",
+    ),
     base=30,
     legal_basis=ART_124,
     fund_kind=FundKind.RELIEF,

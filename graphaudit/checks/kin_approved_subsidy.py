@@ -20,7 +20,15 @@ from typing import Any
 from graphaudit.checks.check import Check, Param, make_finding, node, post_on, posts_of, run_query
 from graphaudit.checks.evidence import Link
 from graphaudit.checks.legal import ART_124, FundKind
-from graphaudit.checks.rows import best_title, kin_links, main_org, records_by_pair, total
+from graphaudit.checks.rows import (
+    PEOPLE,
+    best_title,
+    kin_links,
+    main_org,
+    records_by_pair,
+    total,
+    whole_walks,
+)
 from graphaudit.checks.wording import payments_phrase, person, who
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
@@ -37,7 +45,9 @@ def payment_evidence(kin: Link, pay: dict[str, Any]) -> Link:
 
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
-    rows = run_query(store, NAME, bounds={"kin_hops": params["kin_hops"]})
+    rows = whole_walks(
+        store, run_query(store, NAME, bounds={"kin_hops": params["kin_hops"]}), "approver_id", "recipient_id"
+    )
     links = kin_links(rows, "approver_id", "recipient_id")
     pays = records_by_pair(rows, "approver_id", "recipient_id")
     posts = posts_of(store, {a for a, _ in links})
@@ -95,7 +105,7 @@ CHECK = Check(
     description="A payment whose approver is the recipient or a relative of the recipient within kin_hops "
     "kinship hops (spouse, parent–child, sibling edges).",
     params=(Param("kin_hops", int, 3, "kinship hops between approver and recipient", 1, 5),),
-    queries=(NAME, "cadre_posts"),
+    queries=(NAME, PEOPLE, "cadre_posts"),
     base=40,
     legal_basis=ART_124,
     fund_kind=FundKind.RELIEF,

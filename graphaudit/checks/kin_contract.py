@@ -23,6 +23,7 @@ from typing import Any
 from graphaudit.checks.check import Check, Param, make_finding, node, run_query
 from graphaudit.checks.evidence import Link, canonical, link_from
 from graphaudit.checks.legal import ART_104, FundKind
+from graphaudit.checks.rows import PEOPLE, walk_path, whole_walks
 from graphaudit.checks.wording import person, who, yuan
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
@@ -46,6 +47,11 @@ def owner_phrase(own: Link, holder: str) -> str:
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     bounds = {"kin_hops": params["kin_hops"], "company_levels": params["company_levels"]}
     rows = run_query(store, NAME, bounds=bounds) + run_query(store, PERSONS, bounds=bounds)
+    rows = whole_walks(store, rows, "cadre_id", "person_id")
+    for r in rows:  # the LadybugDB variants: the ownership walk in parts, a person contractor as the kin end
+        if "own_rels" in r and "own" not in r:
+            r["own"] = walk_path(r["kin"]["_NODES"][-1], r["own_mid"], r["own_rels"], r["contractor"])
+        r.setdefault("contractor", r["kin"]["_NODES"][-1])
     kins: dict[tuple[str, str], list[Link]] = defaultdict(list)
     owns: dict[tuple[str, str], list[Link]] = defaultdict(list)
     by_contract: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -127,7 +133,7 @@ CHECK = Check(
         Param("kin_hops", int, 3, "kinship hops between cadre and contractor's person", 1, 5),
         Param("company_levels", int, 2, "company levels between that person and the contractor", 1, 3),
     ),
-    queries=(NAME, PERSONS),
+    queries=(NAME, PERSONS, PEOPLE),
     base=40,
     legal_basis=ART_104,
     fund_kind=FundKind.OTHER,

@@ -23,7 +23,16 @@ from graphaudit.checks.check import Check, Param, make_finding, node, post_on, p
 from graphaudit.checks.evidence import Link, link_from
 from graphaudit.checks.kin_contract import owner_phrase
 from graphaudit.checks.legal import ART_104, FundKind
-from graphaudit.checks.rows import best_title, by_date, main_org, total
+from graphaudit.checks.rows import (
+    PEOPLE,
+    best_title,
+    by_date,
+    main_org,
+    shortest_walks,
+    total,
+    walk_path,
+    whole_walks,
+)
 from graphaudit.checks.wording import Names, payments_phrase, yuan
 from graphaudit.findings import Finding, closeness, post_rank
 from graphaudit.store.base import GraphStore
@@ -78,15 +87,29 @@ def _deals(records: list[dict[str, Any]], whom: str, own: Link) -> str:
 
 def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
     bounds = {"hops": params["hops"]}
+    rows = run_query(store, NAME, bounds=bounds)
+    contract_rows = run_query(store, CONTRACTS, bounds=bounds)
+    done = {(r["approver_id"], r["other_id"]) for r in (*rows, *contract_rows)}
+    mutual = {k for k in done if (k[1], k[0]) in done}
+    rows = [r for r in rows if (r["approver_id"], r["other_id"]) in mutual]
+    contract_rows = [r for r in contract_rows if (r["approver_id"], r["other_id"]) in mutual]
+    # the LadybugDB variants return each walk in parts (rows.whole_walks), the Neo4j text whole
+    whole_walks(store, [*rows, *contract_rows], "other_id", "recipient_id")
+    rows = shortest_walks(rows, "other_id", "recipient_id")
+    contract_rows = shortest_walks(contract_rows, "other_id", "recipient_id")
     favours: dict[tuple[str, str], Favour] = defaultdict(Favour)
-    for r in run_query(store, NAME, bounds=bounds):
+    for r in rows:
         kin = link_from(r["kin"], r["other_id"])
         favours[(r["approver_id"], r["other_id"])].add(kin, Link.at(kin.end), r["records"])
-    for r in run_query(store, CONTRACTS, bounds=bounds):
+    for r in contract_rows:
         kin = link_from(r["kin"], r["other_id"])
-        favours[(r["approver_id"], r["other_id"])].add(
-            kin, link_from(r["own"], r["recipient_id"]), r["records"]
-        )
+        if "own" in r:
+            own = link_from(r["own"], r["recipient_id"])
+        else:
+            own = link_from(
+                walk_path(kin.end, r["own_mid"], r["own_rels"], r["contractor"]), r["recipient_id"]
+            )
+        favours[(r["approver_id"], r["other_id"])].add(kin, own, r["records"])
     pairs = sorted({tuple(sorted(k)) for k in favours if (k[1], k[0]) in favours})
     posts = posts_of(store, {x for pair in pairs for x in pair})
     mask = params["mask_names"]
@@ -162,7 +185,7 @@ CHECK = Check(
     description="Approver A approves money (payments, contracts) for B or B's relatives within `hops` hops "
     "while B approves money for A or A's relatives.",
     params=(Param("hops", int, 2, "kinship hops between an approver and the other's beneficiary", 1, 3),),
-    queries=(NAME, CONTRACTS, "cadre_posts"),
+    queries=(NAME, CONTRACTS, PEOPLE, "cadre_posts"),
     base=35,
     legal_basis=ART_104,
     fund_kind=FundKind.MIXED,

@@ -27,6 +27,7 @@ from typing import Any
 from graphaudit.checks.cadre_family_beneficiary import declarations_of, family_findings
 from graphaudit.checks.check import Check, Param, run_query
 from graphaudit.checks.legal import ART_124, FundKind
+from graphaudit.checks.rows import PEOPLE, whole_walks
 from graphaudit.findings import Finding
 from graphaudit.policy import Policy
 from graphaudit.store.base import GraphStore
@@ -68,6 +69,7 @@ def find(store: GraphStore, params: dict[str, Any]) -> list[Finding]:
         pays = [p for p in r["payments"] if p["program"] in needs and p["id"] not in declared_pays]
         if pays:
             kept.append({**r, "payments": pays})
+    kept = whole_walks(store, kept, "cadre_id", "recipient_id")
     late: dict[str, list[tuple[str, date]]] = defaultdict(list)
     for r in kept:
         for prog, when in filed.get((r["cadre_id"], r["recipient_id"]), []):
@@ -98,7 +100,7 @@ CHECK = Check(
     "relative within `hops` kinship hops, in the cadre's village, with no 备案 for that cadre, relative "
     "and programme on or before the pay date.",
     params=(Param("hops", int, 2, "kinship hops between cadre and recipient", 1, 4),),
-    queries=(NAME, "cadre_family_beneficiary"),
+    queries=(NAME, "cadre_family_beneficiary", PEOPLE),
     base=30,
     legal_basis=ART_124,
     fund_kind=FundKind.RELIEF,

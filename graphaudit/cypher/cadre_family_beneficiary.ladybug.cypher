@@ -7,20 +7,23 @@
 //             cadres for the villages of their township
 // Shape (LadybugDB): the walks start from cadres bound by a first MATCH … WITH DISTINCT (an `id IN $list`
 // filter scans every person once per list element), and walk, payments and post are one comma-joined MATCH.
+// The walk is returned as its inner nodes and relationships (kin_mid, kin_rels), never whole: a path's end
+// nodes are read with every property by scanning every person (graphaudit reads its ends by id: query
+// person_nodes); of its inner people only what names them (id, name, gender, birth_date).
 MATCH (c:Person)-[:HOLDS]->(:Org)
 WITH DISTINCT c
-MATCH kin = (c)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(rc:Person),
+MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(rc:Person),
       (rc)<-[:PAID_TO]-(pay:Payment)-[:IN_ORG]->(v:Org)-[:PART_OF*0..0 /*township*/]->(o:Org)<-[h:HOLDS]-(c)
 WHERE h.start_date <= pay.pay_date AND (h.end_date IS NULL OR pay.pay_date <= h.end_date)
-RETURN c.id AS cadre_id, rc.id AS recipient_id, kin,
+RETURN c.id AS cadre_id, rc.id AS recipient_id, nodes(kin) AS kin_mid, rels(kin) AS kin_rels,
        collect({id: pay.id, program: pay.program, amount: pay.amount, pay_date: pay.pay_date, org_code: v.id,
                 org_name: v.name, approver_id: pay.approver_id, title: h.title, post_org: o.id}) AS payments
 UNION ALL
 MATCH (c:Person)-[:HOLDS]->(:Org)
 WITH DISTINCT c
-MATCH kin = (c)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(rc:Person),
+MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(rc:Person),
       (rc)<-[:PAID_TO]-(pay:Payment)-[:IN_ORG]->(v:Org)-[:PART_OF*0..0 /*township*/]->(o:Org)<-[h:HOLDS]-(c)
 WHERE c.id <> rc.id AND h.start_date <= pay.pay_date AND (h.end_date IS NULL OR pay.pay_date <= h.end_date)
-RETURN c.id AS cadre_id, rc.id AS recipient_id, kin,
+RETURN c.id AS cadre_id, rc.id AS recipient_id, nodes(kin) AS kin_mid, rels(kin) AS kin_rels,
        collect({id: pay.id, program: pay.program, amount: pay.amount, pay_date: pay.pay_date, org_code: v.id,
                 org_name: v.name, approver_id: pay.approver_id, title: h.title, post_org: o.id}) AS payments

@@ -8,28 +8,31 @@
 // filter scans every person once per list element), and walk, shared identifier, post and contracts are
 // one comma-joined MATCH; the company's owners are dropped with OPTIONAL MATCH … IS NULL (NOT EXISTS is
 // planned slower).
+// The walk is returned as its inner nodes and relationships (kin_mid, kin_rels), never whole: a path's end
+// nodes are read with every property by scanning every person (graphaudit reads its ends by id: query
+// person_nodes); of its inner people only what names them (id, name, gender, birth_date).
 MATCH (c:Person)-[:HOLDS]->(:Org)
 WITH DISTINCT c
-MATCH kin = (c)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(p:Person),
+MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0 (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(p:Person),
       (p)-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]->(idn)<-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]-(co:Company),
       (c)-[h:HOLDS]->(:Org), (ko:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(co)
 WHERE h.start_date <= k.sign_date AND (h.end_date IS NULL OR k.sign_date <= h.end_date)
 OPTIONAL MATCH (p)-[owner:LEGAL_REP_OF|SHAREHOLDER_OF]->(co)
 WITH c, p, co, idn, kin, k, ko, h, owner
 WHERE owner IS NULL
-RETURN c.id AS cadre_id, p.id AS person_id, co AS company, idn AS shared, kin,
+RETURN c.id AS cadre_id, p.id AS person_id, co AS company, idn AS shared, nodes(kin) AS kin_mid, rels(kin) AS kin_rels,
        collect({id: k.id, title: k.title, amount: k.amount, sign_date: k.sign_date, org_code: ko.id,
                 org_name: ko.name, post: h.title}) AS contracts
 UNION ALL
 MATCH (c:Person)-[:HOLDS]->(:Org)
 WITH DISTINCT c
-MATCH kin = (c)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(p:Person),
+MATCH (c)-[kin:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(p:Person),
       (p)-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]->(idn)<-[:HAS_PHONE|HAS_ADDRESS|HAS_ACCOUNT]-(co:Company),
       (c)-[h:HOLDS]->(:Org), (ko:Org)-[:ISSUED]->(k:Contract)-[:AWARDED_TO]->(co)
 WHERE c.id <> p.id AND h.start_date <= k.sign_date AND (h.end_date IS NULL OR k.sign_date <= h.end_date)
 OPTIONAL MATCH (p)-[owner:LEGAL_REP_OF|SHAREHOLDER_OF]->(co)
 WITH c, p, co, idn, kin, k, ko, h, owner
 WHERE owner IS NULL
-RETURN c.id AS cadre_id, p.id AS person_id, co AS company, idn AS shared, kin,
+RETURN c.id AS cadre_id, p.id AS person_id, co AS company, idn AS shared, nodes(kin) AS kin_mid, rels(kin) AS kin_rels,
        collect({id: k.id, title: k.title, amount: k.amount, sign_date: k.sign_date, org_code: ko.id,
                 org_name: ko.name, post: h.title}) AS contracts

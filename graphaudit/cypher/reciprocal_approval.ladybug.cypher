@@ -5,33 +5,20 @@
 // Parameters:
 //   hops  default 2 (1–3): the number marked /*hops*/ below (substituted by graphaudit)
 // Shape (LadybugDB): the walks start from approvers bound by a first MATCH … WITH DISTINCT (an `id IN $list`
-// filter scans every person once per list element), and walk and payments are one comma-joined MATCH.
+// filter scans every person once per list element), and walk and money are one comma-joined MATCH; payments
+// and contracts are one pattern (a record's kind is its label).  The walk is returned as its inner nodes and
+// relationships, never whole with b and r: a path's end nodes are read with every property by a scan of
+// every person, the check's main cost at prefecture size (graphaudit reads b and r by id: person_nodes).
+// One walk of 0 to `hops` edges covers b in person and b's relatives (one scan of the money, not two); it
+// returns every walk, of which graphaudit keeps the shortest per b and r (rows.shortest_walks): those are
+// the shortest paths.
 MATCH (b:Person)-[:APPROVED]->()
 WITH DISTINCT b
-MATCH kin = (b)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(r:Person), (r)<-[:PAID_TO]-(pay:Payment)<-[:APPROVED]-(a:Person)
+MATCH (b)-[k:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..2 /*hops*/ (e, n | {e.source}, {n.id, n.name, n.gender, n.birth_date})]-(r:Person),
+      (r)<-[:PAID_TO|AWARDED_TO]-(m)<-[:APPROVED]-(a:Person)
 WHERE a.id <> b.id
-RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, kin,
-       collect({id: pay.id, kind: 'Payment', what: pay.program, amount: pay.amount, date: pay.pay_date, org_code: pay.village_code}) AS records
-UNION ALL
-MATCH (b:Person)-[:APPROVED]->()
-WITH DISTINCT b
-MATCH kin = (b)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(r:Person),
-      (r)<-[:PAID_TO]-(pay:Payment)<-[:APPROVED]-(a:Person)
-WHERE r.id <> b.id AND a.id <> b.id
-RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, kin,
-       collect({id: pay.id, kind: 'Payment', what: pay.program, amount: pay.amount, date: pay.pay_date, org_code: pay.village_code}) AS records
-UNION ALL
-MATCH (b:Person)-[:APPROVED]->()
-WITH DISTINCT b
-MATCH kin = (b)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF*0..0]-(r:Person), (r)<-[:AWARDED_TO]-(k:Contract)<-[:APPROVED]-(a:Person)
-WHERE a.id <> b.id
-RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, kin,
-       collect({id: k.id, kind: 'Contract', what: k.title, amount: k.amount, date: k.sign_date, org_code: k.org_code}) AS records
-UNION ALL
-MATCH (b:Person)-[:APPROVED]->()
-WITH DISTINCT b
-MATCH kin = (b)-[:SPOUSE_OF|PARENT_OF|SIBLING_OF* ALL SHORTEST 1..2 /*hops*/]-(r:Person),
-      (r)<-[:AWARDED_TO]-(k:Contract)<-[:APPROVED]-(a:Person)
-WHERE r.id <> b.id AND a.id <> b.id
-RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, kin,
-       collect({id: k.id, kind: 'Contract', what: k.title, amount: k.amount, date: k.sign_date, org_code: k.org_code}) AS records
+RETURN a.id AS approver_id, b.id AS other_id, r.id AS recipient_id, nodes(k) AS kin_mid, rels(k) AS kin_rels,
+       collect({id: m.id, kind: label(m),
+                what: CASE WHEN label(m) = 'Payment' THEN m.program ELSE m.title END, amount: m.amount,
+                date: CASE WHEN label(m) = 'Payment' THEN m.pay_date ELSE m.sign_date END,
+                org_code: CASE WHEN label(m) = 'Payment' THEN m.village_code ELSE m.org_code END}) AS records
