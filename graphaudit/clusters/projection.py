@@ -363,8 +363,9 @@ class _Positions:
             position = np.full(len(enc.dictionary), -1, dtype=np.int64)
             position[kept] = np.arange(len(self.nodes), len(self.nodes) + len(kept))
             self.of[mine] = position[inner]
+            text = pa.large_string()
             keys = pc.binary_join_element_wise(
-                pa.scalar(f"{label}:", pa.large_string()), enc.dictionary.take(pa.array(kept)), pa.scalar("", pa.large_string())
+                pa.scalar(f"{label}:", text), enc.dictionary.take(pa.array(kept)), pa.scalar("", text)
             )
             self.nodes += keys.to_pylist()
 
