@@ -309,10 +309,6 @@ class _Parts:
             )
         return np.concatenate(chunks)
 
-    def endpoints(self, side: str) -> pa.Array:
-        """The ids of side "a" or "b" of every part, one Arrow array."""
-        return pa.concat_arrays(self.ids[side]) if self.ids[side] else pa.array([], pa.large_string())
-
 
 def _strings(v: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Array:
     """``v`` as one Arrow array of large strings."""
@@ -342,30 +338,46 @@ def _objects(v: str | Sequence[Any] | pa.Array | pa.ChunkedArray, n: int) -> np.
 
 
 class _Positions:
-    """Node keys, sorted, and the position of each endpoint (label code, id) of the parts: ids are
-    dictionary-encoded in Arrow once per label, and only the distinct ids are sorted."""
+    """Node keys, sorted, and the position of each endpoint (label code, id) of the parts: the ids of each
+    label are dictionary-encoded in Arrow once, chunk by chunk (no copy of all ids in one array), and only
+    the distinct ids are sorted."""
 
-    def __init__(self, labels: dict[str, int], codes: np.ndarray, ids: pa.Array, is_node: np.ndarray) -> None:
+    def __init__(
+        self, labels: dict[str, int], codes: list[np.ndarray], ids: list[pa.Array], is_node: np.ndarray
+    ) -> None:
         self.nodes: list[str] = []
-        self.of = np.full(len(ids), -1, dtype=np.int64)  # each endpoint's position; -1: not a node
+        ends = np.cumsum([0, *(len(c) for c in codes)])
+        self.of = np.full(int(ends[-1]), -1, dtype=np.int64)  # each endpoint's position; -1: not a node
+        text = pa.large_string()
         # every label sorts as a block ("Company:…" < "Person:…"), and within it keys sort as their ids
         for label in sorted(labels):
-            mine = np.flatnonzero(codes == labels[label])
-            if not len(mine):
+            where, pieces = [], []
+            for start, code, chunk in zip(ends[:-1].tolist(), codes, ids):
+                mine = np.flatnonzero(code == labels[label])
+                if len(mine) == len(chunk):
+                    pieces.append(chunk)
+                elif len(mine):
+                    pieces.append(chunk.take(pa.array(mine)))
+                else:
+                    continue
+                where.append(mine + start)
+            if not pieces:
                 continue
-            enc = pc.dictionary_encode(ids.take(pa.array(mine)))
-            inner = enc.indices.to_numpy(zero_copy_only=False)
-            used = np.zeros(len(enc.dictionary), dtype=bool)
+            mine = np.concatenate(where)
+            enc = pc.dictionary_encode(pa.chunked_array(pieces, text))
+            dictionary = enc.chunk(0).dictionary
+            inner = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks])
+            del enc, pieces
+            used = np.zeros(len(dictionary), dtype=bool)
             used[inner[is_node[mine]]] = True
             kept = np.flatnonzero(used)
             # Arrow orders strings by their UTF-8 bytes: the order of their code points, as Python's
-            kept = kept[pc.sort_indices(enc.dictionary.take(pa.array(kept))).to_numpy()]
-            position = np.full(len(enc.dictionary), -1, dtype=np.int64)
+            kept = kept[pc.sort_indices(dictionary.take(pa.array(kept))).to_numpy()]
+            position = np.full(len(dictionary), -1, dtype=np.int64)
             position[kept] = np.arange(len(self.nodes), len(self.nodes) + len(kept))
             self.of[mine] = position[inner]
-            text = pa.large_string()
             keys = pc.binary_join_element_wise(
-                pa.scalar(f"{label}:", text), enc.dictionary.take(pa.array(kept)), pa.scalar("", text)
+                pa.scalar(f"{label}:", text), dictionary.take(pa.array(kept)), pa.scalar("", text)
             )
             self.nodes += keys.to_pylist()
 
@@ -410,7 +422,9 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
             WEIGHTS["ownership"],
         )
     _shared(parts, store.run_named("cluster_shared", {"max_holders": max_holders}), prefix, in_scope)
-    return _assemble(prefix, parts, recs, dict(owners))
+    proj = _assemble(prefix, parts, recs, dict(owners))
+    pa.default_memory_pool().release_unused()  # the Arrow columns read are gone: memory back for Leiden
+    return proj
 
 
 def read_table(store: GraphStore, name: str, params: dict[str, Any], columns: tuple[str, ...]) -> pa.Table:
@@ -456,19 +470,22 @@ def _assemble(
 ) -> Projection:
     """Positions, parts grouped by edge, exact edge weights (``math.fsum`` rounded to 9 places)."""
     la, lb, kind = (parts.column(c) for c in ("la", "lb", "kind"))
-    a, b = parts.endpoints("a"), parts.endpoints("b")
     # a node is an end of a part joining two nodes, or an approver or party: even one whose only record
     # is to himself (that part is no edge)
-    differ = pc.not_equal(a, b).to_numpy(zero_copy_only=False) if len(a) else np.zeros(0, dtype=bool)
-    is_node = differ | (la != lb) | (kind == "approval")
-    m = len(a)
+    differ = [
+        pc.not_equal(x, y).to_numpy(zero_copy_only=False) for x, y in zip(parts.ids["a"], parts.ids["b"])
+    ]
+    is_node = (
+        (np.concatenate(differ) if differ else np.zeros(0, dtype=bool)) | (la != lb) | (kind == "approval")
+    )
+    m = len(la)
     pos = _Positions(
         parts.labels,
-        np.concatenate([la, lb]),
-        pa.concat_arrays([a, b]),
+        [*parts.cols["la"], *parts.cols["lb"]],
+        [*parts.ids["a"], *parts.ids["b"]],
         np.concatenate([is_node, is_node]),
     )
-    del a, b
+    parts.ids = {"a": [], "b": []}
     pa_, pb = pos.of[:m], pos.of[m:]
     n = len(pos.nodes)
     i, j = np.minimum(pa_, pb), np.maximum(pa_, pb)
