@@ -354,12 +354,9 @@ class _Positions:
             where, pieces = [], []
             for start, code, chunk in zip(ends[:-1].tolist(), codes, ids):
                 mine = np.flatnonzero(code == labels[label])
-                if len(mine) == len(chunk):
-                    pieces.append(chunk)
-                elif len(mine):
-                    pieces.append(chunk.take(pa.array(mine)))
-                else:
+                if not len(mine):
                     continue
+                pieces.append(chunk if len(mine) == len(chunk) else chunk.take(pa.array(mine)))
                 where.append(mine + start)
             if not pieces:
                 continue
