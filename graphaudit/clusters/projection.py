@@ -446,13 +446,13 @@ def _records(table: pa.Table) -> pd.DataFrame:
         first = np.ones(len(rec), dtype=bool)
         first[1:] = pc.not_equal(rec.slice(1), rec.slice(0, len(rec) - 1)).to_numpy(zero_copy_only=False)
         t = t.filter(pa.array(first))
-    f = pd.DataFrame(
-        {c: _objects(t.column(c), t.num_rows) for c in RECORD_COLUMNS if c not in ("amount", "date")}
-        | {"date": np.asarray(t.column("date").to_pylist(), dtype=object)}
-    )
+    # object columns (as the rest of graphaudit.clusters reads them), not pandas' Arrow-backed strings
+    cols = {c: _objects(t.column(c), t.num_rows) for c in RECORD_COLUMNS if c not in ("amount", "date")}
+    for c in ("what", "org_code"):
+        cols[c][pd.isna(cols[c])] = ""
+    cols["date"] = np.asarray(t.column("date").to_pylist(), dtype=object)
+    f = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in cols.items()})
     f = f.rename(columns={"record": "id"})
-    f["what"] = [w or "" for w in f["what"]]
-    f["org_code"] = [o or "" for o in f["org_code"]]
     amount = pc.cast(t.column("amount"), pa.float64()).to_numpy(zero_copy_only=False)
     f["amount"] = np.nan_to_num(np.asarray(amount, dtype=np.float64), nan=0.0)
     weight = {a: approval_weight(a) for a in set(f["amount"].tolist())}
