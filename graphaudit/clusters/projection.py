@@ -45,6 +45,8 @@ from typing import Any, NamedTuple
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphaudit.store.base import GraphStore
 
@@ -55,7 +57,7 @@ __all__ = [
     "Part",
     "PartTable",
     "build_projection",
-    "read_columns",
+    "read_table",
     "approval_weight",
     "WEIGHTS",
     "APPROVAL_CAP",
@@ -257,102 +259,143 @@ class Projection:
 
 
 class _Parts:
-    """Parts collected as numpy columns (one array per :meth:`add`, joined once by :meth:`column`),
-    endpoints as (label, id) until the node list is known."""
+    """Parts collected as columns (one chunk per :meth:`add`, joined once by :meth:`column`): endpoint ids as
+    Arrow strings and labels as small codes until the node list is known (a prefecture has ~13M endpoints:
+    no Python string per id), kind, type and detail as object arrays of shared strings."""
 
     def __init__(self) -> None:
-        names = ("la", "a", "lb", "b", "kind", "type", "detail", "weight")
-        self.cols: dict[str, list[np.ndarray]] = {c: [] for c in names}
+        self.labels: dict[str, int] = {}
+        self.ids: dict[str, list[pa.Array]] = {"a": [], "b": []}
+        self.cols: dict[str, list[np.ndarray]] = {
+            c: [] for c in ("la", "lb", "kind", "type", "detail", "weight")
+        }
 
     def add(
         self,
         la: str | Sequence[str],
-        a: Sequence[str],
+        a: Sequence[str] | pa.Array | pa.ChunkedArray,
         lb: str | Sequence[str],
-        b: Sequence[str],
+        b: Sequence[str] | pa.Array | pa.ChunkedArray,
         kind: str,
-        types: str | Sequence[str],
+        types: str | Sequence[str] | pa.Array | pa.ChunkedArray,
         details: str | Sequence[str],
         weights: float | Sequence[float],
     ) -> None:
         """Parts a[k] — b[k] (labels la, lb: one for all or one per part), stored direction a → b."""
         n = len(a)
-        for col, v in (
-            ("la", la),
-            ("lb", lb),
-            ("kind", kind),
-            ("type", types),
-            ("detail", details),
-        ):
-            self.cols[col].append(_objects(v, n))
+        self.ids["a"].append(_strings(a))
+        self.ids["b"].append(_strings(b))
+        self.cols["la"].append(self._codes(la, n))
+        self.cols["lb"].append(self._codes(lb, n))
+        self.cols["kind"].append(_objects(kind, n))
+        self.cols["type"].append(_objects(types, n))
+        self.cols["detail"].append(_objects(details, n))
         self.cols["weight"].append(
             np.full(n, weights, dtype=np.float64)
             if isinstance(weights, (int, float))
             else np.asarray(weights, dtype=np.float64)
         )
-        self.cols["a"].append(_objects(a, n))
-        self.cols["b"].append(_objects(b, n))
+
+    def _codes(self, labels: str | Sequence[str], n: int) -> np.ndarray:
+        if isinstance(labels, str):
+            return np.full(n, self.labels.setdefault(labels, len(self.labels)), dtype=np.int8)
+        return np.asarray([self.labels.setdefault(x, len(self.labels)) for x in labels], dtype=np.int8)
 
     def column(self, name: str) -> np.ndarray:
         chunks = self.cols[name]
         if not chunks:
-            return np.zeros(0, dtype=np.float64 if name == "weight" else object)
+            return np.zeros(
+                0, dtype=np.float64 if name == "weight" else np.int8 if name[0] == "l" else object
+            )
         return np.concatenate(chunks)
 
 
-def _objects(v: str | Sequence[Any], n: int) -> np.ndarray:
-    """``v`` as an object array of ``n`` values (a str: the same value ``n`` times)."""
+def _strings(v: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``v`` as one Arrow array of large strings."""
+    if isinstance(v, pa.ChunkedArray):
+        v = pa.concat_arrays(v.chunks) if v.num_chunks else pa.array([], pa.string())
+    if not isinstance(v, pa.Array):
+        v = pa.array(list(v), pa.string())
+    return v.cast(pa.large_string())
+
+
+def _objects(v: str | Sequence[Any] | pa.Array | pa.ChunkedArray, n: int) -> np.ndarray:
+    """``v`` as an object array of ``n`` values (a str: the same value ``n`` times; an Arrow column: one
+    Python string per distinct value, shared)."""
+    out = np.empty(n, dtype=object)
     if isinstance(v, str):
-        out = np.empty(n, dtype=object)
         out[:] = v
         return out
+    if isinstance(v, (pa.Array, pa.ChunkedArray)):
+        enc = pc.dictionary_encode(_strings(v), null_encoding="encode")  # None stays None
+        words = np.empty(len(enc.dictionary), dtype=object)
+        words[:] = enc.dictionary.to_pylist()
+        return words[enc.indices.to_numpy(zero_copy_only=False)]
     if isinstance(v, np.ndarray) and v.dtype == object:
         return v
-    out = np.empty(len(v), dtype=object)
     out[:] = list(v) if not isinstance(v, list) else v
     return out
 
 
 class _Positions:
-    """Node keys, sorted, and the position of each endpoint (label, id) of the parts: ids are hashed to codes
-    once (``pandas.factorize``), and only the distinct ids are sorted."""
+    """Node keys, sorted, and the position of each endpoint (label code, id) of the parts: the ids of each
+    label are dictionary-encoded in Arrow once, chunk by chunk (no copy of all ids in one array), and only
+    the distinct ids are sorted."""
 
-    def __init__(self, labels: np.ndarray, ids: np.ndarray, is_node: np.ndarray) -> None:
+    def __init__(
+        self, labels: dict[str, int], codes: list[np.ndarray], ids: list[pa.Array], is_node: np.ndarray
+    ) -> None:
         self.nodes: list[str] = []
-        self.of = np.full(len(ids), -1, dtype=np.int64)  # each endpoint's position; -1: not a node
+        ends = np.cumsum([0, *(len(c) for c in codes)])
+        self.of = np.full(int(ends[-1]), -1, dtype=np.int64)  # each endpoint's position; -1: not a node
+        text = pa.large_string()
         # every label sorts as a block ("Company:…" < "Person:…"), and within it keys sort as their ids
-        codes_l, names = pd.factorize(labels)
-        for code in np.argsort(np.asarray(names, dtype=object).astype(str), kind="stable").tolist():
-            label = str(names[code])
-            mine = np.flatnonzero(codes_l == code)
-            codes, uniques = pd.factorize(ids[mine])
-            used = np.zeros(len(uniques), dtype=bool)
-            used[codes[is_node[mine]]] = True
+        for label in sorted(labels):
+            where, pieces = [], []
+            for start, code, chunk in zip(ends[:-1].tolist(), codes, ids):
+                mine = np.flatnonzero(code == labels[label])
+                if not len(mine):
+                    continue
+                pieces.append(chunk if len(mine) == len(chunk) else chunk.take(pa.array(mine)))
+                where.append(mine + start)
+            if not pieces:
+                continue
+            mine = np.concatenate(where)
+            enc = pc.dictionary_encode(pa.chunked_array(pieces, text))
+            dictionary = enc.chunk(0).dictionary
+            inner = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks])
+            del enc, pieces
+            used = np.zeros(len(dictionary), dtype=bool)
+            used[inner[is_node[mine]]] = True
             kept = np.flatnonzero(used)
-            # numpy orders str arrays by code point, as Python does (ids hold no NUL characters)
-            kept = kept[np.argsort(np.asarray(uniques, dtype=object)[kept].astype(str), kind="stable")]
-            position = np.full(len(uniques), -1, dtype=np.int64)
+            # Arrow orders strings by their UTF-8 bytes: the order of their code points, as Python's
+            kept = kept[pc.sort_indices(dictionary.take(pa.array(kept))).to_numpy()]
+            position = np.full(len(dictionary), -1, dtype=np.int64)
             position[kept] = np.arange(len(self.nodes), len(self.nodes) + len(kept))
-            self.of[mine] = position[codes]
-            self.nodes += [f"{label}:{x}" for x in np.asarray(uniques, dtype=object)[kept].tolist()]
+            self.of[mine] = position[inner]
+            keys = pc.binary_join_element_wise(
+                pa.scalar(f"{label}:", text), dictionary.take(pa.array(kept)), pa.scalar("", text)
+            )
+            self.nodes += keys.to_pylist()
 
 
 def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10) -> Projection:
     """The projection of ``store`` within ``prefix`` (module docstring), identical on every store."""
-    recs = _records(read_columns(store, "collusive_cluster", {"prefix": prefix}, RECORD_COLUMNS))
+    recs = _records(read_table(store, "collusive_cluster", {"prefix": prefix}, RECORD_COLUMNS))
     parts = _Parts()
     parts.add(
         "Person",
-        recs["approver"].tolist(),
+        recs["approver"].to_numpy(),
         recs["party_label"].tolist(),
-        recs["party"].tolist(),
+        recs["party"].to_numpy(),
         "approval",
-        recs["kind"].tolist(),
-        recs["id"].tolist(),
-        recs["weight"].tolist(),
+        recs["kind"].to_numpy(),
+        recs["id"].to_numpy(),
+        recs["weight"].to_numpy(),
     )
-    kin = read_columns(store, "cluster_kin", {"prefix": prefix}, ("a", "b", "rel"))
+    kin = read_table(store, "cluster_kin", {"prefix": prefix}, ("a", "b", "rel"))
     parts.add("Person", kin["a"], "Person", kin["b"], "kin", kin["rel"], "", WEIGHTS["kin"])
+    del kin
     contractors = set(recs.loc[(recs["kind"] == "Contract") & (recs["party_label"] == "Company"), "party"])
     own_rows = sorted(
         store.run_named("cluster_ownership"),
@@ -376,46 +419,73 @@ def build_projection(store: GraphStore, prefix: str = "", max_holders: int = 10)
             WEIGHTS["ownership"],
         )
     _shared(parts, store.run_named("cluster_shared", {"max_holders": max_holders}), prefix, in_scope)
-    return _assemble(prefix, parts, recs, dict(owners))
+    proj = _assemble(prefix, parts, recs, dict(owners))
+    pa.default_memory_pool().release_unused()  # the Arrow columns read are gone: memory back for Leiden
+    return proj
 
 
-def read_columns(
-    store: GraphStore, name: str, params: dict[str, Any], columns: tuple[str, ...]
-) -> dict[str, list[Any]]:
-    """Catalogue query ``name`` as columns (``GraphStore.run_named_columns``: no dict per row — a county has
-    630,000 kinship rows); a column the query did not return (no rows on Neo4j) is empty."""
-    got = store.run_named_columns(name, params)
-    return {c: got.get(c, []) for c in columns}
+def read_table(store: GraphStore, name: str, params: dict[str, Any], columns: tuple[str, ...]) -> pa.Table:
+    """Catalogue query ``name`` as an Arrow table (``GraphStore.run_named_table``: no Python object per value
+    — a prefecture has 6.5M kinship rows) of ``columns``; a column the query did not return (no rows on
+    Neo4j) is empty."""
+    got = store.run_named_table(name, params)
+    return pa.table(
+        {c: got.column(c) if c in got.column_names else pa.nulls(got.num_rows, pa.string()) for c in columns}
+    )
 
 
-def _records(cols: dict[str, list[Any]]) -> pd.DataFrame:
+def _records(table: pa.Table) -> pd.DataFrame:
     """One row per record (the first by (record, party, approver) when a record has several: rows come in
     no fixed order from LadybugDB's parallel scans), sorted by id, with the weight of its approval part."""
-    f = pd.DataFrame(cols, columns=list(RECORD_COLUMNS), dtype=object)
-    f = f.sort_values(["record", "party", "approver"], kind="stable").drop_duplicates("record", keep="first")
+    t = table.select(list(RECORD_COLUMNS))
+    for c in ("record", "party", "approver"):
+        t = t.set_column(t.column_names.index(c), c, pc.cast(t.column(c), pa.string()))
+    t = t.sort_by([("record", "ascending"), ("party", "ascending"), ("approver", "ascending")])
+    rec = t.column("record").combine_chunks() if t.num_rows else pa.array([], pa.string())
+    if len(rec) > 1:
+        first = np.ones(len(rec), dtype=bool)
+        first[1:] = pc.not_equal(rec.slice(1), rec.slice(0, len(rec) - 1)).to_numpy(zero_copy_only=False)
+        t = t.filter(pa.array(first))
+    # object columns (as the rest of graphaudit.clusters reads them), not pandas' Arrow-backed strings
+    cols = {c: _objects(t.column(c), t.num_rows) for c in RECORD_COLUMNS if c not in ("amount", "date")}
+    for c in ("what", "org_code"):
+        cols[c][pd.isna(cols[c])] = ""
+    cols["date"] = np.asarray(t.column("date").to_pylist(), dtype=object)
+    f = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in cols.items()})
     f = f.rename(columns={"record": "id"})
-    f["id"] = f["id"].astype(str)
-    f["what"] = [w or "" for w in f["what"]]
-    f["org_code"] = [o or "" for o in f["org_code"]]
-    f["amount"] = np.array([float(a or 0) for a in f["amount"]], dtype=np.float64)
+    amount = pc.cast(t.column("amount"), pa.float64()).to_numpy(zero_copy_only=False)
+    f["amount"] = np.nan_to_num(np.asarray(amount, dtype=np.float64), nan=0.0)
     weight = {a: approval_weight(a) for a in set(f["amount"].tolist())}
     f["weight"] = [weight[a] for a in f["amount"].tolist()]
-    return f.reset_index(drop=True)
+    return f[
+        ["id", "kind", "what", "amount", "date", "org_code", "approver", "party_label", "party", "weight"]
+    ]
 
 
 def _assemble(
     prefix: str, parts: _Parts, recs: pd.DataFrame, owners: dict[str, list[tuple[str, str]]]
 ) -> Projection:
     """Positions, parts grouped by edge, exact edge weights (``math.fsum`` rounded to 9 places)."""
-    la, a, lb, b, kind = (parts.column(c) for c in ("la", "a", "lb", "b", "kind"))
+    la, lb, kind = (parts.column(c) for c in ("la", "lb", "kind"))
     # a node is an end of a part joining two nodes, or an approver or party: even one whose only record
     # is to himself (that part is no edge)
-    is_node = (a != b) | (la != lb) | (kind == "approval")
-    m = len(a)
-    pos = _Positions(np.concatenate([la, lb]), np.concatenate([a, b]), np.concatenate([is_node, is_node]))
-    pa, pb = pos.of[:m], pos.of[m:]
+    differ = [
+        pc.not_equal(x, y).to_numpy(zero_copy_only=False) for x, y in zip(parts.ids["a"], parts.ids["b"])
+    ]
+    is_node = (
+        (np.concatenate(differ) if differ else np.zeros(0, dtype=bool)) | (la != lb) | (kind == "approval")
+    )
+    m = len(la)
+    pos = _Positions(
+        parts.labels,
+        [*parts.cols["la"], *parts.cols["lb"]],
+        [*parts.ids["a"], *parts.ids["b"]],
+        np.concatenate([is_node, is_node]),
+    )
+    parts.ids = {"a": [], "b": []}
+    pa_, pb = pos.of[:m], pos.of[m:]
     n = len(pos.nodes)
-    i, j = np.minimum(pa, pb), np.maximum(pa, pb)
+    i, j = np.minimum(pa_, pb), np.maximum(pa_, pb)
     edge_key = i * n + j
     order = np.flatnonzero(i != j)
     order = order[np.argsort(edge_key[order], kind="stable")]
@@ -424,14 +494,14 @@ def _assemble(
         j[order],
         kind[order],
         parts.column("type")[order],
-        pa[order],
+        pa_[order],
         parts.column("detail")[order],
         parts.column("weight")[order],
     )
     uniq, starts, counts = np.unique(edge_key[order], return_index=True, return_counts=True)
     weight = _edge_weights(table, starts, counts)
     pairs = np.stack([uniq // n, uniq % n], axis=1) if len(uniq) else np.zeros((0, 2), dtype=np.int64)
-    recs = recs.assign(approver=pa[: len(recs)], party=pb[: len(recs)])  # the approval parts come first
+    recs = recs.assign(approver=pa_[: len(recs)], party=pb[: len(recs)])  # the approval parts come first
     return Projection(prefix, pos.nodes, pairs, weight, table, starts, Records(recs, pos.nodes), owners)
 
 

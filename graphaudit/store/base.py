@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import networkx as nx
 import pandas as pd
+import pyarrow as pa
 
 from graphaudit.errors import StoreError
 from graphaudit.model import MODEL, GraphFrames
@@ -100,6 +101,14 @@ class GraphStore(Protocol):
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
     ) -> dict[str, list[Any]]:
         """Catalogue query ``name`` as :meth:`run_named`, its result as columns as :meth:`run_columns`."""
+        ...
+
+    def run_named_table(
+        self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
+    ) -> pa.Table:
+        """Catalogue query ``name`` as :meth:`run_named_columns`, its result as an Arrow table: for reads of
+        millions of rows (a prefecture's kinship edges) without a Python object per value.  A query without
+        rows may return no columns."""
         ...
 
     def subgraph(

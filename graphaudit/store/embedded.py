@@ -700,6 +700,17 @@ class LadybugStore:
     ) -> list[dict[str, Any]]:
         return self.run(query_text(name, self.dialect, bounds), params)
 
+    def run_named_table(
+        self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
+    ) -> pa.Table:
+        with self._connection() as conn:
+            try:
+                res = conn.execute(query_text(name, self.dialect, bounds), params or {})
+                assert not isinstance(res, list), "one statement, one result"
+                return res.get_as_arrow()
+            except RuntimeError as e:
+                raise StoreError(f"query failed: {e}") from e
+
     def run_named_columns(
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
     ) -> dict[str, list[Any]]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import networkx as nx
 import pandas as pd
+import pyarrow as pa
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as nx4j
 from neo4j.graph import Node, Path, Relationship
@@ -400,6 +401,12 @@ class Neo4jStore:
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
     ) -> dict[str, list[Any]]:
         return self.run_columns(query_text(name, self.dialect, bounds), params)
+
+    def run_named_table(
+        self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
+    ) -> pa.Table:
+        # the driver hands Python values: the columns are made into Arrow here
+        return pa.table(self.run_named_columns(name, params, bounds=bounds))
 
     def neighbours(
         self, label: str, node_id: str, types: list[str] | None = None, limit: int | None = None
