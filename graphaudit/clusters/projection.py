@@ -278,8 +278,8 @@ class _Parts:
         b: Sequence[str] | pa.Array | pa.ChunkedArray,
         kind: str,
         types: str | Sequence[str] | pa.Array | pa.ChunkedArray,
-        details: str | Sequence[str],
-        weights: float | Sequence[float],
+        details: str | Sequence[str] | np.ndarray,
+        weights: float | Sequence[float] | np.ndarray,
     ) -> None:
         """Parts a[k] — b[k] (labels la, lb: one for all or one per part), stored direction a → b."""
         n = len(a)
