@@ -291,8 +291,7 @@ def _ingest(
         if progress:
             progress("writing store")
         store.replace(tables, graph)
-    checked = getattr(store, "last_verification", None)  # the graph as written, checked (store/verify.py)
-    report.verified = checked.as_dict() if checked is not None else None
+    report.verified = store.last_check()  # the graph as written, checked (store/verify.py)
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -68,6 +68,12 @@ class GraphStore(Protocol):
         takes only whole graphs."""
         ...
 
+    def last_check(self) -> dict[str, Any] | None:
+        """What the store checked of the graph its last :meth:`replace` in this process wrote against what it
+        was handed (graphaudit.store.verify: rows per frame, values by fingerprint), as the load report
+        shows it; None when nothing was checked (no load yet, or a store that does not check)."""
+        ...
+
     def read_tables(self) -> dict[str, pd.DataFrame]:
         """The normalised source tables the graph was built from (empty dict for a new store)."""
         ...

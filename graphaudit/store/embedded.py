@@ -337,6 +337,10 @@ class LadybugStore:
         self._tables_read = (gen, {name: weakref.ref(df) for name, df in tables.items()})
         return tables
 
+    def last_check(self) -> dict[str, Any] | None:
+        """The check of the graph the last load wrote (graphaudit.store.verify); None before one."""
+        return self.last_verification.as_dict() if self.last_verification is not None else None
+
     def live_graph(self) -> Previous | None:
         """The live graph's frames and their rows, for a load that builds only what changed (None: the store
         does not edit in place, or the live generation does not say — then everything is built)."""

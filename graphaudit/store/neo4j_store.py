@@ -419,6 +419,10 @@ class Neo4jStore:
         """None: a load gives this store the whole graph (it writes only the difference itself)."""
         return None
 
+    def last_check(self) -> dict[str, Any] | None:
+        """None: Neo4j's transactions write what they are given (no check after the load)."""
+        return None
+
     def data_version(self) -> str | None:
         """A random id each load sets when it is done (with ``*`` while a load runs, or after one that could
         not be undone); for a database loaded before there were such ids, the count of every label and
