@@ -57,3 +57,17 @@ def test_a_query_too_big_for_the_pool_runs_on_a_larger_one(
     assert len(tight.run(KIN)) == len(want["a"])  # later queries keep the larger pool
     assert tight.buffer_pool_mb == grown
     tight.close()
+
+
+def test_an_arrow_query_too_big_for_the_pool_runs_on_a_larger_one(loaded: Path) -> None:
+    """run_named_table (the cluster projection's reads) grows the pool as run and run_columns do."""
+    roomy = LadybugStore(loaded, read_only=True, max_db_size=1 << 32, buffer_pool_mb=1024)
+    want = roomy.run_named_table("cluster_kin", {"prefix": ""})
+    roomy.close()
+    assert want.num_rows > 1000
+
+    tight = LadybugStore(loaded, read_only=True, max_db_size=1 << 32, buffer_pool_mb=4)
+    got = tight.run_named_table("cluster_kin", {"prefix": ""})
+    assert tight.buffer_pool_mb > 4
+    assert sorted(got.to_pylist(), key=repr) == sorted(want.to_pylist(), key=repr)
+    tight.close()

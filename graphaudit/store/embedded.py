@@ -707,13 +707,12 @@ class LadybugStore:
     def run_named_table(
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
     ) -> pa.Table:
-        with self._connection() as conn:
-            try:
-                res = conn.execute(query_text(name, self.dialect, bounds), params or {})
-                assert not isinstance(res, list), "one statement, one result"
-                return res.get_as_arrow()
-            except RuntimeError as e:
-                raise StoreError(f"query failed: {e}") from e
+        def table(conn: ladybug.Connection) -> pa.Table:
+            res = conn.execute(query_text(name, self.dialect, bounds), params or {})
+            assert not isinstance(res, list), "one statement, one result"
+            return res.get_as_arrow()
+
+        return self._query(table)
 
     def run_named_columns(
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
