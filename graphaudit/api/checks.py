@@ -80,13 +80,23 @@ def run(caller: Caller, body: RunRequest) -> RunResult:
 def _background(svc: Services, who: Principal, names: list[str], params: dict[str, Any], job_id: int) -> None:
     """The body of a background run: progress into the job, findings saved as by :func:`run`."""
     try:
+        running: list[str] = []
+        ended: list[str] = []
+        lock = threading.Lock()
+
+        def started(name: str) -> None:
+            with lock:
+                running.append(name)
+                svc.jobs.progress(job_id, "，".join(running), len(ended))
+
+        def done(name: str, _seconds: float) -> None:
+            with lock:
+                running.remove(name)
+                ended.append(name)
+                svc.jobs.progress(job_id, "，".join(running), len(ended))
+
         t0 = time.perf_counter()
-        results = run_checks(
-            svc.store,
-            names,
-            params,
-            on_check=lambda name: svc.jobs.progress(job_id, name, names.index(name)),
-        )
+        results = run_checks(svc.store, names, params, on_check=started, on_done=done)
         seconds = time.perf_counter() - t0
         run_id = save(svc, results, params, who, seconds)
         svc.jobs.finish(job_id, run_id, {k: len(v) for k, v in results.items()}, seconds)

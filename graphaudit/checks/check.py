@@ -128,6 +128,7 @@ class Check:
     - ``legal_basis``: the article its findings may breach (:mod:`graphaudit.checks.legal`)
     - ``fund_kind``: whether its money is relief money, other money (contracts) or both
     - ``find``: (store, validated parameters) → findings
+    - ``runs_long``: its time goes mostly to Python, not to the store's queries (started first in a run)
     """
 
     name: str
@@ -139,6 +140,9 @@ class Check:
     legal_basis: LegalBasis
     fund_kind: FundKind
     find: Callable[[GraphStore, dict[str, Any]], list[Finding]] = field(repr=False)
+    #: True for a check whose time goes mostly to Python (Leiden): a run of several checks starts it first,
+    #: beside the others (graphaudit.checks.run_checks)
+    runs_long: bool = False
 
     def __post_init__(self) -> None:
         problems = self._problems()

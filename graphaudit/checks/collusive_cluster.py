@@ -97,5 +97,6 @@ CHECK = Check(
     base=30,
     legal_basis=ART_104,
     fund_kind=FundKind.MIXED,
+    runs_long=True,
     find=find,
 )

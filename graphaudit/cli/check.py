@@ -7,6 +7,7 @@ Registered in graphaudit/cli/main.py as ``app.command()(check)``.  The help list
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -93,7 +94,7 @@ def check(
     """Run the checks over a store and write the findings, most severe first; the run and its cases are
     recorded in the store's state (what `graphaudit cases` and the web pages show)."""
     from graphaudit.cases.run import cli_who, data_version, org_names, record_run
-    from graphaudit.checks import CHECKS, resolve_params
+    from graphaudit.checks import CHECKS, resolve_params, run_checks
     from graphaudit.findings import write_findings
     from graphaudit.state import State, state_dir
 
@@ -101,7 +102,8 @@ def check(
         if out.suffix.lower() not in FINDINGS_FORMATS:
             raise GraphAuditError(f"--out {out.name}: findings are written as {findings_suffixes()}")
         names = _names(only)
-        resolved = resolve_params(names, parse_params(param))
+        given = parse_params(param)
+        resolved = resolve_params(names, given)
         from graphaudit.policy import load_policy
 
         rules = load_policy(policy)
@@ -120,12 +122,26 @@ def check(
                 transient=True,
             ) as progress:
                 task = progress.add_task("checks", total=len(names))
-                for n in names:
-                    progress.update(task, description=f"{n} {CHECKS[n].title}")
-                    t0 = time.perf_counter()
-                    results[n] = CHECKS[n].run(store, resolved[n], rules)
-                    seconds[n] = time.perf_counter() - t0
-                    progress.advance(task)
+                running: list[str] = []
+                lock = threading.Lock()
+
+                def shown() -> str:
+                    return "，".join(f"{n} {CHECKS[n].title}" for n in running)
+
+                def started(n: str) -> None:
+                    with lock:
+                        running.append(n)
+                        progress.update(task, description=shown())
+
+                def ended(n: str, secs: float) -> None:
+                    with lock:
+                        running.remove(n)
+                        seconds[n] = secs
+                        progress.update(task, description=shown(), advance=1)
+
+                t0 = time.perf_counter()
+                results = run_checks(store, names, given, started, rules, on_done=ended)
+                wall = time.perf_counter() - t0
             version, orgs = data_version(store), org_names(store)
             notes = _lacking_notes(store, names)
         finally:
@@ -138,7 +154,7 @@ def check(
             results,
             resolved,
             who=cli_who(),
-            seconds=sum(seconds.values()),
+            seconds=wall,
             version=version,
             orgs=orgs,
         )
