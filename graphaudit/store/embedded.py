@@ -37,7 +37,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -483,6 +483,7 @@ class LadybugStore:
         (folder / DIGEST).mkdir()
         expect = Expected(live)  # what the graph must hold when written (graphaudit.store.verify)
         db = ladybug.Database(str(file), max_db_size=self.max_db_size)
+        aside = ThreadPoolExecutor(1, thread_name_prefix="graphaudit-digest")
         try:
             conn = ladybug.Connection(db)
             serial = ladybug.Connection(db, num_threads=1)
@@ -498,6 +499,7 @@ class LadybugStore:
             rows: dict[str, int] = {}
             old_sums = json.loads((live / DIGEST / CHECKSUMS).read_text()) if live is not None else {}
             written: list[tuple[str, Any, pa.ChunkedArray | None]] = []  # to release
+            hashing: Future[None] | None = None
             for kind, key, df in graph.arriving():
                 name = digest_name(kind, key)
                 rows[name] = len(df)
@@ -520,18 +522,16 @@ class LadybugStore:
                     GraphFrames.validate_rel(key, df.iloc[:0], {})
                 table = _arrow(kind, key, df)
                 expect.whole(kind, key, table)
-                sums[name] = checksum(table)
-                if old_sums.get(name) == sums[name]:  # the same rows: nothing to write
-                    assert live is not None
-                    _link(live / DIGEST / name, folder / DIGEST / name)
-                    continue
-                dg = digest(kind, table)
-                write_digest(dg, folder / DIGEST / name)
 
                 def copy(rows: pa.Table, kind: str = kind, key: Any = key) -> None:
                     _copy_rows(conn, serial, kind, key, rows)
 
                 if live is None:
+                    # the frame's checksum and digest (for the next load) on a helper thread while COPY
+                    # writes it (COPY leaves the interpreter); one frame at a time, so frames are not held
+                    if hashing is not None:
+                        hashing.result()
+                    hashing = aside.submit(self._hash_frame, folder, kind, key, table, sums)
                     if len(table):
                         copy(table)
                     if release:
@@ -540,8 +540,16 @@ class LadybugStore:
                             graph.release(*written.pop())  # type: ignore[attr-defined]
                         del table, df
                 else:
+                    sums[name] = checksum(table)
+                    if old_sums.get(name) == sums[name]:  # the same rows: nothing to write
+                        _link(live / DIGEST / name, folder / DIGEST / name)
+                        continue
+                    dg = digest(kind, table)
+                    write_digest(dg, folder / DIGEST / name)
                     old = read_digest(live / DIGEST, kind, key)
                     apply_frame(conn, kind, key, table, dg, old, edits, copy)
+            if hashing is not None:
+                hashing.result()
             if live is not None:
                 for name in sorted(set(old_sums) - set(sums)):
                     kind, key = frame_of(name)
@@ -555,8 +563,16 @@ class LadybugStore:
             serial.close()
             conn.close()
         finally:
+            aside.shutdown(wait=True, cancel_futures=True)
             db.close()
         self.last_verification = expect.check(file, folder / DIGEST, self.max_db_size)
+
+    @staticmethod
+    def _hash_frame(folder: Path, kind: str, key: Any, table: pa.Table, sums: dict[str, str]) -> None:
+        """A frame's checksum (into ``sums``) and its digest file, for the next load to compare with."""
+        name = digest_name(kind, key)
+        sums[name] = checksum(table)
+        write_digest(digest(kind, table), folder / DIGEST / name)
 
     @staticmethod
     def _patch_frame(
