@@ -4,7 +4,10 @@ pool instead of failing (graphaudit.store.embedded)."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +74,36 @@ def test_an_arrow_query_too_big_for_the_pool_runs_on_a_larger_one(loaded: Path) 
     assert tight.buffer_pool_mb > 4
     assert sorted(got.to_pylist(), key=repr) == sorted(want.to_pylist(), key=repr)
     tight.close()
+
+
+def test_a_query_crowded_out_of_the_pool_runs_again_alone_on_the_same_pool(loaded: Path) -> None:
+    """Two checks at a time share the database's pool: a query that finds it full while another query runs
+    runs again once that one is done, alone, on the same pool — the pool grows only for a query that does
+    not fit alone.  (Which queries crowd each other out depends on LadybugDB's timing, so the full pool is
+    raised here at the storage boundary, while a real query runs on another thread.)"""
+    store = LadybugStore(loaded, read_only=True, max_db_size=1 << 32, buffer_pool_mb=64)
+    want = len(store.run_columns(KIN)["a"])
+    started = threading.Event()
+    others: list[int] = []  # queries running beside each attempt, this one included
+
+    def slow(conn: Any) -> int:
+        started.set()
+        time.sleep(1.0)
+        return len(conn.execute(KIN).get_all())
+
+    def crowded(conn: Any) -> int:
+        others.append(store._active)
+        if len(others) == 1:
+            raise RuntimeError("Buffer manager exception: the buffer pool is full")
+        return len(conn.execute(KIN).get_all())
+
+    held: list[int] = []
+    other = threading.Thread(target=lambda: held.append(store._query(slow)))
+    other.start()
+    assert started.wait(30)
+    got = store._query(crowded)
+    other.join()
+    assert others == [2, 1]  # failed beside the slow query, ran again alone
+    assert got == want and held == [want]
+    assert store.buffer_pool_mb == 64  # not grown
+    store.close()

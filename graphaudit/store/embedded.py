@@ -266,6 +266,7 @@ class LadybugStore:
         self._tables_read: tuple[str | None, dict[str, weakref.ref[pd.DataFrame]]] = (None, {})
         self._cond = threading.Condition()
         self._active = 0  # queries running on _db
+        self._solo: int | None = None  # the thread running a query alone (no other query starts meanwhile)
         #: What the check after the last load compared (graphaudit.store.verify).
         self.last_verification: Verification | None = None
 
@@ -284,6 +285,8 @@ class LadybugStore:
                 "`graphaudit ingest DATASET_DIR`"
             )
         with self._cond:
+            while self._solo is not None and self._solo != threading.get_ident():
+                self._cond.wait()  # a query runs alone
             if self._db is None or gen != self._gen or self._db_pool_mb != self.buffer_pool_mb:
                 while self._active:  # queries on the old generation (or the smaller pool) finish first
                     self._cond.wait()
@@ -687,16 +690,41 @@ class LadybugStore:
         return self._query(columns)
 
     def _query(self, fetch: Callable[[ladybug.Connection], _T]) -> _T:
-        """``fetch`` on this thread's connection; a query the buffer pool is too small for runs again on a
-        pool twice the size (up to LadybugDB's own default, 80 % of the machine's memory)."""
-        while True:
-            with self._connection() as conn:
-                pool = self._db_pool_mb
-                try:
-                    return fetch(conn)
-                except RuntimeError as e:
-                    if "buffer pool is full" not in str(e) or not self._grow_pool(pool):
-                        raise StoreError(f"query failed: {e}") from e
+        """``fetch`` on this thread's connection.  A query the buffer pool was too small for runs again: alone
+        on the same pool if other queries shared it (the pool is the database's, not the query's: two checks
+        at once can fill it together), else on a pool twice the size (up to LadybugDB's own default, 80 % of
+        the machine's memory)."""
+        solo = False
+        try:
+            while True:
+                with self._connection() as conn:
+                    pool = self._db_pool_mb
+                    try:
+                        return fetch(conn)
+                    except RuntimeError as e:
+                        if "buffer pool is full" not in str(e):
+                            raise StoreError(f"query failed: {e}") from e
+                        full, crowded = e, self._active > 1
+                if not solo and crowded:
+                    solo = True
+                    self._run_alone()
+                elif not self._grow_pool(pool):
+                    raise StoreError(f"query failed: {full}") from full
+        finally:
+            if solo:
+                with self._cond:
+                    self._solo = None
+                    self._cond.notify_all()
+
+    def _run_alone(self) -> None:
+        """Let this thread's next query run alone: no other query starts, those running end first."""
+        me = threading.get_ident()
+        with self._cond:
+            while self._solo is not None and self._solo != me:
+                self._cond.wait()
+            self._solo = me
+            while self._active:
+                self._cond.wait()
 
     def _grow_pool(self, used: int) -> bool:
         """Double the pool a query found too small (``used``: the pool it ran on); False at the most."""
