@@ -5,8 +5,8 @@
     flock /tmp/graphaudit-bench.lock .venv/bin/python benchmarks/prefecture.py --end-to-end
 
 With ``--end-to-end`` each run also runs every check (collusive_cluster is the Leiden clusters) on the
-store it loaded, in the same process, as ``graphaudit check`` runs them (graphaudit.checks.run_checks: two
-at a time, the Leiden clusters first), and reports each check's wall time and the peak RSS when it ended,
+store it loaded, in the same process, as ``graphaudit check`` runs them (graphaudit.checks.run_checks: one at
+a time, or ``GRAPHAUDIT_CHECK_THREADS`` at a time), and reports each check's wall time and the peak RSS when it ended,
 and the wall and CPU time of all checks.
 Goal (issue 20): ingest + every check ≤ 5 min, peak ≤ 8 GB.
 
@@ -102,7 +102,7 @@ def worker(data: str, checks: bool = False) -> None:
             flush=True,
         )
         if checks:
-            # as `graphaudit check` runs them: two at a time, the Leiden clusters first (run_checks)
+            # as `graphaudit check` runs them (run_checks; GRAPHAUDIT_CHECK_THREADS=2: two at a time)
             def done(name: str, seconds: float) -> None:
                 phases[name] = {"seconds": seconds, "peak_mb": _peak_mb()}
                 print(f"  {name:26} {seconds:6.1f} s  peak {_peak_mb() / 1024:.1f} GB", flush=True)

@@ -1,5 +1,6 @@
-"""run_checks runs checks two at a time (graphaudit.checks.run_checks): the same findings as one after
-another, in the order asked for, the Leiden clusters started first, and a failing check stops the run."""
+"""run_checks runs checks several at a time when asked (graphaudit.checks.run_checks): the same findings as
+one after another, in the order asked for, the Leiden clusters started first, and a failing check stops the
+run."""
 
 from __future__ import annotations
 
@@ -81,9 +82,9 @@ def test_a_failing_check_stops_the_run(store: GraphStore, monkeypatch: pytest.Mo
 
 def test_check_threads_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GRAPHAUDIT_CHECK_THREADS", raising=False)
-    assert check_threads() == 2
-    monkeypatch.setenv("GRAPHAUDIT_CHECK_THREADS", "1")
     assert check_threads() == 1
+    monkeypatch.setenv("GRAPHAUDIT_CHECK_THREADS", "2")
+    assert check_threads() == 2
     monkeypatch.setenv("GRAPHAUDIT_CHECK_THREADS", "many")
     with pytest.raises(CheckParamError, match="GRAPHAUDIT_CHECK_THREADS"):
         check_threads()

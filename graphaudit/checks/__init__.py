@@ -115,10 +115,14 @@ def resolve_params(names: list[str], params: Mapping[str, Any] | None = None) ->
 
 
 def check_threads() -> int:
-    """How many checks :func:`run_checks` runs at once: ``GRAPHAUDIT_CHECK_THREADS``, else 2."""
+    """How many checks :func:`run_checks` runs at once: ``GRAPHAUDIT_CHECK_THREADS``, else 1.
+
+    One by default: on a 2-core machine two at a time saved ~10 s of a prefecture's ~115 s (the store's
+    queries already use both cores) and raised the peak from ~7 to 9–11 GB (the clusters' projection beside
+    another check's rows, and the database's buffer pool grown for two queries at once)."""
     raw = os.environ.get("GRAPHAUDIT_CHECK_THREADS", "").strip()
     if not raw:
-        return 2
+        return 1
     if not raw.isdigit() or not 1 <= int(raw) <= 64:
         raise CheckParamError(f"GRAPHAUDIT_CHECK_THREADS={raw!r}: 应为 1–64 的整数 (a whole number 1–64)")
     return int(raw)
@@ -139,11 +143,10 @@ def run_checks(
     called as each check starts, ``on_done(name, seconds)`` as it ends; the result is in the order of the
     names whatever order they ended in.
 
-    Checks run ``threads`` at a time (:func:`check_threads`: 2): a check that :attr:`~Check.runs_long` in
-    Python (the Leiden clusters) starts first and the others follow on the second thread while it runs — the
-    store's queries leave the Python interpreter, so the two overlap on two cores (a prefecture's fifteen
-    checks: ~115 s one after another).  A check that fails stops the run: the checks not yet started are
-    not started, and its error is raised."""
+    Checks run ``threads`` at a time (:func:`check_threads`: 1 unless set).  With more than one, a check that
+    :attr:`~Check.runs_long` in Python (the Leiden clusters) starts first and the others follow on the other
+    threads while it runs (the store's queries leave the Python interpreter).  A check that fails stops the
+    run: the checks not yet started are not started, and its error is raised."""
     names = list(dict.fromkeys(only or CHECKS))
     resolved = resolve_params(names, params)
     n_threads = check_threads() if threads is None else threads
