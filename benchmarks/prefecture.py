@@ -6,8 +6,8 @@
 
 With ``--end-to-end`` each run also runs every check (collusive_cluster is the Leiden clusters) on the
 store it loaded, in the same process, as ``graphaudit check`` runs them (graphaudit.checks.run_checks: one at
-a time, or ``GRAPHAUDIT_CHECK_THREADS`` at a time), and reports each check's wall time and the peak RSS when it ended,
-and the wall and CPU time of all checks.
+a time, or ``GRAPHAUDIT_CHECK_THREADS`` at a time), and reports each check's wall time and the peak RSS
+when it ended, and the wall and CPU time of all checks.
 Goal (issue 20): ingest + every check ≤ 5 min, peak ≤ 8 GB.
 
 The synthetic prefecture (``graphaudit synth --size prefecture --seed 3``: 13 counties of 吕梁市, ~3.4M
