@@ -112,6 +112,7 @@ PHASES = [
     ("graphaudit.store.embedded", "read_digest", "  digests read"),
     ("graphaudit.store.embedded", "write_digest", "  digests written"),
     ("graphaudit.store.embedded", "apply_frame", "  edits (delete, COPY, SET)"),
+    ("graphaudit.store.verify", "Expected.check", "  check of the graph written"),
 ]
 
 
