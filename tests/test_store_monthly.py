@@ -8,13 +8,18 @@ others keep the live generation's digest files (the same file), people are patch
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from graphaudit.ingest import pipeline
 from graphaudit.ingest.pipeline import ingest
 from graphaudit.model import MODEL
 from graphaudit.store import ladybug_diff
@@ -116,7 +121,14 @@ def _how(store: LadybugStore) -> str:
     return str(json.loads((store.path / gen / "manifest.json").read_text())["graph"])
 
 
-def test_monthly_loads_edit_the_graph_into_the_full_rebuild(tmp_path: Path, loads: list[Path]) -> None:
+def test_monthly_loads_edit_the_graph_into_the_full_rebuild(
+    tmp_path: Path, loads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken: list[bool] = []  # each edited load took the copy of the live database made while it read
+    take = LadybugStore._take_prefetch
+    monkeypatch.setattr(
+        LadybugStore, "_take_prefetch", lambda self, *a: taken.append(take(self, *a)) or taken[-1]
+    )
     edited = LadybugStore(tmp_path / "edited.db", max_db_size=1 << 30)
     rebuilt = LadybugStore(tmp_path / "rebuilt.db", max_db_size=1 << 30, edit_in_place=False)
     seen: list[dict[str, Any]] = []
@@ -138,6 +150,7 @@ def test_monthly_loads_edit_the_graph_into_the_full_rebuild(tmp_path: Path, load
                 "Payment.parquet"
             )
         assert _how(edited) == ("copied" if i == 0 else "edited"), folder.name
+        assert taken == [True] * i and not list(edited.path.glob(".prefetch-*"))
         assert _how(rebuilt) == "copied"
         g = graph_of(edited)
         assert g == graph_of(rebuilt), f"after loading {folder.name}"
@@ -161,6 +174,48 @@ def test_too_much_change_rebuilds(tmp_path: Path, loads: list[Path], monkeypatch
     for s in (store, reference):
         ingest(loads[2], s)  # November corrected: rows updated, more than 0
     assert _how(store) == "copied"
+    assert not list(store.path.glob(".prefetch-*")) and not list(store.path.glob(".gen-*"))
     assert graph_of(store) == graph_of(reference)
     store.close()
     reference.close()
+
+
+def _no_copy_left(store: LadybugStore) -> bool:
+    """Whether no copy made ahead is left in the store (a dropped one is removed once it is complete)."""
+    for _ in range(200):
+        if not list(store.path.glob(".prefetch-*")):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_failed_load_leaves_no_copy_of_the_graph_behind(
+    tmp_path: Path, loads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy of the live database made while a monthly load reads its files goes with a load that fails
+    before writing, and one a killed process left is removed by the next load."""
+    store = LadybugStore(tmp_path / "g.db", max_db_size=1 << 30)
+    ingest(loads[0], store)
+    before = graph_of(store)
+
+    def broken(*a: Any, **k: Any) -> Any:
+        assert list(store.path.glob(".prefetch-*")), "the copy starts before the files are read"
+        raise ValueError("文件读取失败")
+
+    monkeypatch.setattr(pipeline, "_next_tables", broken)
+    with pytest.raises(ValueError, match="文件读取失败"):
+        ingest(loads[1], store)
+    gc.collect()
+    assert _no_copy_left(store)
+    monkeypatch.undo()
+    # a copy a killed load left (its process is gone) is removed by the next load, which edits as usual
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    stale = store.path / f".prefetch-{int(dead.stdout)}-1-{store.data_version()}"
+    stale.mkdir()
+    (stale / "graph.lbdb").write_bytes(b"half a copy")
+    ingest(loads[1], store)
+    assert not stale.exists() and _how(store) == "edited"
+    assert graph_of(store) != before and _no_copy_left(store)
+    store.close()

@@ -220,6 +220,17 @@ def _frames_info(generation: Path) -> dict[str, Any] | None:
     return info if isinstance(info, dict) and info.get("digest") == DIGEST_FORM else None
 
 
+def _alive(pid: str) -> bool:
+    """Whether a process of that id runs (a copy made ahead by it may still be in use)."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _link(src: Path, dst: Path) -> None:
     """``dst`` as a hard link to ``src`` (a copy on a file system without them)."""
     try:
@@ -269,6 +280,9 @@ class LadybugStore:
         self._solo: int | None = None  # the thread running a query alone (no other query starts meanwhile)
         #: What the check after the last load compared (graphaudit.store.verify).
         self.last_verification: Verification | None = None
+        #: A copy of the live generation's database being made for the load that asked for the live graph
+        #: (its generation, the folder, the copy), ready by the time that load edits it.
+        self._prefetch: tuple[str, Path, Future[None]] | None = None
 
     # -- generations ---------------------------------------------------------------------------------
     def _current(self) -> str | None:
@@ -346,7 +360,9 @@ class LadybugStore:
 
     def live_graph(self) -> Previous | None:
         """The live graph's frames and their rows, for a load that builds only what changed (None: the store
-        does not edit in place, or the live generation does not say — then everything is built)."""
+        does not edit in place, or the live generation does not say — then everything is built).  The load
+        that asks will edit a copy of the live database: the copy starts now, beside the load's reading and
+        building (:meth:`_start_prefetch`)."""
         gen = self._current()
         if gen is None or not self.edit_in_place:
             return None
@@ -355,6 +371,7 @@ class LadybugStore:
             return None
         rows = {frame_of(name)[1]: int(n) for name, n in info["rows"].items()}
         folder = self.path / gen / DIGEST
+        ahead = self._start_prefetch(gen)
 
         def column(kind: str, key: Any, name: str) -> pa.Array | None:
             path = folder / digest_name(kind, key)
@@ -362,13 +379,74 @@ class LadybugStore:
                 return None
             return pq.read_table(path, columns=[name]).column(name).combine_chunks()
 
-        return Previous(
+        previous = Previous(
             gen,
             info.get("build"),
             rows,
             keys=lambda label: column("node", label, KEY),
             froms=lambda key: column("rel", key, "from"),
         )
+        if ahead is not None:  # a load that ends without writing (it failed) lets go of the copy with it
+            weakref.finalize(previous, self._drop_prefetch, ahead)
+        return previous
+
+    def _start_prefetch(self, gen: str) -> Path | None:
+        """Start copying the live generation's database (the first step of a load that edits it) in a
+        thread of its own while the load reads its files and builds the graph: the copy is in the kernel, so
+        it costs the load little but the disk.  Not waited for: :meth:`_take_prefetch` takes it, or it is
+        removed (:meth:`_drop_prefetch`: the load wrote the graph whole, failed, or the store closed).
+        Returns the folder it is copied into."""
+        self._drop_prefetch()
+        if self.read_only:
+            return None
+        folder = self.path / f".prefetch-{os.getpid()}-{threading.get_ident()}-{gen}"
+        done: Future[None] = Future()
+
+        def copy() -> None:
+            try:
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                for f in sorted((self.path / gen).glob("graph.lbdb*")):
+                    shutil.copyfile(f, folder / f.name)
+            except BaseException as e:  # the load copies for itself then
+                done.set_exception(e)
+            else:
+                done.set_result(None)
+
+        threading.Thread(target=copy, name="graphaudit-prefetch", daemon=True).start()
+        self._prefetch = (gen, folder, done)
+        return folder
+
+    def _take_prefetch(self, live: Path, folder: Path) -> bool:
+        """Move the copy of ``live``'s database :meth:`_start_prefetch` made into ``folder`` (waiting for it
+        to be complete); False when there is none of that generation or it failed (the caller copies)."""
+        mine = self._prefetch
+        if mine is None or mine[0] != live.name or live.parent != self.path:
+            self._drop_prefetch()
+            return False
+        self._prefetch = None
+        made = mine[1]
+        try:
+            mine[2].result()
+            for f in made.iterdir():
+                os.rename(f, folder / f.name)
+        except Exception as e:
+            log.info("copy of the live graph made ahead failed (%s); copying now", e)
+            for f in folder.glob("graph.lbdb*"):
+                f.unlink()
+            return False
+        finally:
+            shutil.rmtree(made, ignore_errors=True)
+        return True
+
+    def _drop_prefetch(self, folder: Path | None = None) -> None:
+        """Remove the copy made ahead (only if it is the one in ``folder``, when given) once it is complete:
+        at once, or by the thread copying it when it ends."""
+        mine = self._prefetch
+        if mine is None or (folder is not None and mine[1] != folder):
+            return
+        self._prefetch = None
+        mine[2].add_done_callback(lambda _: shutil.rmtree(mine[1], ignore_errors=True))
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
@@ -432,6 +510,8 @@ class LadybugStore:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
+            finally:
+                self._drop_prefetch()  # a copy made ahead that this load did not take
             self._tables_read = (None, {})
             pointer = self.path / ".CURRENT.tmp"
             pointer.write_text(gen)
@@ -449,6 +529,10 @@ class LadybugStore:
                 shutil.rmtree(d, ignore_errors=True)
         for d in self.path.glob(".gen-*.tmp"):
             shutil.rmtree(d, ignore_errors=True)
+        mine = self._prefetch[1] if self._prefetch is not None else None
+        for d in self.path.glob(".prefetch-*"):  # copies made ahead by loads that ended without taking them
+            if d != mine and not _alive(d.name.split("-")[1]):
+                shutil.rmtree(d, ignore_errors=True)
         (self.path / ".CURRENT.tmp").unlink(missing_ok=True)
 
     def _edits(self, live: Path) -> bool:
@@ -480,7 +564,7 @@ class LadybugStore:
         ``release``: a stream's frames are let go once written (a relationship frame at once, a node frame
         once the builder is done: it reads node frames back for links)."""
         file = folder / "graph.lbdb"
-        if live is not None:
+        if live is not None and not self._take_prefetch(live, folder):
             for f in live.glob("graph.lbdb*"):
                 shutil.copyfile(f, folder / f.name)
         (folder / DIGEST).mkdir()
@@ -806,6 +890,7 @@ class LadybugStore:
         self._db = self._gen = None
 
     def close(self) -> None:
+        self._drop_prefetch()
         with self._cond:
             while self._active:
                 self._cond.wait()
