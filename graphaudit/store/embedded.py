@@ -755,14 +755,16 @@ class LadybugStore:
                     shown += [None] if None in missing and len(shown) < 3 else []
                     raise ModelError(f"graph frame {key[0]}: {side} {shown} not among {label} nodes")
 
-    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def run(
+        self, cypher: str, params: dict[str, Any] | None = None, *, name: str | None = None
+    ) -> list[dict[str, Any]]:
         def rows(conn: ladybug.Connection) -> list[dict[str, Any]]:
             res = conn.execute(cypher, params or {})
             assert not isinstance(res, list), "one statement, one result"
             cols = res.get_column_names()
             return [dict(zip(cols, row)) for row in res.get_all()]
 
-        return self._query(rows)
+        return self._query(rows, name or cypher)
 
     def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
         def columns(conn: ladybug.Connection) -> dict[str, list[Any]]:
@@ -771,13 +773,13 @@ class LadybugStore:
             table = res.get_as_arrow()
             return {c: table.column(c).to_pylist() for c in table.column_names}
 
-        return self._query(columns)
+        return self._query(columns, cypher)
 
-    def _query(self, fetch: Callable[[ladybug.Connection], _T]) -> _T:
-        """``fetch`` on this thread's connection.  A query the buffer pool was too small for runs again: alone
-        on the same pool if other queries shared it (the pool is the database's, not the query's: two checks
-        at once can fill it together), else on a pool twice the size (up to LadybugDB's own default, 80 % of
-        the machine's memory)."""
+    def _query(self, fetch: Callable[[ladybug.Connection], _T], what: str) -> _T:
+        """``fetch`` on this thread's connection (``what``: the query's name or text, for the log).  A query
+        the buffer pool was too small for runs again: alone on the same pool if other queries shared it (the
+        pool is the database's, not the query's: two checks at once can fill it together), else on a pool
+        twice the size (up to LadybugDB's own default, 80 % of the machine's memory)."""
         solo = False
         try:
             while True:
@@ -792,7 +794,7 @@ class LadybugStore:
                 if not solo and crowded:
                     solo = True
                     self._run_alone()
-                elif not self._grow_pool(pool):
+                elif not self._grow_pool(pool, what):
                     raise StoreError(f"query failed: {full}") from full
         finally:
             if solo:
@@ -810,8 +812,9 @@ class LadybugStore:
             while self._active:
                 self._cond.wait()
 
-    def _grow_pool(self, used: int) -> bool:
-        """Double the pool a query found too small (``used``: the pool it ran on); False at the most."""
+    def _grow_pool(self, used: int, what: str = "") -> bool:
+        """Double the pool a query found too small (``used``: the pool it ran on; ``what``: the query's name
+        or text, for the log); False at the most."""
         with self._cond:
             if self.buffer_pool_mb != used:  # another thread grew it already
                 return True
@@ -820,8 +823,9 @@ class LadybugStore:
                 return False
             self.buffer_pool_mb = min(most, used * 2)
             log.warning(
-                "%s: 查询所需内存超出缓冲池 %d MB，扩大到 %d MB 后重试 (query needs a larger buffer pool)",
+                "%s: 查询 %s 所需内存超出缓冲池 %d MB，扩大到 %d MB 后重试 (a query needs a larger pool)",
                 self.path,
+                " ".join(what.split())[:80] or "(打开数据库)",
                 used,
                 self.buffer_pool_mb,
             )
@@ -830,7 +834,7 @@ class LadybugStore:
     def run_named(
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
     ) -> list[dict[str, Any]]:
-        return self.run(query_text(name, self.dialect, bounds), params)
+        return self.run(query_text(name, self.dialect, bounds), params, name=name)
 
     def run_named_table(
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
@@ -840,7 +844,7 @@ class LadybugStore:
             assert not isinstance(res, list), "one statement, one result"
             return res.get_as_arrow()
 
-        return self._query(table)
+        return self._query(table, name)
 
     def run_named_columns(
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
