@@ -55,7 +55,6 @@ def _apply(df: pd.DataFrame, role: str, rows: np.ndarray, results: list[tuple[st
 def _resolve_recipients(
     sub: pd.DataFrame, w: World, d: Decisions, stats: MatchStats, issues: list[Issue]
 ) -> None:
-    people = w.people()
     how_col = MATCH_COLUMNS["recipient"][1]
     if how_col not in sub:
         sub[how_col] = np.where(sub["recipient_id"].fillna("") != "", "id", "")
@@ -67,8 +66,10 @@ def _resolve_recipients(
     out = []
     cols = ("recipient_name", "household_id", "village_code", FILE, ROW, "recipient_id")
     part = sub.iloc[rows]
+    people = w.people() if len(rows) else None  # the register's index of names: only to match one
     for name, hid, vil, f, r, rid in zip(*(part[c].tolist() for c in cols)):
         name = name or ""
+        assert people is not None
         m = match_name(name, recipient_pools(w, people, hid, vil), "recipient", d)
         if m.key is not None:
             key = m.key
