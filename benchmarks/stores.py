@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -209,6 +210,22 @@ def child(store: str, data: Path, work: Path, names: list[str], timeout: float, 
     return json.loads((work / f"result-{store}.json").read_text())
 
 
+def difference(embedded: list[dict[str, Any]], neo4j: list[dict[str, Any]]) -> dict[str, Any]:
+    """Two stores' findings of one check compared by finding id: those only one store found, and of those both
+    found, each one that differs (both versions, the first five); ``order``: the same findings in another
+    order."""
+    e = {f["finding_id"]: f for f in embedded}
+    n = {f["finding_id"]: f for f in neo4j}
+    changed = [{"embedded": e[k], "neo4j": n[k]} for k in e if k in n and e[k] != n[k]]
+    return {
+        "only_embedded": [k for k in e if k not in n],
+        "only_neo4j": [k for k in n if k not in e],
+        "changed": len(changed),
+        "first_changed": changed[:5],
+        "order": not changed and e.keys() == n.keys(),
+    }
+
+
 def read_findings(path: Path) -> dict[str, list[Any]]:
     with path.open(encoding="utf-8") as fh:
         return {(d := json.loads(line))["check"]: d["findings"] for line in fh}
@@ -255,9 +272,8 @@ def main() -> None:
         work = Path(tmp)
         env = os.environ.copy()
 
-        def embedded() -> None:
+        def embedded() -> None:  # its store is kept until the findings are compared (see below)
             result["embedded"] = child("embedded", data, work, names, args.check_timeout, env)
-            shutil_rm(work / "g.db")
 
         def neo4j() -> None:
             server = LocalNeo4j(  # a check that runs away is stopped by the server, not waited for
@@ -299,6 +315,18 @@ def main() -> None:
         for run in (neo4j, embedded) if args.first == "neo4j" else (embedded, neo4j):
             run()
         fe, fn = read_findings(work / "findings-embedded.jsonl"), read_findings(work / "findings-neo4j.jsonl")
+        differ = [c for c in names if c in fe and c in fn and fe[c] != fn[c]]
+        if differ:  # the evidence, to find out why: the embedded store as loaded and both stores' findings
+            kept = OUT / f"stores-{args.size}-embedded.db"
+            shutil_rm(kept)
+            OUT.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(work / "g.db"), kept)
+            print(f"the findings differ: the embedded store is kept in {kept}", flush=True)
+            for c in differ:
+                (OUT / f"stores-{args.size}-{c}.json").write_text(
+                    json.dumps({"embedded": fe[c], "neo4j": fn[c]}, ensure_ascii=False, indent=1)
+                )
+        shutil_rm(work / "g.db")
     e, n = result["embedded"], result["neo4j"]
     result["same_graph"] = e["stats"] == n["stats"]
     result["checks"] = {}
@@ -316,9 +344,8 @@ def main() -> None:
             # store per county would not see them
             "cross_county": sum(len({str(p)[:6] for p in f.get("person_ids") or []}) > 1 for f in fe[c]),
         }
-        if not result["checks"][c]["same"]:  # the first finding that differs, to see why
-            diff = next((p for p in zip(fe[c], fn[c]) if p[0] != p[1]), (fe[c][:1], fn[c][:1]))
-            result["checks"][c]["first_difference"] = {"embedded": diff[0], "neo4j": diff[1]}
+        if not result["checks"][c]["same"]:  # which findings differ, by their id, to see why
+            result["checks"][c]["difference"] = difference(fe[c], fn[c])
             result["checks"][c]["errors"] = [ce["error"], cn["error"]]
     result["seconds"] = time.perf_counter() - t_run
     result["load_after"] = os.getloadavg()
