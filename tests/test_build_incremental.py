@@ -193,3 +193,54 @@ def test_incremental_build_equals_the_full_build(
     assert changes["again"] == {"prisoners"}
     assert kinds["names swapped"]["patched"] >= 1
     assert kinds["relation added"]["built"] < kinds["register update"]["built"]
+
+
+def _delta_ids(new: pd.DataFrame, old: pd.DataFrame) -> tuple[list[Any], list[Any]]:
+    return sorted(new["payment_id"]), sorted(old["payment_id"])
+
+
+def test_rows_compared_by_key_find_what_whole_rows_find() -> None:
+    """A source with one unique key (the year's payments) is compared key by key, column by column; the rows
+    it finds changed are those the comparison of whole rows as text finds: a value changed, emptied ("" and
+    missing differ), -0.0 against 0.0, a date moved, rows added, gone and in another order; a duplicate key
+    falls back to whole rows."""
+    import datetime
+
+    from graphaudit.ingest import build
+
+    cols = list(build._mapped_columns("subsidies"))
+    n = 400
+    rng = np.random.default_rng(5)
+    old = pd.DataFrame({c: pd.Series([f"{c}-{i % 7}" for i in range(n)], dtype="str") for c in cols})
+    old["payment_id"] = pd.Series([f"FF{i:06d}" for i in range(n)], dtype="str")
+    old["amount"] = rng.integers(0, 100_000, n) / 100
+    old["pay_date"] = [
+        datetime.date(2024, 1, 1) + datetime.timedelta(days=int(d)) for d in rng.integers(0, 300, n)
+    ]
+    old["approver_name"] = pd.Series(
+        [None if i % 5 == 0 else f"审核人{i % 3}" for i in range(n)], dtype=object
+    )
+    old["recipient_match_score"] = np.where(np.arange(n) % 4 == 0, np.nan, 1.0)
+    new = old.copy()
+    new.loc[3, "amount"] = 1234.56
+    new.loc[4, "recipient_name"] = ""  # emptied
+    new.loc[5, "approver_name"] = ""  # a missing value now ""
+    new.loc[6, "amount"] = -0.0
+    old.loc[6, "amount"] = 0.0
+    new.loc[7, "pay_date"] = datetime.date(2024, 12, 31)
+    new.loc[8, "recipient_match_score"] = 0.5  # NaN → a number
+    new = new.drop(index=[10, 11])  # gone
+    added = old.iloc[:2].copy()
+    added["payment_id"] = ["FF900000", "FF900001"]
+    new = pd.concat([new, added], ignore_index=True).sample(frac=1.0, random_state=1)  # another order
+    by_key = build._keyed_delta(("payment_id",), cols, new, old)
+    assert by_key is not None
+    a, b = build._row_strings(new[cols]), build._row_strings(old[cols])
+    whole = new[build._not_in(a, b)], old[build._not_in(b, a)]
+    assert _delta_ids(*by_key) == _delta_ids(*whole)
+    changed = ["FF000003", "FF000004", "FF000005", "FF000006", "FF000007", "FF000008"]
+    assert _delta_ids(*by_key) == (changed + ["FF900000", "FF900001"], changed + ["FF000010", "FF000011"])
+    assert build._keyed_delta(("payment_id",), cols, new, old.iloc[:0]) is not None  # nothing before
+    twice = pd.concat([old, old.iloc[:1]], ignore_index=True)
+    assert build._keyed_delta(("payment_id",), cols, new, twice) is None  # a key twice: whole rows
+    assert build._keyed_delta(("payment_id", "program"), cols, new, old) is None

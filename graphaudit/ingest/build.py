@@ -505,8 +505,67 @@ def _row_delta(source: str, new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.Da
     cols = [c for c in _mapped_columns(source) if c in new.columns]
     if any(c not in old.columns for c in cols) or len(cols) != len(_mapped_columns(source)):
         return new, old
+    by_key = _keyed_delta(SOURCES[source].key, cols, new, old)
+    if by_key is not None:
+        return by_key
     a, b = _row_strings(new[cols]), _row_strings(old[cols])
     return new[_not_in(a, b)], old[_not_in(b, a)]
+
+
+def _keyed_delta(
+    key: tuple[str, ...], cols: list[str], new: pd.DataFrame, old: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """:func:`_row_delta` for a table whose one key column is unique in both versions (a month of payments
+    against the year's): the rows matched by key and compared column by column, instead of each row as one
+    string (0.45 → 0.1 s for a county's year).  Two values are the same when they are equal and of the same
+    kind — both missing, the same number with the same sign, equal text or dates; "" and a missing value
+    differ.  None when the key is not one unique column (the caller compares whole rows)."""
+    if len(key) != 1 or key[0] not in cols:
+        return None
+    new_keys, old_keys = pd.Index(new[key[0]]), pd.Index(old[key[0]])
+    if not (new_keys.is_unique and old_keys.is_unique) or new_keys.hasnans or old_keys.hasnans:
+        return None
+    at = new_keys.get_indexer(old_keys)  # each old row's position in new, -1: gone
+    kept = at >= 0
+    same = np.ones(int(kept.sum()), dtype=bool)
+    for c in cols:
+        if c != key[0]:
+            same &= _same_values(new[c], old[c], at[kept], kept)
+    changed_old = ~kept
+    changed_old[np.flatnonzero(kept)[~same]] = True
+    changed_new = np.ones(len(new), dtype=bool)
+    changed_new[at[kept][same]] = False
+    return new[changed_new], old[changed_old]
+
+
+def _same_values(new: pd.Series, old: pd.Series, at: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Per old row kept (``kept``; at ``at`` in ``new``): its value in ``old`` the same as in ``new`` (see
+    :func:`_keyed_delta`)."""
+    if new.dtype.kind == "f" and old.dtype.kind == "f":
+        a, b = new.to_numpy()[at], old.to_numpy()[kept]
+        na, nb = np.isnan(a), np.isnan(b)
+        return np.asarray((na & nb) | (~na & ~nb & (a == b) & (np.signbit(a) == np.signbit(b))), dtype=bool)
+    try:
+        x, y = (
+            pa.array(v.array if isinstance(v.dtype, pd.StringDtype) else v.to_numpy(), from_pandas=True)
+            for v in (new, old)
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        x = y = None
+    if x is None or y is None or x.type != y.type or pa.types.is_floating(x.type):
+        a, b = new.to_numpy(dtype=object)[at], old.to_numpy(dtype=object)[kept]  # values of mixed kinds
+        ma, mb = pd.isna(a), pd.isna(b)
+        eq = np.fromiter(
+            (type(u) is type(v) and bool(u == v) for u, v in zip(a.tolist(), b.tolist())),
+            dtype=bool,
+            count=len(a),
+        )
+        return np.asarray((ma & mb) | (~ma & ~mb & eq), dtype=bool)
+    x, y = x.take(pa.array(at)), y.filter(pa.array(kept))
+    if pa.types.is_null(x.type):  # missing everywhere in both
+        return np.ones(len(at), dtype=bool)
+    same = pc.or_(pc.fill_null(pc.equal(x, y), False), pc.and_(pc.is_null(x), pc.is_null(y)))
+    return np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _not_in(values: pa.ChunkedArray | pa.Array, among: pa.ChunkedArray | pa.Array) -> np.ndarray:

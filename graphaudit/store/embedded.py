@@ -587,6 +587,13 @@ class LadybugStore:
             old_sums = json.loads((live / DIGEST / CHECKSUMS).read_text()) if live is not None else {}
             written: list[tuple[str, Any, pa.ChunkedArray | None]] = []  # to release
             hashing: Future[None] | None = None
+            pending: list[Future[None]] = []
+
+            def later(write: Callable[..., None], *args: Any) -> None:
+                """An edited load's digest file, written on the helper thread (Parquet leaves the
+                interpreter) while the edits go on: waited for after the checkpoint."""
+                pending.append(aside.submit(write, *args))
+
             for kind, key, df in graph.arriving():
                 name = digest_name(kind, key)
                 rows[name] = len(df)
@@ -598,9 +605,10 @@ class LadybugStore:
                         sums[name] = old_sums[name]
                         _link(live / DIGEST / name, folder / DIGEST / name)
                     else:
-                        expect.patched(kind, key, _arrow(kind, key, df.rows), df.keys, len(df))
+                        rows_of = _arrow(kind, key, df.rows)
+                        expect.patched(kind, key, rows_of, df.keys, len(df))
                         sums[name] = self._patch_frame(
-                            conn, serial, folder, live, kind, key, df, old_sums, edits
+                            conn, serial, folder, live, kind, key, df, rows_of, old_sums, edits, later
                         )
                     continue
                 if kind == "node":  # the columns (and the pair of labels): keys and ends COPY checks
@@ -632,7 +640,7 @@ class LadybugStore:
                         _link(live / DIGEST / name, folder / DIGEST / name)
                         continue
                     dg = digest(kind, table)
-                    write_digest(dg, folder / DIGEST / name)
+                    later(write_digest, dg, folder / DIGEST / name)
                     old = read_digest(live / DIGEST, kind, key)
                     apply_frame(conn, kind, key, table, dg, old, edits, copy)
             if hashing is not None:
@@ -647,6 +655,8 @@ class LadybugStore:
             )
             if live is not None:
                 conn.execute("CHECKPOINT")
+            for done in pending:  # the digest files written beside the edits and the checkpoint
+                done.result()
             serial.close()
             conn.close()
         finally:
@@ -670,17 +680,19 @@ class LadybugStore:
         kind: str,
         key: Any,
         patch: Patched,
+        table: pa.Table,
         old_sums: dict[str, str],
         edits: Edits,
+        later: Callable[..., None],
     ) -> str:
-        """Write a :class:`Patched` frame: the rows of the patch's keys (a node's key, a relationship's
-        ``from``) edited like a frame of their own (graphaudit.store.ladybug_diff.apply_frame), the digest the
-        live one with those rows replaced.  Returns the frame's checksum: one
-        of the patch, which no whole frame's checksum equals (the next load compares its rows)."""
+        """Write a :class:`Patched` frame (``table``: its rows as Arrow): the rows of the patch's keys (a
+        node's key, a relationship's ``from``) edited like a frame of their own
+        (graphaudit.store.ladybug_diff.apply_frame), the digest the live one with those rows replaced.
+        Returns the frame's checksum: one of the patch, which no whole frame's checksum equals (the next
+        load compares its rows)."""
         name = digest_name(kind, key)
         old = read_digest(live / DIGEST, kind, key)
         assert old is not None
-        table = _arrow(kind, key, patch.rows)
         dg = digest(kind, table)
         end = old.column(KEY if kind == "node" else "from")
         mine = pc.fill_null(pc.is_in(end, value_set=pa.array(patch.keys.tolist(), pa.string())), False)
@@ -689,8 +701,10 @@ class LadybugStore:
             _copy_rows(conn, serial, kind, key, rows)
 
         apply_frame(conn, kind, key, table, dg, old.filter(mine), edits, copy)
-        write_digest(
-            pa.concat_tables([old.filter(pc.invert(mine)), dg.cast(old.schema)]), folder / DIGEST / name
+        later(
+            write_digest,
+            pa.concat_tables([old.filter(pc.invert(mine)), dg.cast(old.schema)]),
+            folder / DIGEST / name,
         )
         return "patched-" + checksum(
             pa.table({"was": [old_sums[name]], "rows": [checksum(table)], "keys": [len(patch.keys)]})
