@@ -219,3 +219,19 @@ def test_a_failed_load_leaves_no_copy_of_the_graph_behind(
     assert not stale.exists() and _how(store) == "edited"
     assert graph_of(store) != before and _no_copy_left(store)
     store.close()
+
+
+def test_a_few_ends_are_looked_up_among_many_keys() -> None:
+    """Validating a month's relationships: a few ends among a county's keys, answered without a table of
+    every key per frame; False sends the caller to look value by value (which names the missing end)."""
+    import pyarrow as pa
+
+    from graphaudit.store.embedded import _all_among
+
+    keys = pa.array([f"P{i:06d}" for i in range(1000)], pa.large_string())
+    assert _all_among(pa.array(["P000003", "P000999", "P000003"], pa.large_string()), keys)
+    assert not _all_among(pa.array(["P000003", "X"], pa.large_string()), keys)  # one missing
+    assert not _all_among(pa.array(["P000003", None], pa.large_string()), keys)  # a missing end
+    assert not _all_among(pa.array([f"P{i:06d}" for i in range(200)], pa.large_string()), keys)  # many
+    twice = pa.concat_arrays([keys, pa.array(["P000003"], pa.large_string())])
+    assert not _all_among(pa.array(["P000003", "X"], pa.large_string()), twice)

@@ -220,6 +220,18 @@ def _frames_info(generation: Path) -> dict[str, Any] | None:
     return info if isinstance(info, dict) and info.get("digest") == DIGEST_FORM else None
 
 
+def _all_among(values: pa.Array, keys: pa.Array) -> bool:
+    """Whether every value is among the keys, for a few values among many keys (a month's payments' ends
+    among a county's people): the keys looked up among the distinct values, not a table of every key built
+    for each frame.  False (a value missing, or too many values for this to pay) sends the caller to look
+    value by value."""
+    if len(values) * 8 > len(keys) or values.null_count:
+        return False
+    distinct = pc.unique(values)
+    found = keys.filter(pc.is_in(keys, value_set=distinct))
+    return int(pc.count_distinct(found).as_py()) == len(distinct)
+
+
 def _alive(pid: str) -> bool:
     """Whether a process of that id runs (a copy made ahead by it may still be in use)."""
     try:
@@ -349,7 +361,12 @@ class LadybugStore:
         gen = self._current()
         if gen is None:
             return {}
-        tables = {p.stem: pd.read_parquet(p) for p in sorted((self.path / gen / "tables").glob("*.parquet"))}
+        files = sorted((self.path / gen / "tables").glob("*.parquet"))
+        # three files at a time, the largest first (decoding leaves the interpreter: a county's 0.26 → 0.17 s)
+        largest = sorted(files, key=lambda f: -f.stat().st_size)
+        with ThreadPoolExecutor(3, thread_name_prefix="graphaudit-tables") as pool:
+            read = dict(zip(largest, pool.map(pd.read_parquet, largest)))
+        tables = {f.stem: read[f] for f in files}
         # a load that hands back one of these frames unchanged gets its file linked, not written again
         self._tables_read = (gen, {name: weakref.ref(df) for name, df in tables.items()})
         return tables
@@ -762,7 +779,10 @@ class LadybugStore:
                 if not len(df):
                     continue
                 ends = _text_array(df[side])
-                found = pc.fill_null(pc.is_in(ends, value_set=ids.get(label, empty)), False)
+                among = ids.get(label, empty)
+                if _all_among(ends, among):
+                    continue
+                found = pc.fill_null(pc.is_in(ends, value_set=among), False)
                 if not pc.all(found).as_py():
                     missing = ends.filter(pc.invert(found)).to_pylist()
                     shown = sorted({v for v in missing if v is not None})[:3]
