@@ -197,6 +197,17 @@ def worker(store: str, data: str, work: str, names: list[str], timeout: float) -
     out["checks_peak_mb"] = hwm_mb()
     if server:
         out["checks_server_peak_mb"] = hwm_mb(server)
+    # after the checks (not in their peak): the graph's values against the tables (prefecture.values_differ)
+    if store == "embedded":
+        from prefecture import values_differ
+
+        differing = values_differ(st)
+        out["values_differ"] = {k: {"rows": len(v), "first": v[:20]} for k, v in differing.items()}
+        print(
+            "values in the graph that differ from the tables: "
+            + ", ".join(f"{k} {len(v)}" for k, v in differing.items()),
+            flush=True,
+        )
     out["load_after"] = os.getloadavg()
     st.close()
     if store == "embedded":
@@ -356,6 +367,8 @@ def main() -> None:
         sys.exit(f"Neo4j was stopped after {len(result['checks'])} of {len(names)} checks")
     if not result["same_graph"] or not all(v["same"] for v in result["checks"].values()):
         sys.exit("the stores disagree")
+    if any(v["rows"] for v in e.get("values_differ", {}).values()):
+        sys.exit("the embedded graph's values differ from its tables")
 
 
 def shutil_rm(path: Path) -> None:
