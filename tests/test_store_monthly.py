@@ -208,17 +208,38 @@ def test_a_failed_load_leaves_no_copy_of_the_graph_behind(
     gc.collect()
     assert _no_copy_left(store)
     monkeypatch.undo()
-    # a copy a killed load left (its process is gone) is removed by the next load, which edits as usual
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    stale = store.path / f".prefetch-{int(dead.stdout)}-1-{store.data_version()}"
+    # a copy a killed load left (nothing holds its lock) is removed by the next load, which edits as usual;
+    # one another process is making (its lock held) is left alone
+    stale = store.path / f".prefetch-{store.data_version()}-1-1"
     stale.mkdir()
     (stale / "graph.lbdb").write_bytes(b"half a copy")
-    ingest(loads[1], store)
-    assert not stale.exists() and _how(store) == "edited"
-    assert graph_of(store) != before and _no_copy_left(store)
+    (stale / ".in-use").touch()
+    busy = store.path / f".prefetch-{store.data_version()}-2-2"
+    busy.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(busy / ".in-use")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        ingest(loads[1], store)
+        assert not stale.exists() and busy.exists() and _how(store) == "edited"
+    finally:
+        holder.kill()
+        holder.wait()
+    assert graph_of(store) != before
+    ingest(loads[0], store)  # the next load: nothing holds it any more
+    assert not busy.exists() and _no_copy_left(store)
     store.close()
+
+
+#: A process that holds a file's lock until it is killed (a load making its copy ahead, in another process).
+HOLD_LOCK = """
+import fcntl, sys, time
+fh = open(sys.argv[1], "w")
+fcntl.flock(fh, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(600)
+"""
 
 
 def test_a_few_ends_are_looked_up_among_many_keys() -> None:

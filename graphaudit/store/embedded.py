@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import ladybug
 import networkx as nx
@@ -232,15 +232,20 @@ def _all_among(values: pa.Array, keys: pa.Array) -> bool:
     return int(pc.count_distinct(found).as_py()) == len(distinct)
 
 
-def _alive(pid: str) -> bool:
-    """Whether a process of that id runs (a copy made ahead by it may still be in use)."""
+#: The file a copy made ahead holds locked while a load may use it (LadybugStore._start_prefetch).
+_IN_USE = ".in-use"
+
+
+def _in_use(folder: Path) -> bool:
+    """Whether a process holds the copy made ahead in ``folder`` (its :data:`_IN_USE` file locked)."""
     try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
+        with open(folder / _IN_USE, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
-    return True
+    except OSError:  # no lock file: being made this instant, or half made by a process that was killed
+        return False
+    return False
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -294,7 +299,7 @@ class LadybugStore:
         self.last_verification: Verification | None = None
         #: A copy of the live generation's database being made for the load that asked for the live graph
         #: (its generation, the folder, the copy), ready by the time that load edits it.
-        self._prefetch: tuple[str, Path, Future[None]] | None = None
+        self._prefetch: tuple[str, Path, Future[None], IO[str]] | None = None
 
     # -- generations ---------------------------------------------------------------------------------
     def _current(self) -> str | None:
@@ -411,18 +416,25 @@ class LadybugStore:
         """Start copying the live generation's database (the first step of a load that edits it) in a
         thread of its own while the load reads its files and builds the graph: the copy is in the kernel, so
         it costs the load little but the disk.  Not waited for: :meth:`_take_prefetch` takes it, or it is
-        removed (:meth:`_drop_prefetch`: the load wrote the graph whole, failed, or the store closed).
-        Returns the folder it is copied into."""
+        removed (:meth:`_drop_prefetch`: the load wrote the graph whole, failed, or the store closed).  The
+        folder holds a locked file (:data:`_IN_USE`) while this process may use it: one a killed process left
+        is unlocked, and the next load removes it (:meth:`_recover`).  Returns the folder."""
         self._drop_prefetch()
         if self.read_only:
             return None
-        folder = self.path / f".prefetch-{os.getpid()}-{threading.get_ident()}-{gen}"
+        folder = self.path / f".prefetch-{gen}-{os.getpid()}-{threading.get_ident()}"
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            lock = open(folder / _IN_USE, "w")  # noqa: SIM115 - held until the copy is taken or removed
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except OSError as e:  # the load copies when it writes, as without this
+            log.info("no copy of the live graph made ahead (%s)", e)
+            return None
         done: Future[None] = Future()
 
         def copy() -> None:
             try:
-                shutil.rmtree(folder, ignore_errors=True)
-                folder.mkdir()
                 for f in sorted((self.path / gen).glob("graph.lbdb*")):
                     shutil.copyfile(f, folder / f.name)
             except BaseException as e:  # the load copies for itself then
@@ -431,7 +443,7 @@ class LadybugStore:
                 done.set_result(None)
 
         threading.Thread(target=copy, name="graphaudit-prefetch", daemon=True).start()
-        self._prefetch = (gen, folder, done)
+        self._prefetch = (gen, folder, done, lock)
         return folder
 
     def _take_prefetch(self, live: Path, folder: Path) -> bool:
@@ -442,10 +454,10 @@ class LadybugStore:
             self._drop_prefetch()
             return False
         self._prefetch = None
-        made = mine[1]
+        _, made, done, lock = mine
         try:
-            mine[2].result()
-            for f in made.iterdir():
+            done.result()
+            for f in made.glob("graph.lbdb*"):
                 os.rename(f, folder / f.name)
         except Exception as e:
             log.info("copy of the live graph made ahead failed (%s); copying now", e)
@@ -454,6 +466,7 @@ class LadybugStore:
             return False
         finally:
             shutil.rmtree(made, ignore_errors=True)
+            lock.close()
         return True
 
     def _drop_prefetch(self, folder: Path | None = None) -> None:
@@ -463,7 +476,12 @@ class LadybugStore:
         if mine is None or (folder is not None and mine[1] != folder):
             return
         self._prefetch = None
-        mine[2].add_done_callback(lambda _: shutil.rmtree(mine[1], ignore_errors=True))
+
+        def remove(_: Future[None]) -> None:
+            shutil.rmtree(mine[1], ignore_errors=True)
+            mine[3].close()
+
+        mine[2].add_done_callback(remove)
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
@@ -546,9 +564,8 @@ class LadybugStore:
                 shutil.rmtree(d, ignore_errors=True)
         for d in self.path.glob(".gen-*.tmp"):
             shutil.rmtree(d, ignore_errors=True)
-        mine = self._prefetch[1] if self._prefetch is not None else None
         for d in self.path.glob(".prefetch-*"):  # copies made ahead by loads that ended without taking them
-            if d != mine and not _alive(d.name.split("-")[1]):
+            if not _in_use(d):
                 shutil.rmtree(d, ignore_errors=True)
         (self.path / ".CURRENT.tmp").unlink(missing_ok=True)
 
