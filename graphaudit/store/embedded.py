@@ -806,16 +806,19 @@ class LadybugStore:
                     shown += [None] if None in missing and len(shown) < 3 else []
                     raise ModelError(f"graph frame {key[0]}: {side} {shown} not among {label} nodes")
 
-    def run(
-        self, cypher: str, params: dict[str, Any] | None = None, *, name: str | None = None
-    ) -> list[dict[str, Any]]:
+    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self._rows(cypher, params, cypher)
+
+    def _rows(self, cypher: str, params: dict[str, Any] | None, what: str) -> list[dict[str, Any]]:
+        """:meth:`run`, with ``what`` the query's name or text for the log."""
+
         def rows(conn: ladybug.Connection) -> list[dict[str, Any]]:
             res = conn.execute(cypher, params or {})
             assert not isinstance(res, list), "one statement, one result"
             cols = res.get_column_names()
             return [dict(zip(cols, row)) for row in res.get_all()]
 
-        return self._query(rows, name or cypher)
+        return self._query(rows, what)
 
     def run_columns(self, cypher: str, params: dict[str, Any] | None = None) -> dict[str, list[Any]]:
         def columns(conn: ladybug.Connection) -> dict[str, list[Any]]:
@@ -885,7 +888,7 @@ class LadybugStore:
     def run_named(
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
     ) -> list[dict[str, Any]]:
-        return self.run(query_text(name, self.dialect, bounds), params, name=name)
+        return self._rows(query_text(name, self.dialect, bounds), params, name)
 
     def run_named_table(
         self, name: str, params: dict[str, Any] | None = None, *, bounds: Mapping[str, int] | None = None
