@@ -372,8 +372,6 @@ def main() -> None:
 
 
 def shutil_rm(path: Path) -> None:
-    import shutil
-
     shutil.rmtree(path, ignore_errors=True)
 
 

@@ -236,6 +236,12 @@ def _all_among(values: pa.Array, keys: pa.Array) -> bool:
 _IN_USE = ".in-use"
 
 
+def _remove_copy(folder: Path, lock: IO[str]) -> None:
+    """Remove a copy made ahead and let go of its lock."""
+    shutil.rmtree(folder, ignore_errors=True)
+    lock.close()
+
+
 def _in_use(folder: Path) -> bool:
     """Whether a process holds the copy made ahead in ``folder`` (its :data:`_IN_USE` file locked)."""
     try:
@@ -246,6 +252,12 @@ def _in_use(folder: Path) -> bool:
     except OSError:  # no lock file: being made this instant, or half made by a process that was killed
         return False
     return False
+
+
+def _copy_database(generation: Path, folder: Path) -> None:
+    """Copy a generation's database files (``graph.lbdb`` and any beside it) into ``folder``."""
+    for f in sorted(generation.glob("graph.lbdb*")):
+        shutil.copyfile(f, folder / f.name)
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -435,8 +447,7 @@ class LadybugStore:
 
         def copy() -> None:
             try:
-                for f in sorted((self.path / gen).glob("graph.lbdb*")):
-                    shutil.copyfile(f, folder / f.name)
+                _copy_database(self.path / gen, folder)
             except BaseException as e:  # the load copies for itself then
                 done.set_exception(e)
             else:
@@ -465,8 +476,7 @@ class LadybugStore:
                 f.unlink()
             return False
         finally:
-            shutil.rmtree(made, ignore_errors=True)
-            lock.close()
+            _remove_copy(made, lock)
         return True
 
     def _drop_prefetch(self, folder: Path | None = None) -> None:
@@ -476,12 +486,7 @@ class LadybugStore:
         if mine is None or (folder is not None and mine[1] != folder):
             return
         self._prefetch = None
-
-        def remove(_: Future[None]) -> None:
-            shutil.rmtree(mine[1], ignore_errors=True)
-            mine[3].close()
-
-        mine[2].add_done_callback(remove)
+        mine[2].add_done_callback(lambda _: _remove_copy(mine[1], mine[3]))
 
     def replace(self, tables: dict[str, pd.DataFrame], graph: GraphFrames) -> None:
         """Write the tables (Parquet, in a thread of their own) and the graph (LadybugDB's COPY) as a new
@@ -599,8 +604,7 @@ class LadybugStore:
         once the builder is done: it reads node frames back for links)."""
         file = folder / "graph.lbdb"
         if live is not None and not self._take_prefetch(live, folder):
-            for f in live.glob("graph.lbdb*"):
-                shutil.copyfile(f, folder / f.name)
+            _copy_database(live, folder)
         (folder / DIGEST).mkdir()
         expect = Expected(live)  # what the graph must hold when written (graphaudit.store.verify)
         db = ladybug.Database(str(file), max_db_size=self.max_db_size)

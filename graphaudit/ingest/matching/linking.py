@@ -66,11 +66,10 @@ def _resolve_recipients(
     out = []
     cols = ("recipient_name", "household_id", "village_code", FILE, ROW, "recipient_id")
     part = sub.iloc[rows]
-    people = w.people() if len(rows) else None  # the register's index of names: only to match one
     for name, hid, vil, f, r, rid in zip(*(part[c].tolist() for c in cols)):
         name = name or ""
-        assert people is not None
-        m = match_name(name, recipient_pools(w, people, hid, vil), "recipient", d)
+        # the register's index of names (World memoises it): built only when a name is to be matched
+        m = match_name(name, recipient_pools(w, w.people(), hid, vil), "recipient", d)
         if m.key is not None:
             key = m.key
         elif rid == "" or str(rid).startswith("~"):
@@ -137,7 +136,6 @@ def _resolve_contractors(
     need = (ids.eq("") & names.ne("")).to_numpy(dtype=bool)
     stats.count_ids("contracts", column, ct.loc[~need, FILE])
     rows = np.flatnonzero(need)
-    people = w.people()
     out = []
     part = ct.iloc[rows]
     for name, org, f, r in zip(*(part[c].tolist() for c in ("contractor_name", "org_code", FILE, ROW))):
@@ -145,7 +143,7 @@ def _resolve_contractors(
         if company:
             m = match_name(name, [w.companies()], "contractor", d)
         else:
-            m = match_name(name, person_pools(w, org, people), "contractor", d)
+            m = match_name(name, person_pools(w, org, w.people()), "contractor", d)
         key = m.key if m.key is not None else f"~{name}"
         note(stats, issues, "contracts", column, "contractor", name, m, f, r, company=company)
         out.append((key, m))
