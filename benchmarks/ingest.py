@@ -10,7 +10,10 @@ is what the target is about; the process's CPU time (``cpu``, the load's own thr
 machine's load average are printed beside it, because other work on a shared machine inflates wall time.
 Targets (issues 2 and 3): a county loads into the embedded store in < 30 s and into Neo4j in < 3 min.
 Issue 20: a county loads in ≤ 25× its *read floor* — the time pyarrow.csv needs just to read the same CSV
-files (best of three, in this process) — and each line prints the floor and the ratio.
+files (best of three, in this process) — and each line prints the floor and the ratio.  Beside it the *write
+floor*: the seconds LadybugDB's COPY alone needs for the same graph (the frames a load hands it, COPYed again
+into an empty database with nothing else running, best of two; ``--no-copy-floor`` skips it), and where a
+first load's time goes (phases, as for ``--monthly``).
 
 ``--monthly`` (issue 20): the store is first loaded with everything but the last month's payments (not timed),
 then that month's file is loaded on its own into it (timed) — the monthly load of an office; the embedded
@@ -116,13 +119,31 @@ PHASES = [
 ]
 
 
-def _time_phases() -> dict[str, list[float]]:
-    """Wrap the PHASES' functions: name → [seconds, calls, first start, last end] (perf_counter)."""
+#: (module, function) timed in a first load (the whole graph COPYed), and the name printed for it.
+FULL_PHASES = [
+    ("graphaudit.ingest.pipeline", "read_dataset", "read + adapt files"),
+    ("graphaudit.ingest.pipeline", "merge_tables", "merge"),
+    ("graphaudit.ingest.pipeline", "_match_names", "match names"),
+    ("graphaudit.ingest.pipeline", "build_graph", "build graph"),
+    ("graphaudit.ingest.build", "_nodes", "  node frames"),
+    ("graphaudit.ingest.build", "_rel", "  relationship frames"),
+    ("graphaudit.ingest.kinship", "_derive", "  kinship"),
+    ("graphaudit.store.embedded", "LadybugStore._write_tables", "write tables (Parquet)"),
+    ("graphaudit.store.embedded", "LadybugStore._write_graph", "write graph (COPY)"),
+    ("graphaudit.store.embedded", "_arrow", "  frames to Arrow"),
+    ("graphaudit.store.embedded", "_copy_rows", "  COPY"),
+    ("graphaudit.store.embedded", "LadybugStore._hash_frame", "  checksums + digests (beside COPY)"),
+    ("graphaudit.store.verify", "Expected.check", "  check of the graph written"),
+]
+
+
+def _time_phases(phases: list[tuple[str, str, str]] = PHASES) -> dict[str, list[float]]:
+    """Wrap the phases' functions: name → [seconds, calls, first start, last end] (perf_counter)."""
     import functools
     import importlib
 
     spans: dict[str, list[float]] = {}
-    for module, qual, name in PHASES:
+    for module, qual, name in phases:
         owner: object = importlib.import_module(module)
         *path, attr = qual.split(".")
         for p in path:
@@ -165,7 +186,7 @@ def worker(data: str, store: str, uri: str | None, base: str | None = None) -> N
             s._write("MATCH (t:GraphauditTable) DETACH DELETE t")
         if base:
             ingest(Path(base), s)
-        spans = _time_phases() if base and store != "neo4j" else {}
+        spans = _time_phases(PHASES if base else FULL_PHASES) if store != "neo4j" else {}
         t0, c0 = time.perf_counter(), time.process_time()
         report = ingest(Path(data), s)
         gen = s.data_version() if store != "neo4j" else None
@@ -195,6 +216,48 @@ def worker(data: str, store: str, uri: str | None, base: str | None = None) -> N
     )
 
 
+def copy_floor(data: str, repeat: int = 2) -> None:
+    """Runs in a child process: the *write floor* — the seconds LadybugDB's COPY alone needs for the graph a
+    load of ``data`` hands it: the frames are captured during a load (not timed), then COPYed into an empty
+    database with the model's tables, in the same order and the same way (graphaudit.store.embedded's
+    ``_copy_rows``), with nothing else running; best of ``repeat``.  Prints a JSON line."""
+    import ladybug
+
+    import graphaudit.store.embedded as embedded
+    from graphaudit.ingest.pipeline import ingest
+    from graphaudit.model import MODEL
+
+    frames: list[tuple[str, object, object]] = []
+    copy_rows = embedded._copy_rows
+
+    def keep(conn: object, serial: object, kind: str, key: object, table: object) -> None:
+        frames.append((kind, key, table))
+        copy_rows(conn, serial, kind, key, table)  # type: ignore[arg-type]
+
+    embedded._copy_rows = keep  # type: ignore[assignment]
+    with tempfile.TemporaryDirectory() as tmp:
+        s = embedded.LadybugStore(Path(tmp) / "g.db")
+        ingest(Path(data), s)
+        s.close()
+    embedded._copy_rows = copy_rows
+    best = float("inf")
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = ladybug.Database(str(Path(tmp) / "graph.lbdb"))
+            conn, serial = ladybug.Connection(db), ladybug.Connection(db, num_threads=1)
+            for stmt in MODEL.ladybug_ddl():
+                conn.execute(stmt)
+            t0 = time.perf_counter()
+            for kind, key, table in frames:
+                copy_rows(conn, serial, kind, key, table)  # type: ignore[arg-type]
+            best = min(best, time.perf_counter() - t0)
+            serial.close()
+            conn.close()
+            db.close()
+    rows = sum(len(t) for _, _, t in frames)  # type: ignore[arg-type]
+    print(json.dumps({"copy_seconds": best, "frames": len(frames), "rows": rows}))
+
+
 def measure(data: Path, store: str, uri: str | None = None, base: Path | None = None) -> dict:
     cmd = [sys.executable, __file__, "--worker", str(data), store, uri or "", str(base or "")]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ.copy())
@@ -208,6 +271,12 @@ def main() -> None:
     ap.add_argument("--neo4j", action="store_true", help="also load into a throwaway local Neo4j")
     ap.add_argument(
         "--monthly", action="store_true", help="time the last month loaded into a store of the rest"
+    )
+    ap.add_argument(
+        "--no-copy-floor",
+        dest="copy_floor",
+        action="store_false",
+        help="skip the write floor (the graph's COPY alone, measured after each embedded load)",
     )
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -256,7 +325,7 @@ def main() -> None:
                     + (f"  ({data.name}, graph {r['graph']})" if base else ""),
                     flush=True,
                 )
-                for _, _, name in PHASES:
+                for _, _, name in PHASES if base else FULL_PHASES:
                     p = r.get("phases", {}).get(name)
                     if p:
                         print(
@@ -264,6 +333,18 @@ def main() -> None:
                             f"{p['from']:5.2f} → {p['to']:5.2f} s)",
                             flush=True,
                         )
+                if store == "embedded" and floor and args.copy_floor:
+                    cmd = [sys.executable, __file__, "--copy-floor", str(data)]
+                    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+                    w = json.loads(out.stdout.strip().splitlines()[-1])
+                    r.update(copy_floor_seconds=w["copy_seconds"], copy_floor_ratio=w["copy_seconds"] / floor)
+                    print(
+                        f"{size:9s} write floor: LadybugDB's COPY alone of the same graph "
+                        f"({w['frames']} frames, {w['rows']:,} rows, into an empty database, nothing else "
+                        f"running) {w['copy_seconds']:.2f} s → {r['copy_floor_ratio']:.0f}× the read floor; "
+                        f"the load is {r['seconds'] / w['copy_seconds']:.1f}× its write floor",
+                        flush=True,
+                    )
             if server:
                 e, n = (
                     next(x for x in results if x["size"] == size and x["store"] == s)
@@ -285,5 +366,7 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         worker(sys.argv[2], sys.argv[3], sys.argv[4] or None, sys.argv[5] or None)
+    elif len(sys.argv) > 1 and sys.argv[1] == "--copy-floor":
+        copy_floor(sys.argv[2])
     else:
         main()

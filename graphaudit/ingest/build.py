@@ -192,15 +192,21 @@ def _positional(v: Any) -> Any:
 # -- nodes -------------------------------------------------------------------------------------------------
 
 
-def _mentions(label: str, rows: Mapping[str, _Rows]) -> list[tuple[str, str, pd.DataFrame]]:
+def _mentions(
+    label: str, rows: Mapping[str, _Rows], keys: np.ndarray | None = None
+) -> list[tuple[str, str, pd.DataFrame]]:
     """(source, node name, rows: key and mapped properties) for every node of ``label`` a source's rows name,
     in load order; rows with an empty key name nothing.  Computed when the label is built, so that the first
-    frames reach a streaming store early."""
+    frames reach a streaming store early.  ``keys``: only the rows that name one of them (a patch: the
+    properties are mapped for those rows alone, not for the whole register)."""
     out = []
-    for source, r in rows.items():
+    for source, whole in rows.items():
         for name, node in SOURCES[source].graph.nodes.items():
             if label not in node.labels:
                 continue
+            r = whole
+            if keys is not None:
+                r = _Rows(whole.table.iloc[np.flatnonzero(_isin(whole.key(node), keys))])
             df = r.frame({KEY: node.key, **node.props}, cache=name if node.otherwise else None)
             sel = _present(df[KEY])
             for lab, where in r.labels(node):
@@ -620,8 +626,7 @@ def _patch(
     keys = pd.unique(np.concatenate(touched)) if touched else np.array([], dtype=object)
     if len(keys) > PATCH_SHARE * max(len(old_keys), 1):
         return None
-    mentions = [(s, n, df[_isin(df[KEY], keys)]) for s, n, df in _mentions(label, rows)]
-    new_rows = _nodes(label, mentions, ctx, plain)
+    new_rows = _nodes(label, _mentions(label, rows, keys), ctx, plain)
     kept = old_keys.filter(pa.array(_not_in(old_keys, _text(keys))))
     every = pa.concat_arrays([kept, _text(new_rows[KEY].to_numpy(dtype=object))])
     return Patched(keys, new_rows, len(every), previous.generation, every)
