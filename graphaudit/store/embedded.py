@@ -206,8 +206,9 @@ def _text_array(values: pd.Series | pa.Array | pa.ChunkedArray | np.ndarray) -> 
     return values
 
 
-#: The form of the digests a generation's frames.json vouches for (ladybug_diff.digest: a 128-bit row hash).
-DIGEST_FORM = 2
+#: The form of the digests a generation's frames.json vouches for (ladybug_diff.digest: a 128-bit row hash;
+#: form 3: fingerprint.text_hashes128, not pandas' SipHash of each row as a Python string).
+DIGEST_FORM = 3
 
 
 def _frames_info(generation: Path) -> dict[str, Any] | None:

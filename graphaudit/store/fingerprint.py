@@ -33,6 +33,7 @@ __all__ = [
     "mix",
     "pair_hashes",
     "text_hashes",
+    "text_hashes128",
 ]
 
 #: Property types whose values are checked (text is counted with its rows, not compared).
@@ -64,31 +65,67 @@ def mix(x: np.ndarray) -> np.ndarray:
 def text_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A 64-bit hash of each string (its UTF-8 bytes, eight at a time; a null as the empty string), over
     Arrow's buffers without a Python object per string: the same on every run and in every process."""
+    return _text_lanes(values, (0,))[0]
+
+
+def text_hashes128(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 128-bit hash of each string: two 64-bit lanes (:func:`text_hashes`'s, and one started from another
+    seed), as an (n, 2) uint64 array."""
+    return np.stack(_text_lanes(values, (0, _SEED2)), axis=1)
+
+
+#: The second lane's seed (:func:`text_hashes128`).
+_SEED2 = 0x6A09E667F3BCC908
+
+
+def _text_lanes(values: pa.Array | pa.ChunkedArray, seeds: tuple[int, ...]) -> list[np.ndarray]:
+    """Per seed, each string's 64-bit hash: its length mixed with the seed, then each 8-byte word of it
+    (little-endian, the last one its own bytes only) mixed in, in order."""
     arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     arr = pc.fill_null(arr.cast(pa.large_string()), "")
     n = len(arr)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
     lengths = np.diff(offsets)
     buf = arr.buffers()[2]
+    first = int(offsets[0]) if n else 0
     end = int(offsets[-1]) if n else 0
-    padded = np.zeros(end + 8, dtype=np.uint8)
-    if buf is not None and end:
-        padded[:end] = np.frombuffer(buf, dtype=np.uint8)[:end]
+    padded = np.zeros(end - first + 8, dtype=np.uint8)
+    if buf is not None and end > first:
+        padded[: end - first] = np.frombuffer(buf, dtype=np.uint8)[first:end]
     # every 8 bytes from every byte on, little-endian: a string's k-th word is window[start + 8k]
-    window = np.ndarray((end + 1,), dtype="<u8", buffer=padded, strides=(1,))
-    start = offsets[:-1]
+    window = np.ndarray((end - first + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    # the strings longest first, so that those that still have bytes at word k are the first ones
+    order = np.argsort(-lengths, kind="stable")
+    lengths, start = lengths[order], offsets[:-1][order] - first
+    shorter = -lengths  # ascending
     with np.errstate(over="ignore"):
-        h = mix(lengths.astype(_U) + _P)
-        for k in range(int((int(lengths.max()) + 7) // 8) if n else 0):
-            rem = lengths - 8 * k
-            rows = np.flatnonzero(rem > 0)
-            w = window[start[rows] + 8 * k]
-            short = rem[rows] < 8
-            if short.any():  # the last word of a string: its own bytes only
-                bits = (rem[rows][short] * 8).astype(_U)
-                w[short] &= (_U(1) << bits) - _U(1)
-            h[rows] = mix(h[rows] ^ w) + _U(k)
-    return h
+        hs = [mix(lengths.astype(_U) + _P + _U(seed)) for seed in seeds]
+        for k in range(int((int(lengths[0]) + 7) // 8) if n else 0):
+            m = int(np.searchsorted(shorter, -8 * k, side="left"))  # the strings longer than 8k bytes
+            w = window[start[:m] + 8 * k]
+            rem = lengths[:m] - 8 * k
+            short = np.flatnonzero(rem < 8)
+            if len(short):  # the last word of a string: its own bytes only
+                w[short] &= (_U(1) << (rem[short] * 8).astype(_U)) - _U(1)
+            for h in hs:
+                h[:m] = _mix_into(h[:m], w) + _U(k)
+    out = []
+    for h in hs:
+        back = np.empty_like(h)
+        back[order] = h
+        out.append(back)
+    return out
+
+
+def _mix_into(h: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """:func:`mix` of ``h ^ w`` with one array of temporaries (in place)."""
+    x = h ^ w
+    x ^= x >> _U(30)
+    x *= _U(0xBF58476D1CE4E5B9)
+    x ^= x >> _U(27)
+    x *= _U(0x94D049BB133111EB)
+    x ^= x >> _U(31)
+    return x
 
 
 def value_bits(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
