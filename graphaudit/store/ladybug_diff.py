@@ -27,7 +27,6 @@ from typing import Any
 
 import ladybug
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
