@@ -243,7 +243,7 @@ def copy_floor(data: str, repeat: int = 2) -> None:
     best = float("inf")
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            db = ladybug.Database(str(Path(tmp) / "graph.lbdb"))
+            db = embedded.open_for_writing(Path(tmp) / "graph.lbdb", 1 << 36)
             conn, serial = ladybug.Connection(db), ladybug.Connection(db, num_threads=1)
             for stmt in MODEL.ladybug_ddl():
                 conn.execute(stmt)
