@@ -216,14 +216,16 @@ DIGEST_FORM = 4
 def open_for_writing(file: Path, max_db_size: int) -> ladybug.Database:
     """A graph database opened to be written: **without LadybugDB's compression**.
 
-    LadybugDB 0.22.0 reads a compressed DOUBLE column wrong when a query scans the nodes under a semi-mask
-    (a MATCH that reaches them from a filtered other side, e.g. payments from the people with a death date):
-    a value the column's float compression (ALP) keeps as an exception comes back 0.0, while a full scan and a
-    lookup by key give it.  Which values depends on how COPY laid the rows out, so it came and went between
-    loads of the same prefecture: one payment of 14,197.91 元 read as 0 in ``deceased_recipient`` (a lower
-    severity, "0元" in the sentence) in two of ~10 loads.  ``benchmarks/repro_ladybug_alp_mask.py``
-    reproduces it with no graphaudit code (tests/test_store_double_scan.py keeps it from coming back).
-    Uncompressed, the graph file is ~2.5× as big (a county 211 → 525 MB) and the checks take about as long."""
+    LadybugDB 0.22.0 reads a compressed DOUBLE column wrong when a query scans the nodes under a semi-mask (a
+    MATCH that reaches them from a filtered other side, e.g. payments from the people with a death date): a
+    value the column's float compression (ALP) keeps as an exception comes back 0.0, while a full scan and a
+    lookup by key give it.  A filter written into the query and pushed into the scan does the same (132 of a
+    prefecture's 1.3M amounts under ``WHERE n.pay_date = date('…')``).  Which values depends on how COPY laid
+    the rows out, so it came and went between loads of the same prefecture: one payment of 14,197.91 元 read
+    as 0 in ``deceased_recipient`` (a lower severity, "0元" in the sentence) in two of ~10 loads.
+    ``benchmarks/repro_ladybug_alp_mask.py`` reproduces it with no graphaudit code, and
+    tests/test_store_double_scan.py keeps it from coming back.  The price: the graph file ~2.5× as big (a
+    county's 211 → 525 MB), a prefecture's load and checks ~25 % slower, a county's month ~0.9 s slower."""
     return ladybug.Database(str(file), max_db_size=max_db_size, compression=False)
 
 
