@@ -76,6 +76,39 @@ def test_ids_and_their_checks_as_the_scalar_functions() -> None:
     assert list(cols.genders(normed, valid)) == list(cols.genders(normed))
 
 
+def test_identifiers_with_chinese_characters_as_the_scalar_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plates and property certificates: those already normalised are kept without a call per value; every
+    other form (lower case, spaces, full-width characters, a leading quote, invisible characters) is
+    normalised exactly as ids.normalize_id does it."""
+    plain = ["晋B·KEJ93", "晋(2016)临县不动产权第1044838号", "晋J·0Q123", "临县农商行001", "王", "第1.0号", "晋E5"]
+    messy = [
+        "晋b·kej93",
+        "晋B KEJ93",
+        " 晋B·KEJ93 ",
+        "晋（2016）临县不动产权第1044838号",
+        "'晋B·KEJ93",
+        "`晋B·KEJ93",
+        "晋B·ＫＥＪ９３",
+        "晋B\u200b·KEJ93",
+        "晋B\u3000KEJ93",
+        "晋B\x1fKEJ93",
+        "晋ß",
+    ]
+    vals = [RNG.choice(plain + messy) for _ in range(5000)] + plain + messy
+    calls: list[object] = []
+    scalar = ids.normalize_id
+
+    def counted(v: object) -> str:
+        calls.append(v)
+        return scalar(v)
+
+    monkeypatch.setattr(ids, "normalize_id", counted)
+    got = cols.normalize_ids(pd.Series(vals, dtype="str"))
+    assert got.tolist() == [scalar(v) for v in vals]
+    assert not set(plain) & set(calls)  # the stable ones never reach the scalar function
+    assert set(messy) - {"晋b·kej93"} <= set(calls)  # lower-case ASCII is upper-cased before
+
+
 def test_map_unique_keeps_kinds_of_missing_apart() -> None:
     s = pd.Series([1, 1.0, None, float("nan"), "x", "x"], dtype=object)
     assert cols.map_unique(s, repr).tolist() == ["1", "1", "None", "nan", "'x'", "'x'"]

@@ -32,6 +32,7 @@ __all__ = [
     "genders",
     "ASCII_NO_SPACE",
     "ASCII_ALNUM",
+    "ID_STABLE",
     "TEXT_STABLE",
     "NAME_STABLE",
     "dedupe_sorted",
@@ -131,6 +132,18 @@ def ASCII_ALNUM(arr: pa.Array) -> pa.Array:
     )
 
 
+def ID_STABLE(arr: pa.Array) -> pa.Array:
+    """Values unchanged by ``normalize_id``: as :func:`ASCII_ALNUM`, and identifiers with Chinese characters
+    (plates such as 晋B·KEJ93, property certificates such as 晋(2016)临县不动产权第1044838号) that NFKC,
+    white-space and quote handling leave as they are and that are upper case already — the numbers Excel
+    makes of an identifier are ASCII, so none of these is one."""
+    cjk = pc.and_(
+        pc.and_(pc.invert(pc.string_is_ascii(arr)), pc.match_substring_regex(arr, _TEXT_STABLE)),
+        pc.and_(pc.invert(pc.match_substring_regex(arr, "^['`]")), pc.equal(pc.utf8_upper(arr), arr)),
+    )
+    return pc.or_(ASCII_ALNUM(arr), cjk)
+
+
 def normalize_ids(src: pd.Series) -> pd.Series:
     """:func:`ids.normalize_id` of every cell, as a "str" Series."""
     arr = string_array(src)
@@ -139,7 +152,7 @@ def normalize_ids(src: pd.Series) -> pd.Series:
         low = pc.and_(pc.string_is_ascii(arr), pc.utf8_is_alnum(arr)).fill_null(False)
         up = pc.if_else(low, pc.utf8_upper(arr), arr)
         src = to_str_series(up, src.index)
-    return map_column(src, ids.normalize_id, ASCII_ALNUM)
+    return map_column(src, ids.normalize_id, ID_STABLE)
 
 
 # ------------------------------------------------------------------------------------------ resident IDs
