@@ -80,7 +80,15 @@ def test_identifiers_with_chinese_characters_as_the_scalar_function(monkeypatch:
     """Plates and property certificates: those already normalised are kept without a call per value; every
     other form (lower case, spaces, full-width characters, a leading quote, invisible characters) is
     normalised exactly as ids.normalize_id does it."""
-    plain = ["晋B·KEJ93", "晋(2016)临县不动产权第1044838号", "晋J·0Q123", "临县农商行001", "王", "第1.0号", "晋E5"]
+    plain = [
+        "晋B·KEJ93",
+        "晋(2016)临县不动产权第1044838号",
+        "晋J·0Q123",
+        "临县农商行001",
+        "王",
+        "第1.0号",
+        "晋E5",
+    ]
     messy = [
         "晋b·kej93",
         "晋B KEJ93",
