@@ -84,9 +84,9 @@ def values_differ(store: Any) -> dict[str, list[tuple[str, Any, Any]]]:
     """Values the graph holds that are not those of the store's tables — an integrity check beside the
     store's own (which compares the graph with what the load handed to it, so a value wrong before that is
     not seen): each payment's amount and date against the subsidies table, each registered person's death
-    date against the household register (where it has one).  One run of benchmarks/stores.py once saw a
-    payment's amount 0.0 in the embedded graph, and a later one one deceased_recipient finding scored lower
-    than on Neo4j."""
+    date against the household register (where it has one).  It reads the graph by full scans, which read
+    right; the 0.0 amounts stores.py saw came from LadybugDB 0.22.0 misreading compressed DOUBLEs on other
+    query paths (benchmarks/repro_ladybug_alp_mask.py), which the store now avoids by writing uncompressed."""
     import pandas as pd
 
     tables = store.read_tables()

@@ -225,7 +225,8 @@ def open_for_writing(file: Path, max_db_size: int) -> ladybug.Database:
     as 0 in ``deceased_recipient`` (a lower severity, "0元" in the sentence) in two of ~10 loads.
     ``benchmarks/repro_ladybug_alp_mask.py`` reproduces it with no graphaudit code, and
     tests/test_store_double_scan.py keeps it from coming back.  The price: the graph file ~2.5× as big (a
-    county's 211 → 525 MB), a prefecture's load and checks ~25 % slower, a county's month ~0.9 s slower."""
+    county's 211 → 525 MB), a county's load ~12 % and a prefecture's load and checks ~25 % slower, a county's
+    month ~0.9 s slower."""
     return ladybug.Database(str(file), max_db_size=max_db_size, compression=False)
 
 
@@ -268,7 +269,7 @@ def _in_use(folder: Path) -> bool:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
-    except OSError:  # no lock file: being made this instant, or half made by a process that was killed
+    except OSError:  # the folder is gone (removed this instant): nothing to keep
         return False
     return False
 

@@ -53,13 +53,15 @@ def checked_properties(kind: str, key: Any) -> list[str]:
 
 
 def mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser, element-wise on uint64 (wrapping)."""
+    """splitmix64's finaliser, element-wise on uint64 (wrapping): one new array, the rest in place."""
+    x = np.asarray(x, dtype=_U)
     with np.errstate(over="ignore"):
         x = x ^ (x >> _U(30))
-        x = x * _U(0xBF58476D1CE4E5B9)
-        x = x ^ (x >> _U(27))
-        x = x * _U(0x94D049BB133111EB)
-        return np.asarray(x ^ (x >> _U(31)), dtype=_U)
+        x *= _U(0xBF58476D1CE4E5B9)
+        x ^= x >> _U(27)
+        x *= _U(0x94D049BB133111EB)
+        x ^= x >> _U(31)
+    return x
 
 
 def text_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -108,24 +110,13 @@ def _text_lanes(values: pa.Array | pa.ChunkedArray, seeds: tuple[int, ...]) -> l
             if len(short):  # the last word of a string: its own bytes only
                 w[short] &= (_U(1) << (rem[short] * 8).astype(_U)) - _U(1)
             for h in hs:
-                h[:m] = _mix_into(h[:m], w) + _U(k)
+                h[:m] = mix(h[:m] ^ w) + _U(k)
     out = []
     for h in hs:
         back = np.empty_like(h)
         back[order] = h
         out.append(back)
     return out
-
-
-def _mix_into(h: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """:func:`mix` of ``h ^ w`` with one array of temporaries (in place)."""
-    x = h ^ w
-    x ^= x >> _U(30)
-    x *= _U(0xBF58476D1CE4E5B9)
-    x ^= x >> _U(27)
-    x *= _U(0x94D049BB133111EB)
-    x ^= x >> _U(31)
-    return x
 
 
 def value_bits(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
