@@ -6,6 +6,7 @@ is derived from :data:`MODEL`; nothing about the schema is written twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,9 +21,44 @@ from graphaudit.errors import GraphAuditError
 __all__ = ["MODEL", "GraphFrames", "GraphModel", "NodeType", "RelType", "ModelError"]
 
 TYPES = {"string", "date", "double", "int64", "bool"}
-#: The embedded store's column type per model type.
+#: The embedded store's column type per model type (a ``double`` is kept as DECIMAL: :func:`ladybug_type`).
 LADYBUG_TYPES = {"string": "STRING", "date": "DATE", "double": "DOUBLE", "int64": "INT64", "bool": "BOOLEAN"}
 KEY = "id"
+#: Digits of a DECIMAL the embedded store keeps a ``double`` in (INT64 inside: 18 digits).
+DECIMAL_DIGITS = 18
+#: Most decimals a ``double(n)`` may declare.
+MAX_DECIMALS = 9
+_DOUBLE = re.compile(r"^double\((\d)\)$")
+
+
+def ladybug_type(t: str, decimals: int | None = None) -> str:
+    """The embedded store's column type for model type ``t``: a ``double`` with ``decimals`` declared is a
+    ``DECIMAL(18, decimals)`` (LadybugDB 0.22.0 misreads compressed DOUBLE columns on some query paths, while
+    DECIMAL is an integer inside and reads right: graphaudit.store.embedded.open_for_writing)."""
+    if t == "double" and decimals is not None:
+        return f"DECIMAL({DECIMAL_DIGITS}, {decimals})"
+    return LADYBUG_TYPES[t]
+
+
+def _types(where: str, spec: dict[str, Any]) -> tuple[dict[str, str], dict[str, int]]:
+    """A property map's types and the decimals of its doubles: ``double(2)`` is a double kept to 2 decimals
+    (every double declares them)."""
+    props: dict[str, str] = {}
+    decimals: dict[str, int] = {}
+    for p, t in spec.items():
+        t = str(t)
+        m = _DOUBLE.match(t)
+        if m:
+            if int(m.group(1)) > MAX_DECIMALS:
+                raise ModelError(f"model.yaml: {where}.{p}: at most {MAX_DECIMALS} decimals")
+            t, decimals[p] = "double", int(m.group(1))
+        elif t == "double":
+            raise ModelError(f"model.yaml: {where}.{p}: a double declares its decimals, e.g. double(2)")
+        props[p] = t
+    bad = {p: t for p, t in props.items() if t not in TYPES}
+    if bad:
+        raise ModelError(f"model.yaml: {where} has unknown types {bad}")
+    return props, decimals
 
 
 class ModelError(GraphAuditError):
@@ -36,6 +72,8 @@ class NodeType:
     caption: str
     color: str
     properties: dict[str, str]
+    #: the decimals each double property is kept to (model.yaml ``double(n)``)
+    decimals: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,6 +83,7 @@ class RelType:
     pairs: tuple[tuple[str, str], ...]
     properties: dict[str, str]
     kin: bool = False
+    decimals: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,16 +102,23 @@ class GraphModel:
         """Relationship types that are one kinship hop."""
         return tuple(r.name for r in self.rels.values() if r.kin)
 
+    def decimals(self, kind: str, key: Any) -> dict[str, int]:
+        """The decimals of a frame's double properties (``kind`` "node" with a label, or "rel" with
+        ``(type, from, to)`` or a type)."""
+        if kind == "node":
+            return self.nodes[key].decimals
+        return self.rels[key[0] if isinstance(key, tuple) else key].decimals
+
     def ladybug_ddl(self) -> list[str]:
         """CREATE statements for the embedded store."""
-        lb = LADYBUG_TYPES
+        lb = ladybug_type
         out = []
         for n in self.nodes.values():
-            cols = ", ".join(f"{p} {lb[t]}" for p, t in n.properties.items())
+            cols = ", ".join(f"{p} {lb(t, n.decimals.get(p))}" for p, t in n.properties.items())
             out.append(f"CREATE NODE TABLE {n.name}({cols}, PRIMARY KEY({KEY}))")
         for r in self.rels.values():
             pairs = ", ".join(f"FROM {a} TO {b}" for a, b in r.pairs)
-            props = "".join(f", {p} {lb[t]}" for p, t in r.properties.items())
+            props = "".join(f", {p} {lb(t, r.decimals.get(p))}" for p, t in r.properties.items())
             out.append(f"CREATE REL TABLE {r.name}({pairs}{props})")
         return out
 
@@ -99,26 +145,20 @@ def _load(path: Path) -> GraphModel:
     raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     nodes: dict[str, NodeType] = {}
     for name, spec in raw["nodes"].items():
-        props = dict(spec["properties"])
+        props, decimals = _types(f"node {name}", dict(spec["properties"]))
         if props.get(KEY) != "string":
             raise ModelError(f"model.yaml: node {name} needs a string key property '{KEY}'")
-        bad = {p: t for p, t in props.items() if t not in TYPES}
-        if bad:
-            raise ModelError(f"model.yaml: node {name} has unknown types {bad}")
         if spec["caption"] not in props:
             raise ModelError(f"model.yaml: node {name} caption {spec['caption']!r} is not a property")
-        nodes[name] = NodeType(name, spec["zh"], spec["caption"], spec["color"], props)
+        nodes[name] = NodeType(name, spec["zh"], spec["caption"], spec["color"], props, decimals)
     rels: dict[str, RelType] = {}
     for name, spec in raw["relationships"].items():
         pairs = tuple((a, b) for a, b in spec["pairs"])
         for a, b in pairs:
             if a not in nodes or b not in nodes:
                 raise ModelError(f"model.yaml: relationship {name} joins unknown label {a} or {b}")
-        props = dict(spec.get("properties") or {})
-        bad = {p: t for p, t in props.items() if t not in TYPES}
-        if bad:
-            raise ModelError(f"model.yaml: relationship {name} has unknown types {bad}")
-        rels[name] = RelType(name, spec["zh"], pairs, props, bool(spec.get("kin", False)))
+        props, decimals = _types(f"relationship {name}", dict(spec.get("properties") or {}))
+        rels[name] = RelType(name, spec["zh"], pairs, props, bool(spec.get("kin", False)), decimals)
     zh = {str(k): str(v) for k, v in (raw.get("property_zh") or {}).items()}
     used = {p for n in nodes.values() for p in n.properties} | {
         p for r in rels.values() for p in r.properties

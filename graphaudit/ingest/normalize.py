@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import Decimal, DecimalException
+from decimal import ROUND_HALF_UP, Decimal, DecimalException
 from functools import lru_cache
 from typing import Any
 
@@ -269,6 +269,17 @@ _SCALE = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
 #: Largest amount taken as money (一万亿元): beyond it a cell is a mistake (an ID pasted as amount, 1E999).
 MAX_AMOUNT = 1e12
 _MAX_AMOUNT_CHARS = 40
+#: Decimals an amount is kept to: yuan to the fen (model.yaml ``double(2)``); a cell with more (Excel's
+#: 1234.5600000000001, a computed 1000/3) is rounded half up, 四舍五入.
+AMOUNT_DECIMALS = 2
+#: Decimals a shareholding (a fraction 0..1) is kept to: a ten-thousandth of a percent (``double(6)``).
+SHARE_DECIMALS = 6
+
+
+def to_decimals(x: Decimal | float, n: int) -> float:
+    """``x`` rounded half up (四舍五入) to ``n`` decimals, as the float nearest to that decimal."""
+    d = x if isinstance(x, Decimal) else Decimal(repr(float(x)))
+    return float(d.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP))
 
 
 def _bad_amount(v: Any, why: str = "") -> str:
@@ -294,10 +305,11 @@ def _amount_from_text(s: str) -> tuple[float | None, str | None]:
         f = float(x)
     except (DecimalException, OverflowError, ValueError):
         return None, _bad_amount(s)
-    if "-" in (m.group(1), m.group(2)):
-        f = -f
     why = _amount_range(f)
-    return (None, _bad_amount(s, why)) if why else (f, None)
+    if why:
+        return None, _bad_amount(s, why)
+    f = to_decimals(x, AMOUNT_DECIMALS)
+    return (-f if "-" in (m.group(1), m.group(2)) else f), None
 
 
 def _amount_range(f: float) -> str | None:
@@ -311,7 +323,8 @@ def _amount_range(f: float) -> str | None:
 
 def parse_amount(v: Any) -> float | None:
     """Money in yuan, or None if empty: 3600, 3,600.00, ¥3600, ￥3600, 3600元, 3600.5 元, 3.6万元 (→ 36000),
-    full-width digits, Excel numbers. A negative amount needs a minus sign. Raises ValueError for garbage."""
+    full-width digits, Excel numbers; to the fen (:data:`AMOUNT_DECIMALS`, rounded half up). A negative
+    amount needs a minus sign. Raises ValueError for garbage."""
     if _missing(v):
         return None
     if isinstance(v, str):
@@ -329,7 +342,7 @@ def parse_amount(v: Any) -> float | None:
         why = _amount_range(f)
         if why:
             raise ValueError(_bad_amount(v, why))
-        return f
+        return to_decimals(f, AMOUNT_DECIMALS)
     raise ValueError(_bad_amount(v, type(v).__name__))
 
 
@@ -382,7 +395,8 @@ _SHARE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 
 
 def parse_share(v: Any) -> float | None:
-    """A shareholding as a fraction 0..1: 30%, 30.5%, 0.3, 30 (a value above 1 without % is a percent).
+    """A shareholding as a fraction 0..1 to :data:`SHARE_DECIMALS` decimals: 30%, 30.5%, 0.3, 30 (a value
+    above 1 without % is a percent).
     None if empty; raises ValueError for garbage or anything outside 0–100%."""
     if _missing(v):
         return None
@@ -408,4 +422,4 @@ def parse_share(v: Any) -> float | None:
         x = x / 100
     if not 0 <= x <= 1:
         raise ValueError(f"持股比例超出范围 share outside 0–100% {str(v)!r}")
-    return float(x)
+    return to_decimals(x, SHARE_DECIMALS)

@@ -56,6 +56,7 @@ from graphaudit.ingest.stream import Written
 from graphaudit.model import KEY, MODEL, GraphFrames, ModelError
 from graphaudit.store.base import Capabilities, neighbours, walk_subgraph
 from graphaudit.store.catalog import query_text
+from graphaudit.store.decimals import floats, floats_in_rows, for_copy
 from graphaudit.store.ladybug_diff import (
     CHECKSUMS,
     DIGEST,
@@ -159,7 +160,7 @@ def _copy_rows(
         _copy_nodes(conn, serial, key, table)
     else:
         rtype, a, b = key
-        frame = _batches(table)  # noqa: F841 - ``COPY … FROM frame`` reads this local by its name
+        frame = _batches(for_copy(kind, key, table))  # noqa: F841 - ``COPY … FROM frame`` reads it by name
         conn.execute(f"COPY {rtype} FROM frame (from='{a}', to='{b}')")
         _forget_copy(conn)
 
@@ -175,6 +176,7 @@ def _copy_nodes(conn: ladybug.Connection, serial: ladybug.Connection, label: str
     then, while 3M ASCII keys (resident IDs, USCCs) and 3M INT64 keys load; the batch size does not matter
     and one thread never hangs (benchmarks/repro_ladybug_copy_hang.py).  Copying those rows on one thread
     costs little: they are a few tables' keys (addresses), not the people."""
+    table = for_copy("node", label, table)
     ascii_key = pc.fill_null(pc.string_is_ascii(table.column(KEY)), True)
     n_ascii = pc.sum(ascii_key).as_py() or 0
     if n_ascii == len(table):
@@ -208,26 +210,27 @@ def _text_array(values: pd.Series | pa.Array | pa.ChunkedArray | np.ndarray) -> 
 
 #: The form of the digests a generation's frames.json vouches for (ladybug_diff.digest: a 128-bit row hash;
 #: form 3: fingerprint.text_hashes128, not pandas' SipHash of each row as a Python string; form 4: the graph
-#: written without compression, :func:`open_for_writing` — a generation of an older form is written whole
-#: once, so that no compressed column of it is edited on).
-DIGEST_FORM = 4
+#: written without compression; form 5: compressed again, every double a DECIMAL (graphaudit.store.decimals)
+#: — a generation of an older form is written whole once, so that no column of another type is edited on).
+DIGEST_FORM = 5
 
 
 def open_for_writing(file: Path, max_db_size: int) -> ladybug.Database:
-    """A graph database opened to be written: **without LadybugDB's compression**.
+    """A graph database opened to be written, compressed (LadybugDB's default).
 
-    LadybugDB 0.22.0 reads a compressed DOUBLE column wrong when a query scans the nodes under a semi-mask (a
-    MATCH that reaches them from a filtered other side, e.g. payments from the people with a death date): a
-    value the column's float compression (ALP) keeps as an exception comes back 0.0, while a full scan and a
-    lookup by key give it.  A filter written into the query and pushed into the scan does the same (132 of a
-    prefecture's 1.3M amounts under ``WHERE n.pay_date = date('…')``).  Which values depends on how COPY laid
-    the rows out, so it came and went between loads of the same prefecture: one payment of 14,197.91 元 read
-    as 0 in ``deceased_recipient`` (a lower severity, "0元" in the sentence) in two of ~10 loads.
-    ``benchmarks/repro_ladybug_alp_mask.py`` reproduces it with no graphaudit code, and
-    tests/test_store_double_scan.py keeps it from coming back.  The price: the graph file ~2.5× as big (a
-    county's 211 → 525 MB), a county's load ~12 % and a prefecture's load and checks ~25 % slower, a county's
-    month ~0.9 s slower."""
-    return ladybug.Database(str(file), max_db_size=max_db_size, compression=False)
+    LadybugDB 0.22.0 reads a compressed **DOUBLE** column wrong when a query scans the nodes under a
+    semi-mask (a MATCH that reaches them from a filtered other side, e.g. payments from the people with a
+    death date): a value the column's float compression (ALP) keeps as an exception comes back 0.0, while a
+    full scan and a lookup by key give it.  A filter written into the query and pushed into the scan does the
+    same (132 of a prefecture's 1.3M amounts under ``WHERE n.pay_date = date('…')``).  Which values depends on
+    how COPY laid the rows out, so it came and went between loads of the same prefecture: one payment of
+    14,197.91 元 read as 0 in ``deceased_recipient`` in two of ~10 loads
+    (``benchmarks/repro_ladybug_alp_mask.py`` reproduces it with no graphaudit code).  So the store keeps no
+    DOUBLE column: every model double is a ``DECIMAL(18, n)`` (model.yaml ``double(n)``), an integer inside,
+    which reads right on those paths (graphaudit.store.decimals; tests/test_store_double_scan.py).  Written
+    uncompressed instead (graphaudit 2026-12-07) the graph file was ~2.5× as big and a prefecture's load and
+    checks ~25 % slower."""
+    return ladybug.Database(str(file), max_db_size=max_db_size)
 
 
 def _frames_info(generation: Path) -> dict[str, Any] | None:
@@ -840,7 +843,8 @@ class LadybugStore:
             res = conn.execute(cypher, params or {})
             assert not isinstance(res, list), "one statement, one result"
             cols = res.get_column_names()
-            return [dict(zip(cols, row)) for row in res.get_all()]
+            rows = floats_in_rows(res.get_all(), res.get_column_data_types())
+            return [dict(zip(cols, row)) for row in rows]
 
         return self._query(rows, what)
 
@@ -848,7 +852,7 @@ class LadybugStore:
         def columns(conn: ladybug.Connection) -> dict[str, list[Any]]:
             res = conn.execute(cypher, params or {})
             assert not isinstance(res, list), "one statement, one result"
-            table = res.get_as_arrow()
+            table = floats(res.get_as_arrow())
             return {c: table.column(c).to_pylist() for c in table.column_names}
 
         return self._query(columns, cypher)
@@ -920,7 +924,7 @@ class LadybugStore:
         def table(conn: ladybug.Connection) -> pa.Table:
             res = conn.execute(query_text(name, self.dialect, bounds), params or {})
             assert not isinstance(res, list), "one statement, one result"
-            return res.get_as_arrow()
+            return floats(res.get_as_arrow())
 
         return self._query(table, name)
 

@@ -31,7 +31,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from graphaudit.model import KEY, LADYBUG_TYPES, MODEL
+from graphaudit.model import KEY, MODEL, ladybug_type
+from graphaudit.store.decimals import for_copy
 from graphaudit.store.fingerprint import text_hashes128
 
 __all__ = [
@@ -198,12 +199,17 @@ def _apply_nodes(
     if changed.any():
         # Each value cast to its column's type: in a batch where a property is null on every row, UNWIND
         # types it STRING, and SET into a DATE column would refuse it (a death date withdrawn).
-        props = {p: t for p, t in MODEL.nodes[label].properties.items() if p != KEY}
+        node = MODEL.nodes[label]
+        props = {p: t for p, t in node.properties.items() if p != KEY}
         sets = ", ".join(
-            f"n.{p} = CAST(r.{p} AS {LADYBUG_TYPES[t]})" if t != "string" else f"n.{p} = r.{p}"
+            f"n.{p} = CAST(r.{p} AS {ladybug_type(t, node.decimals.get(p))})"
+            if t != "string"
+            else f"n.{p} = r.{p}"
             for p, t in props.items()
         )
-        for rows in _chunks(table.filter(pa.array(changed)).to_pylist()):
+        rows_changed = table.filter(pa.array(changed))
+        for_copy("node", label, rows_changed)  # each double a decimal of its places (else ModelError)
+        for rows in _chunks(rows_changed.to_pylist()):
             conn.execute(f"UNWIND $rows AS r MATCH (n:{label} {{{KEY}: r.{KEY}}}) SET {sets}", {"rows": rows})
 
 

@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from graphaudit.errors import StoreError
 from graphaudit.model import KEY, MODEL
+from graphaudit.store.decimals import floats
 from graphaudit.store.fingerprint import (
     BUCKETS,
     Print,
@@ -111,7 +112,7 @@ class _Graph:
     def query(self, q: str) -> pa.Table:
         res = self._conn().execute(q)
         assert not isinstance(res, list)
-        table: pa.Table = res.get_as_arrow()
+        table: pa.Table = floats(res.get_as_arrow())
         return table
 
     def count(self, kind: str, key: Any) -> int:
