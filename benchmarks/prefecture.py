@@ -84,9 +84,11 @@ def values_differ(store: Any) -> dict[str, list[tuple[str, Any, Any]]]:
     """Values the graph holds that are not those of the store's tables — an integrity check beside the
     store's own (which compares the graph with what the load handed to it, so a value wrong before that is
     not seen): each payment's amount and date against the subsidies table, each registered person's death
-    date against the household register (where it has one).  It reads the graph by full scans, which read
-    right; the 0.0 amounts stores.py saw came from LadybugDB 0.22.0 misreading compressed DOUBLEs on other
-    query paths (benchmarks/repro_ladybug_alp_mask.py), which the store now avoids by writing uncompressed."""
+    date against the household register (where it has one).  The amounts are read three ways: by a full
+    scan, and by the two query paths on which LadybugDB 0.22.0 misread compressed DOUBLEs as 0.0
+    (benchmarks/repro_ladybug_alp_mask.py) — the payments of the people with a death date (a scan under a
+    semi-mask) and the payments of each day with the date written into the query (a filter pushed into the
+    scan).  The store keeps amounts as DECIMAL, which reads right on all three (graphaudit.store.decimals)."""
     import pandas as pd
 
     tables = store.read_tables()
@@ -106,6 +108,34 @@ def values_differ(store: Any) -> dict[str, list[tuple[str, Any, Any]]]:
             False,
         ),
     }
+    masked = pd.DataFrame(
+        store.run_columns(
+            "MATCH (p:Payment)-[:PAID_TO]->(r:Person) WHERE r.death_date IS NOT NULL "
+            "RETURN p.id AS payment_id, p.amount AS amount"
+        )
+    ).drop_duplicates()
+    subs = tables["subsidies"]
+    out["Payment.amount (masked scan)"] = differ(
+        subs[subs["payment_id"].isin(masked["payment_id"])], masked, "payment_id", "amount", True
+    )
+    days = sorted({d for d in pay["d"] if d is not None})
+    by_day = pd.concat(
+        [
+            pd.DataFrame(
+                store.run_columns(
+                    f"MATCH (p:Payment) WHERE p.pay_date = date('{d.isoformat()}') "
+                    "RETURN p.id AS payment_id, p.amount AS amount"
+                )
+            )
+            for d in days
+        ]
+        or [pay[["payment_id", "amount"]].iloc[:0]]
+    )
+    if len(by_day) != len(pay[pay["d"].notna()]):
+        raise AssertionError(f"{len(by_day)} payments read day by day, {pay['d'].notna().sum()} with a date")
+    out["Payment.amount (date in the query)"] = differ(
+        tables["subsidies"], by_day, "payment_id", "amount", True
+    )
     hh = tables["households"]
     dead = hh[(hh["person_id"].fillna("") != "") & hh["death_date"].notna()][["person_id", "death_date"]]
     got = store.run_columns(
