@@ -115,6 +115,8 @@ PHASES = [
     ("graphaudit.store.embedded", "read_digest", "  digests read"),
     ("graphaudit.store.embedded", "write_digest", "  digests written"),
     ("graphaudit.store.embedded", "apply_frame", "  edits (delete, COPY, SET)"),
+    ("graphaudit.store.embedded", "LadybugStore._take_prefetch", "  copy of the live graph (waited for)"),
+    ("graphaudit.store.embedded", "_checkpoint", "  checkpoint"),
     ("graphaudit.store.verify", "Expected.check", "  check of the graph written"),
 ]
 

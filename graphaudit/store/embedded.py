@@ -283,6 +283,11 @@ def _copy_database(generation: Path, folder: Path) -> None:
         shutil.copyfile(f, folder / f.name)
 
 
+def _checkpoint(conn: ladybug.Connection) -> None:
+    """Write an edited load's changes into the database file (its only checkpoint)."""
+    conn.execute("CHECKPOINT")
+
+
 def _link(src: Path, dst: Path) -> None:
     """``dst`` as a hard link to ``src`` (a copy on a file system without them)."""
     try:
@@ -715,7 +720,7 @@ class LadybugStore:
                 json.dumps({"digest": DIGEST_FORM, "build": BUILD_ID, "rows": rows}, indent=0)
             )
             if live is not None:
-                conn.execute("CHECKPOINT")
+                _checkpoint(conn)
             for done in pending:  # the digest files written beside the edits and the checkpoint
                 done.result()
             serial.close()
