@@ -96,6 +96,9 @@ def test_floats_turns_nested_decimals_into_floats_and_leaves_other_columns() -> 
     assert got.column("s").to_pylist() == [[{"a": 2.2, "s": "x"}], [{"a": None, "s": "y"}], None]
     plain = pa.table({"n": [1]})
     assert floats(plain) is plain
+    empty = floats(pa.Table.from_batches([], schema=t.schema))  # no chunk at all
+    assert empty.num_rows == 0 and empty.schema.field("a").type == pa.float64()
+    assert empty.schema.field("s").type == got.schema.field("s").type
 
 
 def test_floats_in_rows_walks_nodes_lists_and_structs() -> None:
@@ -122,3 +125,5 @@ def test_the_store_answers_every_query_path_with_floats(tiny: LadybugStore) -> N
     assert dict(zip(cols["id"], cols["a"])) == by_row
     table = tiny.run_named_table("record_payments", {"ids": list(by_row)})
     assert table.schema.field("amount").type == pa.float64()
+    assert tiny.run_columns("MATCH (p:Payment) WHERE p.id = 'none' RETURN p.amount AS a") == {"a": []}
+    assert tiny.run("MATCH (p:Payment) WHERE p.id = 'none' RETURN p.amount AS a") == []

@@ -114,15 +114,34 @@ def _float_array(arr: pa.Array) -> pa.Array:
     return out
 
 
+def _float_type(t: pa.DataType) -> pa.DataType:
+    """The type :func:`_float_array` makes of an array of type ``t``."""
+    if not _has_decimal(t):
+        return t
+    if pa.types.is_decimal(t):
+        return pa.float64()
+    if pa.types.is_struct(t):
+        return pa.struct([t.field(i).with_type(_float_type(t.field(i).type)) for i in range(t.num_fields)])
+    value = _float_type(t.value_type)
+    return pa.large_list(value) if pa.types.is_large_list(t) else pa.list_(value)
+
+
+def _float_chunk(arr: pa.Array, target: pa.DataType) -> pa.Array:
+    out = _float_array(arr)
+    return out if out.type == target else out.cast(target)
+
+
 def floats(table: pa.Table) -> pa.Table:
     """A query's Arrow result with its decimals (in lists and structs too) as float64, each the float
     nearest to its decimal."""
     if not any(_has_decimal(f.type) for f in table.schema):
         return table
-    cols = [
-        pa.chunked_array([_float_array(c) for c in col.chunks], type=None) if _has_decimal(col.type) else col
-        for col in table.columns
-    ]
+    cols = []
+    for col in table.columns:
+        if _has_decimal(col.type):
+            target = _float_type(col.type)
+            col = pa.chunked_array([_float_chunk(c, target) for c in col.chunks], type=target)
+        cols.append(col)
     return pa.Table.from_arrays(cols, names=table.column_names)
 
 
