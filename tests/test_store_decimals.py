@@ -77,6 +77,8 @@ def test_a_value_with_more_places_than_declared_is_refused_not_rounded() -> None
         to_decimal(pa.array([1.5, 0.125]), 2, "Payment.amount")
     with pytest.raises(ModelError, match="18 digits"):
         to_decimal(pa.array([1e17]), 2, "x")
+    with pytest.raises(ModelError):  # not a number is no decimal (a null is)
+        to_decimal(pa.array([1.5, float("nan")], from_pandas=False), 2, "x")
     assert to_decimal(pa.array([0.125]), 3).to_pylist() == [Decimal("0.125")]
 
 

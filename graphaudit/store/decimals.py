@@ -31,8 +31,8 @@ def to_decimal(values: pa.Array | pa.ChunkedArray, decimals: int, what: str = ""
     arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     arr = arr.cast(pa.float64())
     n = len(arr)
-    x = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)  # a null is NaN
-    valid = ~np.isnan(x) if arr.null_count == 0 else np.asarray(arr.is_valid().to_numpy(zero_copy_only=False))
+    x = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)  # a null is NaN here
+    valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)  # a NaN value is refused
     scale = 10.0**decimals
     k = np.rint(np.where(valid, x, 0.0) * scale)
     bad = valid & ~((np.abs(k) < _LIMIT) & (k / scale == x))
