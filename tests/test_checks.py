@@ -21,7 +21,6 @@ from graphaudit.store.catalog import CYPHER_DIR, query_names
 from graphaudit.store.embedded import LadybugStore
 from tests.stores import loaded_store
 
-TINY = Path(__file__).parent / "fixtures" / "tiny"
 TOWN, OTHER_TOWN = "140107001", "140107002"
 
 
@@ -342,13 +341,6 @@ def world() -> World:
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
     tmp = tmp_path_factory.mktemp("checks")
     s = loaded_store(tmp, world().write(tmp / "world"))
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
-    s = loaded_store(tmp_path_factory.mktemp("tiny"), TINY)
     yield s
     s.close()
 

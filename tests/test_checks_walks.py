@@ -4,8 +4,6 @@ version.  On the tiny fixture (module-scoped)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +14,6 @@ from graphaudit.checks.evidence import link_from
 from graphaudit.checks.rows import people_by_id, walk_path, whole_walks
 from graphaudit.store.catalog import load_query
 from graphaudit.store.embedded import LadybugStore
-from tests.stores import loaded_store
-
-TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 #: The LadybugDB variants that walk kinship: none returns a whole path (its ends cost a scan of every person).
 WALKING = [
@@ -30,13 +25,6 @@ WALKING = [
     "reciprocal_approval",
     "reciprocal_approval_contracts",
 ]
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
-    s = loaded_store(tmp_path_factory.mktemp("walks"), TINY)
-    yield s
-    s.close()
 
 
 class Counting:

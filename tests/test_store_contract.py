@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,8 @@ from graphaudit.store.base import Capabilities, GraphStore, read_only
 from graphaudit.store.catalog import CatalogError, query_text
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.store.neo4j_store import Neo4jStore
-from tests.stores import SMALL_DB, loaded_store
+from tests.stores import SMALL_DB
 
-TINY = Path(__file__).parent / "fixtures" / "tiny"
 STORES = [LadybugStore, Neo4jStore]
 #: Members the protocol declares as data (the rest are methods).
 DATA = {"dialect", "read_only", "capabilities"}
@@ -86,13 +84,6 @@ def test_bounds_are_written_into_the_text_only_as_small_ints() -> None:
             query_text("kin_approved_subsidy", "neo4j", {"kin_hops": bad})  # type: ignore[dict-item]
     with pytest.raises(CatalogError, match="no query named"):
         query_text("no_such_query", "ladybug")
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
-    store = loaded_store(tmp_path_factory.mktemp("contract"), TINY)
-    yield store
-    store.close()
 
 
 def test_run_named_runs_the_catalogue_with_bounds(tiny: LadybugStore) -> None:

@@ -4,9 +4,7 @@ the ingest, kept as DECIMAL(18, n) by LadybugDB and read back as the very floats
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -16,9 +14,6 @@ from graphaudit.ingest.normalize import parse_amount, parse_share
 from graphaudit.model import MODEL, ModelError, _types, ladybug_type
 from graphaudit.store.decimals import floats, floats_in_rows, to_decimal
 from graphaudit.store.embedded import LadybugStore
-from tests.stores import loaded_store
-
-TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 
 def test_every_double_of_the_model_declares_its_decimals_and_is_a_decimal_column() -> None:
@@ -108,13 +103,6 @@ def test_floats_in_rows_walks_nodes_lists_and_structs() -> None:
     got = floats_in_rows(rows, ["DECIMAL(18, 2)", "NODE", "STRUCT(a DECIMAL(18, 2))[]", "STRING"])
     assert got == [[1.5, {"amount": 2.25, "id": "p"}, [{"a": 3.0}], "x"]]
     assert all(type(v) is float for v in (got[0][0], got[0][1]["amount"], got[0][2][0]["a"]))
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
-    store = loaded_store(tmp_path_factory.mktemp("decimals"), TINY)
-    yield store
-    store.close()
 
 
 def test_the_store_answers_every_query_path_with_floats(tiny: LadybugStore) -> None:
