@@ -131,8 +131,9 @@ def values_differ(store: Any) -> dict[str, list[tuple[str, Any, Any]]]:
         ]
         or [pay[["payment_id", "amount"]].iloc[:0]]
     )
-    if len(by_day) != len(pay[pay["d"].notna()]):
-        raise AssertionError(f"{len(by_day)} payments read day by day, {pay['d'].notna().sum()} with a date")
+    dated = int(pay["d"].notna().sum())
+    if len(by_day) != dated:
+        raise AssertionError(f"{len(by_day)} payments read day by day, {dated} with a date")
     out["Payment.amount (date in the query)"] = differ(
         tables["subsidies"], by_day, "payment_id", "amount", True
     )

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graphaudit.model import MODEL
+
 __all__ = [
     "normalize_text",
     "normalize_name",
@@ -269,11 +271,11 @@ _SCALE = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
 #: Largest amount taken as money (一万亿元): beyond it a cell is a mistake (an ID pasted as amount, 1E999).
 MAX_AMOUNT = 1e12
 _MAX_AMOUNT_CHARS = 40
-#: Decimals an amount is kept to: yuan to the fen (model.yaml ``double(2)``); a cell with more (Excel's
-#: 1234.5600000000001, a computed 1000/3) is rounded half up, 四舍五入.
-AMOUNT_DECIMALS = 2
-#: Decimals a shareholding (a fraction 0..1) is kept to: a ten-thousandth of a percent (``double(6)``).
-SHARE_DECIMALS = 6
+#: Decimals an amount is kept to, as model.yaml declares it (``double(2)``: yuan to the fen); a cell with
+#: more (Excel's 1234.5600000000001, a computed 1000/3) is rounded half up, 四舍五入.
+AMOUNT_DECIMALS = MODEL.nodes["Payment"].decimals["amount"]
+#: Decimals a shareholding (a fraction 0..1) is kept to, as model.yaml declares it (``double(6)``).
+SHARE_DECIMALS = MODEL.rels["SHAREHOLDER_OF"].decimals["share"]
 
 
 def to_decimals(x: Decimal | float, n: int) -> float:

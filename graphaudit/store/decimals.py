@@ -46,9 +46,7 @@ def to_decimal(values: pa.Array | pa.ChunkedArray, decimals: int, what: str = ""
     words = np.empty((n, 2), dtype="<i8")  # 128-bit two's complement, little-endian: low word, sign word
     words[:, 0] = k.astype(np.int64)
     words[:, 1] = words[:, 0] >> 63
-    bitmap = arr.buffers()[0] if arr.null_count else None
-    if bitmap is not None and arr.offset:  # a slice: a bitmap of its own rows
-        bitmap = pa.array(valid).buffers()[1]
+    bitmap = pa.array(valid).buffers()[1] if arr.null_count else None  # of these rows (a slice's too)
     return pa.Array.from_buffers(
         pa.decimal128(DECIMAL_DIGITS, decimals), n, [bitmap, pa.py_buffer(words.tobytes())], arr.null_count
     )
@@ -71,14 +69,24 @@ def for_copy(kind: str, key: Any, table: pa.Table) -> pa.Table:
     return table
 
 
-def _has_decimal(t: pa.DataType) -> bool:
+def _float_type(t: pa.DataType) -> pa.DataType:
+    """``t`` with every decimal in it (in lists and structs too) a float64: the type :func:`_float_array`
+    makes; ``t`` itself when it holds none."""
     if pa.types.is_decimal(t):
-        return True
+        return pa.float64()
     if pa.types.is_struct(t):
-        return any(_has_decimal(f.type) for f in t)
+        new = pa.struct([t.field(i).with_type(_float_type(t.field(i).type)) for i in range(t.num_fields)])
+        return t if new == t else new
     if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return _has_decimal(t.value_type)
-    return False
+        value = _float_type(t.value_type)
+        if value == t.value_type:
+            return t
+        return pa.large_list(value) if pa.types.is_large_list(t) else pa.list_(value)
+    return t
+
+
+def _has_decimal(t: pa.DataType) -> bool:
+    return _float_type(t) != t
 
 
 def _decimal_floats(arr: pa.Array) -> pa.Array:
@@ -110,20 +118,7 @@ def _float_array(arr: pa.Array) -> pa.Array:
     values = _float_array(arr.flatten())  # the values of this slice of the list
     offsets = pc.subtract(arr.offsets, arr.offsets[0])
     cls = pa.LargeListArray if pa.types.is_large_list(t) else pa.ListArray
-    out = cls.from_arrays(offsets, values, mask=mask)
-    return out
-
-
-def _float_type(t: pa.DataType) -> pa.DataType:
-    """The type :func:`_float_array` makes of an array of type ``t``."""
-    if not _has_decimal(t):
-        return t
-    if pa.types.is_decimal(t):
-        return pa.float64()
-    if pa.types.is_struct(t):
-        return pa.struct([t.field(i).with_type(_float_type(t.field(i).type)) for i in range(t.num_fields)])
-    value = _float_type(t.value_type)
-    return pa.large_list(value) if pa.types.is_large_list(t) else pa.list_(value)
+    return cls.from_arrays(offsets, values, mask=mask)
 
 
 def _float_chunk(arr: pa.Array, target: pa.DataType) -> pa.Array:
@@ -138,8 +133,8 @@ def floats(table: pa.Table) -> pa.Table:
         return table
     cols = []
     for col in table.columns:
-        if _has_decimal(col.type):
-            target = _float_type(col.type)
+        target = _float_type(col.type)
+        if target != col.type:
             col = pa.chunked_array([_float_chunk(c, target) for c in col.chunks], type=target)
         cols.append(col)
     return pa.Table.from_arrays(cols, names=table.column_names)

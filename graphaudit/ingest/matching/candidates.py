@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from graphaudit.ingest.names import commonness, company_folded, folded, plain, sound
+from graphaudit.model import MODEL
 
 __all__ = [
     "HOW",
@@ -46,6 +47,8 @@ _SCOPE_WEIGHT = {
 }
 _WIDE = ("county",)  # scopes too wide to look for sound-alikes in, and where a common name weighs least
 _METHOD_WEIGHT = {"name": 1.0, "variant": 0.9}
+#: Decimals a match score is kept to, as model.yaml declares it (``match_score: double(3)``).
+_SCORE_DECIMALS = MODEL.rels["PAID_TO"].decimals["match_score"]
 
 SAME, DIFFERENT, UNSURE = "是同一人", "不是", "不确定"
 VERDICTS = (SAME, DIFFERENT, UNSURE)
@@ -167,7 +170,7 @@ class Decisions:
 def _score(how: str, scope: str, name: str) -> float:
     c = commonness(name)
     penalty = 0.6 if scope in _WIDE else 0.15
-    return round(_METHOD_WEIGHT[how] * _SCOPE_WEIGHT.get(scope, 0.7) * (1 - penalty * c), 3)
+    return round(_METHOD_WEIGHT[how] * _SCOPE_WEIGHT.get(scope, 0.7) * (1 - penalty * c), _SCORE_DECIMALS)
 
 
 def match_name(name: str, pools: Iterable[Pool], role: str = "", decisions: Decisions | None = None) -> Match:
