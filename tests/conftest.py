@@ -4,16 +4,13 @@ tests/neo4j_fixture.py."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from graphaudit.store.embedded import LadybugStore
-from tests.stores import loaded_store
+from tests.stores import TINY, loaded_store
 
 pytest_plugins = ["tests.neo4j_fixture"]
-
-TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 
 @pytest.fixture(scope="module")

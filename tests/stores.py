@@ -14,6 +14,9 @@ from graphaudit.ingest.pipeline import ingest
 from graphaudit.ingest.stream import GraphStream
 from graphaudit.store.embedded import LadybugStore
 
+#: The tiny fixture dataset that most tests load.
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
 #: Tests open many stores at once: bound the virtual memory each reserves.
 SMALL_DB = 1 << 30
 

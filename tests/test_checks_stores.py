@@ -22,7 +22,8 @@ from graphaudit.cli.check import check
 from graphaudit.ingest.pipeline import ingest
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.store.neo4j_store import Neo4jStore
-from tests.test_checks import TINY, world
+from tests.stores import TINY
+from tests.test_checks import world
 
 app = typer.Typer()
 app.command()(check)

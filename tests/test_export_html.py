@@ -13,8 +13,7 @@ from playwright.sync_api import Page, sync_playwright
 from graphaudit.export import Selection, export_selection
 from graphaudit.store.embedded import LadybugStore
 from graphaudit.viz import graph_html
-from tests.stores import loaded_store
-from tests.test_checks import TINY
+from tests.stores import TINY, loaded_store
 
 ARGS = [
     "--headless",
