@@ -99,10 +99,19 @@ def test_floats_turns_nested_decimals_into_floats_and_leaves_other_columns() -> 
 
 
 def test_floats_in_rows_walks_nodes_lists_and_structs() -> None:
-    rows = [[Decimal("1.50"), {"amount": Decimal("2.25"), "id": "p"}, [{"a": Decimal("3.00")}], "x"]]
-    got = floats_in_rows(rows, ["DECIMAL(18, 2)", "NODE", "STRUCT(a DECIMAL(18, 2))[]", "STRING"])
-    assert got == [[1.5, {"amount": 2.25, "id": "p"}, [{"a": 3.0}], "x"]]
-    assert all(type(v) is float for v in (got[0][0], got[0][1]["amount"], got[0][2][0]["a"]))
+    path = {
+        "_nodes": [{"amount": Decimal("4.10"), "_id": {"offset": 1}}],
+        "_rels": [{"share": Decimal("0.5")}],
+    }
+    rows = [[Decimal("1.50"), {"amount": Decimal("2.25"), "id": "p"}, [{"a": Decimal("3.00")}], "x", path]]
+    got = floats_in_rows(
+        rows, ["DECIMAL(18, 2)", "NODE", "STRUCT(a DECIMAL(18, 2))[]", "STRING", "RECURSIVE_REL"]
+    )
+    want_path = {"_nodes": [{"amount": 4.1, "_id": {"offset": 1}}], "_rels": [{"share": 0.5}]}
+    assert got == [[1.5, {"amount": 2.25, "id": "p"}, [{"a": 3.0}], "x", want_path]]
+    floats_seen = (got[0][0], got[0][1]["amount"], got[0][2][0]["a"], got[0][4]["_nodes"][0]["amount"])
+    assert all(type(v) is float for v in floats_seen + (got[0][4]["_rels"][0]["share"],))
+    assert type(got[0][4]["_nodes"][0]["_id"]["offset"]) is int
 
 
 def test_the_store_answers_every_query_path_with_floats(tiny: LadybugStore) -> None:

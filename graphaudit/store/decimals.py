@@ -149,12 +149,27 @@ _PLAIN = frozenset(
 
 
 def _plain(v: Any) -> Any:
-    if isinstance(v, Decimal):
+    """``v`` with every Decimal in it a float: a dict or a list (fresh from ``get_all``) changed in place,
+    only where it holds a Decimal or a container (a node's other properties are left as they are)."""
+    t = type(v)
+    if t is Decimal:
         return float(v)
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
+    if t is dict:
+        for k, x in v.items():
+            tx = type(x)
+            if tx is Decimal:
+                v[k] = float(x)
+            elif tx is dict or tx is list:
+                v[k] = _plain(x)
+        return v
+    if t is list:
+        for i, x in enumerate(v):
+            tx = type(x)
+            if tx is Decimal:
+                v[i] = float(x)
+            elif tx is dict or tx is list:
+                v[i] = _plain(x)
+        return v
     return v
 
 
