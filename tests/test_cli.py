@@ -124,6 +124,26 @@ def test_every_command_has_help_with_an_example_and_flags_take_no_value() -> Non
         assert re.search(rf"^\s*{flag}(\s*/\s*--\S+)?\s{{2,}}\S", text, re.M), (command, flag, text)
 
 
+def test_every_command_and_option_is_described_in_chinese_first() -> None:
+    """Users read Chinese: each command's line in the command list and each option's help starts with
+    Chinese (the English follows it)."""
+    import typer.main
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    root = typer.main.get_command(app)
+    for path in _commands():
+        cmd = root
+        for name in path:
+            cmd = cmd.commands[name]  # type: ignore[attr-defined]
+        if path:
+            short = cmd.get_short_help_str(limit=45)
+            assert cjk.search(short[:12]), f"`graphaudit {' '.join(path)}` is listed as: {short}"
+        for p in cmd.params:
+            text = getattr(p, "help", None)
+            if text and p.name != "help":
+                assert cjk.search(text[:24]), f"`graphaudit {' '.join(path)}` {p.name}: {text}"
+
+
 def test_demo_ends_with_next_steps_that_name_its_store(tmp_path: Path) -> None:
     from graphaudit.cli.main import demo_next_steps
 

@@ -20,11 +20,14 @@ StateOpt = Annotated[
     Path | None,
     typer.Option(
         "--state",
-        help="State folder: runs, cases, reviews (default: <db>/state, or ./graphaudit-state with --neo4j).",
+        help=(
+            "状态文件夹 State folder: runs, cases, reviews "
+            "(default: <db>/state, or ./graphaudit-state with --neo4j)."
+        ),
     ),
 ]
-ShowIds = Annotated[bool, typer.Option("--show-ids", help="Show ID numbers unmasked.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ShowIds = Annotated[bool, typer.Option("--show-ids", help="显示完整身份证号 Show ID numbers unmasked.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 Print JSON.")]
 
 app = typer.Typer(
     no_args_is_help=True, help="线索 Cases: list, show, review; dispose, handoff, feedback, close."
@@ -61,18 +64,29 @@ def list_cases(
     state: StateOpt = None,
     status: Annotated[str | None, typer.Option("--status", help="新线索, 核查中, 属实 or 不属实.")] = None,
     change: Annotated[
-        str | None, typer.Option("--change", help="new, changed, unchanged or gone (since the previous run).")
+        str | None,
+        typer.Option(
+            "--change",
+            help=(
+                "与上次相比：new 新增、changed 有变化、unchanged 未变化、gone "
+                "已消失 new, changed, unchanged or gone (since the previous run)."
+            ),
+        ),
     ] = None,
     check: Annotated[
-        str | None, typer.Option("--check", help="Only cases one of whose checks is this.")
+        str | None,
+        typer.Option("--check", help="只列出涉及此规则的线索 Only cases one of whose checks is this."),
     ] = None,
     json_out: JsonOpt = False,
     show_ids: ShowIds = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Also write the list: .csv (UTF-8 with BOM), .json or .xlsx.")
+        Path | None,
+        typer.Option(
+            "--out", help="同时写出列表 Also write the list: .csv (UTF-8 with BOM), .json or .xlsx."
+        ),
     ] = None,
 ) -> None:
-    """The cases, most severe first (gone cases last)."""
+    """线索列表（最严重的在前，已消失的在最后） The cases, most severe first (gone cases last)."""
     from graphaudit.cases.review import Status
     from graphaudit.cases.store import CHANGES
 
@@ -203,7 +217,7 @@ def _get(store: Any, case_id: str) -> tuple[dict[str, Any], str | None]:
 @app.command()
 def show(
     case_id: Annotated[
-        str, typer.Argument(help="The case id (an absorbed id shows the case that absorbed it).")
+        str, typer.Argument(help="线索编号 The case id (an absorbed id shows the case that absorbed it).")
     ],
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,
@@ -212,7 +226,7 @@ def show(
     json_out: JsonOpt = False,
     show_ids: ShowIds = False,
 ) -> None:
-    """One case: its findings, records, legal basis, money band, reviews and history."""
+    """查看一条线索 One case: its findings, records, legal basis, money band, reviews and history."""
     from graphaudit.cases.disposal import DisposalStore
 
     with friendly():
@@ -262,19 +276,22 @@ def show(
 
 @app.command()
 def review(
-    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    case_id: Annotated[str, typer.Argument(help="线索编号 The case id.")],
     status: Annotated[str, typer.Option("--status", help="新线索, 核查中, 属实 or 不属实.")],
     comment: Annotated[
         str, typer.Option("--comment", help="核查意见 (needed for 属实 / 不属实 and reopening).")
     ] = "",
-    by: Annotated[str | None, typer.Option("--by", help="Who reviews (default: the login name).")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="核查人 Who reviews (default: the login name).")
+    ] = None,
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,
     database: DatabaseOpt = None,
     state: StateOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Set a case's review status with a comment (新线索 → 核查中 → 属实 / 不属实; concluded → 核查中)."""
+    """核查状态与意见 Set a case's review status with a comment (新线索 → 核查中 → 属实 / 不属实;
+    concluded → 核查中)."""
     from graphaudit.cases.review import Status
     from graphaudit.cases.run import cli_who
 
@@ -297,7 +314,7 @@ def review(
 
 
 # -- disposal (graphaudit.cases.disposal) ------------------------------------------------------------------
-ByOpt = Annotated[str | None, typer.Option("--by", help="Who acts (default: the login name).")]
+ByOpt = Annotated[str | None, typer.Option("--by", help="经办人 Who acts (default: the login name).")]
 
 
 def _dispose_step(
@@ -335,7 +352,7 @@ def _dispose_step(
 
 @app.command()
 def dispose(
-    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    case_id: Annotated[str, typer.Argument(help="线索编号 The case id.")],
     method: Annotated[
         str, typer.Option("--method", help="处置方式: 谈话函询, 初步核实, 暂存待查 or 予以了结.")
     ],
@@ -347,7 +364,7 @@ def dispose(
     state: StateOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Decide a case's 处置方式 (before it is handed off)."""
+    """处置方式 Decide a case's 处置方式 (before it is handed off)."""
     from graphaudit.cases.disposal import Method
 
     try:
@@ -372,7 +389,7 @@ def dispose(
 
 @app.command()
 def handoff(
-    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    case_id: Annotated[str, typer.Argument(help="线索编号 The case id.")],
     to: Annotated[str, typer.Option("--to", help="承办单位: the department or township it goes to.")],
     due: Annotated[str, typer.Option("--due", help="反馈期限 YYYY-MM-DD.")],
     note: Annotated[str, typer.Option("--note", help="交办要求.")] = "",
@@ -406,13 +423,16 @@ def handoff(
 
 @app.command()
 def feedback(
-    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    case_id: Annotated[str, typer.Argument(help="线索编号 The case id.")],
     facts: Annotated[str, typer.Option("--facts", help="核实情况 (required).")],
     removed: Annotated[int, typer.Option("--removed", min=0, help="清退人数.")] = 0,
     recovered: Annotated[float, typer.Option("--recovered", min=0, help="追缴金额（元）.")] = 0.0,
     measures: Annotated[str, typer.Option("--measures", help="整改措施.")] = "",
     file: Annotated[
-        list[Path] | None, typer.Option("--file", help="An attached file (repeatable; ≤ 10 MB each).")
+        list[Path] | None,
+        typer.Option(
+            "--file", help="附件（可多个，每个不超过 10 MB） An attached file (repeatable; ≤ 10 MB each)."
+        ),
     ] = None,
     by: ByOpt = None,
     db: DbOpt = None,
@@ -455,9 +475,12 @@ def feedback(
 
 @app.command("feedback-review")
 def feedback_review(
-    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    case_id: Annotated[str, typer.Argument(help="线索编号 The case id.")],
     accept: Annotated[
-        bool, typer.Option("--accept/--return", help="Accept the feedback, or return it to be redone.")
+        bool,
+        typer.Option(
+            "--accept/--return", help="通过或退回反馈 Accept the feedback, or return it to be redone."
+        ),
     ],
     comment: Annotated[str, typer.Option("--comment", help="审核意见 (needed to return).")] = "",
     by: ByOpt = None,
@@ -483,7 +506,7 @@ def feedback_review(
 
 @app.command()
 def close(
-    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    case_id: Annotated[str, typer.Argument(help="线索编号 The case id.")],
     form: Annotated[
         str,
         typer.Option("--form", help="处理结果: 第一种形态 … 第四种形态, or 不予处理 (not substantiated)."),
@@ -521,7 +544,7 @@ def overdue(
     state: StateOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """The hand-offs past their due date without feedback, most overdue first."""
+    """逾期未反馈的交办 The hand-offs past their due date without feedback, most overdue first."""
     from graphaudit.cases.disposal import DisposalStore
 
     with friendly():

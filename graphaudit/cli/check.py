@@ -75,11 +75,15 @@ def check(
     param: Annotated[
         list[str] | None,
         typer.Option(
-            "--param", help="Override a parameter: key=value, or check.key=value for one check (repeatable)."
+            "--param",
+            help=(
+                "修改规则参数 Override a parameter: key=value, or check.key=value for one check (repeatable)."
+            ),
         ),
     ] = None,
     show_ids: Annotated[
-        bool, typer.Option("--show-ids", help="Write ID numbers and accounts unmasked.")
+        bool,
+        typer.Option("--show-ids", help="写出完整身份证号和账号 Write ID numbers and accounts unmasked."),
     ] = False,
     state: StateOpt = None,
     policy: Annotated[
@@ -91,8 +95,9 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Run the checks over a store and write the findings, most severe first; the run and its cases are
-    recorded in the store's state (what `graphaudit cases` and the web pages show)."""
+    """运行核查规则，输出线索（最严重的在前） Run the checks over a store and write the findings, most
+    severe first; the run and its cases are recorded in the store's state (what `graphaudit cases` and the
+    web pages show)."""
     from graphaudit.cases.run import cli_who, data_version, org_names, record_run
     from graphaudit.checks import CHECKS, resolve_params, run_checks
     from graphaudit.findings import write_findings

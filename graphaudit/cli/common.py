@@ -19,15 +19,21 @@ from graphaudit.errors import GraphAuditError
 
 __all__ = ["DbOpt", "Neo4jOpt", "DatabaseOpt", "console", "err", "friendly", "program", "examples"]
 
-DbOpt = Annotated[Path | None, typer.Option("--db", help="Embedded store folder (default: ./graphaudit.db).")]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="数据库文件夹 Embedded store folder (default: ./graphaudit.db).")
+]
 Neo4jOpt = Annotated[
     str | None,
     typer.Option(
-        "--neo4j", help="bolt:// or neo4j:// URI of a Neo4j server or cluster; NEO4J_USER / NEO4J_PASSWORD."
+        "--neo4j",
+        help=(
+            "Neo4j 服务器或集群地址 bolt:// or neo4j:// "
+            "URI of a Neo4j server or cluster; NEO4J_USER / NEO4J_PASSWORD."
+        ),
     ),
 ]
 DatabaseOpt = Annotated[
-    str | None, typer.Option("--database", help="Neo4j database name (default: home db).")
+    str | None, typer.Option("--database", help="Neo4j 数据库名 Neo4j database name (default: home db).")
 ]
 
 #: Piped or captured output gets a wide table rather than rich's 80-column default.

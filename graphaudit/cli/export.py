@@ -78,48 +78,66 @@ def export(
         ),
     ],
     flagged: Annotated[
-        bool, typer.Option("--flagged", help="Run the checks; export the evidence of their findings.")
+        bool,
+        typer.Option(
+            "--flagged", help="运行核查并导出线索证据 Run the checks; export the evidence of their findings."
+        ),
     ] = False,
     finding: Annotated[
         list[str] | None,
         typer.Option(
-            "--finding", help="Export the evidence of this finding id (repeatable, or comma-separated)."
+            "--finding",
+            help=(
+                "导出此条发现的证据 Export the evidence of this finding id (repeatable, or comma-separated)."
+            ),
         ),
     ] = None,
     around: Annotated[
         str | None,
-        typer.Option("--around", help="Export the neighbourhood of this node id (or Label:id)."),
+        typer.Option(
+            "--around", help="导出此节点周边 Export the neighbourhood of this node id (or Label:id)."
+        ),
     ] = None,
     hops: Annotated[
         int | None,
         typer.Option(
-            "--hops", help="Also take nodes this many hops out (default: 0 for findings, 1 with --around)."
+            "--hops",
+            help=(
+                "向外扩展的步数 Also take nodes this "
+                "many hops out (default: 0 for findings, 1 with --around)."
+            ),
         ),
     ] = None,
     only: Annotated[
         list[str] | None,
-        typer.Option("--only", help="Run only this check (repeatable, or comma-separated)."),
+        typer.Option("--only", help="只运行此规则 Run only this check (repeatable, or comma-separated)."),
     ] = None,
     min_severity: Annotated[
-        int, typer.Option("--min-severity", help="Only findings at least this severe (0–100).")
+        int, typer.Option("--min-severity", help="最低严重程度 Only findings at least this severe (0–100).")
     ] = 0,
     param: Annotated[
         list[str] | None,
         typer.Option(
-            "--param", help="Check parameter key=value or check.key=value (repeatable), as for `check`."
+            "--param",
+            help="规则参数 Check parameter key=value or check.key=value (repeatable), as for `check`.",
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Stop walking --hops at this many nodes.")] = 5000,
+    limit: Annotated[
+        int, typer.Option("--limit", help="扩展时最多节点数 Stop walking --hops at this many nodes.")
+    ] = 5000,
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,
     database: DatabaseOpt = None,
     show_ids: Annotated[
-        bool, typer.Option("--show-ids", help="Write ID numbers, accounts and phones unmasked.")
+        bool,
+        typer.Option(
+            "--show-ids", help="写出完整身份证号、账号和电话 Write ID numbers, accounts and phones unmasked."
+        ),
     ] = False,
 ) -> None:
-    """Export flagged subgraphs, chosen findings or a node's neighbourhood for Gephi, Neo4j, Excel, Aleph
-    or a self-contained HTML evidence bundle.  ID numbers, accounts and phones are masked unless
-    --show-ids."""
+    """导出证据子图（Gephi、Neo4j、Excel、Aleph 等） Export flagged subgraphs, chosen findings or a
+    node's neighbourhood for Gephi, Neo4j, Excel, Aleph or a self-contained HTML evidence bundle.  ID
+    numbers, accounts and phones are masked unless --show-ids."""
     from graphaudit.export import export_selection, target
 
     try:

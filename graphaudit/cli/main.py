@@ -51,18 +51,28 @@ def _store(db: Path | None, neo4j: str | None, database: str | None, read_only: 
 
 @app.command()
 def ingest(
-    dataset_dir: Annotated[Path, typer.Argument(help="Folder of source files (households*.csv, …).")],
+    dataset_dir: Annotated[
+        Path, typer.Argument(help="数据文件夹 Folder of source files (households*.csv, …).")
+    ],
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,
     database: DatabaseOpt = None,
-    report: Annotated[Path | None, typer.Option(help="Where to write the load report CSV.")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="导入报告（CSV）写到哪里 Where to write the load report CSV.")
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="以 JSON 输出摘要 Print the summary as JSON.")
+    ] = False,
     state: Annotated[
         Path | None,
-        typer.Option("--state", help="State folder: name review decisions (default: <db>/state)."),
+        typer.Option(
+            "--state",
+            help="状态文件夹：姓名确认结果 State folder: name review decisions (default: <db>/state).",
+        ),
     ] = None,
 ) -> None:
-    """Load or update a store from a dataset folder. Atomic: on any error the store is unchanged."""
+    """导入或更新数据库（出错时数据库不变） Load or update a store from a dataset folder. Atomic: on any
+    error the store is unchanged."""
     from graphaudit.ingest.pipeline import ingest as run_ingest
     from graphaudit.ingest.review import NameReviews
     from graphaudit.state import State, state_dir
@@ -96,9 +106,9 @@ def info(
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,
     database: DatabaseOpt = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print counts as JSON.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="以 JSON 输出 Print counts as JSON.")] = False,
 ) -> None:
-    """Counts per node label and relationship type."""
+    """图谱统计：各类节点与关系的数量 Counts per node label and relationship type."""
     with friendly():
         store = _store(db, neo4j, database, read_only=True)
         try:
@@ -131,16 +141,22 @@ def info(
 
 @app.command()
 def synth(
-    out_dir: Annotated[Path, typer.Argument(help="Folder to write the dataset into.")],
+    out_dir: Annotated[Path, typer.Argument(help="写入的文件夹 Folder to write the dataset into.")],
     size: Annotated[
-        str, typer.Option(help="village, township, county, prefecture or prefecture-small.")
+        str, typer.Option(help="规模 village, township, county, prefecture or prefecture-small.")
     ] = "township",
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="随机种子：同一种子，同样的文件 Random seed: same seed, same files.")
+    ] = 0,
     messy: Annotated[
-        bool, typer.Option(help="Write the mess real registers have (GBK, XLSX, odd dates …).")
+        bool,
+        typer.Option(
+            help="写入真实台账常见的杂乱格式 Write the mess real registers have (GBK, XLSX, odd dates …)."
+        ),
     ] = False,
 ) -> None:
-    """Write a synthetic county dataset with planted cases and their truth (truth.json)."""
+    """生成合成测试数据（含预置案例） Write a synthetic county dataset with planted cases and their truth
+    (truth.json)."""
     from graphaudit.synth import SIZES, generate
 
     with friendly():
@@ -159,26 +175,31 @@ def synth(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the demo's data, store and report.")] = Path(
-        "graphaudit-demo"
-    ),
-    size: Annotated[str, typer.Option(help="Synthetic size: village, township, county or prefecture.")] = (
-        "township"
-    ),
-    seed: Annotated[int, typer.Option(help="Random seed of the synthetic data.")] = 7,
+    out: Annotated[
+        Path,
+        typer.Option(help="演示的数据、数据库和报告的文件夹 Folder for the demo's data, store and report."),
+    ] = Path("graphaudit-demo"),
+    size: Annotated[
+        str, typer.Option(help="合成数据规模 Synthetic size: village, township, county or prefecture.")
+    ] = ("township"),
+    seed: Annotated[int, typer.Option(help="合成数据的随机种子 Random seed of the synthetic data.")] = 7,
     serve_after: Annotated[
         bool,
         typer.Option(
             "--serve",
-            help="Then create an auditor token, print it once and serve the web pages on the demo's store.",
+            help=(
+                "随后创建审核员令牌并启动网页 Then create an auditor "
+                "token, print it once and serve the web pages on the demo's store."
+            ),
         ),
     ] = False,
     port: Annotated[
-        int, typer.Option(help="Port of the web pages (with --serve, and in the next steps).")
+        int, typer.Option(help="网页端口 Port of the web pages (with --serve, and in the next steps).")
     ] = 8000,
 ) -> None:
-    """A synthetic township, end to end on the embedded store: synth → ingest → info → check; then the next
-    steps to the web pages (or, with --serve, the web pages themselves)."""
+    """演示：合成数据 → 导入 → 统计 → 核查 Demo: a synthetic township, end to end on the embedded store:
+    synth → ingest → info → check; then the next steps to the web pages (or, with --serve, the web pages
+    themselves)."""
     from graphaudit.cli.check import check
 
     data, db, findings = out / "data", out / "graphaudit.db", out / "findings.xlsx"
@@ -366,7 +387,7 @@ def _mount() -> None:
     app.add_typer(
         neo4j_app,
         name="neo4j",
-        help="A throwaway local Neo4j server (start, stop, status).",
+        help="本机临时 Neo4j 服务器 A throwaway local Neo4j server (start, stop, status).",
         epilog=examples(*EXAMPLES["neo4j"]),
     )
     _with_examples("", app)

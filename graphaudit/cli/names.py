@@ -41,10 +41,12 @@ def list_items(
     neo4j: Neo4jOpt = None,
     database: DatabaseOpt = None,
     state: StateOpt = None,
-    all_items: Annotated[bool, typer.Option("--all", help="Also the items already decided.")] = False,
+    all_items: Annotated[
+        bool, typer.Option("--all", help="也列出已确认的 Also the items already decided.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """The names waiting for review, each with its candidates and the rows that name it."""
+    """待确认的姓名匹配 The names waiting for review, each with its candidates and the rows that name it."""
     with friendly():
         items = _reviews(db, neo4j, state).items(open_only=not all_items)
     if json_out:
@@ -82,27 +84,35 @@ def list_items(
 @review_app.command("decide")
 def decide(
     item_ids: Annotated[
-        list[str] | None, typer.Argument(help="Item ids (graphaudit names review list).")
+        list[str] | None, typer.Argument(help="待确认项编号 Item ids (graphaudit names review list).")
     ] = None,
     verdict: Annotated[str | None, typer.Option("--verdict", help="是同一人, 不是 or 不确定.")] = None,
     candidate: Annotated[
         str | None,
-        typer.Option("--candidate", help="The candidate's key (needed for 是同一人 among several)."),
+        typer.Option(
+            "--candidate", help="候选人编号 The candidate's key (needed for 是同一人 among several)."
+        ),
     ] = None,
     from_file: Annotated[
         Path | None,
         typer.Option(
-            "--file", help="CSV of decisions in bulk: columns item_id, verdict, candidate (optional)."
+            "--file",
+            help=(
+                "批量确认的 CSV 文件 CSV of decisions "
+                "in bulk: columns item_id, verdict, candidate (optional)."
+            ),
         ),
     ] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who decides (default: the login name).")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="确认人 Who decides (default: the login name).")
+    ] = None,
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,
     database: DatabaseOpt = None,
     state: StateOpt = None,
 ) -> None:
-    """Record decisions (one item, several, or a CSV file of them); each goes to the audit log and is
-    applied by the next load."""
+    """记录匹配确认结果 Record decisions (one item, several, or a CSV file of them); each goes to the
+    audit log and is applied by the next load."""
     with friendly():
         todo: list[tuple[str, str, str | None]] = []
         if from_file is not None:

@@ -16,9 +16,10 @@ __all__ = ["report"]
 
 
 def report(
-    out: Annotated[Path, typer.Option("--out", help="The report file (.xlsx).")],
+    out: Annotated[Path, typer.Option("--out", help="通报文件（.xlsx） The report file (.xlsx).")],
     month: Annotated[
-        str | None, typer.Option("--month", help="The month YYYY-MM (default: this month).")
+        str | None,
+        typer.Option("--month", help="月份 YYYY-MM（默认本月） The month YYYY-MM (default: this month)."),
     ] = None,
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,

@@ -33,11 +33,11 @@ StateOpt = Annotated[
     Path | None,
     typer.Option(
         "--state",
-        help="State folder: tokens, findings, reviews, audit log (default: <db>/state, or "
+        help="状态文件夹 State folder: tokens, findings, reviews, audit log (default: <db>/state, or "
         "./graphaudit-state with --neo4j).",
     ),
 ]
-ROLES = "investigator, auditor, analyst or admin"
+ROLES = "角色 role: investigator 调查员、auditor 审核员、analyst 分析员 or admin 管理员"
 
 
 def _state(db: Path | None, neo4j: str | None, state: Path | None):
@@ -56,20 +56,22 @@ def serve(
     neo4j: Neo4jOpt = None,
     database: DatabaseOpt = None,
     state: StateOpt = None,
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[
+        str, typer.Option(help="监听地址（默认仅本机） Address to listen on (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口 Port to listen on.")] = 8000,
     workers: Annotated[
         int | None,
         typer.Option(
             min=1,
             max=32,
-            help="Worker processes (default: one per CPU core, at most 4). Each opens the "
+            help="工作进程数 Worker processes (default: one per CPU core, at most 4). Each opens the "
             "store read-only and keeps its own search index.",
         ),
     ] = None,
 ) -> None:
-    """Serve the API and the web pages over one store (tokens from `graphaudit tokens create`). The URL is
-    printed once the pages answer: each worker first builds its search index."""
+    """启动网页服务与接口 Serve the API and the web pages over one store (tokens from `graphaudit tokens
+    create`). The URL is printed once the pages answer: each worker first builds its search index."""
     import uvicorn
 
     from graphaudit.api.app import SERVE_ENV, create_app
@@ -226,12 +228,14 @@ def create_token(
 @tokens_app.command("create")
 def create(
     role: Annotated[str, typer.Option(help=ROLES)],
-    name: Annotated[str, typer.Option(help="Who holds the token (shown in the audit log).")],
+    name: Annotated[
+        str, typer.Option(help="令牌持有人（记入审计日志） Who holds the token (shown in the audit log).")
+    ],
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,
     state: StateOpt = None,
 ) -> None:
-    """Create a token; it is printed once and stored only as its sha256."""
+    """创建登录令牌（只显示一次） Create a token; it is printed once and stored only as its sha256."""
     with friendly():
         token_id, token = create_token(db, neo4j, state, name, role)
     console.print(f"token {token_id} for {name} ({role}) — shown once, keep it safe:")
@@ -240,7 +244,7 @@ def create(
 
 @tokens_app.command("list")
 def list_(db: DbOpt = None, neo4j: Neo4jOpt = None, state: StateOpt = None) -> None:
-    """List tokens (never their secrets)."""
+    """列出令牌（不显示密钥） List tokens (never their secrets)."""
     with friendly():
         rows = _tokens(db, neo4j, state).list()
     t = Table(title="访问令牌 Tokens", title_justify="left")
@@ -255,12 +259,12 @@ def list_(db: DbOpt = None, neo4j: Neo4jOpt = None, state: StateOpt = None) -> N
 
 @tokens_app.command("revoke")
 def revoke(
-    token_id: Annotated[int, typer.Argument(help="The token's id (tokens list).")],
+    token_id: Annotated[int, typer.Argument(help="令牌编号 The token's id (tokens list).")],
     db: DbOpt = None,
     neo4j: Neo4jOpt = None,
     state: StateOpt = None,
 ) -> None:
-    """Revoke a token: it stops working at once."""
+    """吊销令牌，立即失效 Revoke a token: it stops working at once."""
     with friendly():
         _tokens(db, neo4j, state).revoke(token_id)
     console.print(f"token {token_id} revoked")

@@ -24,7 +24,10 @@ from graphaudit.neo4j_local.server import (
 
 app = typer.Typer(
     name="neo4j",
-    help="Run a throwaway local Neo4j Community server (jars from Maven Central, no Docker).",
+    help=(
+        "本机临时 Neo4j 服务器 Run a throwaway local "
+        "Neo4j Community server (jars from Maven Central, no Docker)."
+    ),
     no_args_is_help=True,
     add_completion=False,
 )
@@ -33,7 +36,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 HomeOpt = Annotated[
     Path | None,
-    typer.Option("--home", help="Server home directory (default: .cache/neo4j/run/default)"),
+    typer.Option("--home", help="服务器目录 Server home directory (default: .cache/neo4j/run/default)"),
 ]
 
 
@@ -52,7 +55,7 @@ def _home(home: Path | None) -> Path:
 
 @app.command()
 def fetch() -> None:
-    """Download the Neo4j server jars (Maven) into the cache if they are missing."""
+    """下载 Neo4j 服务器程序 Download the Neo4j server jars (Maven) into the cache if they are missing."""
     try:
         lib = ensure_jars(quiet=False)
     except Neo4jServerError as exc:
@@ -63,11 +66,15 @@ def fetch() -> None:
 @app.command()
 def start(
     home: HomeOpt = None,
-    port: Annotated[int | None, typer.Option("--port", help="Bolt port (default: a free port)")] = None,
-    heap: Annotated[str, typer.Option("--heap", help="JVM max heap, e.g. 512m, 1g")] = "1g",
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for Bolt")] = 120.0,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Bolt 端口 Bolt port (default: a free port)")
+    ] = None,
+    heap: Annotated[str, typer.Option("--heap", help="JVM 最大堆内存 JVM max heap, e.g. 512m, 1g")] = "1g",
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="等待 Bolt 就绪的秒数 Seconds to wait for Bolt")
+    ] = 120.0,
 ) -> None:
-    """Start a server in the background and print how to connect to it."""
+    """启动本机 Neo4j 服务器 Start a server in the background and print how to connect to it."""
     home_path = _home(home)
     server = LocalNeo4j.from_state(home_path)
     if server is not None and server.is_running():
@@ -103,9 +110,11 @@ def _print_usage(server: LocalNeo4j) -> None:
 @app.command()
 def stop(
     home: HomeOpt = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before SIGKILL")] = 30.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="强制结束前等待的秒数 Seconds before SIGKILL")
+    ] = 30.0,
 ) -> None:
-    """Stop the server of ``--home`` (SIGTERM, then SIGKILL after the timeout)."""
+    """停止 Neo4j 服务器 Stop the server of ``--home`` (SIGTERM, then SIGKILL after the timeout)."""
     home_path = _home(home)
     server = LocalNeo4j.from_state(home_path)
     if server is None:
@@ -121,9 +130,10 @@ def stop(
 @app.command()
 def status(
     home: HomeOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 Machine-readable output")] = False,
 ) -> None:
-    """Report whether the server of ``--home`` is running; exit code 0 if running, 3 if not."""
+    """Neo4j 服务器是否在运行 Report whether the server of ``--home`` is running; exit code 0 if running,
+    3 if not."""
     home_path = _home(home)
     server = LocalNeo4j.from_state(home_path)
     info: dict[str, Any] = (
