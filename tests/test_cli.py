@@ -67,7 +67,7 @@ def test_demo_runs_end_to_end_and_writes_findings(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     res = runner.invoke(app, ["demo", "--out", str(out), "--size", "village", "--seed", "3"])
     assert res.exit_code == 0, res.output
-    for step in ("1/4 synth", "2/4 ingest", "3/4 info", "4/4 check"):
+    for step in ("1/4 合成数据 synth", "2/4 导入 ingest", "3/4 统计 info", "4/4 核查 check"):
         assert step in res.output
     wb = load_workbook(out / "findings.xlsx", read_only=True)
     rows = list(wb["线索"].iter_rows(values_only=True))

@@ -135,7 +135,7 @@ def test_cli_start_status_stop(neo4j_runtime: Path, tmp_path: Path) -> None:
         pid = info["pid"]
         assert isinstance(pid, int) and pid_alive(pid)
         text = runner.invoke(app, ["status", "--home", str(home)])
-        assert text.exit_code == 0 and text.stdout.startswith("running: bolt://127.0.0.1:")
+        assert text.exit_code == 0 and text.stdout.startswith("运行中 running: bolt://127.0.0.1:")
         with neo4j.GraphDatabase.driver(str(info["uri"]), auth=("neo4j", str(info["password"]))) as drv:
             drv.verify_connectivity()
     finally:

@@ -92,9 +92,9 @@ def list_cases(
 
     with friendly():
         if status is not None and status not in {s.value for s in Status}:
-            raise GraphAuditError(f"--status {status!r}: one of {', '.join(s.value for s in Status)}")
+            raise GraphAuditError(f"--status {status!r}：应为 one of {', '.join(s.value for s in Status)}")
         if change is not None and change not in CHANGES:
-            raise GraphAuditError(f"--change {change!r}: one of {', '.join(CHANGES)}")
+            raise GraphAuditError(f"--change {change!r}：应为 one of {', '.join(CHANGES)}")
         store = _cases(db, neo4j, state)
         total, rows = store.query(
             status=status, change=CHANGES[change] if change else None, check=check, limit=None
@@ -171,7 +171,10 @@ def write_cases(cases: list[dict[str, Any]], path: Path) -> Path:
 
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json", ".xlsx"):
-        raise GraphAuditError(f"--out {path.name}: cases are written as .csv, .json or .xlsx")
+        raise GraphAuditError(
+            f"--out {path.name}：线索列表只能写成 .csv、.json 或 .xlsx "
+            "cases are written as .csv, .json or .xlsx"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     from graphaudit.export.atomic import atomic_path, atomic_write  # crash-safe; cells stay data
     from graphaudit.export.cells import csv_row, neutralise_workbook
@@ -300,7 +303,7 @@ def review(
             to = Status(status)
         except ValueError:
             raise GraphAuditError(
-                f"--status {status!r}: one of {', '.join(s.value for s in Status)}"
+                f"--status {status!r}：应为 one of {', '.join(s.value for s in Status)}"
             ) from None
         store = _cases(db, neo4j, state)
         case, _ = _get(store, case_id)

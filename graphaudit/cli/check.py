@@ -105,7 +105,9 @@ def check(
 
     try:
         if out.suffix.lower() not in FINDINGS_FORMATS:
-            raise GraphAuditError(f"--out {out.name}: findings are written as {findings_suffixes()}")
+            raise GraphAuditError(
+                f"--out {out.name}：线索只能写成 findings are written as {findings_suffixes()}"
+            )
         names = _names(only)
         given = parse_params(param)
         resolved = resolve_params(names, given)
@@ -164,9 +166,9 @@ def check(
             orgs=orgs,
         )
     except GraphAuditError as e:
-        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True)
+        err.print(f"[bold red]错误 error:[/bold red] {e}", soft_wrap=True)
         raise typer.Exit(1) from None
-    table = Table(title=f"{len(findings)} findings → {path}")
+    table = Table(title=f"线索发现 {len(findings)} findings → {path}")
     for col, justify in (
         ("check", "left"),
         ("检查项", "left"),

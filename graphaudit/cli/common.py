@@ -47,7 +47,7 @@ def friendly() -> Iterator[None]:
     try:
         yield
     except GraphAuditError as e:
-        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
+        err.print(f"[bold red]错误 error:[/bold red] {e}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
 
 

@@ -153,7 +153,7 @@ def export(
         finally:
             store.close()
     except GraphAuditError as e:
-        err.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True, highlight=False)
+        err.print(f"[bold red]错误 error:[/bold red] {e}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
     where = res.files[0].parent if FORMATS[fmt].folder else res.files[0]
     console.print(

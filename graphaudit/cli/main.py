@@ -131,7 +131,7 @@ def info(
     t.add_column("kind")
     t.add_column("name")
     t.add_column("中文")
-    t.add_column("count", justify="right")
+    t.add_column("数量 count", justify="right")
     for k, n in MODEL.nodes.items():
         t.add_row("node", k, n.zh, f"{stats[k]:,}")
     for k, r in MODEL.rels.items():
@@ -161,16 +161,16 @@ def synth(
 
     with friendly():
         if size not in SIZES:
-            raise GraphAuditError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+            raise GraphAuditError(f"没有这种规模 unknown size {size!r}; choose one of {', '.join(SIZES)}")
         with _progress(f"synth {size}"):
             res = generate(out_dir, size=size, seed=seed, messy=messy)
     t = Table(title=f"合成数据 Synthetic {size} → {out_dir}", title_justify="left")
-    t.add_column("file")
-    t.add_column("rows", justify="right")
+    t.add_column("文件 file")
+    t.add_column("行数 rows", justify="right")
     for k, v in res.counts.items():
         t.add_row(k, f"{v:,}")
     console.print(t)
-    console.print(f"{res.cases} planted cases in [bold]{res.truth_path}[/bold]")
+    console.print(f"预置案例 {res.cases} planted cases: [bold]{res.truth_path}[/bold]")
 
 
 @app.command()
@@ -203,13 +203,13 @@ def demo(
     from graphaudit.cli.check import check
 
     data, db, findings = out / "data", out / "graphaudit.db", out / "findings.xlsx"
-    console.rule("[bold]1/4 synth")
+    console.rule("[bold]1/4 合成数据 synth")
     synth(data, size=size, seed=seed, messy=True)
-    console.rule("[bold]2/4 ingest")
+    console.rule("[bold]2/4 导入 ingest")
     ingest(data, db=db, neo4j=None, database=None, report=out / "load-report.csv", json_out=False)
-    console.rule("[bold]3/4 info")
+    console.rule("[bold]3/4 统计 info")
     info(db=db, neo4j=None, database=None, json_out=False)
-    console.rule("[bold]4/4 check")
+    console.rule("[bold]4/4 核查 check")
     check(out=findings, db=db, neo4j=None, database=None, only=None, param=None, show_ids=False)
     console.print(
         f"库 Store: [bold]{db}[/bold]   数据 data: [bold]{data}[/bold]   导入报告 load report: "

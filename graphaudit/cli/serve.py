@@ -82,7 +82,7 @@ def serve(
     t0 = time.monotonic()
     with friendly():
         if not 0 < port < 65536:
-            raise GraphAuditError(f"--port {port}: must be between 1 and 65535")
+            raise GraphAuditError(f"--port {port}：应在 1 到 65535 之间 must be between 1 and 65535")
         folder = state_dir(db, neo4j, state)
         store = open_store(db, neo4j, database, read_only=True, query_threads=1)
         try:
@@ -181,7 +181,7 @@ class Ready:
             while not (is_ready() and self._answers()):
                 if progress is not None and progress() != shown and err.is_terminal:
                     shown = progress()
-                    err.print(f"  {shown} workers ready", highlight=False)
+                    err.print(f"  {shown} 个工作进程就绪 workers ready", highlight=False)
                 if self.stopped.wait(0.1):
                     return
         except OSError:  # the readiness folder is gone: the server stopped
@@ -238,7 +238,9 @@ def create(
     """创建登录令牌（只显示一次） Create a token; it is printed once and stored only as its sha256."""
     with friendly():
         token_id, token = create_token(db, neo4j, state, name, role)
-    console.print(f"token {token_id} for {name} ({role}) — shown once, keep it safe:")
+    console.print(
+        f"令牌 token {token_id}（{name}，{role}）只显示这一次，请妥善保存 shown once, keep it safe:"
+    )
     print(token)
 
 
@@ -267,7 +269,7 @@ def revoke(
     """吊销令牌，立即失效 Revoke a token: it stops working at once."""
     with friendly():
         _tokens(db, neo4j, state).revoke(token_id)
-    console.print(f"token {token_id} revoked")
+    console.print(f"令牌 token {token_id} 已吊销 revoked")
 
 
 def _tokens(db: Path | None, neo4j: str | None, state: Path | None):

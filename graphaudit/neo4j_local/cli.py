@@ -43,7 +43,7 @@ HomeOpt = Annotated[
 def _fail(message: str, code: int = 1) -> NoReturn:
     """Print one red error line (plus any indented detail) and exit with ``code``."""
     first, _, rest = str(message).partition("\n")
-    err.print(f"[bold red]error:[/] {escape(first)}", highlight=False)
+    err.print(f"[bold red]错误 error:[/] {escape(first)}", highlight=False)
     if rest:
         err.print(rest, highlight=False, markup=False)
     raise typer.Exit(code)
@@ -60,7 +60,7 @@ def fetch() -> None:
         lib = ensure_jars(quiet=False)
     except Neo4jServerError as exc:
         _fail(str(exc))
-    out.print(f"Neo4j jars ready in {lib}", highlight=False)
+    out.print(f"Neo4j 程序已就绪 jars ready in {lib}", highlight=False)
 
 
 @app.command()
@@ -78,7 +78,7 @@ def start(
     home_path = _home(home)
     server = LocalNeo4j.from_state(home_path)
     if server is not None and server.is_running():
-        out.print(f"Neo4j already running at [bold]{server.uri}[/] (pid {server.pid})")
+        out.print(f"Neo4j 已在运行 already running at [bold]{server.uri}[/] (pid {server.pid})")
         _print_usage(server)
         return
     password = None
@@ -93,7 +93,7 @@ def start(
     except (Neo4jServerError, ValueError, OSError) as exc:
         _fail(str(exc))
     took = f", {server.started_in:.1f} s" if server.started_in else ""
-    out.print(f"Neo4j started at [bold]{server.uri}[/] (pid {server.pid}{took})")
+    out.print(f"Neo4j 已启动 started at [bold]{server.uri}[/] (pid {server.pid}{took})")
     _print_usage(server)
 
 
@@ -121,10 +121,10 @@ def stop(
         _fail(f"no Neo4j state in {home_path} (was it started with `graphaudit neo4j start`?)")
     if server.pid is None or not stop_pid(server.pid, server.home, timeout):
         server.write_state(running=False)
-        out.print(f"Neo4j in {home_path} is not running")
+        out.print(f"Neo4j 未运行 in {home_path} is not running")
         return
     server.write_state(running=False)
-    out.print(f"Neo4j stopped (pid {server.pid})")
+    out.print(f"Neo4j 已停止 stopped (pid {server.pid})")
 
 
 @app.command()
@@ -153,7 +153,7 @@ def status(
         typer.echo(json.dumps(info))
     elif info["running"]:
         mem = f", RSS {info['rss_mb']:.0f} MiB" if info["rss_mb"] else ""
-        out.print(f"running: {info['uri']} (pid {info['pid']}{mem}) home {home_path}", highlight=False)
+        out.print(f"运行中 running: {info['uri']} (pid {info['pid']}{mem}) home {home_path}", highlight=False)
     else:
-        out.print(f"stopped: home {home_path}", highlight=False)
+        out.print(f"未运行 stopped: home {home_path}", highlight=False)
     raise typer.Exit(0 if info["running"] else 3)
