@@ -144,12 +144,12 @@ def test_cli_start_status_stop(neo4j_runtime: Path, tmp_path: Path) -> None:
     assert not pid_alive(pid)
     code, info = _status(home)
     assert (code, info["running"]) == (3, False)
-    assert runner.invoke(app, ["status", "--home", str(home)]).stdout.startswith("stopped:")
+    assert runner.invoke(app, ["status", "--home", str(home)]).stdout.startswith("未运行 stopped:")
 
 
 def test_cli_expected_failures_are_one_line(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["stop", "--home", str(tmp_path / "nothing")])
-    assert missing.exit_code == 1 and missing.stderr.startswith("error: no Neo4j state")
+    assert missing.exit_code == 1 and missing.stderr.startswith("错误 error: no Neo4j state")
     assert missing.exception is None or isinstance(missing.exception, SystemExit)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -157,9 +157,9 @@ def test_cli_expected_failures_are_one_line(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         res = runner.invoke(app, ["start", "--home", str(tmp_path / "busy"), "--port", str(port)])
     assert res.exit_code == 1
-    assert res.stderr.strip() == f"error: port {port} on 127.0.0.1 is already in use"
+    assert res.stderr.strip() == f"错误 error: port {port} on 127.0.0.1 is already in use"
     bad = runner.invoke(app, ["start", "--home", str(tmp_path / "bad"), "--heap", "lots"])
-    assert bad.exit_code == 1 and bad.stderr.startswith("error: bad memory size")
+    assert bad.exit_code == 1 and bad.stderr.startswith("错误 error: bad memory size")
 
 
 def test_start_timeout_reports_log_and_kills(neo4j_runtime: Path, tmp_path: Path) -> None:
