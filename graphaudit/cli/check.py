@@ -128,7 +128,7 @@ def check(
                 console=err,
                 transient=True,
             ) as progress:
-                task = progress.add_task("checks", total=len(names))
+                task = progress.add_task("核查 checks", total=len(names))
                 running: list[str] = []
                 lock = threading.Lock()
 
@@ -170,12 +170,12 @@ def check(
         raise typer.Exit(1) from None
     table = Table(title=f"线索发现 {len(findings)} findings → {path}")
     for col, justify in (
-        ("check", "left"),
+        ("规则 check", "left"),
         ("检查项", "left"),
-        ("findings", "right"),
-        ("amount (元)", "right"),
-        ("max severity", "right"),
-        ("seconds", "right"),
+        ("发现 findings", "right"),
+        ("金额（元）", "right"),
+        ("最高严重度", "right"),
+        ("耗时（秒）", "right"),
     ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for n in names:

@@ -157,7 +157,9 @@ def export(
         raise typer.Exit(1) from None
     where = res.files[0].parent if FORMATS[fmt].folder else res.files[0]
     console.print(
-        f"{res.nodes} nodes, {res.relationships} relationships, {res.findings} findings → "
-        f"[bold]{where}[/bold] ({fmt}{', IDs masked' if not show_ids else ', IDs NOT masked'})",
+        f"节点 {res.nodes} nodes，关系 {res.relationships} relationships，发现 {res.findings} findings → "
+        f"[bold]{where}[/bold]（{fmt}，"
+        + ("身份证号已遮蔽 IDs masked" if not show_ids else "身份证号未遮蔽 IDs NOT masked")
+        + "）",
         highlight=False,
     )

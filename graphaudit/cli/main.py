@@ -81,7 +81,7 @@ def ingest(
         reviews = NameReviews(State(state_dir(db, neo4j, state)))
         store = _store(db, neo4j, database)
         try:
-            with _progress("ingest") as progress:
+            with _progress("导入 ingest") as progress:
                 rep = run_ingest(dataset_dir, store, progress, reviews.decisions())
         finally:
             store.close()
@@ -128,14 +128,14 @@ def info(
         )
         return
     t = Table(title="图谱统计 Graph", title_justify="left")
-    t.add_column("kind")
-    t.add_column("name")
+    t.add_column("类别 kind")
+    t.add_column("名称 name")
     t.add_column("中文")
     t.add_column("数量 count", justify="right")
     for k, n in MODEL.nodes.items():
-        t.add_row("node", k, n.zh, f"{stats[k]:,}")
+        t.add_row("节点 node", k, n.zh, f"{stats[k]:,}")
     for k, r in MODEL.rels.items():
-        t.add_row("relationship", k, r.zh, f"{stats[k]:,}")
+        t.add_row("关系 relationship", k, r.zh, f"{stats[k]:,}")
     console.print(t)
 
 
@@ -162,7 +162,7 @@ def synth(
     with friendly():
         if size not in SIZES:
             raise GraphAuditError(f"没有这种规模 unknown size {size!r}; choose one of {', '.join(SIZES)}")
-        with _progress(f"synth {size}"):
+        with _progress(f"生成合成数据 synth {size}"):
             res = generate(out_dir, size=size, seed=seed, messy=messy)
     t = Table(title=f"合成数据 Synthetic {size} → {out_dir}", title_justify="left")
     t.add_column("文件 file")

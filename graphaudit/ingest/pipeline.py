@@ -78,7 +78,7 @@ def read_dataset(
     def read(job: tuple[str, Path]) -> tuple[RawTable, pd.DataFrame, list[Issue]]:
         name, path = job
         if progress:
-            progress(f"reading {path.name} → {name}")
+            progress(f"读取 reading {path.name} → {name}")
         raw = read_table(path, name)
         df, issues = adapt(SOURCES[name], raw)
         return raw, df, issues
@@ -228,7 +228,7 @@ def _next_tables(
     tables changed: those this load read (their issues are reported again) and those matching changed."""
     new, report = read_dataset(dataset_dir, progress)
     if progress:
-        progress("merging")
+        progress("合并 merging")
     tables = merge_tables(old_tables, new, report.issues)
     _require_register(tables, dataset_dir, report)
     _match_names(tables, report, decisions)
@@ -247,7 +247,7 @@ def prepare(
     t0 = time.perf_counter()
     tables, report, _ = _next_tables(old_tables, dataset_dir, progress, decisions)
     if progress:
-        progress("building graph")
+        progress("计算图谱 building graph")
     graph, kin_issues = build_graph(_every_source(tables))
     report.issues += kin_issues
     report.keep_this_load()
@@ -285,7 +285,7 @@ def _ingest(
         old_tables = store.read_tables()
         tables, report, changed = _next_tables(old_tables, dataset_dir, progress, decisions)
         if progress:
-            progress("building graph, writing store")
+            progress("计算并写入图谱 building graph, writing store")
         previous = (
             dataclasses.replace(live, changed=changed, before={s: old_tables.get(s) for s in changed})
             if live is not None
@@ -295,7 +295,7 @@ def _ingest(
             graph, kin_issues = _build_while_writing(tables, store, previous)
         except FullGraphNeeded:  # the store writes the whole graph after all (a large change)
             if progress:
-                progress("building the whole graph, writing store")
+                progress("计算并写入整个图谱 building the whole graph, writing store")
             graph, kin_issues = _build_while_writing(tables, store)
         report.issues += kin_issues
         report.keep_this_load()
@@ -303,7 +303,7 @@ def _ingest(
     else:
         tables, graph, report = prepare(store.read_tables(), dataset_dir, progress, decisions)
         if progress:
-            progress("writing store")
+            progress("写入数据库 writing store")
         store.replace(tables, graph)
     report.verified = store.last_check()  # the graph as written, checked (store/verify.py)
     report.seconds = time.perf_counter() - t0
