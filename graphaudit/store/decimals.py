@@ -154,22 +154,13 @@ def _plain(v: Any) -> Any:
     t = type(v)
     if t is Decimal:
         return float(v)
-    if t is dict:
-        for k, x in v.items():
+    if t is dict or t is list:
+        for k, x in v.items() if t is dict else enumerate(v):
             tx = type(x)
             if tx is Decimal:
                 v[k] = float(x)
             elif tx is dict or tx is list:
                 v[k] = _plain(x)
-        return v
-    if t is list:
-        for i, x in enumerate(v):
-            tx = type(x)
-            if tx is Decimal:
-                v[i] = float(x)
-            elif tx is dict or tx is list:
-                v[i] = _plain(x)
-        return v
     return v
 
 
