@@ -6,27 +6,23 @@ Registered in graphaudit/cli/main.py as ``app.command()(check)``.  The help list
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graphaudit.checks import CHECKS
 from graphaudit.cli.cases import StateOpt
-from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt
+from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, friendly
 from graphaudit.errors import GraphAuditError
 from graphaudit.findings import FINDINGS_FORMATS, findings_suffixes
 
 __all__ = ["check", "parse_params"]
 
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
 TOP = 5  # findings printed under the summary table
 
 
@@ -103,7 +99,7 @@ def check(
     from graphaudit.findings import write_findings
     from graphaudit.state import State, state_dir
 
-    try:
+    with friendly():
         if out.suffix.lower() not in FINDINGS_FORMATS:
             raise GraphAuditError(
                 f"--out {out.name}：线索只能写成 findings are written as {findings_suffixes()}"
@@ -165,9 +161,6 @@ def check(
             version=version,
             orgs=orgs,
         )
-    except GraphAuditError as e:
-        err.print(f"[bold red]错误 error:[/bold red] {e}", soft_wrap=True)
-        raise typer.Exit(1) from None
     table = Table(title=f"线索发现 {len(findings)} findings → {path}")
     for col, justify in (
         ("规则 check", "left"),

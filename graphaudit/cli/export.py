@@ -6,21 +6,15 @@ Registered in graphaudit/cli/main.py as ``app.command()(export)``; the work is
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt
-from graphaudit.errors import GraphAuditError
+from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, friendly
 from graphaudit.export import FORMATS, format_help
 
 __all__ = ["export", "selection_from_options"]
-
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
 
 
 def selection_from_options(
@@ -140,7 +134,7 @@ def export(
     numbers, accounts and phones are masked unless --show-ids."""
     from graphaudit.export import export_selection, target
 
-    try:
+    with friendly():
         sel = selection_from_options(flagged, finding, around, hops, only, min_severity, limit, param)
         sel.check()
         target(fmt, out)
@@ -152,9 +146,6 @@ def export(
                 res = export_selection(store, sel, fmt, out, show_ids=show_ids)
         finally:
             store.close()
-    except GraphAuditError as e:
-        err.print(f"[bold red]错误 error:[/bold red] {e}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
     where = res.files[0].parent if FORMATS[fmt].folder else res.files[0]
     console.print(
         f"节点 {res.nodes} nodes，关系 {res.relationships} relationships，发现 {res.findings} findings → "

@@ -181,7 +181,7 @@ def demo(
     ] = Path("graphaudit-demo"),
     size: Annotated[
         str, typer.Option(help="合成数据规模 Synthetic size: village, township, county or prefecture.")
-    ] = ("township"),
+    ] = "township",
     seed: Annotated[int, typer.Option(help="合成数据的随机种子 Random seed of the synthetic data.")] = 7,
     serve_after: Annotated[
         bool,

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from graphaudit.api.roles import ROLE_ZH
 from graphaudit.cli.common import DatabaseOpt, DbOpt, Neo4jOpt, console, err, friendly, program
 from graphaudit.errors import GraphAuditError
 
@@ -37,7 +38,8 @@ StateOpt = Annotated[
         "./graphaudit-state with --neo4j).",
     ),
 ]
-ROLES = "角色 role: investigator 调查员、auditor 审核员、analyst 分析员 or admin 管理员"
+#: The --role help: each role with its Chinese name (graphaudit.api.roles).
+ROLES = "角色 role: " + "、".join(f"{r.value} {zh}" for r, zh in ROLE_ZH.items())
 
 
 def _state(db: Path | None, neo4j: str | None, state: Path | None):

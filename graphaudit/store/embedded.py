@@ -70,6 +70,7 @@ from graphaudit.store.ladybug_diff import (
     frame_of,
     read_digest,
     remove_frame,
+    same_rows,
     write_digest,
 )
 from graphaudit.store.verify import Expected, Verification
@@ -286,23 +287,6 @@ def _copy_database(generation: Path, folder: Path) -> None:
 def _checkpoint(conn: ladybug.Connection) -> None:
     """Write an edited load's changes into the database file (its only checkpoint)."""
     conn.execute("CHECKPOINT")
-
-
-def _same_rows(a: pa.Array | pa.ChunkedArray, b: pa.Array | pa.ChunkedArray) -> bool:
-    """Whether two columns of 16-byte row hashes (a digest's ``row``) hold the same hashes, each as often."""
-    if len(a) != len(b):
-        return False
-
-    def hashes(c: pa.Array | pa.ChunkedArray) -> np.ndarray:
-        arr = c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
-        raw = np.frombuffer(arr.buffers()[1], dtype=_ROW_HASH, count=arr.offset + len(arr))[arr.offset :]
-        return np.sort(raw, order=["hi", "lo"])
-
-    return bool(np.array_equal(hashes(a), hashes(b)))
-
-
-#: A digest's row hash as numpy reads it: two 64-bit halves.
-_ROW_HASH = np.dtype([("hi", "<u8"), ("lo", "<u8")])
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -779,7 +763,7 @@ class LadybugStore:
         dg = digest(kind, table)
         end = old.column(KEY if kind == "node" else "from")
         mine = pc.fill_null(pc.is_in(end, value_set=pa.array(patch.keys.tolist(), pa.string())), False)
-        if _same_rows(old.column("row").filter(mine), dg.column("row")):
+        if same_rows(old.column("row").filter(mine), dg.column("row")):
             # the patch's keys hold the rows they held (a month's recipients, as they were): nothing to
             # write, and the frame is the live one — its digest linked and its checksum kept
             _link(live / DIGEST / name, folder / DIGEST / name)

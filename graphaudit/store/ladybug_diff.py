@@ -49,6 +49,7 @@ __all__ = [
     "frame_of",
     "read_digest",
     "remove_frame",
+    "same_rows",
     "write_digest",
 ]
 
@@ -119,6 +120,23 @@ def _hashes(rows: pa.ChunkedArray | pa.Array) -> pa.Array:
     the builder beside it (a county's digests: 1.65 → 1.3 s, pandas' SipHash of Python strings before)."""
     raw = text_hashes128(rows).astype("<u8").tobytes()
     return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(rows), [None, pa.py_buffer(raw)])
+
+
+#: A digest's row hash as numpy reads it: two 64-bit halves.
+_ROW_HASH = np.dtype([("hi", "<u8"), ("lo", "<u8")])
+
+
+def same_rows(a: pa.Array | pa.ChunkedArray, b: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether two columns of row hashes (a digest's ``row``) hold the same hashes, each as often."""
+    if len(a) != len(b):
+        return False
+
+    def hashes(c: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        arr = c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+        raw = np.frombuffer(arr.buffers()[1], dtype=_ROW_HASH, count=arr.offset + len(arr))[arr.offset :]
+        return np.sort(raw, order=["hi", "lo"])
+
+    return bool(np.array_equal(hashes(a), hashes(b)))
 
 
 def write_digest(table: pa.Table, path: Path) -> None:
